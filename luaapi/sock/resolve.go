@@ -1,0 +1,35 @@
+package sock
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strings"
+)
+
+// Resolve turns host and port into an address. host is an IPv4 or IPv6
+// literal (brackets and a %zone allowed) or a name for the system resolver;
+// of a name's addresses the first of the preferred family is taken (IPv6 when
+// preferIPv6, else IPv4), failing that the first of the other. A lookup that
+// fails returns the resolver's *net.DNSError.
+func Resolve(ctx context.Context, host string, port int, preferIPv6 bool) (netip.AddrPort, error) {
+	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if a, err := netip.ParseAddr(h); err == nil {
+		return netip.AddrPortFrom(a.Unmap(), uint16(port)), nil
+	}
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if len(addrs) == 0 {
+		return netip.AddrPort{}, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	pick := addrs[0].Unmap()
+	for _, a := range addrs {
+		if a = a.Unmap(); a.Is6() == preferIPv6 {
+			pick = a
+			break
+		}
+	}
+	return netip.AddrPortFrom(pick, uint16(port)), nil
+}

@@ -1,0 +1,47 @@
+//go:build unix
+
+package sock
+
+import (
+	"errors"
+	"net/netip"
+	"syscall"
+)
+
+func setBroadcast(fd uintptr) error {
+	return syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1)
+}
+
+// poll takes a datagram that is already queued, without waiting.
+func (c *UDPConn) poll(m *Message) error {
+	rc, err := c.conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var (
+		n, flags int
+		from     syscall.Sockaddr
+		rerr     error
+	)
+	err = rc.Read(func(fd uintptr) bool {
+		n, _, flags, from, rerr = syscall.Recvmsg(int(fd), m.Buf, nil, syscall.MSG_DONTWAIT)
+		return true
+	})
+	if err != nil {
+		return c.finish(m, 0, 0, netip.AddrPort{}, err)
+	}
+	if errors.Is(rerr, syscall.EAGAIN) || errors.Is(rerr, syscall.EWOULDBLOCK) {
+		return ErrTimeout
+	}
+	if rerr != nil {
+		return rerr
+	}
+	var ap netip.AddrPort
+	switch sa := from.(type) {
+	case *syscall.SockaddrInet4:
+		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *syscall.SockaddrInet6:
+		ap = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return c.finish(m, n, flags, ap, nil)
+}

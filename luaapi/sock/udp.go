@@ -1,0 +1,250 @@
+// Package sock is sockshell's socket core: UDP sockets whose reads honour a
+// context and a timeout and report truncated datagrams, plus host name
+// resolution and host facts. It knows nothing of Lua; package luaapi binds it.
+//
+// Errors are returned intact (*net.OpError, *net.DNSError, *SizeError,
+// ErrTimeout, net.ErrClosed, the context's error) so that the binding can
+// classify them in one place.
+package sock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Forever is the wait that never times out.
+const Forever time.Duration = -1
+
+// Largest UDP payloads: 65535 minus the IP and UDP headers.
+const (
+	MaxDatagram4 = 65535 - 20 - 8 // IPv4
+	MaxDatagram6 = 65535 - 8      // IPv6, without jumbograms
+)
+
+// ErrTimeout is returned by a read whose wait passed without a datagram.
+// It matches os.ErrDeadlineExceeded with errors.Is.
+var ErrTimeout error = timeoutError{}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "timeout" }
+func (timeoutError) Timeout() bool        { return true }
+func (timeoutError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
+
+// SizeError reports a datagram too large to send over UDP.
+type SizeError struct {
+	Size int // bytes asked to send
+	Max  int // largest payload for the destination's family
+	IPv6 bool
+}
+
+func (e *SizeError) Error() string {
+	fam := "IPv4"
+	if e.IPv6 {
+		fam = "IPv6"
+	}
+	return fmt.Sprintf("datagram too large: %d bytes, the %s limit is %d", e.Size, fam, e.Max)
+}
+
+// Message is one datagram: Buf is filled by a read, N bytes of it are valid,
+// Addr is the sender and Truncated reports that the datagram was longer than
+// Buf (its tail is lost, as with recvfrom(2)).
+type Message struct {
+	Buf       []byte
+	N         int
+	Addr      netip.AddrPort
+	Truncated bool
+}
+
+// UDPConn is a bound UDP socket. It wraps a *net.UDPConn; its reads take a
+// context and a wait. Reads must not run concurrently with each other; writes
+// and Close may run from any goroutine.
+type UDPConn struct {
+	conn *net.UDPConn
+	// deadlineSet says a read deadline may be in force on conn, so the next
+	// read must set its own. Touched only by the reading goroutine.
+	deadlineSet bool
+}
+
+// listenConfig makes every socket able to send to broadcast addresses, as the
+// chapter's sender does without asking.
+var listenConfig = net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) { serr = setBroadcast(fd) })
+	if err != nil {
+		return err
+	}
+	return serr
+}}
+
+// ListenUDP binds a UDP socket to host and port. An empty host, "*" and
+// "0.0.0.0" mean every IPv4 interface; "::" means every interface, IPv6 and
+// IPv4 alike; a name is resolved, IPv4 first. Port 0 picks a free port.
+func ListenUDP(ctx context.Context, host string, port int) (*UDPConn, error) {
+	network, addr, err := bindAddr(ctx, host, port)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := listenConfig.ListenPacket(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &UDPConn{conn: pc.(*net.UDPConn)}, nil
+}
+
+func bindAddr(ctx context.Context, host string, port int) (network, addr string, err error) {
+	p := fmt.Sprint(port)
+	switch host {
+	case "", "*", "0.0.0.0":
+		return "udp4", net.JoinHostPort("0.0.0.0", p), nil
+	case "::", "[::]":
+		// "udp" with the IPv6 wildcard is a dual-stack socket, as Python's
+		// AF_INET6 socket bound to '::' is on Linux.
+		return "udp", net.JoinHostPort("::", p), nil
+	}
+	ap, err := Resolve(ctx, host, port, false)
+	if err != nil {
+		return "", "", err
+	}
+	if ap.Addr().Is4() {
+		return "udp4", ap.String(), nil
+	}
+	return "udp6", ap.String(), nil
+}
+
+// LocalAddr is the address the socket is bound to.
+func (c *UDPConn) LocalAddr() netip.AddrPort {
+	return c.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// IPv6 reports whether the socket is an IPv6 (possibly dual-stack) socket.
+func (c *UDPConn) IPv6() bool {
+	return !c.LocalAddr().Addr().Is4()
+}
+
+// Close closes the socket. Closing twice returns net.ErrClosed the second time.
+func (c *UDPConn) Close() error { return c.conn.Close() }
+
+// ReadFrom reads one datagram into m. wait is how long to wait for one:
+// Forever (or any negative value) waits until one comes, 0 only takes one
+// that is already queued. It returns ErrTimeout when the wait passes,
+// ctx's error when ctx is done first (a blocked read returns at once), and
+// an error matching net.ErrClosed once the socket is closed.
+func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if wait == 0 {
+		return c.poll(m)
+	}
+	var deadline time.Time
+	if wait > 0 {
+		deadline = time.Now().Add(wait)
+	}
+	if wait > 0 || c.deadlineSet {
+		if err := c.conn.SetReadDeadline(deadline); err != nil {
+			return err
+		}
+		c.deadlineSet = wait > 0
+	}
+	stop := c.watch(ctx)
+	n, _, flags, from, err := c.conn.ReadMsgUDPAddrPort(m.Buf, nil)
+	if stop() {
+		c.deadlineSet = true
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			return cerr
+		}
+	}
+	return c.finish(m, n, flags, from, err)
+}
+
+func (c *UDPConn) finish(m *Message, n, flags int, from netip.AddrPort, err error) error {
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return ErrTimeout
+		}
+		return err
+	}
+	m.N = n
+	m.Addr = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	m.Truncated = flags&syscall.MSG_TRUNC != 0
+	return nil
+}
+
+// watch arranges for ctx's end to unblock a read on c. The function it
+// returns undoes that and reports whether the read deadline was changed.
+func (c *UDPConn) watch(ctx context.Context) func() bool {
+	if ctx.Done() == nil {
+		return func() bool { return false }
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.conn.SetReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	return func() bool {
+		if stop() {
+			return false
+		}
+		<-fired // the deadline is set: the next read resets it
+		return true
+	}
+}
+
+// WriteTo sends b as one datagram to addr.
+func (c *UDPConn) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
+	if err := checkSize(len(b), addr); err != nil {
+		return 0, err
+	}
+	if !c.IPv6() && addr.Addr().Is6() && !addr.Addr().Is4In6() {
+		return 0, &net.OpError{Op: "write", Net: "udp4", Source: c.conn.LocalAddr(),
+			Addr: net.UDPAddrFromAddrPort(addr), Err: errFamily}
+	}
+	if c.IPv6() && addr.Addr().Is4() {
+		addr = netip.AddrPortFrom(netip.AddrFrom16(addr.Addr().As16()), addr.Port())
+	}
+	return c.conn.WriteToUDPAddrPort(b, addr)
+}
+
+// errFamily is the cause when an IPv4 socket is asked to reach an IPv6 host.
+var errFamily = errors.New("address family mismatch: an IPv4 socket cannot reach an IPv6 address")
+
+// ErrFamily matches (with errors.Is) a send from an IPv4 socket to an IPv6 address.
+var ErrFamily = errFamily
+
+func checkSize(n int, addr netip.AddrPort) error {
+	if addr.Addr().Is4() || addr.Addr().Is4In6() {
+		if n > MaxDatagram4 {
+			return &SizeError{Size: n, Max: MaxDatagram4}
+		}
+	} else if n > MaxDatagram6 {
+		return &SizeError{Size: n, Max: MaxDatagram6, IPv6: true}
+	}
+	return nil
+}
+
+// SendTo sends b as one datagram to addr from a fresh socket on an ephemeral
+// port, then closes that socket, as a one-shot sender does. It returns the
+// bytes sent and the address the datagram left from.
+func SendTo(ctx context.Context, b []byte, addr netip.AddrPort) (int, netip.AddrPort, error) {
+	if err := checkSize(len(b), addr); err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	host := "0.0.0.0"
+	if addr.Addr().Is6() {
+		host = "::"
+	}
+	c, err := ListenUDP(ctx, host, 0)
+	if err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	defer c.Close()
+	n, err := c.WriteTo(b, addr)
+	return n, c.LocalAddr(), err
+}

@@ -1,0 +1,299 @@
+package sock
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var loopback4 = netip.MustParseAddr("127.0.0.1")
+
+// listenLoop binds a UDP socket on host port 0 and closes it when the test ends.
+func listenLoop(t testing.TB, host string) *UDPConn {
+	t.Helper()
+	c, err := ListenUDP(context.Background(), host, 0)
+	if err != nil {
+		t.Fatalf("ListenUDP(%q, 0): %v", host, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dest is where a datagram to c on loopback goes.
+func dest(c *UDPConn) netip.AddrPort {
+	ap := c.LocalAddr()
+	if ap.Addr().IsUnspecified() {
+		return netip.AddrPortFrom(loopback4, ap.Port())
+	}
+	return ap
+}
+
+func read(t *testing.T, c *UDPConn, size int) Message {
+	t.Helper()
+	m := Message{Buf: make([]byte, size)}
+	if err := c.ReadFrom(context.Background(), &m, 5*time.Second); err != nil {
+		t.Fatalf("ReadFrom: %v", err)
+	}
+	return m
+}
+
+func TestSendReceive(t *testing.T) {
+	for _, host := range []string{"127.0.0.1", "::1", "localhost"} {
+		t.Run(host, func(t *testing.T) {
+			rx := listenLoop(t, host)
+			tx := listenLoop(t, host)
+			payload := []byte("he\x00llo\xff")
+			n, err := tx.WriteTo(payload, dest(rx))
+			if err != nil || n != len(payload) {
+				t.Fatalf("WriteTo = %d, %v", n, err)
+			}
+			m := read(t, rx, 65535)
+			if !bytes.Equal(m.Buf[:m.N], payload) {
+				t.Errorf("got %q, want %q", m.Buf[:m.N], payload)
+			}
+			if m.Addr != tx.LocalAddr() {
+				t.Errorf("sender = %v, want %v", m.Addr, tx.LocalAddr())
+			}
+			if m.Truncated {
+				t.Error("reported truncated")
+			}
+		})
+	}
+}
+
+func TestWildcardAddresses(t *testing.T) {
+	for host, want := range map[string]string{"": "0.0.0.0", "*": "0.0.0.0", "0.0.0.0": "0.0.0.0", "::": "::"} {
+		c := listenLoop(t, host)
+		if got := c.LocalAddr().Addr().String(); got != want {
+			t.Errorf("ListenUDP(%q) bound %s, want %s", host, got, want)
+		}
+	}
+}
+
+func TestDualStackReceivesIPv4(t *testing.T) {
+	rx := listenLoop(t, "::")
+	tx := listenLoop(t, "127.0.0.1")
+	if _, err := tx.WriteTo([]byte("v4"), netip.AddrPortFrom(loopback4, rx.LocalAddr().Port())); err != nil {
+		t.Fatal(err)
+	}
+	m := read(t, rx, 100)
+	if m.Addr.Addr() != loopback4 {
+		t.Errorf("sender address %v, want it unmapped to 127.0.0.1", m.Addr)
+	}
+}
+
+func TestTruncationIsReported(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	tx := listenLoop(t, "127.0.0.1")
+	tx.WriteTo([]byte("0123456789"), dest(rx))
+	m := read(t, rx, 4)
+	if !m.Truncated || string(m.Buf[:m.N]) != "0123" {
+		t.Errorf("got %q truncated=%v, want \"0123\" truncated=true", m.Buf[:m.N], m.Truncated)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	m := Message{Buf: make([]byte, 10)}
+	err := rx.ReadFrom(context.Background(), &m, 20*time.Millisecond)
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+	// The deadline of a timed read must not leak into a later unbounded one.
+	tx := listenLoop(t, "127.0.0.1")
+	tx.WriteTo([]byte("after"), dest(rx))
+	if err := rx.ReadFrom(context.Background(), &m, Forever); err != nil {
+		t.Fatalf("read after timeout: %v", err)
+	}
+}
+
+func TestPoll(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	m := Message{Buf: make([]byte, 10)}
+	if err := rx.ReadFrom(context.Background(), &m, 0); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("poll of an empty socket: %v, want ErrTimeout", err)
+	}
+	tx := listenLoop(t, "127.0.0.1")
+	tx.WriteTo([]byte("queued but long"), dest(rx))
+	// The datagram is on loopback at once, but give the kernel a bounded
+	// number of polls rather than assuming it.
+	var err error
+	for i := 0; i < 1000; i++ {
+		if err = rx.ReadFrom(context.Background(), &m, 0); !errors.Is(err, ErrTimeout) {
+			break
+		}
+	}
+	if err != nil || string(m.Buf[:m.N]) != "queued but" || !m.Truncated || m.Addr != tx.LocalAddr() {
+		t.Fatalf("poll = %q trunc=%v from %v err %v", m.Buf[:m.N], m.Truncated, m.Addr, err)
+	}
+}
+
+func TestClose(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	if err := rx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rx.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("second Close: %v, want net.ErrClosed", err)
+	}
+	m := Message{Buf: make([]byte, 10)}
+	for _, wait := range []time.Duration{Forever, 0, time.Second} {
+		if err := rx.ReadFrom(context.Background(), &m, wait); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("ReadFrom(wait %v) on closed socket: %v, want net.ErrClosed", wait, err)
+		}
+	}
+}
+
+func TestCloseUnblocksRead(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	done := make(chan error)
+	go func() {
+		m := Message{Buf: make([]byte, 10)}
+		done <- rx.ReadFrom(context.Background(), &m, Forever)
+	}()
+	rx.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("blocked read ended with %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not unblock the read")
+	}
+}
+
+func TestCancelUnblocksRead(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		m := Message{Buf: make([]byte, 10)}
+		close(started)
+		done <- rx.ReadFrom(ctx, &m, Forever)
+	}()
+	<-started
+	cancel()
+	t0 := time.Now()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		if d := time.Since(t0); d > 100*time.Millisecond {
+			t.Errorf("read returned %v after cancel, want < 100ms", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancel did not unblock the read")
+	}
+	// The socket still works with a fresh context.
+	tx := listenLoop(t, "127.0.0.1")
+	tx.WriteTo([]byte("still here"), dest(rx))
+	if m := read(t, rx, 20); string(m.Buf[:m.N]) != "still here" {
+		t.Errorf("after cancel got %q", m.Buf[:m.N])
+	}
+}
+
+func TestSizeLimits(t *testing.T) {
+	tx := listenLoop(t, "::")
+	for _, tc := range []struct {
+		to   string
+		size int
+		max  int
+	}{
+		{"127.0.0.1:9", MaxDatagram4 + 1, MaxDatagram4},
+		{"[::1]:9", MaxDatagram6 + 1, MaxDatagram6},
+	} {
+		_, err := tx.WriteTo(make([]byte, tc.size), netip.MustParseAddrPort(tc.to))
+		var se *SizeError
+		if !errors.As(err, &se) || se.Size != tc.size || se.Max != tc.max {
+			t.Errorf("WriteTo %d bytes to %s: %v, want SizeError{%d, %d}", tc.size, tc.to, err, tc.size, tc.max)
+		}
+		if _, _, err := SendTo(context.Background(), make([]byte, tc.size), netip.MustParseAddrPort(tc.to)); !errors.As(err, &se) {
+			t.Errorf("SendTo %d bytes: %v, want SizeError", tc.size, err)
+		}
+	}
+	// The largest IPv4 datagram goes through.
+	rx := listenLoop(t, "127.0.0.1")
+	if n, _, err := SendTo(context.Background(), make([]byte, MaxDatagram4), dest(rx)); err != nil || n != MaxDatagram4 {
+		t.Fatalf("SendTo largest = %d, %v", n, err)
+	}
+	if m := read(t, rx, 65535); m.N != MaxDatagram4 || m.Truncated {
+		t.Errorf("received %d truncated=%v", m.N, m.Truncated)
+	}
+}
+
+func TestSendToFromFreshSocket(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	n, from, err := SendTo(context.Background(), []byte("hi"), dest(rx))
+	if err != nil || n != 2 {
+		t.Fatalf("SendTo = %d, %v", n, err)
+	}
+	m := read(t, rx, 10)
+	if m.Addr.Port() != from.Port() || from.Port() == 0 {
+		t.Errorf("datagram came from %v, SendTo reported %v", m.Addr, from)
+	}
+}
+
+func TestIPv4SocketToIPv6Address(t *testing.T) {
+	tx := listenLoop(t, "127.0.0.1")
+	_, err := tx.WriteTo([]byte("x"), netip.MustParseAddrPort("[::1]:9"))
+	if !errors.Is(err, ErrFamily) {
+		t.Errorf("err = %v, want ErrFamily", err)
+	}
+}
+
+func TestAddressInUse(t *testing.T) {
+	a := listenLoop(t, "127.0.0.1")
+	_, err := ListenUDP(context.Background(), "127.0.0.1", int(a.LocalAddr().Port()))
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("second bind: %v, want EADDRINUSE", err)
+	}
+}
+
+// Sending to the loopback network's broadcast address needs SO_BROADCAST,
+// which every socket gets: the chapter's sender broadcasts without asking.
+func TestBroadcastNeedsNoExtraCall(t *testing.T) {
+	rx := listenLoop(t, "0.0.0.0")
+	bcast := netip.AddrPortFrom(netip.MustParseAddr("127.255.255.255"), rx.LocalAddr().Port())
+	if _, _, err := SendTo(context.Background(), []byte("all"), bcast); err != nil {
+		t.Fatalf("SendTo broadcast: %v", err)
+	}
+	if m := read(t, rx, 10); string(m.Buf[:m.N]) != "all" {
+		t.Errorf("got %q", m.Buf[:m.N])
+	}
+}
+
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		host string
+		v6   bool
+		want string
+	}{
+		{"127.0.0.1", false, "127.0.0.1:7"},
+		{"::1", false, "[::1]:7"},
+		{"[::1]", false, "[::1]:7"},
+		{"::ffff:127.0.0.2", true, "127.0.0.2:7"},
+	} {
+		ap, err := Resolve(ctx, tc.host, 7, tc.v6)
+		if err != nil || ap.String() != tc.want {
+			t.Errorf("Resolve(%q) = %v, %v; want %s", tc.host, ap, err, tc.want)
+		}
+	}
+	ap, err := Resolve(ctx, "localhost", 7, false)
+	if err != nil || !ap.Addr().IsLoopback() {
+		t.Errorf("Resolve(localhost) = %v, %v", ap, err)
+	}
+	_, err = Resolve(ctx, "no-such-host.invalid", 7, false)
+	var de *net.DNSError
+	if !errors.As(err, &de) || !de.IsNotFound {
+		t.Errorf("Resolve(no-such-host.invalid) = %v, want a not-found DNSError", err)
+	}
+}
