@@ -8,10 +8,6 @@ import (
 	"syscall"
 )
 
-func setBroadcast(fd uintptr) error {
-	return syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1)
-}
-
 // poll takes a datagram that is already queued, without waiting.
 func (c *UDPConn) poll(m *Message) error {
 	rc, err := c.conn.SyscallConn()
