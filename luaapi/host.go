@@ -1,0 +1,54 @@
+package luaapi
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
+)
+
+var hostFuncs = []libFunc{
+	{&Doc{
+		Name:    "hostinfo",
+		Forms:   []string{"hostinfo()"},
+		Summary: "Tells the host's name, IP address and MAC address, as the chapter's `gethostbyname(gethostname())` and `uuid.getnode()` do, and lists its interfaces.",
+		Returns: "a table: `hostname`; `ip`, what the host name resolves to or, when that is a loopback address or fails, the first non-loopback IPv4 address of an up interface, else `\"127.0.0.1\"`; `ip_source`, which of those it is (`\"hostname\"`, `\"interface\"` or `\"loopback\"`); `mac`, `\"aa:bb:cc:dd:ee:ff\"` of the interface carrying `ip`, or nil; `interfaces`, a list of `{name=, mac=, mtu=, up=, loopback=, addrs={\"192.0.2.5/24\", …}}`.",
+		Errors:  "`nil, message` when the interfaces cannot be listed.",
+		Example: `local h = hostinfo()
+print(h.hostname, h.ip, h.ip_source, h.mac)
+for _, i in ipairs(h.interfaces) do print(i.name, i.up, table.concat(i.addrs, " ")) end`,
+	}, (*Session).lHostinfo},
+}
+
+func (s *Session) lHostinfo(L *lua.LState) int {
+	h, err := sock.Host(s.intr)
+	if err != nil {
+		return fail(L, failure(err, "interfaces"))
+	}
+	t := L.NewTable()
+	t.RawSetString("hostname", lua.LString(h.Hostname))
+	t.RawSetString("ip", lua.LString(h.IP.String()))
+	t.RawSetString("ip_source", lua.LString(h.IPSource))
+	if h.MAC != "" {
+		t.RawSetString("mac", lua.LString(h.MAC))
+	}
+	list := L.NewTable()
+	for _, it := range h.Interfaces {
+		i := L.NewTable()
+		i.RawSetString("name", lua.LString(it.Name))
+		if it.MAC != "" {
+			i.RawSetString("mac", lua.LString(it.MAC))
+		}
+		i.RawSetString("mtu", lua.LNumber(it.MTU))
+		i.RawSetString("up", lua.LBool(it.Up))
+		i.RawSetString("loopback", lua.LBool(it.Loopback))
+		addrs := L.NewTable()
+		for _, p := range it.Addrs {
+			addrs.Append(lua.LString(p.String()))
+		}
+		i.RawSetString("addrs", addrs)
+		list.Append(i)
+	}
+	t.RawSetString("interfaces", list)
+	L.Push(t)
+	return 1
+}

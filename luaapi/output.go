@@ -1,0 +1,113 @@
+package luaapi
+
+import (
+	"io"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// streamClass is the metatable name of io.stdout and io.stderr in a session.
+const streamClass = "sockshell.stream"
+
+// stream is a write-only file that writes to one of the session's writers.
+// gopher-lua's own io.stdout writes to the process's stdout directly, which
+// would bypass the shell's writer and mangle the prompt.
+type stream struct {
+	name string
+	w    io.Writer
+}
+
+// openStreams replaces io.stdout, io.stderr, io.write and io.output with
+// versions over the session's writers. io.output(file) still redirects
+// io.write to a real file.
+func (s *Session) openStreams() {
+	L := s.L
+	iolib := L.GetGlobal("io").(*lua.LTable)
+	mt := L.NewTypeMetatable(streamClass)
+	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"write":   streamWrite,
+		"flush":   func(L *lua.LState) int { checkStream(L); L.Push(lua.LTrue); return 1 },
+		"setvbuf": func(L *lua.LState) int { checkStream(L); L.Push(lua.LTrue); return 1 },
+		"close": func(L *lua.LState) int {
+			checkStream(L)
+			L.Push(lua.LNil)
+			L.Push(lua.LString("cannot close standard file"))
+			return 2
+		},
+	})
+	mt.RawSetString("__index", methods)
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString("file (" + checkStream(L).name + ")"))
+		return 1
+	}))
+	newStream := func(name string, w io.Writer) *lua.LUserData {
+		ud := L.NewUserData()
+		ud.Value = &stream{name, w}
+		ud.Metatable = mt
+		return ud
+	}
+	stdout := newStream("stdout", s.stdout)
+	iolib.RawSetString("stdout", stdout)
+	iolib.RawSetString("stderr", newStream("stderr", s.stderr))
+
+	var out lua.LValue = stdout // the default output file
+	origOutput := iolib.RawGetString("output")
+	iolib.RawSetString("output", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() > 0 {
+			if ud, ok := L.Get(1).(*lua.LUserData); ok && ud.Metatable == mt {
+				out = ud
+			} else {
+				L.Push(origOutput)
+				L.Push(L.Get(1))
+				L.Call(1, 1)
+				out = L.Get(-1)
+			}
+		}
+		L.Push(out)
+		return 1
+	}))
+	iolib.RawSetString("write", L.NewFunction(func(L *lua.LState) int {
+		L.Insert(out, 1)
+		if ud, ok := out.(*lua.LUserData); ok && ud.Metatable == mt {
+			return streamWrite(L)
+		}
+		write := L.GetField(out, "write")
+		L.Insert(write, 1)
+		L.Call(L.GetTop()-1, lua.MultRet)
+		return L.GetTop()
+	}))
+}
+
+func checkStream(L *lua.LState) *stream {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if st, ok := ud.Value.(*stream); ok {
+			return st
+		}
+	}
+	args{L: L, fn: "write", base: 1}.raise(1, "file expected, got %s", describe(L.Get(1)))
+	return nil
+}
+
+// streamWrite is file:write(...): strings and numbers, written in one go.
+func streamWrite(L *lua.LState) int {
+	st := checkStream(L)
+	n := L.GetTop()
+	var buf []byte
+	for i := 2; i <= n; i++ {
+		switch v := L.Get(i).(type) {
+		case lua.LString:
+			buf = append(buf, v...)
+		case lua.LNumber:
+			buf = append(buf, v.String()...)
+		default:
+			args{L: L, fn: "write", base: 1}.raise(i, "string expected, got %s", describe(v))
+		}
+	}
+	if _, err := st.w.Write(buf); err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(L.Get(1))
+	return 1
+}

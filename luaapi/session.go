@@ -1,0 +1,247 @@
+// Package luaapi binds sockshell's socket core (package sock) to Lua: one
+// Session is one Lua state with the socket functions, its own output writers,
+// the sockets it opened and a way to interrupt whatever it runs.
+//
+// Lua functions (every one is documented in Docs, which the README and the
+// shell's help() both read):
+//
+//	listen(port [, host]) / listen{port=, host=}  -> socket | nil, err
+//	recvfrom(sock [, bufsize [, timeout]])         -> data, ip, port [, truncated] | nil, err
+//	sendto(data, host, port)                       -> bytes | nil, err
+//	sendto(sock, data, host, port)                 -> bytes | nil, err
+//	hostinfo()                                     -> table
+//	help([fn])
+//	sock:recvfrom, sock:sendto, sock:settimeout, sock:getsockname, sock:close
+//
+// A Session must be used from one goroutine, except Interrupt, which any
+// goroutine may call.
+package luaapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// Options configure a Session.
+type Options struct {
+	// Stdout receives print, io.write and io.stdout; os.Stdout when nil.
+	Stdout io.Writer
+	// Stderr receives io.stderr; os.Stderr when nil.
+	Stderr io.Writer
+}
+
+// Session is one Lua state with sockshell's functions.
+type Session struct {
+	L      *lua.LState
+	stdout io.Writer
+	stderr io.Writer
+	intr   *interrupter
+
+	mu      sync.Mutex // guards running
+	running bool
+
+	sockets  map[*udpSocket]struct{}
+	exitCode *int
+	docsByFn map[lua.LValue]*Doc
+}
+
+// New makes a Session with the standard Lua libraries and sockshell's.
+func New(opts Options) *Session {
+	s := &Session{
+		stdout:   opts.Stdout,
+		stderr:   opts.Stderr,
+		intr:     newInterrupter(),
+		sockets:  map[*udpSocket]struct{}{},
+		docsByFn: map[lua.LValue]*Doc{},
+	}
+	if s.stdout == nil {
+		s.stdout = os.Stdout
+	}
+	if s.stderr == nil {
+		s.stderr = os.Stderr
+	}
+	s.L = lua.NewState(lua.Options{
+		// Deep recursion and large string.byte results must not overflow
+		// gopher-lua's small defaults.
+		CallStackSize:       200000,
+		MinimizeStackMemory: true,
+		RegistryMaxSize:     1 << 20,
+	})
+	s.L.SetContext(s.intr)
+	s.openBase()
+	s.openUDP()
+	return s
+}
+
+// Close closes every socket the session opened and the Lua state.
+func (s *Session) Close() {
+	for u := range s.sockets {
+		u.close(s)
+	}
+	s.L.Close()
+}
+
+// Interrupt stops the chunk that is running, as Ctrl-C does: a blocked
+// socket call returns at once and Lua code stops at its next instruction.
+// It reports false when nothing runs. The session keeps its state.
+func (s *Session) Interrupt() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running && s.intr.cancel(ErrInterrupted)
+}
+
+// Error is a Lua error that ended a chunk.
+type Error struct {
+	Message     string // with its position, e.g. "script.lua:3: boom"
+	Traceback   string // "stack traceback:\n\t..."; empty for syntax errors
+	Interrupted bool   // the chunk was stopped by Interrupt
+	Incomplete  bool   // a syntax error at the end of the input: more may follow
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// ExitError reports that the script called os.exit(Code).
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Compile parses src as a chunk named name. A syntax error is an *Error
+// whose message reads "name:line: message near 'token'", with Incomplete set
+// when the chunk ended too soon (the shell then reads another line).
+func (s *Session) Compile(src, name string) (*lua.LFunction, error) {
+	chunk, err := parse.Parse(strings.NewReader(src), name)
+	if err != nil {
+		return nil, syntaxError(err, src, name)
+	}
+	proto, err := lua.Compile(chunk, name)
+	if err != nil {
+		return nil, &Error{Message: fmt.Sprintf("%s: %v", name, err)}
+	}
+	return s.L.NewFunctionFromProto(proto), nil
+}
+
+func syntaxError(err error, src, name string) error {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return &Error{Message: strings.TrimSpace(err.Error())}
+	}
+	msg := strings.TrimSpace(pe.Message)
+	if pe.Pos.Line == parse.EOF {
+		line := strings.Count(src, "\n") + 1
+		if strings.HasSuffix(src, "\n") {
+			line--
+		}
+		return &Error{Message: fmt.Sprintf("%s:%d: %s near <eof>", name, line, msg), Incomplete: true}
+	}
+	return &Error{Message: fmt.Sprintf("%s:%d: %s near '%s'", name, pe.Pos.Line, msg, pe.Token)}
+}
+
+// LoadFile compiles the file at path; "-" reads standard input, named "stdin".
+func (s *Session) LoadFile(path string, stdin io.Reader) (*lua.LFunction, error) {
+	var (
+		src  []byte
+		err  error
+		name = path
+	)
+	if path == "-" {
+		name = "stdin"
+		src, err = io.ReadAll(stdin)
+	} else {
+		src, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, &Error{Message: fmt.Sprintf("cannot open %s", strings.TrimPrefix(err.Error(), "open "))}
+	}
+	// A first line starting with # (a shebang) is skipped, as lua does.
+	// Making it a comment keeps the line numbers.
+	if bytes.HasPrefix(src, []byte("#")) {
+		src = append([]byte("--"), src...)
+	}
+	return s.Compile(string(src), name)
+}
+
+// Call runs fn with args and returns its results. While it runs, Interrupt
+// stops it. A Lua error is an *Error, os.exit an *ExitError.
+func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
+	s.mu.Lock()
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.intr.rearm()
+		s.mu.Unlock()
+	}()
+	L := s.L
+	base := L.GetTop()
+	L.Push(fn)
+	for _, a := range args {
+		L.Push(a)
+	}
+	err := L.PCall(len(args), lua.MultRet, nil)
+	if s.exitCode != nil {
+		L.SetTop(base)
+		return nil, &ExitError{Code: *s.exitCode}
+	}
+	if err != nil {
+		L.SetTop(base)
+		e := &Error{Message: err.Error(), Interrupted: errors.Is(s.intr.Err(), ErrInterrupted)}
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			e.Message = ae.Object.String()
+			e.Traceback = ae.StackTrace
+		}
+		return nil, e
+	}
+	n := L.GetTop() - base
+	results := make([]lua.LValue, n)
+	for i := range results {
+		results[i] = L.Get(base + 1 + i)
+	}
+	L.SetTop(base)
+	return results, nil
+}
+
+// DoString compiles and runs src as a chunk named name.
+func (s *Session) DoString(src, name string) error {
+	fn, err := s.Compile(src, name)
+	if err != nil {
+		return err
+	}
+	_, err = s.Call(fn)
+	return err
+}
+
+// Require loads module name as require(name) does and stores it in the
+// global of the same name, as lua -l does.
+func (s *Session) Require(name string) error {
+	fn, err := s.Compile(fmt.Sprintf("%s = require(%q)", name, name), "(command line)")
+	if err != nil {
+		return err
+	}
+	_, err = s.Call(fn)
+	return err
+}
+
+// ToString converts v as Lua's tostring does, __tostring included.
+func (s *Session) ToString(v lua.LValue) string {
+	if mt := s.L.GetMetaField(v, "__tostring"); mt != lua.LNil {
+		if err := s.L.CallByParam(lua.P{Fn: mt, NRet: 1, Protect: true}, v); err == nil {
+			r := s.L.Get(-1)
+			s.L.Pop(1)
+			return lua.LVAsString(r)
+		}
+	}
+	return v.String()
+}
+
+// Stdout is the writer Lua's output goes to.
+func (s *Session) Stdout() io.Writer { return s.stdout }
