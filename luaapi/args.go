@@ -79,11 +79,17 @@ func (a args) intIn(n int, v lua.LValue, what string, lo, hi int) int {
 
 // str checks that v is a string (or a number, which Lua converts).
 func (a args) str(n int, v lua.LValue, what string) string {
-	switch v := v.(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return v.String()
+	if num, ok := v.(lua.LNumber); ok {
+		return num.String()
+	}
+	return a.name(n, v, what)
+}
+
+// name checks that v is a string; a number is refused, as no host or
+// option is a number.
+func (a args) name(n int, v lua.LValue, what string) string {
+	if s, ok := v.(lua.LString); ok {
+		return string(s)
 	}
 	a.raise(n, "%s must be a string, got %s", what, describe(v))
 	return ""

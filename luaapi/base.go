@@ -102,7 +102,7 @@ func (s *Session) coWrap(L *lua.LState, create lua.LValue) int {
 		}
 		L.Call(n+1, lua.MultRet)
 		if L.Get(n+1) == lua.LFalse {
-			L.Error(L.Get(n+2), 1)
+			L.Error(L.Get(n+2), 0)
 		}
 		return L.GetTop() - n - 1
 	}))

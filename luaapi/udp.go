@@ -202,7 +202,7 @@ func (s *Session) lListen(L *lua.LState) int {
 	port := a.intIn(1, portV, "port", 0, 65535)
 	host := "0.0.0.0"
 	if hostV != lua.LNil {
-		host = a.str(2, hostV, "host")
+		host = a.name(2, hostV, "host")
 	}
 	conn, err := sock.ListenUDP(s.intr, host, port)
 	if err != nil {
@@ -291,7 +291,7 @@ func (s *Session) mSendto(L *lua.LState) int {
 func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	L := a.L
 	data := a.str(n, L.Get(n), "data")
-	host := a.str(n+1, L.Get(n+1), "host")
+	host := a.name(n+1, L.Get(n+1), "host")
 	port := a.intIn(n+2, L.Get(n+2), "port", 1, 65535)
 	if u != nil && u.closed {
 		return fail(L, "closed")

@@ -1,0 +1,70 @@
+package luaapi
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every example in the docs runs, so help() and the README never show code
+// that fails.
+func TestDocExamplesRun(t *testing.T) {
+	for _, d := range Docs() {
+		t.Run(d.Name, func(t *testing.T) {
+			if d.Name == "" || len(d.Forms) == 0 || d.Summary == "" || d.Returns == "" || d.Example == "" {
+				t.Fatalf("incomplete doc: %+v", d)
+			}
+			var out strings.Builder
+			s := New(Options{Stdout: &out, Stderr: &out})
+			defer s.Close()
+			fn, err := s.Compile(d.Example, d.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			guard := time.AfterFunc(10*time.Second, func() { s.Interrupt() })
+			defer guard.Stop()
+			if _, err := s.Call(fn); err != nil {
+				t.Fatalf("example failed: %v\n%s", err, d.Example)
+			}
+			if out.Len() == 0 {
+				t.Errorf("example printed nothing")
+			}
+		})
+	}
+}
+
+// Every global function and socket method has a doc, and help finds it by
+// value and by name.
+func TestEveryFunctionDocumented(t *testing.T) {
+	var out strings.Builder
+	s := New(Options{Stdout: &out})
+	defer s.Close()
+	for _, lib := range libraries {
+		for _, f := range lib.funcs {
+			if Lookup(f.doc.Name) != f.doc {
+				t.Errorf("Lookup(%q) does not find its doc", f.doc.Name)
+			}
+		}
+	}
+	for _, src := range []string{"help(listen)", `help("listen")`, `help(listen(0).recvfrom)`, `help("socket:close")`, `help("close")`} {
+		out.Reset()
+		if err := s.DoString(src, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "Example:") {
+			t.Errorf("%s printed %q", src, out.String())
+		}
+	}
+	out.Reset()
+	s.DoString(`help("nope")`, "test")
+	if got := out.String(); got != "no help for string \"nope\"; help() lists every function\n" {
+		t.Errorf("help(\"nope\") printed %q", got)
+	}
+	out.Reset()
+	s.DoString(`help()`, "test")
+	for _, d := range Docs() {
+		if !strings.Contains(out.String(), d.Forms[0]) {
+			t.Errorf("help() does not list %s", d.Forms[0])
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package luaapi
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+func newTestSession(t *testing.T) (*Session, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	s := New(Options{Stdout: &out, Stderr: &out})
+	t.Cleanup(s.Close)
+	return s, &out
+}
+
+func run(t *testing.T, s *Session, src string) []lua.LValue {
+	t.Helper()
+	fn, err := s.Compile(src, "test")
+	if err != nil {
+		t.Fatalf("compile %q: %v", src, err)
+	}
+	res, err := s.Call(fn)
+	if err != nil {
+		t.Fatalf("run %q: %v", src, err)
+	}
+	return res
+}
+
+// interruptWhenRunning calls src and interrupts it once started has fired,
+// returning the error and how long the interrupt took.
+func interruptWhenRunning(t *testing.T, s *Session, src string) (error, time.Duration) {
+	t.Helper()
+	started := make(chan struct{})
+	s.L.SetGlobal("started", s.L.NewFunction(func(*lua.LState) int { close(started); return 0 }))
+	fn, err := s.Compile(src, "stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		err error
+		at  time.Time
+	}
+	done := make(chan result)
+	go func() {
+		_, err := s.Call(fn)
+		done <- result{err, time.Now()}
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("chunk did not start")
+	}
+	t0 := time.Now()
+	if !s.Interrupt() {
+		t.Fatal("Interrupt reported nothing running")
+	}
+	select {
+	case r := <-done:
+		return r.err, r.at.Sub(t0)
+	case <-time.After(10 * time.Second):
+		t.Fatal("interrupt did not stop the chunk")
+	}
+	return nil, 0
+}
+
+func TestInterruptBlockedRecvfrom(t *testing.T) {
+	s, _ := newTestSession(t)
+	port := run(t, s, `s = listen(0, "127.0.0.1"); kept = "state"; return select(2, s:getsockname())`)[0]
+	err, took := interruptWhenRunning(t, s, `started(); s:recvfrom()`)
+	var le *Error
+	if !errors.As(err, &le) || !le.Interrupted || le.Message != "stdin:1: interrupted" {
+		t.Fatalf("err = %#v, want an interrupted *Error", err)
+	}
+	if took > 500*time.Millisecond {
+		t.Errorf("interrupt took %v, want < 500ms", took)
+	}
+	// Globals and the socket survive: the same socket receives afterwards.
+	c, err := net.Dial("udp", "127.0.0.1:"+port.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("after"))
+	res := run(t, s, `return kept, (s:recvfrom(100, 5))`)
+	if res[0].String() != "state" || res[1].String() != "after" {
+		t.Errorf("after interrupt got %v", res)
+	}
+}
+
+func TestInterruptBusyLoop(t *testing.T) {
+	s, _ := newTestSession(t)
+	err, took := interruptWhenRunning(t, s, `started() while true do end`)
+	var le *Error
+	if !errors.As(err, &le) || !le.Interrupted {
+		t.Fatalf("err = %v, want interrupted", err)
+	}
+	if took > 500*time.Millisecond {
+		t.Errorf("interrupt took %v, want < 500ms", took)
+	}
+	if got := run(t, s, `return 1 + 1`)[0].String(); got != "2" {
+		t.Errorf("after interrupt 1+1 = %s", got)
+	}
+}
+
+// pcall cannot swallow an interrupt: the chunk still stops.
+func TestInterruptThroughPcall(t *testing.T) {
+	s, _ := newTestSession(t)
+	err, _ := interruptWhenRunning(t, s, `started() while true do pcall(function() while true do end end) end`)
+	var le *Error
+	if !errors.As(err, &le) || !le.Interrupted {
+		t.Fatalf("err = %v, want interrupted", err)
+	}
+}
+
+// A coroutine made before an interrupt can run, and be interrupted, after it.
+func TestCoroutineSurvivesInterrupts(t *testing.T) {
+	s, _ := newTestSession(t)
+	run(t, s, `co = coroutine.wrap(function() while true do coroutine.yield(1) end end)`)
+	run(t, s, `spin = coroutine.wrap(function() started() while true do end end)`)
+	for i := 0; i < 2; i++ {
+		err, _ := interruptWhenRunning(t, s, `started() while true do end`)
+		var le *Error
+		if !errors.As(err, &le) || !le.Interrupted {
+			t.Fatalf("round %d: err = %v", i, err)
+		}
+		if got := run(t, s, `return co()`)[0].String(); got != "1" {
+			t.Fatalf("round %d: old coroutine returned %s", i, got)
+		}
+	}
+	err, _ := interruptWhenRunning(t, s, `spin()`)
+	var le *Error
+	if !errors.As(err, &le) || !le.Interrupted {
+		t.Fatalf("interrupt inside an old coroutine: %v", err)
+	}
+}
+
+func TestInterruptWhenIdle(t *testing.T) {
+	s, _ := newTestSession(t)
+	if s.Interrupt() {
+		t.Error("Interrupt with nothing running reported true")
+	}
+	if got := run(t, s, `return "fine"`)[0].String(); got != "fine" {
+		t.Errorf("got %s", got)
+	}
+}
+
+func TestCloseClosesSockets(t *testing.T) {
+	var out bytes.Buffer
+	s := New(Options{Stdout: &out})
+	port := run(t, s, `local s = listen(0, "127.0.0.1"); return select(2, s:getsockname())`)[0].String()
+	s.Close()
+	c, err := net.ListenPacket("udp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatalf("port %s still held after Close: %v", port, err)
+	}
+	c.Close()
+}
+
+func TestSyntaxErrors(t *testing.T) {
+	s, _ := newTestSession(t)
+	for _, tc := range []struct {
+		src, msg   string
+		incomplete bool
+	}{
+		{"x = = 1", "stdin:1: syntax error near '='", false},
+		{"function f()\n  x = 1", "stdin:2: syntax error near <eof>", true},
+		{"print('a'", "stdin:1: syntax error near <eof>", true},
+		{"x = 1\n)", "stdin:2: syntax error near ')'", false},
+	} {
+		_, err := s.Compile(tc.src, "stdin")
+		var le *Error
+		if !errors.As(err, &le) || le.Message != tc.msg || le.Incomplete != tc.incomplete {
+			t.Errorf("Compile(%q) = %#v, want %q incomplete=%v", tc.src, err, tc.msg, tc.incomplete)
+		}
+	}
+}
+
+func TestRuntimeErrorHasTraceback(t *testing.T) {
+	s, _ := newTestSession(t)
+	fn, _ := s.Compile("local function f() error('boom') end\nf()", "t.lua")
+	_, err := s.Call(fn)
+	var le *Error
+	if !errors.As(err, &le) || le.Message != "t.lua:1: boom" || !strings.Contains(le.Traceback, "t.lua:2: in main chunk") {
+		t.Fatalf("err = %#v", err)
+	}
+}
