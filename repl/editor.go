@@ -1,0 +1,133 @@
+package repl
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/chzyer/readline"
+)
+
+// editor reads lines. Readline returns readline.ErrInterrupt for Ctrl-C and
+// io.EOF at the end of input.
+type editor interface {
+	Readline(prompt string) (string, error)
+	SaveHistory(chunk string)
+	Close() error
+}
+
+func newEditor(opts Options) (editor, error) {
+	if !opts.Terminal {
+		return &plainEditor{in: bufio.NewReader(opts.In), out: opts.Out}, nil
+	}
+	return newTermEditor(opts)
+}
+
+// plainEditor reads lines from a pipe or file: prompts are written, as the
+// lua interpreter does, and nothing goes into a history file.
+type plainEditor struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func (e *plainEditor) Readline(prompt string) (string, error) {
+	io.WriteString(e.out, prompt)
+	line, err := e.in.ReadString('\n')
+	if err != nil && line == "" {
+		return "", io.EOF
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
+}
+
+func (e *plainEditor) SaveHistory(string) {}
+func (e *plainEditor) Close() error       { return nil }
+
+// termEditor edits lines on a terminal with readline.
+type termEditor struct {
+	rl               *readline.Instance
+	out, err         *Console
+	prevOut, prevErr io.Writer
+}
+
+// deleteRune stands for the Delete key between the input filter and the
+// listener: readline v1.5.1 decodes Delete (ESC [ 3 ~) to the same key as
+// Ctrl-D, which ends the shell on an empty line. The filter turns the
+// sequence into this private-use rune; the listener deletes the character
+// under the cursor instead. Delete on an empty line then does nothing.
+const deleteRune = '\uF8FF'
+
+var deleteSeq = []byte("\x1b[3~")
+
+// deleteKeyFilter rewrites the Delete key's escape sequence in the input.
+type deleteKeyFilter struct{ r io.Reader }
+
+func (f deleteKeyFilter) Read(p []byte) (int, error) {
+	// Leave room so that each 4-byte sequence can grow to the 3-byte rune.
+	n, err := f.r.Read(p)
+	if n > 0 && bytes.Contains(p[:n], deleteSeq) {
+		out := bytes.ReplaceAll(p[:n], deleteSeq, []byte(string(deleteRune)))
+		n = copy(p, out) // never longer than the input
+	}
+	return n, err
+}
+
+// deleteListener completes what deleteKeyFilter started.
+type deleteListener struct{}
+
+func (deleteListener) OnChange(line []rune, pos int, key rune) ([]rune, int, bool) {
+	if key != deleteRune || pos < 1 || pos > len(line) || line[pos-1] != deleteRune {
+		return nil, 0, false
+	}
+	out := append([]rune{}, line[:pos-1]...)
+	rest := line[pos:]
+	if len(rest) > 0 {
+		rest = rest[1:] // the character under the cursor
+	}
+	return append(out, rest...), pos - 1, true
+}
+
+func newTermEditor(opts Options) (editor, error) {
+	cfg := &readline.Config{
+		Prompt:                 Prompt,
+		HistoryFile:            opts.HistoryFile,
+		DisableAutoSaveHistory: true, // whole chunks are saved, not their lines
+		HistorySearchFold:      true,
+		InterruptPrompt:        "^C",
+		Stdin:                  readline.NewCancelableStdin(deleteKeyFilter{opts.In}),
+		Stdout:                 opts.Out.target(),
+		Stderr:                 opts.Err.target(),
+		Listener:               deleteListener{},
+	}
+	if opts.HistoryFile != "" {
+		if err := os.MkdirAll(filepath.Dir(opts.HistoryFile), 0o700); err != nil {
+			cfg.HistoryFile = "" // no history rather than no shell
+		}
+	}
+	rl, err := readline.NewEx(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Output written while the prompt is shown goes through readline, which
+	// redraws the line being typed below it.
+	e := &termEditor{rl: rl, out: opts.Out, err: opts.Err}
+	e.prevOut = opts.Out.swap(rl.Stdout())
+	e.prevErr = opts.Err.swap(rl.Stderr())
+	return e, nil
+}
+
+func (e *termEditor) Readline(prompt string) (string, error) {
+	e.rl.SetPrompt(prompt)
+	return e.rl.Readline()
+}
+
+func (e *termEditor) SaveHistory(chunk string) { e.rl.SaveHistory(chunk) }
+
+func (e *termEditor) Close() error {
+	// In the reverse order, so that Out and Err may be one Console.
+	e.err.swap(e.prevErr)
+	e.out.swap(e.prevOut)
+	return e.rl.Close()
+}

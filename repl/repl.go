@@ -1,0 +1,151 @@
+// Package repl is sockshell's interactive shell as a library: it reads Lua
+// from any io.Reader, runs it in a luaapi.Session and writes to injected
+// writers, so most of it is tested without a terminal. On a terminal it edits
+// lines with github.com/chzyer/readline and keeps a history file.
+//
+// A line that is an expression prints its values (`1+1` prints 2; `=expr`
+// works too); a statement runs; an unfinished chunk (`function f()`) asks for
+// more with a second prompt. Errors print and the session keeps its globals
+// and sockets. Interrupting a running chunk (Session.Interrupt, which the
+// command wires to Ctrl-C) returns to the prompt.
+package repl
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/chzyer/readline"
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi"
+)
+
+// Prompts.
+const (
+	Prompt         = "> "
+	PromptContinue = ">> "
+)
+
+// Options configure the shell.
+type Options struct {
+	// In is where lines come from.
+	In io.Reader
+	// Out receives results and prompts; Err receives errors. Use the same
+	// Console as the session's Stdout so that every line goes through one
+	// writer.
+	Out, Err *Console
+	// Terminal says In and Out are a terminal: lines are edited with
+	// readline and saved in HistoryFile. Off a terminal nothing is saved.
+	Terminal bool
+	// HistoryFile is where a terminal session keeps its history; "" keeps none.
+	HistoryFile string
+	// Banner is printed before the first prompt, if not empty.
+	Banner string
+}
+
+// Run reads and runs chunks in s until the input ends or the code calls
+// os.exit. It returns the exit status: 0 at the end of input, or the code
+// given to os.exit.
+func Run(s *luaapi.Session, opts Options) int {
+	ed, err := newEditor(opts)
+	if err != nil {
+		fmt.Fprintf(opts.Err, "sockshell: %v\n", err)
+		return 1
+	}
+	defer ed.Close()
+	if opts.Banner != "" {
+		fmt.Fprintln(opts.Out, opts.Banner)
+	}
+	var pending string // the lines of an unfinished chunk
+	for {
+		prompt := Prompt
+		if pending != "" {
+			prompt = PromptContinue
+		}
+		line, err := ed.Readline(prompt)
+		if errors.Is(err, readline.ErrInterrupt) {
+			pending = "" // Ctrl-C at the prompt discards the chunk
+			continue
+		}
+		if err != nil { // io.EOF: Ctrl-D on an empty line, or the input's end
+			if pending != "" {
+				// The input ended inside a chunk: say why it did not run.
+				if _, cerr := s.Compile(pending, "stdin"); cerr != nil {
+					fmt.Fprintln(opts.Err, cerr)
+				}
+			}
+			return 0
+		}
+		chunk := pending + line
+		fn, cerr := compileLine(s, chunk, pending == "")
+		var le *luaapi.Error
+		if errors.As(cerr, &le) && le.Incomplete {
+			pending = chunk + "\n"
+			continue
+		}
+		pending = ""
+		ed.SaveHistory(chunk)
+		if cerr != nil {
+			fmt.Fprintln(opts.Err, cerr)
+			continue
+		}
+		if code, exit := runChunk(s, fn, opts); exit {
+			return code
+		}
+	}
+}
+
+// compileLine compiles chunk, first as an expression whose values print
+// ("return " .. chunk), then as statements. "=expr" is "return expr".
+func compileLine(s *luaapi.Session, chunk string, first bool) (*lua.LFunction, error) {
+	if first && strings.HasPrefix(chunk, "=") {
+		return s.Compile("return "+chunk[1:], "stdin")
+	}
+	if fn, err := s.Compile("return "+chunk, "stdin"); err == nil {
+		return fn, nil
+	}
+	return s.Compile(chunk, "stdin")
+}
+
+// runChunk runs fn and prints its values or its error. It reports whether
+// the code asked to exit, and with what code.
+func runChunk(s *luaapi.Session, fn *lua.LFunction, opts Options) (int, bool) {
+	results, err := s.Call(fn)
+	var exit *luaapi.ExitError
+	var le *luaapi.Error
+	switch {
+	case errors.As(err, &exit):
+		return exit.Code, true
+	case errors.As(err, &le) && le.Interrupted:
+		fmt.Fprintln(opts.Err, "interrupted")
+	case err != nil:
+		fmt.Fprintln(opts.Err, err)
+	case len(results) > 0:
+		vals := make([]string, len(results))
+		for i, v := range results {
+			vals[i] = s.ToString(v)
+		}
+		fmt.Fprintln(opts.Out, strings.Join(vals, "\t"))
+	}
+	return 0, false
+}
+
+// HistoryFile is where the shell keeps its history:
+// $XDG_STATE_HOME/sockshell/history, by default
+// ~/.local/state/sockshell/history. It returns "" when neither variable
+// gives a place.
+func HistoryFile() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "sockshell", "history")
+}

@@ -1,0 +1,188 @@
+package repl
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the shell writes; each
+// write signals changed.
+type syncBuffer struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{}
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{}, 1)} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case b.changed <- struct{}{}:
+	default:
+	}
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// shell runs input through a shell and returns its status and transcript
+// (prompts, output and errors in order).
+func shell(t *testing.T, input string) (int, string) {
+	t.Helper()
+	out := newSyncBuffer()
+	console := NewConsole(out)
+	s := luaapi.New(luaapi.Options{Stdout: console, Stderr: console})
+	defer s.Close()
+	code := Run(s, Options{In: strings.NewReader(input), Out: console, Err: console})
+	return code, out.String()
+}
+
+func TestTranscripts(t *testing.T) {
+	for _, tc := range []struct {
+		name, input, want string
+		code              int
+	}{
+		{"expression", "1+1\n", "> 2\n> ", 0},
+		{"several values", "1, 'a', nil\n", "> 1\ta\tnil\n> ", 0},
+		{"equals form", "=2*3\n", "> 6\n> ", 0},
+		{"statement prints nothing", "x = 1\nx\n", "> > 1\n> ", 0},
+		{"print", "print('hi', 2)\n", "> hi\t2\n> ", 0},
+		{"multi-line chunk", "function f(a)\nreturn a * 2\nend\nf(21)\n", "> >> >> > 42\n> ", 0},
+		{"multi-line string", "s = [[a\nb]]\n#s\n", "> >> > 3\n> ", 0},
+		{"error keeps state", "x = 5\nerror('boom')\nx\n", "> > stdin:1: boom\n> 5\n> ", 0},
+		{"error in a function", "function g() local t; return t.x end\ng()\n", "> > stdin:1: attempt to index a non-table object(nil) with key 'x'\n> ", 0},
+		{"syntax error", "x = = 2\nx\n", "> stdin:1: syntax error near '='\n> nil\n> ", 0},
+		{"input ends inside a chunk", "function f()\n", "> >> stdin:1: syntax error near <eof>\n", 0},
+		{"os.exit", "os.exit(4)\nprint('no')\n", "> ", 4},
+		{"os.exit true", "os.exit(true)\n", "> ", 0},
+		{"windows line ends", "1+2\r\n", "> 3\n> ", 0},
+		{"sockets keep across lines", "s = listen(0, '127.0.0.1')\nip, port = s:getsockname()\nsendto('hey', ip, port)\n(s:recvfrom())\n",
+			"> > > 3\n> hey\n> ", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, got := shell(t, tc.input)
+			if got != tc.want || code != tc.code {
+				t.Errorf("transcript:\n%q (status %d)\nwant:\n%q (status %d)", got, code, tc.want, tc.code)
+			}
+		})
+	}
+}
+
+func TestBanner(t *testing.T) {
+	out := newSyncBuffer()
+	c := NewConsole(out)
+	s := luaapi.New(luaapi.Options{Stdout: c})
+	defer s.Close()
+	Run(s, Options{In: strings.NewReader(""), Out: c, Err: c, Banner: "hello"})
+	if got := out.String(); got != "hello\n> " {
+		t.Errorf("got %q", got)
+	}
+}
+
+// waitFor waits, until a deadline, for the transcript to contain want: the
+// shell runs in another goroutine and its output is the readiness signal.
+func waitFor(t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		select {
+		case <-out.changed:
+		case <-deadline:
+			t.Fatalf("no %q in %q", want, out.String())
+		}
+	}
+}
+
+func TestInterruptReturnsToPrompt(t *testing.T) {
+	out := newSyncBuffer()
+	console := NewConsole(out)
+	s := luaapi.New(luaapi.Options{Stdout: console, Stderr: console})
+	defer s.Close()
+	started := make(chan struct{}, 1)
+	s.L.SetGlobal("started", s.L.NewFunction(func(*lua.LState) int { started <- struct{}{}; return 0 }))
+	in, feed := io.Pipe()
+	done := make(chan int)
+	go func() { done <- Run(s, Options{In: in, Out: console, Err: console}) }()
+	io.WriteString(feed, "s = listen(0, '127.0.0.1')\nkept = 1\nstarted() s:recvfrom()\n")
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("chunk did not start")
+	}
+	if !s.Interrupt() {
+		t.Fatal("nothing was running")
+	}
+	waitFor(t, out, "interrupted\n> ")
+	io.WriteString(feed, "ip, port = s:getsockname()\nsendto('still', ip, port)\n(s:recvfrom(100, 5)), kept\n")
+	feed.Close()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("status %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("shell did not end")
+	}
+	if !strings.HasSuffix(out.String(), "interrupted\n> > 5\n> still\t1\n> ") {
+		t.Errorf("transcript %q", out.String())
+	}
+}
+
+func TestDeleteKeyFilter(t *testing.T) {
+	got, _ := io.ReadAll(deleteKeyFilter{strings.NewReader("ab\x1b[3~c\x1b[3~")})
+	if want := "ab" + string(deleteRune) + "c" + string(deleteRune); string(got) != want {
+		t.Errorf("filtered %q, want %q", got, want)
+	}
+	plain, _ := io.ReadAll(deleteKeyFilter{strings.NewReader("\x1b[D\x04")})
+	if string(plain) != "\x1b[D\x04" {
+		t.Errorf("other keys changed: %q", plain)
+	}
+}
+
+func TestDeleteListener(t *testing.T) {
+	d := string(deleteRune)
+	for _, tc := range []struct {
+		line    string
+		pos     int
+		want    string
+		wantPos int
+	}{
+		{d, 1, "", 0},                  // empty line: nothing happens, no exit
+		{"ab" + d + "cd", 3, "abd", 2}, // deletes the character under the cursor
+		{"abc" + d, 4, "abc", 3},       // at the end: nothing to delete
+	} {
+		line, pos, ok := deleteListener{}.OnChange([]rune(tc.line), tc.pos, deleteRune)
+		if !ok || string(line) != tc.want || pos != tc.wantPos {
+			t.Errorf("OnChange(%q, %d) = %q, %d, %v; want %q, %d", tc.line, tc.pos, string(line), pos, ok, tc.want, tc.wantPos)
+		}
+	}
+	if _, _, ok := (deleteListener{}).OnChange([]rune("x"), 1, 'x'); ok {
+		t.Error("listener changed an ordinary key")
+	}
+}
+
+func TestHistoryFile(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", "/state")
+	if got := HistoryFile(); got != "/state/sockshell/history" {
+		t.Errorf("with XDG_STATE_HOME: %s", got)
+	}
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if got := HistoryFile(); got != "/home/u/.local/state/sockshell/history" {
+		t.Errorf("default: %s", got)
+	}
+}
