@@ -1,0 +1,46 @@
+// Command sockshell is a Lua 5.1 prompt and script runner with sockets:
+// listen, recvfrom, sendto and hostinfo are Lua functions.
+//
+// Usage:
+//
+//	sockshell [options] [script [args...]]
+//
+// With no script it starts the shell when standard input is a terminal and
+// otherwise runs standard input as a script. The command line follows the
+// standard lua interpreter:
+//
+//	-e chunk   run chunk (repeatable; before the script, in order)
+//	-l name    require module name into the global name (likewise)
+//	-i         start the shell after running the script
+//	-v         print the version (also --version)
+//	-h         print this help (also --help)
+//	--         stop handling options
+//	-          run standard input as the script
+//
+// The script gets its arguments in the global table arg (arg[0] is the
+// script, arg[1] the first argument, interpreter options at negative
+// indices) and as the chunk's ... values.
+//
+// Exit status: 0 on success; 1 when the script raises an uncaught error
+// (printed on standard error as "sockshell: file:line: message" with a
+// traceback); 2 for a usage error; 130 when interrupted by SIGINT (Ctrl-C);
+// n when the script calls os.exit(n). Sockets are closed and the terminal is
+// restored in every case.
+//
+// Environment:
+//
+//	XDG_STATE_HOME  the shell keeps its history in $XDG_STATE_HOME/sockshell/history
+//	                (default ~/.local/state/sockshell/history), only on a terminal
+//	LUA_PATH        extra places for require, as in lua
+package main
+
+import (
+	"os"
+
+	"github.com/chzyer/readline"
+)
+
+func main() {
+	term := readline.IsTerminal(int(os.Stdin.Fd())) && readline.IsTerminal(int(os.Stdout.Fd()))
+	os.Exit(run(os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, terminal: term}))
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi"
+	"github.com/sockshell/sockshell/repl"
+)
+
+// version is sockshell's version.
+const version = "0.1.0"
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+const usage = `usage: sockshell [options] [script [args...]]
+  -e chunk   run chunk (repeatable)
+  -l name    require module name
+  -i         start the shell after the script
+  -v         print the version
+  -h         print this help
+  --         stop handling options
+  -          run standard input
+With no script: the shell on a terminal, else standard input as a script.
+`
+
+// stdio is the process's streams.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+	terminal bool // in and out are a terminal
+}
+
+// action is one -e or -l option, run in command-line order.
+type action struct {
+	require bool
+	text    string
+}
+
+// cmdline is a parsed command line.
+type cmdline struct {
+	actions     []action
+	interactive bool // -i
+	version     bool // -v
+	help        bool // -h
+	script      int  // index in argv of the script, or len(argv) for none
+}
+
+// parse reads options up to the script, as lua does.
+func parse(argv []string) (cmdline, error) {
+	c := cmdline{script: len(argv)}
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		switch {
+		case a == "--":
+			if i+1 < len(argv) {
+				c.script = i + 1
+			}
+			return c, nil
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			c.script = i
+			return c, nil
+		case a == "-i":
+			c.interactive = true
+		case a == "-v" || a == "--version":
+			c.version = true
+		case a == "-h" || a == "--help":
+			c.help = true
+		case a == "-e" || a == "-l" || strings.HasPrefix(a, "-e") || strings.HasPrefix(a, "-l"):
+			text := a[2:]
+			if text == "" {
+				if i+1 >= len(argv) {
+					return c, fmt.Errorf("'%s' needs an argument", a)
+				}
+				i++
+				text = argv[i]
+			}
+			c.actions = append(c.actions, action{require: a[1] == 'l', text: text})
+		default:
+			return c, fmt.Errorf("unrecognized option '%s'", a)
+		}
+	}
+	return c, nil
+}
+
+// run is the whole command; it returns the exit status.
+func run(argv []string, std stdio) int {
+	c, err := parse(argv)
+	if err != nil {
+		fmt.Fprintf(std.err, "sockshell: %v\n%s", err, usage)
+		return exitUsage
+	}
+	if c.help {
+		io.WriteString(std.out, usage)
+		return exitOK
+	}
+	if c.version {
+		fmt.Fprintln(std.out, versionLine())
+	}
+
+	out, errw := repl.NewConsole(std.out), repl.NewConsole(std.err)
+	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw})
+	defer s.Close()
+	stopSignals := interruptOnSignal(s)
+	defer stopSignals()
+	setArgs(s, argv, c.script)
+
+	report := func(err error) (int, bool) {
+		if err == nil {
+			return exitOK, false
+		}
+		return reportError(errw, err), true
+	}
+	for _, a := range c.actions {
+		var err error
+		if a.require {
+			err = s.Require(a.text)
+		} else {
+			err = s.DoString(a.text, "(command line)")
+		}
+		if code, stop := report(err); stop {
+			return code
+		}
+	}
+	if c.script < len(argv) {
+		fn, err := s.LoadFile(argv[c.script], std.in)
+		if err == nil {
+			var args []lua.LValue
+			for _, a := range argv[c.script+1:] {
+				args = append(args, lua.LString(a))
+			}
+			_, err = s.Call(fn, args...)
+		}
+		if code, stop := report(err); stop {
+			return code
+		}
+	}
+	noScript := c.script == len(argv) && len(c.actions) == 0 && !c.version
+	switch {
+	case c.interactive || noScript && std.terminal:
+		opts := repl.Options{In: std.in, Out: out, Err: errw, Terminal: std.terminal}
+		if std.terminal {
+			opts.HistoryFile = repl.HistoryFile()
+			opts.Banner = versionLine() + "\nhelp() lists the functions; Ctrl-D exits."
+		}
+		return repl.Run(s, opts)
+	case noScript:
+		fn, err := s.LoadFile("-", std.in)
+		if err == nil {
+			_, err = s.Call(fn)
+		}
+		code, _ := report(err)
+		return code
+	}
+	return exitOK
+}
+
+func versionLine() string {
+	return fmt.Sprintf("sockshell %s (%s via gopher-lua)", version, lua.LuaVersion)
+}
+
+// reportError prints err as the lua interpreter does and picks the status.
+func reportError(w io.Writer, err error) int {
+	var exit *luaapi.ExitError
+	var le *luaapi.Error
+	switch {
+	case errors.As(err, &exit):
+		return exit.Code
+	case errors.As(err, &le) && le.Interrupted:
+		fmt.Fprintln(w, "sockshell: interrupted")
+		return exitInterrupted
+	case errors.As(err, &le):
+		msg := "sockshell: " + le.Message + "\n"
+		if le.Traceback != "" {
+			msg += le.Traceback + "\n"
+		}
+		io.WriteString(w, msg)
+	default:
+		fmt.Fprintf(w, "sockshell: %v\n", err)
+	}
+	return exitError
+}
+
+// setArgs makes the global arg table: the script at index 0, its arguments
+// after it, the interpreter and its options before it.
+func setArgs(s *luaapi.Session, argv []string, script int) {
+	if script == len(argv) {
+		script = 0
+	}
+	t := s.L.NewTable()
+	for i, a := range argv {
+		t.RawSetInt(i-script, lua.LString(a))
+	}
+	s.L.SetGlobal("arg", t)
+}
+
+// interruptOnSignal turns SIGINT into Session.Interrupt while it runs code.
+// At the prompt readline has the terminal in raw mode, so Ctrl-C arrives
+// there as a key instead.
+func interruptOnSignal(s *luaapi.Session) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ch:
+				s.Interrupt()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
