@@ -1,0 +1,367 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the sockshell built once for these tests.
+var binary string
+
+// repoRoot is where scripts/ is; commands run there.
+const repoRoot = "../.."
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sockshell-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "sockshell")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// command makes a sockshell command run from the repository's root.
+func command(args ...string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+os.TempDir()+"/sockshell-test-state")
+	return cmd
+}
+
+// result is how a finished command ended.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCmd runs a command to its end, with a deadline.
+func runCmd(t *testing.T, cmd *exec.Cmd, stdin string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	cmd.Wait()
+	return result{cmd.ProcessState.ExitCode(), out.String(), errb.String()}
+}
+
+func sockshell(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	return runCmd(t, command(args...), stdin)
+}
+
+// readyHook is a -e chunk that makes listen report on stderr, as
+// "ready PORT", that the socket is bound: the tests' readiness signal.
+const readyHook = `local listen0 = listen
+listen = function(...)
+  local s, err = listen0(...)
+  if s then io.stderr:write("ready ", select(2, s:getsockname()), "\n") end
+  return s, err
+end`
+
+// started is a running sockshell process.
+type started struct {
+	cmd    *exec.Cmd
+	stdout *bytes.Buffer
+	stderr bytes.Buffer // after the ready line; read it once done is closed
+	done   chan struct{}
+}
+
+// startReady starts sockshell with readyHook and waits for its port.
+func startReady(t *testing.T, args ...string) (*started, int) {
+	t.Helper()
+	cmd := command(append([]string{"-e", readyHook}, args...)...)
+	p := &started{cmd: cmd, stdout: new(bytes.Buffer), done: make(chan struct{})}
+	cmd.Stdout = p.stdout
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errLines := bufio.NewReader(errPipe)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	lines := make(chan string, 1)
+	go func() {
+		defer close(p.done)
+		line, _ := errLines.ReadString('\n')
+		lines <- line
+		io.Copy(&p.stderr, errLines)
+		cmd.Wait()
+	}()
+	select {
+	case line := <-lines:
+		var port int
+		if _, err := fmt.Sscanf(line, "ready %d", &port); err != nil {
+			t.Fatalf("expected a ready line, got %q", line)
+		}
+		return p, port
+	case <-time.After(30 * time.Second):
+		t.Fatal("sockshell did not bind")
+	}
+	return nil, 0
+}
+
+// wait waits for the process to end and returns its status.
+func (p *started) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(30 * time.Second):
+		t.Fatalf("process did not end; output so far %q", p.stdout.String())
+	}
+	return -1
+}
+
+// goSocket is a UDP socket of the test's own, on loopback.
+func goSocket(t *testing.T) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func sendFrom(t *testing.T, c *net.UDPConn, msg string, port int) {
+	t.Helper()
+	if _, err := c.WriteToUDP([]byte(msg), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var receivedLine = regexp.MustCompile(`^received message:(.*) from PORT(\d+) on 127\.0\.0\.1$`)
+
+// The chapter's experiment: a receiver, a sender that sends hello then BYE,
+// and a sender that finds nobody listening and does not mind.
+func TestChapterReceiverAndSender(t *testing.T) {
+	rx, port := startReady(t, "scripts/receiver.lua", "0")
+	p := strconv.Itoa(port)
+	if r := sockshell(t, "", "scripts/sender.lua", "hello", "127.0.0.1", p); r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Fatalf("sender: %+v", r)
+	}
+	// A datagram from a port the test knows shows that PORT is the real
+	// source port.
+	g := goSocket(t)
+	sendFrom(t, g, "from go", port)
+	if r := sockshell(t, "", "scripts/sender.lua", "BYE", "127.0.0.1", p); r.code != 0 {
+		t.Fatalf("sender: %+v", r)
+	}
+	if code := rx.wait(t); code != 0 {
+		t.Errorf("receiver exited %d", code)
+	}
+	lines := strings.Split(strings.TrimSuffix(rx.stdout.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("receiver printed %q", rx.stdout.String())
+	}
+	m1, m3 := receivedLine.FindStringSubmatch(lines[0]), receivedLine.FindStringSubmatch(lines[2])
+	if m1 == nil || m1[1] != "hello" || m3 == nil || m3[1] != "BYE" {
+		t.Errorf("receiver printed %q", lines)
+	}
+	if m1 != nil && m3 != nil && (m1[2] == p || m1[2] == m3[2]) {
+		t.Errorf("two senders reported the same port or the receiver's: %q", lines)
+	}
+	want := fmt.Sprintf("received message:from go from PORT%d on 127.0.0.1", g.LocalAddr().(*net.UDPAddr).Port)
+	if lines[1] != want {
+		t.Errorf("got %q, want %q", lines[1], want)
+	}
+	// Nobody listens now; UDP does not care.
+	if r := sockshell(t, "", "scripts/sender.lua", "anyone?", "127.0.0.1", p); r.code != 0 || r.stderr != "" {
+		t.Errorf("sender with no receiver: %+v", r)
+	}
+}
+
+// Without an argument the receiver binds port 5000, as in the chapter.
+func TestReceiverDefaultPort(t *testing.T) {
+	if c, err := net.ListenPacket("udp4", ":5000"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("port 5000 is taken: %v", err)
+		}
+		t.Skipf("port 5000 is taken by another program: %v", err)
+	} else {
+		c.Close()
+	}
+	rx, port := startReady(t, "scripts/receiver.lua")
+	if port != 5000 {
+		t.Fatalf("bound %d", port)
+	}
+	g := goSocket(t)
+	sendFrom(t, g, "Bye", 5000)
+	if code := rx.wait(t); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	want := fmt.Sprintf("received message:Bye from PORT%d on 127.0.0.1\n", g.LocalAddr().(*net.UDPAddr).Port)
+	if rx.stdout.String() != want {
+		t.Errorf("got %q, want %q", rx.stdout.String(), want)
+	}
+}
+
+func TestReceiverPortInUse(t *testing.T) {
+	g := goSocket(t)
+	port := strconv.Itoa(g.LocalAddr().(*net.UDPAddr).Port)
+	// The Go socket holds 127.0.0.1:port; the receiver wants 0.0.0.0:port.
+	r := sockshell(t, "", "scripts/receiver.lua", port)
+	want := "receiver: address already in use: udp port " + port + " (another program holds it; listen(0) picks a free port)\n"
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("got %+v, want exit 1 and %q", r, want)
+	}
+}
+
+func TestSenderUsage(t *testing.T) {
+	r := sockshell(t, "", "scripts/sender.lua")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "usage: sockshell scripts/sender.lua <message>") {
+		t.Errorf("got %+v", r)
+	}
+	r = sockshell(t, "", "scripts/sender.lua", "x", "no-such-host.invalid")
+	if r.code != 1 || !strings.Contains(r.stderr, `cannot resolve "no-such-host.invalid"`) {
+		t.Errorf("got %+v", r)
+	}
+}
+
+func TestHostinfoScript(t *testing.T) {
+	r := sockshell(t, "", "scripts/hostinfo.lua")
+	re := regexp.MustCompile(`^(node: \d+\n[0-9a-f]{12}\nIP: \S+\nMAC: ([0-9a-f]{2}:){5}[0-9a-f]{2}\n|node: none \(.*\)\nIP: \S+\nMAC: none\n)$`)
+	if r.code != 0 || !re.MatchString(r.stdout) {
+		t.Errorf("got %+v", r)
+	}
+}
+
+// writeScript writes a Lua file for a test and returns its path.
+func writeScript(t *testing.T, name, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestScriptFailures(t *testing.T) {
+	syntax := writeScript(t, "syntax.lua", "print('ok')\nlocal x = = 1\n")
+	runtime := writeScript(t, "runtime.lua", "local function f()\n  error('boom')\nend\nprint('before')\nf()\n")
+	exit := writeScript(t, "exit.lua", "local s = listen(0, '127.0.0.1')\nprint('bye')\nos.exit(3)\nprint('not reached')\n")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string // a regexp
+	}{
+		{"syntax error", []string{syntax}, 1, "", `^sockshell: ` + regexp.QuoteMeta(syntax) + `:2: syntax error near '='\n$`},
+		{"runtime error", []string{runtime}, 1, "before\n", `^sockshell: ` + regexp.QuoteMeta(runtime) + `:2: boom\nstack traceback:\n\t\[G\]: in function 'error'\n\t` +
+			regexp.QuoteMeta(runtime) + `:2: in function 'f'\n\t` + regexp.QuoteMeta(runtime) + `:5: in main chunk\n`},
+		{"missing file", []string{"no/such/file.lua"}, 1, "", `^sockshell: cannot open no/such/file.lua: no such file or directory\n$`},
+		{"os.exit", []string{exit}, 3, "bye\n", `^$`},
+		{"unknown option", []string{"-x"}, 2, "", `^sockshell: unrecognized option '-x'\nusage: `},
+		{"-e without its chunk", []string{"-e"}, 2, "", `^sockshell: '-e' needs an argument\nusage: `},
+		{"error in -e", []string{"-e", "error('early', 0)", runtime}, 1, "", `^sockshell: early\n`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sockshell(t, "", tc.args...)
+			if r.code != tc.code || r.stdout != tc.stdout || !regexp.MustCompile(tc.stderr).MatchString(r.stderr) {
+				t.Errorf("got %+v\nwant code %d stdout %q stderr =~ %q", r, tc.code, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
+
+// The command line works as the lua interpreter's does.
+func TestCommandLine(t *testing.T) {
+	show := writeScript(t, "show.lua", "print(arg[-2], arg[-1], arg[0], arg[1], arg[2], #arg, select('#', ...), ...)\n")
+	mod := writeScript(t, "mymod.lua", "return {answer = 42}\n")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+		code  int
+	}{
+		{"arguments", []string{show, "a", "b"}, "", fmt.Sprintf("nil\t%s\t%s\ta\tb\t2\t2\ta\tb\n", binary, show), 0},
+		{"options at negative indices", []string{"-e", "x=1", show, "a"}, "", fmt.Sprintf("-e\tx=1\t%s\ta\tnil\t1\t1\ta\n", show), 0},
+		{"-e runs in order, before the script", []string{"-e", "x=1", "-e", "x=x+1", "-e", "print(x)"}, "", "2\n", 0},
+		{"-e joined", []string{"-eprint(7)"}, "", "7\n", 0},
+		{"-l", []string{"-l", "mymod", "-e", "print(mymod.answer)"}, "", "42\n", 0},
+		{"--", []string{"--", show, "-x"}, "", fmt.Sprintf("%s\t--\t%s\t-x\tnil\t1\t1\t-x\n", binary, show), 0},
+		{"- is stdin", []string{"-", "p"}, "print('from stdin', ...)", "from stdin\tp\n", 0},
+		{"stdin when not a terminal", nil, "print(1 + 1)", "2\n", 0},
+		{"-v", []string{"-v"}, "", "sockshell " + version + " (Lua 5.1 via gopher-lua)\n", 0},
+		{"-i runs the shell after the script", []string{"-i", "-e", "x = 41"}, "x + 1\n", "> 42\n> ", 0},
+		{"-i and os.exit", []string{"-i"}, "os.exit(5)\n", "> ", 5},
+		{"shebang line", []string{writeScript(t, "sb.lua", "#!/usr/bin/env sockshell\nprint('ran')\n")}, "", "ran\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := command(tc.args...)
+			cmd.Dir = filepath.Dir(mod)
+			r := runCmd(t, cmd, tc.stdin)
+			if r.stdout != tc.want || r.code != tc.code {
+				t.Errorf("got %+v\nwant stdout %q code %d", r, tc.want, tc.code)
+			}
+		})
+	}
+	r := sockshell(t, "", "-h")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: sockshell [options] [script [args...]]") {
+		t.Errorf("-h: %+v", r)
+	}
+}
+
+// Off a terminal the shell writes no history.
+func TestNoHistoryOffTerminal(t *testing.T) {
+	state := t.TempDir()
+	cmd := command("-i")
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+	r := runCmd(t, cmd, "x = 1\nprint(x)\n")
+	if r.stdout != "> > 1\n> " {
+		t.Fatalf("got %+v", r)
+	}
+	entries, _ := os.ReadDir(state)
+	if len(entries) != 0 {
+		t.Errorf("state dir has %v", entries)
+	}
+}
+
+// SIGINT stops a script blocked in recvfrom: exit 130, sockets closed.
+func TestScriptInterrupted(t *testing.T) {
+	p, port := startReady(t, "-e", "s = listen(0, '127.0.0.1') s:recvfrom()")
+	p.cmd.Process.Signal(syscall.SIGINT)
+	if code := p.wait(t); code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if got := p.stderr.String(); got != "sockshell: interrupted\n" {
+		t.Errorf("stderr %q", got)
+	}
+	c, err := net.ListenPacket("udp4", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Errorf("port still held: %v", err)
+	} else {
+		c.Close()
+	}
+}
