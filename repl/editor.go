@@ -48,6 +48,7 @@ func (e *plainEditor) Close() error       { return nil }
 // termEditor edits lines on a terminal with readline.
 type termEditor struct {
 	rl               *readline.Instance
+	stdin            *readline.CancelableStdin
 	out, err         *Console
 	prevOut, prevErr io.Writer
 }
@@ -61,12 +62,21 @@ const deleteRune = '\uF8FF'
 
 var deleteSeq = []byte("\x1b[3~")
 
-// deleteKeyFilter rewrites the Delete key's escape sequence in the input.
-type deleteKeyFilter struct{ r io.Reader }
+// keyFilter mends two things in terminal input before readline sees it.
+// It rewrites the Delete key's escape sequence (see deleteRune). And a read
+// of nothing from a terminal means Ctrl-D was pressed while the terminal was
+// not in raw mode (typed ahead while a chunk ran); readline would take that
+// end of file as the end of all input and never read again, so it becomes
+// the Ctrl-D key it was.
+type keyFilter struct{ r io.Reader }
 
-func (f deleteKeyFilter) Read(p []byte) (int, error) {
-	// Leave room so that each 4-byte sequence can grow to the 3-byte rune.
+func (f keyFilter) Read(p []byte) (int, error) {
 	n, err := f.r.Read(p)
+	if n == 0 && err == io.EOF && len(p) > 0 {
+		p[0] = 4 // Ctrl-D
+		return 1, nil
+	}
+	// The 3-byte rune is shorter than the 4-byte sequence it replaces.
 	if n > 0 && bytes.Contains(p[:n], deleteSeq) {
 		out := bytes.ReplaceAll(p[:n], deleteSeq, []byte(string(deleteRune)))
 		n = copy(p, out) // never longer than the input
@@ -74,7 +84,7 @@ func (f deleteKeyFilter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// deleteListener completes what deleteKeyFilter started.
+// deleteListener completes what keyFilter started.
 type deleteListener struct{}
 
 func (deleteListener) OnChange(line []rune, pos int, key rune) ([]rune, int, bool) {
@@ -90,13 +100,14 @@ func (deleteListener) OnChange(line []rune, pos int, key rune) ([]rune, int, boo
 }
 
 func newTermEditor(opts Options) (editor, error) {
+	stdin := readline.NewCancelableStdin(keyFilter{opts.In})
 	cfg := &readline.Config{
 		Prompt:                 Prompt,
 		HistoryFile:            opts.HistoryFile,
 		DisableAutoSaveHistory: true, // whole chunks are saved, not their lines
 		HistorySearchFold:      true,
 		InterruptPrompt:        "^C",
-		Stdin:                  readline.NewCancelableStdin(deleteKeyFilter{opts.In}),
+		Stdin:                  stdin,
 		Stdout:                 opts.Out.target(),
 		Stderr:                 opts.Err.target(),
 		Listener:               deleteListener{},
@@ -112,7 +123,7 @@ func newTermEditor(opts Options) (editor, error) {
 	}
 	// Output written while the prompt is shown goes through readline, which
 	// redraws the line being typed below it.
-	e := &termEditor{rl: rl, out: opts.Out, err: opts.Err}
+	e := &termEditor{rl: rl, stdin: stdin, out: opts.Out, err: opts.Err}
 	e.prevOut = opts.Out.swap(rl.Stdout())
 	e.prevErr = opts.Err.swap(rl.Stderr())
 	return e, nil
@@ -129,5 +140,9 @@ func (e *termEditor) Close() error {
 	// In the reverse order, so that Out and Err may be one Console.
 	e.err.swap(e.prevErr)
 	e.out.swap(e.prevOut)
+	// readline's Close closes the wrapper it put around Stdin, not Stdin,
+	// and then waits for its reader, which may be blocked reading Stdin:
+	// closing Stdin first unblocks it.
+	e.stdin.Close()
 	return e.rl.Close()
 }

@@ -142,14 +142,24 @@ func TestInterruptReturnsToPrompt(t *testing.T) {
 	}
 }
 
-func TestDeleteKeyFilter(t *testing.T) {
-	got, _ := io.ReadAll(deleteKeyFilter{strings.NewReader("ab\x1b[3~c\x1b[3~")})
-	if want := "ab" + string(deleteRune) + "c" + string(deleteRune); string(got) != want {
+func TestKeyFilter(t *testing.T) {
+	read := func(in string) string {
+		buf := make([]byte, 64)
+		n, err := keyFilter{strings.NewReader(in)}.Read(buf)
+		if err != nil {
+			t.Fatalf("Read(%q): %v", in, err)
+		}
+		return string(buf[:n])
+	}
+	if got, want := read("ab\x1b[3~c\x1b[3~"), "ab"+string(deleteRune)+"c"+string(deleteRune); got != want {
 		t.Errorf("filtered %q, want %q", got, want)
 	}
-	plain, _ := io.ReadAll(deleteKeyFilter{strings.NewReader("\x1b[D\x04")})
-	if string(plain) != "\x1b[D\x04" {
-		t.Errorf("other keys changed: %q", plain)
+	if got := read("\x1b[D\x04"); got != "\x1b[D\x04" {
+		t.Errorf("other keys changed: %q", got)
+	}
+	// A terminal's end of file is Ctrl-D typed in cooked mode.
+	if got := read(""); got != "\x04" {
+		t.Errorf("end of file read as %q, want Ctrl-D", got)
 	}
 }
 

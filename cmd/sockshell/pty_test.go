@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// term is sockshell running on a pseudo-terminal, as a person runs it.
+type term struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	pty  *os.File
+	mu   sync.Mutex
+	out  bytes.Buffer // everything the terminal showed
+	seen int          // how much of out expect has consumed
+	more chan struct{}
+	done chan struct{}
+}
+
+func startTerm(t *testing.T, env ...string) *term {
+	t.Helper()
+	cmd := command()
+	cmd.Env = append(cmd.Env, env...)
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &term{t: t, cmd: cmd, pty: f, more: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(tm.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			tm.mu.Lock()
+			tm.out.Write(buf[:n])
+			tm.mu.Unlock()
+			select {
+			case tm.more <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				cmd.Wait()
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		f.Close()
+		<-tm.done
+	})
+	tm.expect("> ")
+	return tm
+}
+
+func (tm *term) send(keys string) {
+	tm.t.Helper()
+	if _, err := tm.pty.Write([]byte(keys)); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+// expect waits until the screen shows a match of re after what earlier
+// expects consumed, and returns the submatches.
+func (tm *term) expect(re string) []string {
+	tm.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.After(20 * time.Second)
+	for {
+		tm.mu.Lock()
+		rest := tm.out.String()[tm.seen:]
+		loc := rx.FindStringSubmatchIndex(rest)
+		if loc != nil {
+			m := rx.FindStringSubmatch(rest)
+			tm.seen += loc[1]
+			tm.mu.Unlock()
+			return m
+		}
+		tm.mu.Unlock()
+		select {
+		case <-tm.more:
+		case <-tm.done:
+			tm.t.Fatalf("sockshell ended before %q; screen: %q", re, tm.out.String())
+		case <-deadline:
+			tm.t.Fatalf("no %q on the screen: %q", re, rest)
+		}
+	}
+}
+
+// expectLine waits for a line of output that reads exactly text (after
+// whatever readline drew to clear the prompt's line).
+func (tm *term) expectLine(text string) []string {
+	tm.t.Helper()
+	return tm.expect(`(?:^|[\r\n\x08])` + text + `\r\n`)
+}
+
+// enter types a line and waits for the next prompt, so that no key is typed
+// ahead while a chunk runs.
+func (tm *term) enter(line string) {
+	tm.t.Helper()
+	tm.send(line + "\r")
+	tm.expect(`\r\n(?:.*\r)?>>? +\x08`)
+}
+
+// exitCode waits for the shell to end.
+func (tm *term) exitCode() int {
+	tm.t.Helper()
+	select {
+	case <-tm.done:
+		return tm.cmd.ProcessState.ExitCode()
+	case <-time.After(20 * time.Second):
+		// A goroutine dump on the screen shows where it hangs.
+		tm.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-tm.done:
+		case <-time.After(5 * time.Second):
+		}
+		tm.mu.Lock()
+		defer tm.mu.Unlock()
+		tm.t.Fatalf("sockshell did not exit; screen: %s", tm.out.String())
+	}
+	return -1
+}
+
+func TestTerminalSession(t *testing.T) {
+	tm := startTerm(t)
+	// An expression prints its value.
+	tm.send("1+1\r")
+	tm.expectLine(`2`)
+	// A multi-line chunk continues with a second prompt.
+	tm.send("function triple(x)\r")
+	tm.expect(`>> `)
+	tm.send("return x * 3\r")
+	tm.expect(`>> `)
+	tm.enter("end")
+	tm.send("triple(14)\r")
+	tm.expectLine(`42`)
+	// An error prints and keeps the session's state.
+	tm.enter("kept = 'yes'")
+	tm.send("error('boom')\r")
+	tm.expectLine(`stdin:1: boom`)
+	tm.send("kept, triple(1)\r")
+	tm.expectLine("yes\t3")
+	// Ctrl-C at the prompt discards the line being typed.
+	tm.send("this is not lua")
+	tm.send("\x03")
+	tm.send("2+3\r")
+	tm.expectLine(`5`)
+	// Delete on an empty line does not end the shell.
+	tm.send("\x1b[3~")
+	tm.send("print('still' .. 'here')\r")
+	tm.expectLine(`stillhere`)
+	// Delete in a line deletes the character under the cursor.
+	tm.send("print('abXc')\x1b[D\x1b[D\x1b[D\x1b[D\x1b[3~\r")
+	tm.expectLine(`abc`)
+	// Ctrl-D on an empty line exits 0.
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d after Ctrl-D", code)
+	}
+}
+
+// Ctrl-C stops a chunk blocked in recvfrom, or spinning, and the session
+// keeps its globals and sockets: the same socket receives afterwards.
+func TestTerminalCtrlC(t *testing.T) {
+	tm := startTerm(t)
+	tm.send("s = listen(0, '127.0.0.1'); print('port', select(2, s:getsockname()))\r")
+	port := tm.expectLine(`port\t(\d+)`)[1]
+	tm.send("print('waiting'); s:recvfrom()\r")
+	tm.expectLine(`waiting`)
+	t0 := time.Now()
+	tm.send("\x03")
+	tm.expect(`interrupted\r\n`)
+	if d := time.Since(t0); d > 500*time.Millisecond {
+		t.Errorf("Ctrl-C took %v to stop recvfrom", d)
+	}
+	c, err := net.Dial("udp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("after ctrl-c"))
+	tm.send("print(s:recvfrom(100, 5))\r")
+	tm.expectLine(`after ctrl-c\t127\.0\.0\.1\t\d+`)
+
+	tm.send("print('spinning'); while true do end\r")
+	tm.expectLine(`spinning`)
+	t0 = time.Now()
+	tm.send("\x03")
+	tm.expect(`interrupted\r\n`)
+	if d := time.Since(t0); d > 500*time.Millisecond {
+		t.Errorf("Ctrl-C took %v to stop a busy loop", d)
+	}
+	tm.send("print(s)\r")
+	tm.expectLine(`udp\{127\.0\.0\.1:` + port + `\}`)
+	tm.send("os.exit(7)\r")
+	if code := tm.exitCode(); code != 7 {
+		t.Errorf("exit %d after os.exit(7)", code)
+	}
+}
+
+// On a terminal, chunks go to the history file.
+func TestTerminalHistory(t *testing.T) {
+	state := t.TempDir()
+	tm := startTerm(t, "XDG_STATE_HOME="+state)
+	tm.enter("x = 1")
+	tm.send("function f()\r")
+	tm.expect(`>> `)
+	tm.enter("end")
+	tm.send("\x04")
+	tm.exitCode()
+	hist, err := os.ReadFile(filepath.Join(state, "sockshell", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(hist), "x = 1\n") || !strings.Contains(string(hist), "function f()") {
+		t.Errorf("history %q", hist)
+	}
+}
+
+// Ctrl-D typed while a chunk runs (the terminal is then not in raw mode)
+// still ends the shell once the chunk is done, instead of leaving it deaf.
+func TestTerminalCtrlDTypedAhead(t *testing.T) {
+	tm := startTerm(t)
+	tm.send("s = listen(0, '127.0.0.1'); print('port', select(2, s:getsockname()))\r")
+	port := tm.expectLine(`port\t(\d+)`)[1]
+	tm.send("print('blocked'); print(s:recvfrom())\r")
+	tm.expectLine(`blocked`)
+	tm.send("\x04")
+	c, err := net.Dial("udp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("unblock"))
+	tm.expectLine(`unblock\t127\.0\.0\.1\t\d+`)
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
