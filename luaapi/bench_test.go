@@ -1,0 +1,141 @@
+package luaapi
+
+import (
+	"context"
+	"net"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
+)
+
+// burst is how many datagrams the sender has in flight at once: few enough
+// that the socket buffer never drops one, so both loops see every datagram.
+const burst = 64
+
+// feeder sends 32-byte datagrams to port in bursts, each after the receiver
+// acknowledged the previous one.
+type feeder struct {
+	acks chan struct{}
+	done chan struct{}
+}
+
+func startFeeder(b *testing.B, port int, total int) *feeder {
+	b.Helper()
+	c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &feeder{acks: make(chan struct{}, 1), done: make(chan struct{})}
+	payload := []byte("received message:0123456789abcde")
+	go func() {
+		defer close(f.done)
+		defer c.Close()
+		for sent := 0; sent < total; {
+			n := min(burst, total-sent)
+			for i := 0; i < n; i++ {
+				if _, err := c.Write(payload); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+			sent += n
+			<-f.acks
+		}
+	}()
+	return f
+}
+
+func (f *feeder) ack() { f.acks <- struct{}{} }
+
+// threadCPU is the CPU time of the calling OS thread.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measure runs loop, which must receive n datagrams, on a locked thread and
+// returns the wall and CPU time per datagram.
+func measure(b *testing.B, n int, loop func()) (wall, cpu float64) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0, c0 := time.Now(), threadCPU()
+	loop()
+	return float64(time.Since(t0).Nanoseconds()) / float64(n), float64((threadCPU() - c0).Nanoseconds()) / float64(n)
+}
+
+// BenchmarkRecvfromLoop receives b.N datagrams with the chapter's loop in
+// Lua (s:recvfrom(1024) into data, ip, port) and b.N with a pure-Go
+// sock.UDPConn.ReadFrom loop, in the same run, and reports both and their
+// ratio: wall ns and receiving-thread CPU ns per datagram.
+func BenchmarkRecvfromLoop(b *testing.B) {
+	var out nopWriter
+	s := New(Options{Stdout: out, Stderr: out})
+	defer s.Close()
+	var f *feeder
+	s.L.SetGlobal("ack", s.L.NewFunction(func(*lua.LState) int { f.ack(); return 0 }))
+	fn, err := s.Compile(`
+local s, n, burst = ...
+for i = 1, n do
+  local data, ip, port = s:recvfrom(1024)
+  if i % burst == 0 or i == n then ack() end
+end`, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	open, _ := s.Compile(`s = listen(0, "127.0.0.1"); return s, select(2, s:getsockname())`, "bench")
+	res, err := s.Call(open)
+	if err != nil {
+		b.Fatal(err)
+	}
+	luaSock, port := res[0], int(res[1].(lua.LNumber))
+
+	goConn, err := sock.ListenUDP(context.Background(), "127.0.0.1", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer goConn.Close()
+
+	b.ResetTimer()
+	f = startFeeder(b, port, b.N)
+	luaWall, luaCPU := measure(b, b.N, func() {
+		if _, err := s.Call(fn, luaSock, lua.LNumber(b.N), lua.LNumber(burst)); err != nil {
+			b.Fatal(err)
+		}
+	})
+	<-f.done
+
+	f = startFeeder(b, int(goConn.LocalAddr().Port()), b.N)
+	goWall, goCPU := measure(b, b.N, func() {
+		m := sock.Message{Buf: make([]byte, 1024)}
+		ctx := s.intr // the same context the Lua loop reads under
+		for i := 1; i <= b.N; i++ {
+			if err := goConn.ReadFrom(ctx, &m, sock.Forever); err != nil {
+				b.Fatal(err)
+			}
+			_ = m.Addr.Addr().String() // the ip string the Lua loop gets
+			if i%burst == 0 || i == b.N {
+				f.ack()
+			}
+		}
+	})
+	<-f.done
+	b.StopTimer()
+
+	b.ReportMetric(luaWall, "lua-ns/dgram")
+	b.ReportMetric(goWall, "go-ns/dgram")
+	b.ReportMetric(luaCPU, "lua-cpu-ns/dgram")
+	b.ReportMetric(goCPU, "go-cpu-ns/dgram")
+	b.ReportMetric(luaCPU/goCPU, "lua/go-cpu")
+	b.ReportMetric(1e9/luaWall, "lua-dgram/s")
+	b.ReportMetric(1e9/goWall, "go-dgram/s")
+}
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
