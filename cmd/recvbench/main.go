@@ -1,0 +1,234 @@
+// Command recvbench compares the chapter's UDP receiver written three ways —
+// scripts/receiver.lua run by sockshell, the chapter's Python program and a
+// pure-Go program — on the same paced sender, and prints the CPU each
+// receiver process spends per datagram, and the ratios.
+//
+// Run it from the repository's root:
+//
+//	go run ./cmd/recvbench [-rate 50000] [-seconds 2] [-rounds 3]
+//
+// Flags:
+//
+//	-rate N       datagrams per second the sender sends (default 50000)
+//	-seconds S    how long each receiver is fed (default 2)
+//	-rounds R     rounds; each runs every receiver once, in turn (default 3)
+//	-python PATH  the Python interpreter (default python3; skipped if missing)
+//	-sockshell P  a sockshell binary (default: built from ./cmd/sockshell)
+//
+// Every receiver prints each datagram as the chapter does, to a pipe that
+// recvbench reads, and stops at "bye". CPU is the receiver process's user
+// plus system time, divided by the datagrams it printed; the median of the
+// rounds is reported. Datagrams the receiver lost are counted and shown.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// readyHook makes sockshell's listen say on stderr that it is bound.
+const readyHook = `local listen0 = listen
+listen = function(...)
+  local s, err = listen0(...)
+  if s then io.stderr:write("ready ", select(2, s:getsockname()), "\n") end
+  return s, err
+end`
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == "-serve-go" {
+		os.Exit(serveGo())
+	}
+	rate := flag.Int("rate", 50000, "datagrams per second")
+	seconds := flag.Float64("seconds", 2, "seconds each receiver is fed")
+	rounds := flag.Int("rounds", 3, "rounds")
+	python := flag.String("python", "python3", "the Python interpreter")
+	shell := flag.String("sockshell", "", "a sockshell binary (default: build one)")
+	flag.Parse()
+	if err := compare(*rate, time.Duration(*seconds*float64(time.Second)), *rounds, *python, *shell); err != nil {
+		fmt.Fprintln(os.Stderr, "recvbench:", err)
+		os.Exit(1)
+	}
+}
+
+// receiver is one way of running the chapter's receiver.
+type receiver struct {
+	name string
+	argv []string
+	cpu  []float64 // µs per datagram, one per round
+	lost int
+}
+
+func compare(rate int, feed time.Duration, rounds int, python, shell string) error {
+	if shell == "" {
+		dir, err := os.MkdirTemp("", "recvbench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		shell = filepath.Join(dir, "sockshell")
+		if out, err := exec.Command("go", "build", "-o", shell, "./cmd/sockshell").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./cmd/sockshell (run from the repository's root): %v\n%s", err, out)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	rs := []*receiver{
+		{name: "go", argv: []string{self, "-serve-go"}},
+		{name: "sockshell", argv: []string{shell, "-e", readyHook, "scripts/receiver.lua", "0"}},
+	}
+	if path, err := exec.LookPath(python); err == nil {
+		rs = append(rs, &receiver{name: "python", argv: []string{path, "cmd/sockshell/testdata/chapter_receiver.py", "0"}})
+	} else {
+		fmt.Printf("(%s not found: no Python receiver)\n", python)
+	}
+	fmt.Printf("%d datagrams/s for %v, %d rounds; CPU µs per datagram:\n", rate, feed, rounds)
+	for round := 1; round <= rounds; round++ {
+		for _, r := range rs {
+			cpu, got, sent, err := runOnce(r.argv, rate, feed)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.name, err)
+			}
+			r.cpu = append(r.cpu, cpu)
+			r.lost += sent - got
+			fmt.Printf("  round %d %-10s %7.2f µs  (%d of %d received)\n", round, r.name, cpu, got, sent)
+		}
+	}
+	med := map[string]float64{}
+	fmt.Println("median:")
+	for _, r := range rs {
+		sort.Float64s(r.cpu)
+		med[r.name] = r.cpu[len(r.cpu)/2]
+		fmt.Printf("  %-10s %7.2f µs/datagram  (%d lost in all)\n", r.name, med[r.name], r.lost)
+	}
+	fmt.Printf("ratio sockshell/go     %.2f\n", med["sockshell"]/med["go"])
+	if p, ok := med["python"]; ok {
+		fmt.Printf("ratio sockshell/python %.2f\n", med["sockshell"]/p)
+		fmt.Printf("ratio python/go        %.2f\n", p/med["go"])
+	}
+	return nil
+}
+
+// runOnce starts a receiver, feeds it at rate for feed, sends bye and
+// returns its CPU µs per datagram printed, the datagrams it printed and the
+// datagrams sent (bye excluded).
+func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, 0, 0, err
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan int, 1)
+	go func() {
+		n := 0
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			n++
+		}
+		lines <- n
+	}()
+	var port int
+	if _, err := fmt.Fscanf(bufio.NewReader(stderr), "ready %d\n", &port); err != nil {
+		return 0, 0, 0, fmt.Errorf("no ready line: %v", err)
+	}
+	go io.Copy(io.Discard, stderr)
+
+	conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer conn.Close()
+	sent := pace(conn, rate, feed)
+
+	type end struct {
+		lines int
+		err   error
+	}
+	exited := make(chan end, 1)
+	go func() {
+		n := <-lines // stdout is read to its end before Wait closes it
+		exited <- end{n, cmd.Wait()}
+	}()
+	// bye may be lost like any datagram: send it until the receiver stops.
+	for try := 0; ; try++ {
+		conn.Write([]byte("bye"))
+		select {
+		case e := <-exited:
+			if e.err != nil {
+				return 0, 0, 0, e.err
+			}
+			got := e.lines - 1 // the bye line
+			cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			return float64(cpu.Microseconds()) / float64(max(got, 1)), got, sent, nil
+		case <-time.After(time.Second):
+			if try == 10 {
+				return 0, 0, 0, errors.New("the receiver did not stop at bye")
+			}
+		}
+	}
+}
+
+// pace sends datagrams at rate per second for d, in steps of a millisecond,
+// and returns how many it sent.
+func pace(conn *net.UDPConn, rate int, d time.Duration) int {
+	payload := []byte("hello from recvbench 0123456789")
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	sent := 0
+	for now := range tick.C {
+		elapsed := now.Sub(start)
+		if elapsed > d {
+			break
+		}
+		due := int(float64(rate) * elapsed.Seconds())
+		for ; sent < due; sent++ {
+			conn.Write(payload)
+		}
+	}
+	return sent
+}
+
+// serveGo is the chapter's receiver in plain Go: the baseline.
+func serveGo() int {
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer c.Close()
+	fmt.Fprintf(os.Stderr, "ready %d\n", c.LocalAddr().(*net.UDPAddr).Port)
+	buf := make([]byte, 1024)
+	for {
+		n, from, err := c.ReadFromUDP(buf)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		data := string(buf[:n])
+		fmt.Fprintf(os.Stdout, "received message:%s from PORT%d on %s\n", data, from.Port, from.IP)
+		if strings.EqualFold(data, "bye") {
+			return 0
+		}
+	}
+}
