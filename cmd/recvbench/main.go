@@ -54,7 +54,7 @@ func main() {
 	python := flag.String("python", "python3", "the Python interpreter")
 	shell := flag.String("sockshell", "", "a sockshell binary (default: build one)")
 	flag.Parse()
-	if err := compare(*rate, time.Duration(*seconds*float64(time.Second)), *rounds, *python, *shell); err != nil {
+	if err := compare(os.Stdout, *rate, time.Duration(*seconds*float64(time.Second)), *rounds, *python, *shell); err != nil {
 		fmt.Fprintln(os.Stderr, "recvbench:", err)
 		os.Exit(1)
 	}
@@ -68,7 +68,8 @@ type receiver struct {
 	lost int
 }
 
-func compare(rate int, feed time.Duration, rounds int, python, shell string) error {
+// compare runs the rounds and writes the report to w.
+func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shell string) error {
 	if shell == "" {
 		dir, err := os.MkdirTemp("", "recvbench")
 		if err != nil {
@@ -91,9 +92,9 @@ func compare(rate int, feed time.Duration, rounds int, python, shell string) err
 	if path, err := exec.LookPath(python); err == nil {
 		rs = append(rs, &receiver{name: "python", argv: []string{path, "cmd/sockshell/testdata/chapter_receiver.py", "0"}})
 	} else {
-		fmt.Printf("(%s not found: no Python receiver)\n", python)
+		fmt.Fprintf(w, "(%s not found: no Python receiver)\n", python)
 	}
-	fmt.Printf("%d datagrams/s for %v, %d rounds; CPU µs per datagram:\n", rate, feed, rounds)
+	fmt.Fprintf(w, "%d datagrams/s for %v, %d rounds; CPU µs per datagram:\n", rate, feed, rounds)
 	for round := 1; round <= rounds; round++ {
 		for _, r := range rs {
 			cpu, got, sent, err := runOnce(r.argv, rate, feed)
@@ -102,20 +103,20 @@ func compare(rate int, feed time.Duration, rounds int, python, shell string) err
 			}
 			r.cpu = append(r.cpu, cpu)
 			r.lost += sent - got
-			fmt.Printf("  round %d %-10s %7.2f µs  (%d of %d received)\n", round, r.name, cpu, got, sent)
+			fmt.Fprintf(w, "  round %d %-10s %7.2f µs  (%d of %d received)\n", round, r.name, cpu, got, sent)
 		}
 	}
 	med := map[string]float64{}
-	fmt.Println("median:")
+	fmt.Fprintln(w, "median:")
 	for _, r := range rs {
 		sort.Float64s(r.cpu)
 		med[r.name] = r.cpu[len(r.cpu)/2]
-		fmt.Printf("  %-10s %7.2f µs/datagram  (%d lost in all)\n", r.name, med[r.name], r.lost)
+		fmt.Fprintf(w, "  %-10s %7.2f µs/datagram  (%d lost in all)\n", r.name, med[r.name], r.lost)
 	}
-	fmt.Printf("ratio sockshell/go     %.2f\n", med["sockshell"]/med["go"])
+	fmt.Fprintf(w, "ratio sockshell/go     %.2f\n", med["sockshell"]/med["go"])
 	if p, ok := med["python"]; ok {
-		fmt.Printf("ratio sockshell/python %.2f\n", med["sockshell"]/p)
-		fmt.Printf("ratio python/go        %.2f\n", p/med["go"])
+		fmt.Fprintf(w, "ratio sockshell/python %.2f\n", med["sockshell"]/p)
+		fmt.Fprintf(w, "ratio python/go        %.2f\n", p/med["go"])
 	}
 	return nil
 }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	// The test binary plays the Go receiver, as the command does.
+	if len(os.Args) == 2 && os.Args[1] == "-serve-go" {
+		os.Exit(serveGo())
+	}
+	// recvbench runs from the repository's root.
+	if err := os.Chdir("../.."); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+// A short, gentle comparison runs every receiver and reports the ratios.
+func TestCompareReport(t *testing.T) {
+	python := "python3"
+	if _, err := exec.LookPath(python); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3 is missing; .ci/run installs it")
+		}
+		t.Skip("python3 is missing: apt-get install -y python3")
+	}
+	var out strings.Builder
+	if err := compare(&out, 2000, 200*time.Millisecond, 1, python, ""); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, name := range []string{"go", "sockshell", "python"} {
+		re := regexp.MustCompile(`round 1 ` + name + ` +\d+\.\d+ µs  \(([1-9]\d*) of \d+ received\)`)
+		if !re.MatchString(report) {
+			t.Errorf("no received datagrams for %s in:\n%s", name, report)
+		}
+	}
+	for _, line := range []string{"ratio sockshell/go ", "ratio sockshell/python ", "ratio python/go "} {
+		if !strings.Contains(report, line) {
+			t.Errorf("no %q in:\n%s", line, report)
+		}
+	}
+}
