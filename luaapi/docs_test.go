@@ -11,8 +11,11 @@ import (
 func TestDocExamplesRun(t *testing.T) {
 	for _, d := range Docs() {
 		t.Run(d.Name, func(t *testing.T) {
-			if d.Name == "" || len(d.Forms) == 0 || d.Summary == "" || d.Returns == "" || d.Example == "" {
+			if d.Name == "" || len(d.Forms) == 0 || d.Summary == "" || d.Returns == "" || d.Errors == "" || d.Example == "" {
 				t.Fatalf("incomplete doc: %+v", d)
+			}
+			if strings.Contains(d.Forms[0], "(") && !strings.Contains(d.Forms[0], "()") && len(d.Args) == 0 {
+				t.Errorf("%s takes arguments but documents none", d.Forms[0])
 			}
 			var out strings.Builder
 			s := New(Options{Stdout: &out, Stderr: &out})

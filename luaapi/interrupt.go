@@ -34,10 +34,16 @@ func newInterrupter() *interrupter {
 	return c
 }
 
+// Deadline reports that there is none.
 func (c *interrupter) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *interrupter) Done() <-chan struct{}       { return *c.done.Load() }
-func (c *interrupter) Value(any) any               { return nil }
 
+// Done is closed by an interrupt (or os.exit) and replaced by rearm.
+func (c *interrupter) Done() <-chan struct{} { return *c.done.Load() }
+
+// Value holds nothing.
+func (c *interrupter) Value(any) any { return nil }
+
+// Err is the cause of the current cancellation, or nil.
 func (c *interrupter) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -106,11 +106,13 @@ type Error struct {
 	Incomplete  bool   // a syntax error at the end of the input: more may follow
 }
 
+// Error returns the message, position included.
 func (e *Error) Error() string { return e.Message }
 
 // ExitError reports that the script called os.exit(Code).
 type ExitError struct{ Code int }
 
+// Error says which status the script asked for.
 func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
 // Compile parses src as a chunk named name. A syntax error is an *Error

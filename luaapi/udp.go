@@ -34,6 +34,7 @@ func (u *udpSocket) close(s *Session) {
 	}
 }
 
+// String is what tostring shows: kind, bound address, and whether closed.
 func (u *udpSocket) String() string {
 	state := ""
 	if u.closed {
@@ -124,6 +125,7 @@ s:close()`,
 		Forms:   []string{"sock:close()"},
 		Summary: "Closes the socket and frees its port. Closing again does nothing.",
 		Returns: "true.",
+		Errors:  "None; a closed socket's other methods return `nil, \"closed\"`.",
 		Example: `local s = listen(0, "127.0.0.1")
 s:close()
 s:close()
@@ -132,8 +134,13 @@ print(s, s:recvfrom())  --> udp{127.0.0.1:<port>, closed}  nil  closed`,
 	{&Doc{
 		Name:    "socket:recvfrom",
 		Forms:   []string{"sock:recvfrom([bufsize [, timeout]])"},
-		Summary: "`recvfrom` as a method: see `recvfrom`.",
-		Returns: "as `recvfrom`.",
+		Summary: "`recvfrom` as a method: waits for one datagram on this socket.",
+		Args: []Arg{
+			{"bufsize", "the most bytes to take, 1-65535 (default 65535)"},
+			{"timeout", "seconds to wait (default: the socket's); 0 takes only a datagram already queued"},
+		},
+		Returns: "`data, ip, port`, and `true` as a 4th result when the datagram was cut to `bufsize`.",
+		Errors:  "`nil, \"timeout\"`, `nil, \"closed\"`; a bad argument raises, e.g. `bad argument #1 to 'recvfrom' (bufsize must be 1-65535, got 0)`.",
 		Example: `local s = listen(0, "127.0.0.1")
 print(s:recvfrom(512, 0))  --> nil  timeout
 s:close()`,
@@ -141,8 +148,14 @@ s:close()`,
 	{&Doc{
 		Name:    "socket:sendto",
 		Forms:   []string{"sock:sendto(data, host, port)"},
-		Summary: "`sendto` from this socket: see `sendto`.",
-		Returns: "as `sendto`.",
+		Summary: "`sendto` from this socket, so that replies come back to it.",
+		Args: []Arg{
+			{"data", "the bytes to send"},
+			{"host", "an address or a name; of a name's addresses, one of the socket's family first"},
+			{"port", "1-65535"},
+		},
+		Returns: "the number of bytes sent.",
+		Errors:  "As `sendto`; an IPv4 socket cannot reach an IPv6 address (`listen(0, \"::\")` makes a socket for both).",
 		Example: `local a, b = listen(0, "127.0.0.1"), listen(0, "127.0.0.1")
 a:sendto("hi", b:getsockname())
 print(b:recvfrom())  --> hi  127.0.0.1  <a's port>

@@ -33,6 +33,7 @@ type plainEditor struct {
 	out io.Writer
 }
 
+// Readline writes the prompt and reads a line without its line end.
 func (e *plainEditor) Readline(prompt string) (string, error) {
 	io.WriteString(e.out, prompt)
 	line, err := e.in.ReadString('\n')
@@ -42,8 +43,11 @@ func (e *plainEditor) Readline(prompt string) (string, error) {
 	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
 }
 
+// SaveHistory keeps nothing: off a terminal there is no history.
 func (e *plainEditor) SaveHistory(string) {}
-func (e *plainEditor) Close() error       { return nil }
+
+// Close has nothing to release.
+func (e *plainEditor) Close() error { return nil }
 
 // termEditor edits lines on a terminal with readline.
 type termEditor struct {
@@ -70,6 +74,7 @@ var deleteSeq = []byte("\x1b[3~")
 // the Ctrl-D key it was.
 type keyFilter struct{ r io.Reader }
 
+// Read reads from the terminal and mends what it read.
 func (f keyFilter) Read(p []byte) (int, error) {
 	n, err := f.r.Read(p)
 	if n == 0 && err == io.EOF && len(p) > 0 {
@@ -87,6 +92,7 @@ func (f keyFilter) Read(p []byte) (int, error) {
 // deleteListener completes what keyFilter started.
 type deleteListener struct{}
 
+// OnChange deletes the character under the cursor when key is deleteRune.
 func (deleteListener) OnChange(line []rune, pos int, key rune) ([]rune, int, bool) {
 	if key != deleteRune || pos < 1 || pos > len(line) || line[pos-1] != deleteRune {
 		return nil, 0, false
@@ -129,13 +135,16 @@ func newTermEditor(opts Options) (editor, error) {
 	return e, nil
 }
 
+// Readline edits a line on the terminal.
 func (e *termEditor) Readline(prompt string) (string, error) {
 	e.rl.SetPrompt(prompt)
 	return e.rl.Readline()
 }
 
+// SaveHistory adds a whole chunk to the history file.
 func (e *termEditor) SaveHistory(chunk string) { e.rl.SaveHistory(chunk) }
 
+// Close gives the output back and restores the terminal.
 func (e *termEditor) Close() error {
 	// In the reverse order, so that Out and Err may be one Console.
 	e.err.swap(e.prevErr)

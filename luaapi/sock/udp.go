@@ -33,8 +33,13 @@ var ErrTimeout error = timeoutError{}
 
 type timeoutError struct{}
 
-func (timeoutError) Error() string        { return "timeout" }
-func (timeoutError) Timeout() bool        { return true }
+// Error is "timeout".
+func (timeoutError) Error() string { return "timeout" }
+
+// Timeout marks it as a net.Error timeout.
+func (timeoutError) Timeout() bool { return true }
+
+// Is matches os.ErrDeadlineExceeded.
 func (timeoutError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
 
 // SizeError reports a datagram too large to send over UDP.
@@ -44,6 +49,7 @@ type SizeError struct {
 	IPv6 bool
 }
 
+// Error names the size and the limit.
 func (e *SizeError) Error() string {
 	fam := "IPv4"
 	if e.IPv6 {
