@@ -25,7 +25,8 @@
 // (printed on standard error as "sockshell: file:line: message" with a
 // traceback); 2 for a usage error; 130 when interrupted by SIGINT (Ctrl-C);
 // n when the script calls os.exit(n). Sockets are closed and the terminal is
-// restored in every case.
+// restored in every case; SIGTERM and SIGHUP end the shell with 128+signal,
+// the terminal restored.
 //
 // Environment:
 //
@@ -36,11 +37,33 @@ package main
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/chzyer/readline"
 )
 
 func main() {
 	term := readline.IsTerminal(int(os.Stdin.Fd())) && readline.IsTerminal(int(os.Stdout.Fd()))
+	if term {
+		restoreTerminalOnExitSignals(int(os.Stdin.Fd()))
+	}
 	os.Exit(run(os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, terminal: term}))
+}
+
+// restoreTerminalOnExitSignals puts the terminal back as it was before
+// exiting on SIGTERM or SIGHUP: the shell may be at its prompt, with the
+// terminal in raw mode, and a shell that dies must not leave it so.
+func restoreTerminalOnExitSignals(fd int) {
+	state, err := readline.GetState(fd)
+	if err != nil {
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		sig := <-ch
+		readline.Restore(fd, state)
+		os.Exit(128 + int(sig.(syscall.Signal)))
+	}()
 }

@@ -12,31 +12,42 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/creack/pty"
 )
 
 // term is sockshell running on a pseudo-terminal, as a person runs it.
 type term struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	pty  *os.File
-	mu   sync.Mutex
-	out  bytes.Buffer // everything the terminal showed
-	seen int          // how much of out expect has consumed
-	more chan struct{}
-	done chan struct{}
+	t      *testing.T
+	cmd    *exec.Cmd
+	pty    *os.File // the terminal's side the test types into
+	tty    *os.File // the side sockshell runs on
+	mu     sync.Mutex
+	out    bytes.Buffer // everything the terminal showed
+	seen   int          // how much of out expect has consumed
+	more   chan struct{}
+	done   chan struct{} // the screen has ended
+	exited chan struct{} // sockshell has ended
 }
 
 func startTerm(t *testing.T, env ...string) *term {
 	t.Helper()
 	cmd := command()
 	cmd.Env = append(cmd.Env, env...)
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	f, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := &term{t: t, cmd: cmd, pty: f, more: make(chan struct{}, 1), done: make(chan struct{})}
+	if err := pty.Setsize(f, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tm := &term{t: t, cmd: cmd, pty: f, tty: tty, more: make(chan struct{}, 1), done: make(chan struct{})}
 	go func() {
 		defer close(tm.done)
 		buf := make([]byte, 4096)
@@ -50,13 +61,22 @@ func startTerm(t *testing.T, env ...string) *term {
 			default:
 			}
 			if err != nil {
-				cmd.Wait()
 				return
 			}
 		}
 	}()
+	// The pty reports the end of output only when no process has the
+	// terminal open: the test's own copy is closed when sockshell ends.
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	tm.exited = exited
 	t.Cleanup(func() {
 		cmd.Process.Kill()
+		<-exited
+		tty.Close()
 		f.Close()
 		<-tm.done
 	})
@@ -90,7 +110,7 @@ func (tm *term) expect(re string) []string {
 		tm.mu.Unlock()
 		select {
 		case <-tm.more:
-		case <-tm.done:
+		case <-tm.exited:
 			tm.t.Fatalf("sockshell ended before %q; screen: %q", re, tm.out.String())
 		case <-deadline:
 			tm.t.Fatalf("no %q on the screen: %q", re, rest)
@@ -117,13 +137,13 @@ func (tm *term) enter(line string) {
 func (tm *term) exitCode() int {
 	tm.t.Helper()
 	select {
-	case <-tm.done:
+	case <-tm.exited:
 		return tm.cmd.ProcessState.ExitCode()
 	case <-time.After(20 * time.Second):
 		// A goroutine dump on the screen shows where it hangs.
 		tm.cmd.Process.Signal(syscall.SIGQUIT)
 		select {
-		case <-tm.done:
+		case <-tm.exited:
 		case <-time.After(5 * time.Second):
 		}
 		tm.mu.Lock()
@@ -247,5 +267,35 @@ func TestTerminalCtrlDTypedAhead(t *testing.T) {
 	tm.expectLine(`unblock\t127\.0\.0\.1\t\d+`)
 	if code := tm.exitCode(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// termios reads the terminal's settings.
+func termios(t *testing.T, f *os.File) syscall.Termios {
+	t.Helper()
+	var tio syscall.Termios
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&tio))); errno != 0 {
+		t.Fatal(errno)
+	}
+	return tio
+}
+
+// SIGTERM or SIGHUP at the prompt, where the terminal is raw, ends the
+// shell with the terminal as it was.
+func TestTerminalRestoredOnSignals(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			tm := startTerm(t)
+			if tio := termios(t, tm.tty); tio.Lflag&syscall.ICANON != 0 {
+				t.Fatal("the terminal is not raw at the prompt")
+			}
+			tm.cmd.Process.Signal(sig)
+			if code := tm.exitCode(); code != 128+int(sig) {
+				t.Errorf("exit %d, want %d", code, 128+int(sig))
+			}
+			if tio := termios(t, tm.tty); tio.Lflag&(syscall.ICANON|syscall.ECHO) != syscall.ICANON|syscall.ECHO {
+				t.Errorf("terminal left raw: lflag %#x", tio.Lflag)
+			}
+		})
 	}
 }
