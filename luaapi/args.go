@@ -20,13 +20,41 @@ type args struct {
 	base int
 }
 
-// raise raises "bad argument #n to 'fn' (msg)", n being the stack index.
+// raise raises "bad argument #n to 'fn' (msg)", n being the stack index,
+// at the position of the Lua code that made the call.
 func (a args) raise(n int, format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
 	if n-a.base == 0 {
-		a.L.RaiseError("calling '%s' on bad self (%s)", a.fn, msg)
+		msg = fmt.Sprintf("calling '%s' on bad self (%s)", a.fn, msg)
+	} else {
+		msg = fmt.Sprintf("bad argument #%d to '%s' (%s)", n-a.base, a.fn, msg)
 	}
-	a.L.RaiseError("bad argument #%d to '%s' (%s)", n-a.base, a.fn, msg)
+	a.L.Error(lua.LString(where(a.L)+msg), 0)
+}
+
+// where is "file:line: " of the Lua code that called the running Go
+// function: the nearest Lua frame that is not the prelude's, looking
+// through the coroutines that resumed this one (a pcall inside a task runs
+// its function in a coroutine of its own). It is "" when there is none.
+func where(L *lua.LState) string {
+	for th := L; th != nil; th = th.Parent {
+		for level := 0; level < 64; level++ {
+			dbg, ok := th.GetStack(level)
+			if !ok {
+				break
+			}
+			if _, err := th.GetInfo("Sl", dbg, lua.LNil); err != nil {
+				break
+			}
+			if dbg.What != "G" && dbg.Source != "=prelude" && dbg.CurrentLine > 0 {
+				return fmt.Sprintf("%s:%d: ", dbg.Source, dbg.CurrentLine)
+			}
+		}
+		if th.G.MainThread == th {
+			break
+		}
+	}
+	return ""
 }
 
 // describe names a Lua value for an error message: its type, and the value

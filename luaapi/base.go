@@ -67,6 +67,7 @@ func (s *Session) lExit(L *lua.LState) int {
 	}
 	s.exitCode = &code
 	s.intr.cancel(errExit)
+	s.cancelRoot()
 	L.RaiseError("exit")
 	return 0
 }

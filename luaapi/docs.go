@@ -76,6 +76,8 @@ func init() {
 	libraries = []library{
 		{"Sockets", "UDP sockets, as in the chapter: bind with `listen`, then `recvfrom` and `sendto`.", udpFuncs, false},
 		{"Socket methods", "A socket `s` from `listen` has these methods.", socketMethods, true},
+		{"Tasks", "Many conversations at once: tasks run side by side on the session, each reading as blocking code.", taskFuncs, false},
+		{"Task methods", "A task `t` from `spawn` has these methods, and the fields `t.status` and `t.id`.", taskMethods, true},
 		{"The host", "", hostFuncs, false},
 		{"The shell", "", shellFuncs, false},
 	}

@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"context"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/sock"
@@ -20,10 +22,22 @@ for _, i in ipairs(h.interfaces) do print(i.name, i.up, table.concat(i.addrs, " 
 }
 
 func (s *Session) lHostinfo(L *lua.LState) int {
-	h, err := sock.Host(s.intr)
-	if err != nil {
-		return fail(L, failure(err, "interfaces"))
-	}
+	// Resolving the host's own name may ask a DNS server: wait for it as
+	// for any I/O.
+	return s.wait(L, "hostinfo", func(ctx context.Context) func() []lua.LValue {
+		h, err := sock.Host(ctx)
+		return func() []lua.LValue {
+			if err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(failure(err, "interfaces"))}
+			}
+			return []lua.LValue{s.hostTable(h)}
+		}
+	})
+}
+
+// hostTable is hostinfo's result for h.
+func (s *Session) hostTable(h sock.HostInfo) *lua.LTable {
+	L := s.L
 	t := L.NewTable()
 	t.RawSetString("hostname", lua.LString(h.Hostname))
 	t.RawSetString("ip", lua.LString(h.IP.String()))
@@ -49,6 +63,5 @@ func (s *Session) lHostinfo(L *lua.LState) int {
 		list.Append(i)
 	}
 	t.RawSetString("interfaces", list)
-	L.Push(t)
-	return 1
+	return t
 }

@@ -19,6 +19,7 @@ package luaapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,12 @@ type Session struct {
 	mu      sync.Mutex // guards running
 	running bool
 
+	// root ends with the session (Close or os.exit); tasks' contexts
+	// derive from it, so that ending it ends them.
+	root       context.Context
+	cancelRoot context.CancelFunc
+	sched      *scheduler
+
 	sockets  map[*udpSocket]struct{}
 	exitCode *int
 	docsByFn map[lua.LValue]*Doc
@@ -68,6 +75,7 @@ func New(opts Options) *Session {
 	if s.stderr == nil {
 		s.stderr = os.Stderr
 	}
+	s.root, s.cancelRoot = context.WithCancel(context.Background())
 	s.L = lua.NewState(lua.Options{
 		// Deep recursion and large string.byte results must not overflow
 		// gopher-lua's small defaults.
@@ -77,12 +85,16 @@ func New(opts Options) *Session {
 	})
 	s.L.SetContext(s.intr)
 	s.openBase()
+	s.openLoad()
 	s.openUDP()
+	s.openTasks()
 	return s
 }
 
-// Close closes every socket the session opened and the Lua state.
+// Close ends every task, closes every socket the session opened and the
+// Lua state.
 func (s *Session) Close() {
+	s.cancelRoot()
 	for u := range s.sockets {
 		u.close(s)
 	}
@@ -119,13 +131,9 @@ func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code
 // whose message reads "name:line: message near 'token'", with Incomplete set
 // when the chunk ended too soon (the shell then reads another line).
 func (s *Session) Compile(src, name string) (*lua.LFunction, error) {
-	chunk, err := parse.Parse(strings.NewReader(src), name)
+	proto, err := compile(src, name)
 	if err != nil {
-		return nil, syntaxError(err, src, name)
-	}
-	proto, err := lua.Compile(chunk, name)
-	if err != nil {
-		return nil, &Error{Message: fmt.Sprintf("%s: %v", name, err)}
+		return nil, err
 	}
 	return s.L.NewFunctionFromProto(proto), nil
 }
@@ -210,6 +218,51 @@ func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, err
 	}
 	L.SetTop(base)
 	return results, nil
+}
+
+// Drain runs the session's tasks until none is left, as a script's end
+// does. Interrupt stops them all: it then returns an *Error with
+// Interrupted set; os.exit in a task gives an *ExitError.
+func (s *Session) Drain() error {
+	s.mu.Lock()
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.intr.rearm()
+		s.mu.Unlock()
+	}()
+	for {
+		s.runReady(s.L)
+		if s.exitCode != nil {
+			return &ExitError{Code: *s.exitCode}
+		}
+		if s.Alive() == 0 {
+			return nil
+		}
+		select {
+		case ev := <-s.sched.events:
+			ev()
+		case <-s.intr.Done():
+			if s.exitCode != nil {
+				return &ExitError{Code: *s.exitCode}
+			}
+			for _, t := range append([]*task(nil), s.sched.tasks...) {
+				t.cancel()
+				s.endTask(t, taskCancelled)
+			}
+			return &Error{Message: "interrupted", Interrupted: true}
+		}
+	}
+}
+
+// Exited reports the status os.exit asked for, if it was called.
+func (s *Session) Exited() (int, bool) {
+	if s.exitCode == nil {
+		return 0, false
+	}
+	return *s.exitCode, true
 }
 
 // DoString compiles and runs src as a chunk named name.

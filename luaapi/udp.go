@@ -1,9 +1,12 @@
 package luaapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -23,7 +26,10 @@ type udpSocket struct {
 	addr    netip.AddrPort // bound address, kept for tostring after close
 	timeout time.Duration  // default wait of recvfrom; sock.Forever for none
 	closed  bool
-	msg     sock.Message // reused receive buffer
+	msg     sock.Message // the buffer of reads that need not wait
+	// waiting counts reads under way on other goroutines; while one is,
+	// a read does not try the socket first (it would queue behind it).
+	waiting atomic.Int32
 }
 
 func (u *udpSocket) close(s *Session) {
@@ -217,17 +223,39 @@ func (s *Session) lListen(L *lua.LState) int {
 	if hostV != lua.LNil {
 		host = a.name(2, hostV, "host")
 	}
-	conn, err := sock.ListenUDP(s.intr, host, port)
-	if err != nil {
-		return fail(L, failure(err, bindTarget(host, port)))
+	bind := func(ctx context.Context) func() []lua.LValue {
+		conn, err := sock.ListenUDP(ctx, host, port)
+		return func() []lua.LValue {
+			if err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(failure(err, bindTarget(host, port)))}
+			}
+			return []lua.LValue{s.newUDPSocket(conn)}
+		}
 	}
+	if _, literal := sock.ParseAddr(host); literal || isWildcard(host) {
+		return pushPush(L, bind(ctxOf(L))())
+	}
+	return s.wait(L, "listen", bind) // a name to resolve first
+}
+
+func isWildcard(host string) bool { return host == "" || host == "*" }
+
+// ctxOf is the context of the thread L: the session's, or its task's.
+func ctxOf(L *lua.LState) context.Context {
+	if ctx := L.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// newUDPSocket registers conn with the session and makes its Lua object.
+func (s *Session) newUDPSocket(conn *sock.UDPConn) *lua.LUserData {
 	u := &udpSocket{conn: conn, addr: conn.LocalAddr(), timeout: sock.Forever}
 	s.sockets[u] = struct{}{}
-	ud := L.NewUserData()
+	ud := s.L.NewUserData()
 	ud.Value = u
-	ud.Metatable = L.GetTypeMetatable(socketClass)
-	L.Push(ud)
-	return 1
+	ud.Metatable = s.L.GetTypeMetatable(socketClass)
+	return ud
 }
 
 func bindTarget(host string, port int) string {
@@ -257,25 +285,45 @@ func (s *Session) recvfrom(a args) int {
 	if u.closed {
 		return fail(L, "closed")
 	}
-	if cap(u.msg.Buf) < size {
-		u.msg.Buf = make([]byte, maxBufsize)
-	}
-	m := &u.msg
-	m.Buf = m.Buf[:size]
-	if err := u.conn.ReadFrom(s.intr, m, wait); err != nil {
-		if s.intr.Err() != nil {
-			L.RaiseError("%s", s.intr.Err())
+	// A datagram already queued is taken here, at once.
+	if u.waiting.Load() == 0 {
+		if cap(u.msg.Buf) < size {
+			u.msg.Buf = make([]byte, maxBufsize)
 		}
-		return fail(L, failure(err, u.addr.String()))
+		m := &u.msg
+		m.Buf = m.Buf[:size]
+		err := u.conn.ReadFrom(context.Background(), m, 0)
+		if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
+			return pushPush(L, datagram(m, err, u.addr))
+		}
 	}
-	L.Push(lua.LString(m.Buf[:m.N]))
-	L.Push(lua.LString(m.Addr.Addr().String()))
-	L.Push(lua.LNumber(m.Addr.Port()))
+	u.waiting.Add(1)
+	return s.wait(L, "recvfrom", func(ctx context.Context) func() []lua.LValue {
+		m := &sock.Message{Buf: make([]byte, size)}
+		err := u.conn.ReadFrom(ctx, m, wait)
+		u.waiting.Add(-1)
+		return func() []lua.LValue { return datagram(m, err, u.addr) }
+	})
+}
+
+// datagram is recvfrom's results for a read into m that ended with err.
+func datagram(m *sock.Message, err error, local netip.AddrPort) []lua.LValue {
+	if err != nil {
+		return []lua.LValue{lua.LNil, lua.LString(failure(err, local.String()))}
+	}
+	vals := []lua.LValue{lua.LString(m.Buf[:m.N]), lua.LString(m.Addr.Addr().String()), lua.LNumber(m.Addr.Port())}
 	if m.Truncated {
-		L.Push(lua.LTrue)
-		return 4
+		vals = append(vals, lua.LTrue)
 	}
-	return 3
+	return vals
+}
+
+// pushPush pushes vals and returns how many there are.
+func pushPush(L *lua.LState, vals []lua.LValue) int {
+	for _, v := range vals {
+		L.Push(v)
+	}
+	return len(vals)
 }
 
 // duration converts seconds to a wait; huge values wait forever.
@@ -309,25 +357,31 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	if u != nil && u.closed {
 		return fail(L, "closed")
 	}
-	target := fmt.Sprintf("%s:%d", host, port)
-	dst, err := sock.Resolve(s.intr, host, port, u != nil && u.conn.IPv6())
-	if err == nil {
-		target = dst.String()
-		var sent int
-		if u != nil {
-			sent, err = u.conn.WriteTo([]byte(data), dst)
-		} else {
-			sent, _, err = sock.SendTo(s.intr, []byte(data), dst)
-		}
+	send := func(ctx context.Context) []lua.LValue {
+		target := fmt.Sprintf("%s:%d", host, port)
+		dst, err := sock.Resolve(ctx, host, port, u != nil && u.conn.IPv6())
 		if err == nil {
-			L.Push(lua.LNumber(sent))
-			return 1
+			target = dst.String()
+			var sent int
+			if u != nil {
+				sent, err = u.conn.WriteTo([]byte(data), dst)
+			} else {
+				sent, _, err = sock.SendTo(ctx, []byte(data), dst)
+			}
+			if err == nil {
+				return []lua.LValue{lua.LNumber(sent)}
+			}
 		}
+		return []lua.LValue{lua.LNil, lua.LString(failure(err, target))}
 	}
-	if s.intr.Err() != nil {
-		L.RaiseError("%s", s.intr.Err())
+	if _, literal := sock.ParseAddr(host); literal {
+		return pushPush(L, send(ctxOf(L)))
 	}
-	return fail(L, failure(err, target))
+	// A name may take the resolver a while: wait for it as for any I/O.
+	return s.wait(L, "sendto", func(ctx context.Context) func() []lua.LValue {
+		vals := send(ctx)
+		return func() []lua.LValue { return vals }
+	})
 }
 
 func (s *Session) mSettimeout(L *lua.LState) int {

@@ -12,11 +12,13 @@ import (
 )
 
 // editor reads lines. Readline returns readline.ErrInterrupt for Ctrl-C and
-// io.EOF at the end of input.
+// io.EOF at the end of input. Cancel, which any goroutine may call, makes a
+// Readline under way return; it reports false when it cannot.
 type editor interface {
 	Readline(prompt string) (string, error)
 	SaveHistory(chunk string)
 	Close() error
+	Cancel() bool
 }
 
 func newEditor(opts Options) (editor, error) {
@@ -48,6 +50,9 @@ func (e *plainEditor) SaveHistory(string) {}
 
 // Close has nothing to release.
 func (e *plainEditor) Close() error { return nil }
+
+// Cancel cannot wake a blocked read of a pipe or file.
+func (e *plainEditor) Cancel() bool { return false }
 
 // termEditor edits lines on a terminal with readline.
 type termEditor struct {
@@ -143,6 +148,12 @@ func (e *termEditor) Readline(prompt string) (string, error) {
 
 // SaveHistory adds a whole chunk to the history file.
 func (e *termEditor) SaveHistory(chunk string) { e.rl.SaveHistory(chunk) }
+
+// Cancel ends a Readline under way, as the end of input would.
+func (e *termEditor) Cancel() bool {
+	e.stdin.Close()
+	return true
+}
 
 // Close gives the output back and restores the terminal.
 func (e *termEditor) Close() error {

@@ -49,29 +49,41 @@ type Options struct {
 
 // Run reads and runs chunks in s until the input ends or the code calls
 // os.exit. It returns the exit status: 0 at the end of input, or the code
-// given to os.exit.
+// given to os.exit. While it waits for a line, the session's tasks run, and
+// what they print appears above the prompt.
 func Run(s *luaapi.Session, opts Options) int {
 	ed, err := newEditor(opts)
 	if err != nil {
 		fmt.Fprintf(opts.Err, "sockshell: %v\n", err)
 		return 1
 	}
-	defer ed.Close()
 	if opts.Banner != "" {
 		fmt.Fprintln(opts.Out, opts.Banner)
 	}
+	in := startInput(ed, s)
+	defer in.stop()
+	s.Dispatch(nil) // tasks spawned before the shell started
+	if code, exit := s.Exited(); exit {
+		return code
+	}
 	var pending string // the lines of an unfinished chunk
+	in.ask(Prompt, "")
 	for {
-		prompt := Prompt
-		if pending != "" {
-			prompt = PromptContinue
-		}
-		line, err := ed.Readline(prompt)
-		if errors.Is(err, readline.ErrInterrupt) {
-			pending = "" // Ctrl-C at the prompt discards the chunk
+		var r line
+		select {
+		case r = <-in.lines:
+		case ev := <-s.Events():
+			s.Dispatch(ev)
+			if code, exit := s.Exited(); exit {
+				return code
+			}
 			continue
 		}
-		if err != nil { // io.EOF: Ctrl-D on an empty line, or the input's end
+		save := ""
+		switch {
+		case errors.Is(r.err, readline.ErrInterrupt):
+			pending = "" // Ctrl-C at the prompt discards the chunk
+		case r.err != nil: // io.EOF: Ctrl-D on an empty line, or the input's end
 			if pending != "" {
 				// The input ended inside a chunk: say why it did not run.
 				if _, cerr := s.Compile(pending, "stdin"); cerr != nil {
@@ -79,23 +91,90 @@ func Run(s *luaapi.Session, opts Options) int {
 				}
 			}
 			return 0
+		default:
+			chunk := pending + r.text
+			fn, cerr := compileLine(s, chunk, pending == "")
+			var le *luaapi.Error
+			if errors.As(cerr, &le) && le.Incomplete {
+				pending = chunk + "\n"
+				break
+			}
+			pending, save = "", chunk
+			if cerr != nil {
+				fmt.Fprintln(opts.Err, cerr)
+				break
+			}
+			if code, exit := runChunk(s, fn, opts); exit {
+				return code
+			}
+			s.Dispatch(nil) // start what the chunk spawned
+			if code, exit := s.Exited(); exit {
+				return code
+			}
 		}
-		chunk := pending + line
-		fn, cerr := compileLine(s, chunk, pending == "")
-		var le *luaapi.Error
-		if errors.As(cerr, &le) && le.Incomplete {
-			pending = chunk + "\n"
-			continue
+		if pending == "" {
+			in.ask(Prompt, save)
+		} else {
+			in.ask(PromptContinue, save)
 		}
-		pending = ""
-		ed.SaveHistory(chunk)
-		if cerr != nil {
-			fmt.Fprintln(opts.Err, cerr)
-			continue
+	}
+}
+
+// line is what the input goroutine read.
+type line struct {
+	text string
+	err  error
+}
+
+// request asks the input goroutine for a line, after saving a chunk.
+type request struct{ prompt, save string }
+
+// input reads lines on a goroutine of its own, so that the session's
+// goroutine can run tasks meanwhile. The editor is used from that
+// goroutine only: readline's Close must not race its Readline.
+type input struct {
+	ed       editor
+	requests chan request
+	lines    chan line
+	quit     chan struct{} // closed by stop
+	done     chan struct{} // closed when the editor is closed
+}
+
+func startInput(ed editor, s *luaapi.Session) *input {
+	in := &input{ed: ed, requests: make(chan request), lines: make(chan line),
+		quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(in.done)
+		defer ed.Close()
+		for req := range in.requests {
+			if req.save != "" {
+				ed.SaveHistory(req.save)
+			}
+			text, err := ed.Readline(req.prompt)
+			if errors.Is(err, readline.ErrInterrupt) {
+				// Ctrl-C at the prompt: a task hogging the session is
+				// stopped; tasks that wait are left alone.
+				s.InterruptTask()
+			}
+			select {
+			case in.lines <- line{text, err}:
+			case <-in.quit:
+				return
+			}
 		}
-		if code, exit := runChunk(s, fn, opts); exit {
-			return code
-		}
+	}()
+	return in
+}
+
+func (in *input) ask(prompt, save string) { in.requests <- request{prompt, save} }
+
+// stop ends the input goroutine and waits until the editor is closed (the
+// terminal restored), unless the editor cannot be woken from a read.
+func (in *input) stop() {
+	close(in.quit)
+	close(in.requests)
+	if in.ed.Cancel() {
+		<-in.done
 	}
 }
 

@@ -161,10 +161,13 @@ func run(argv []string, std stdio) int {
 		if err == nil {
 			_, err = s.Call(fn)
 		}
-		code, _ := report(err)
-		return code
+		if code, stop := report(err); stop {
+			return code
+		}
 	}
-	return exitOK
+	// A script ends when its last task has.
+	code, _ := report(s.Drain())
+	return code
 }
 
 func versionLine() string {

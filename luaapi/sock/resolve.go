@@ -7,15 +7,22 @@ import (
 	"strings"
 )
 
+// ParseAddr reads host as an IP address literal (brackets and a %zone
+// allowed); ok is false for anything that needs a lookup.
+func ParseAddr(host string) (netip.Addr, bool) {
+	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	a, err := netip.ParseAddr(h)
+	return a.Unmap(), err == nil
+}
+
 // Resolve turns host and port into an address. host is an IPv4 or IPv6
 // literal (brackets and a %zone allowed) or a name for the system resolver;
 // of a name's addresses the first of the preferred family is taken (IPv6 when
 // preferIPv6, else IPv4), failing that the first of the other. A lookup that
 // fails returns the resolver's *net.DNSError.
 func Resolve(ctx context.Context, host string, port int, preferIPv6 bool) (netip.AddrPort, error) {
-	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if a, err := netip.ParseAddr(h); err == nil {
-		return netip.AddrPortFrom(a.Unmap(), uint16(port)), nil
+	if a, ok := ParseAddr(host); ok {
+		return netip.AddrPortFrom(a, uint16(port)), nil
 	}
 	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {

@@ -69,12 +69,15 @@ type Message struct {
 }
 
 // UDPConn is a bound UDP socket. It wraps a *net.UDPConn; its reads take a
-// context and a wait. Reads must not run concurrently with each other; writes
-// and Close may run from any goroutine.
+// context and a wait. Any goroutine may call any method; concurrent reads
+// take turns, each datagram going to one of them.
 type UDPConn struct {
 	conn *net.UDPConn
+	// turn is held by the read under way: a read sets the deadline its
+	// wait needs, which must not change under another read.
+	turn chan struct{}
 	// deadlineSet says a read deadline may be in force on conn, so the next
-	// read must set its own. Touched only by the reading goroutine.
+	// read must set its own. Guarded by turn.
 	deadlineSet bool
 }
 
@@ -95,7 +98,7 @@ func ListenUDP(ctx context.Context, host string, port int) (*UDPConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &UDPConn{conn: pc.(*net.UDPConn)}, nil
+	return &UDPConn{conn: pc.(*net.UDPConn), turn: make(chan struct{}, 1)}, nil
 }
 
 func bindAddr(ctx context.Context, host string, port int) (network, addr string, err error) {
@@ -139,6 +142,12 @@ func (c *UDPConn) Close() error { return c.conn.Close() }
 func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	select {
+	case c.turn <- struct{}{}:
+		defer func() { <-c.turn }()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	// A datagram already queued is taken without arming the deadline and
 	// the cancel watch: under load that is most reads, and it halves their
