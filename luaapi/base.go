@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -72,21 +73,32 @@ func (s *Session) lExit(L *lua.LState) int {
 	return 0
 }
 
-// coCreate is coroutine.create with the session's context on the new
-// thread. gopher-lua would give the thread a context derived from the
-// current one, which an interrupt cancels for good; the session's own
-// context is re-armed after each interrupt instead.
+// coCreate is coroutine.create giving the new thread the creating thread's
+// context: the session's for the main thread, a task's for a task.
+// gopher-lua would give it a context derived from that one, which an
+// interrupt would cancel for good; the session's own context is re-armed
+// after each interrupt instead.
 func (s *Session) coCreate(L *lua.LState, create lua.LValue) int {
 	fn := L.CheckFunction(1)
-	L.RemoveContext() // so that no derived context is made, and none leaks
+	ctx := L.RemoveContext() // so that no derived context is made
 	err := L.CallByParam(lua.P{Fn: create, NRet: 1, Protect: true}, fn)
-	L.SetContext(s.intr)
+	L.SetContext(ctx)
 	if err != nil {
 		L.RaiseError("%s", err)
 	}
-	th := L.ToThread(-1)
-	th.SetContext(s.intr)
+	L.ToThread(-1).SetContext(ctx)
 	return 1
+}
+
+// newThread makes a thread that runs under ctx. gopher-lua's NewThread
+// would derive a context from L's; none must be derived from the session's
+// interrupter, which is re-armed after each interrupt.
+func newThread(L *lua.LState, ctx context.Context) *lua.LState {
+	prev := L.RemoveContext()
+	th, _ := L.NewThread()
+	L.SetContext(prev)
+	th.SetContext(ctx)
+	return th
 }
 
 // coWrap is coroutine.wrap over coCreate.

@@ -50,8 +50,11 @@ func (c *interrupter) Err() error {
 	return c.err
 }
 
-// AfterFunc lets context.AfterFunc register f without a goroutine per call:
-// the socket core calls it around every blocking read.
+// AfterFunc runs f (on a goroutine) when the interrupter is cancelled,
+// unless stop is called first. The socket core calls it directly around
+// each blocking read. Nothing should derive a context.Context from the
+// interrupter: the standard library's callback asks Err, which a re-arm may
+// already have cleared.
 func (c *interrupter) AfterFunc(f func()) func() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

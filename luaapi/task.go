@@ -194,8 +194,7 @@ func (s *Session) lSpawn(L *lua.LState) int {
 	sc := s.sched
 	sc.nextID++
 	ctx, cancel := context.WithCancel(s.root)
-	th, _ := L.NewThread()
-	th.SetContext(ctx)
+	th := newThread(L, ctx)
 	t := &task{
 		id: sc.nextID, th: th, ctx: ctx, cancel: cancel, status: taskReady,
 		where: strings.TrimSuffix(L.Where(1), ":"), done: make(chan struct{}),

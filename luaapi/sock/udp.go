@@ -196,10 +196,16 @@ func (c *UDPConn) watch(ctx context.Context) func() bool {
 		return func() bool { return false }
 	}
 	fired := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
+	f := func() {
 		c.conn.SetReadDeadline(time.Unix(1, 0))
 		close(fired)
-	})
+	}
+	var stop func() bool
+	if a, ok := ctx.(afterFuncer); ok {
+		stop = a.AfterFunc(f) // no wrapper context, no goroutine
+	} else {
+		stop = context.AfterFunc(ctx, f)
+	}
 	return func() bool {
 		if stop() {
 			return false
@@ -207,6 +213,12 @@ func (c *UDPConn) watch(ctx context.Context) func() bool {
 		<-fired // the deadline is set: the next read resets it
 		return true
 	}
+}
+
+// afterFuncer is a context that runs a function when it is done, as
+// context.AfterFunc does; ReadFrom uses it directly when a context has it.
+type afterFuncer interface {
+	AfterFunc(f func()) (stop func() bool)
 }
 
 // WriteTo sends b as one datagram to addr.
