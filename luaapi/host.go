@@ -24,14 +24,14 @@ for _, i in ipairs(h.interfaces) do print(i.name, i.up, table.concat(i.addrs, " 
 func (s *Session) lHostinfo(L *lua.LState) int {
 	// Resolving the host's own name may ask a DNS server: wait for it as
 	// for any I/O.
-	return s.wait(L, "hostinfo", func(ctx context.Context) func() []lua.LValue {
+	return s.wait(L, "hostinfo", func(ctx context.Context) outcome {
 		h, err := sock.Host(ctx)
-		return func() []lua.LValue {
+		return results(func() []lua.LValue {
 			if err != nil {
 				return []lua.LValue{lua.LNil, lua.LString(failure(err, "interfaces"))}
 			}
 			return []lua.LValue{s.hostTable(h)}
-		}
+		})
 	})
 }
 

@@ -142,6 +142,23 @@ print(t.status)  --> ready
 print(t:wait())  --> 3`,
 	}, (*Session).lSpawn},
 	{&Doc{
+		Name:    "bg",
+		Forms:   []string{"bg(script, ...)"},
+		Summary: "Runs a script file as a task, with `...` as its arguments (in its own `arg`), so that it goes on in the background: `bg(\"scripts/receiver.lua\", 6000)`.",
+		Args: []Arg{
+			{"script", "the path of a Lua file"},
+			{"...", "its arguments: `arg[1]`, `arg[2]`, … and `...` in the script"},
+		},
+		Returns: "the task.",
+		Errors:  "A file that cannot be read or compiled raises with the reason.",
+		Example: `local path = os.tmpname()
+local f = io.open(path, "w")
+f:write("sleep(0.01) return 'ran with ' .. arg[1]")
+f:close()
+print(bg(path, "x"):wait())  --> ran with x
+os.remove(path)`,
+	}, (*Session).lBg},
+	{&Doc{
 		Name:    "sleep",
 		Forms:   []string{"sleep(seconds)"},
 		Summary: "Waits `seconds`; other tasks run meanwhile.",
@@ -357,19 +374,31 @@ func (s *Session) InterruptTask() bool {
 	return false
 }
 
-// post sends a wait's result to the owner goroutine; after Close nobody
-// listens, and the result is dropped.
-func (s *Session) post(ev func()) {
+// post sends a wait's result to the owner goroutine. After Close nobody
+// listens: it then reports false.
+func (s *Session) post(ev func()) bool {
 	select {
 	case s.sched.events <- ev:
+		return true
 	case <-s.root.Done():
+		return false
 	}
 }
 
 // op is the waiting part of a blocking call: it runs on its own goroutine,
-// touches no Lua state, and returns a function that makes the Lua results
-// on the owner goroutine.
-type op func(ctx context.Context) func() []lua.LValue
+// touches no Lua state, and returns its outcome.
+type op func(ctx context.Context) outcome
+
+// outcome is what an op produced: values makes the Lua results on the
+// owner goroutine; unused, if set, gives back what the op took (a
+// datagram) when nobody takes the results (the caller was cancelled).
+type outcome struct {
+	values func() []lua.LValue
+	unused func()
+}
+
+// results is an outcome with nothing to give back.
+func results(f func() []lua.LValue) outcome { return outcome{values: f} }
 
 type waitKind int
 
@@ -429,13 +458,17 @@ func (s *Session) wait(L *lua.LState, fn string, o op) int {
 		t := s.sched.current.Load()
 		go func() {
 			res := o(t.ctx)
-			s.post(func() {
+			if !s.post(func() {
 				if t.status == taskWaiting || t.status == taskRunning {
-					t.resumeArg = res()
+					t.resumeArg = res.values()
 					t.status = taskReady
 					s.sched.ready = append(s.sched.ready, t)
+				} else if res.unused != nil {
+					res.unused()
 				}
-			})
+			}) && res.unused != nil {
+				res.unused()
+			}
 		}()
 		return L.Yield(s.sched.wait)
 	case waitStuck:
@@ -448,7 +481,7 @@ func (s *Session) wait(L *lua.LState, fn string, o op) int {
 	if ctx == nil {
 		ctx = s.intr
 	}
-	mine := make(chan func() []lua.LValue, 1)
+	mine := make(chan outcome, 1)
 	go func() { mine <- o(ctx) }()
 	for {
 		s.runReady(L)
@@ -458,9 +491,12 @@ func (s *Session) wait(L *lua.LState, fn string, o op) int {
 		select {
 		case res := <-mine:
 			if err := ctx.Err(); err != nil {
+				if res.unused != nil {
+					res.unused()
+				}
 				L.RaiseError("%s", err)
 			}
-			vals := res()
+			vals := res.values()
 			for _, v := range vals {
 				L.Push(v)
 			}
@@ -471,6 +507,34 @@ func (s *Session) wait(L *lua.LState, fn string, o op) int {
 	}
 }
 
+func (s *Session) lBg(L *lua.LState) int {
+	a := args{L: L, fn: "bg"}
+	path := a.name(1, L.Get(1), "script")
+	fn, err := s.LoadFile(path, nil)
+	if err != nil {
+		L.RaiseError("%s", err)
+	}
+	// The script sees its own arg; its other globals are the session's.
+	argv := L.NewTable()
+	argv.RawSetInt(0, lua.LString(path))
+	for i := 2; i <= L.GetTop(); i++ {
+		argv.RawSetInt(i-1, lua.LString(L.ToString(i)))
+	}
+	env := L.NewTable()
+	env.RawSetString("arg", argv)
+	meta := L.NewTable()
+	meta.RawSetString("__index", L.Get(lua.GlobalsIndex))
+	meta.RawSetString("__newindex", L.Get(lua.GlobalsIndex))
+	L.SetMetatable(env, meta)
+	fn.Env = env
+	L.SetTop(1)
+	L.Replace(1, fn)
+	for i := 1; i <= argv.Len(); i++ {
+		L.Push(argv.RawGetInt(i))
+	}
+	return s.lSpawn(L)
+}
+
 func (s *Session) lSleep(L *lua.LState) int {
 	a := args{L: L, fn: "sleep"}
 	secs, ok := a.seconds(1, L.Get(1), "seconds")
@@ -478,14 +542,14 @@ func (s *Session) lSleep(L *lua.LState) int {
 		a.raise(1, "seconds must be a number >= 0, got nil")
 	}
 	d := duration(secs)
-	return s.wait(L, "sleep", func(ctx context.Context) func() []lua.LValue {
+	return s.wait(L, "sleep", func(ctx context.Context) outcome {
 		timer := time.NewTimer(d)
 		defer timer.Stop()
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 		}
-		return func() []lua.LValue { return nil }
+		return results(func() []lua.LValue { return nil })
 	})
 }
 
@@ -513,7 +577,7 @@ func (s *Session) mTaskWait(L *lua.LState) int {
 		return pushOutcome(L, t.outcome())
 	default:
 	}
-	return s.wait(L, "wait", func(ctx context.Context) func() []lua.LValue {
+	return s.wait(L, "wait", func(ctx context.Context) outcome {
 		var timeout <-chan time.Time
 		if wait >= 0 {
 			timer := time.NewTimer(wait)
@@ -522,11 +586,11 @@ func (s *Session) mTaskWait(L *lua.LState) int {
 		}
 		select {
 		case <-t.done:
-			return t.outcome
+			return results(t.outcome)
 		case <-timeout:
 		case <-ctx.Done():
 		}
-		return func() []lua.LValue { return []lua.LValue{lua.LNil, lua.LString("timeout")} }
+		return results(func() []lua.LValue { return []lua.LValue{lua.LNil, lua.LString("timeout")} })
 	})
 }
 

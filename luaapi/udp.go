@@ -223,17 +223,21 @@ func (s *Session) lListen(L *lua.LState) int {
 	if hostV != lua.LNil {
 		host = a.name(2, hostV, "host")
 	}
-	bind := func(ctx context.Context) func() []lua.LValue {
+	bind := func(ctx context.Context) outcome {
 		conn, err := sock.ListenUDP(ctx, host, port)
-		return func() []lua.LValue {
+		res := results(func() []lua.LValue {
 			if err != nil {
 				return []lua.LValue{lua.LNil, lua.LString(failure(err, bindTarget(host, port)))}
 			}
 			return []lua.LValue{s.newUDPSocket(conn)}
+		})
+		if err == nil {
+			res.unused = func() { conn.Close() }
 		}
+		return res
 	}
 	if _, literal := sock.ParseAddr(host); literal || isWildcard(host) {
-		return pushPush(L, bind(ctxOf(L))())
+		return pushPush(L, bind(ctxOf(L)).values())
 	}
 	return s.wait(L, "listen", bind) // a name to resolve first
 }
@@ -298,11 +302,15 @@ func (s *Session) recvfrom(a args) int {
 		}
 	}
 	u.waiting.Add(1)
-	return s.wait(L, "recvfrom", func(ctx context.Context) func() []lua.LValue {
+	return s.wait(L, "recvfrom", func(ctx context.Context) outcome {
 		m := &sock.Message{Buf: make([]byte, size)}
 		err := u.conn.ReadFrom(ctx, m, wait)
 		u.waiting.Add(-1)
-		return func() []lua.LValue { return datagram(m, err, u.addr) }
+		res := results(func() []lua.LValue { return datagram(m, err, u.addr) })
+		if err == nil {
+			res.unused = func() { u.conn.Unread(m) }
+		}
+		return res
 	})
 }
 
@@ -378,9 +386,9 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 		return pushPush(L, send(ctxOf(L)))
 	}
 	// A name may take the resolver a while: wait for it as for any I/O.
-	return s.wait(L, "sendto", func(ctx context.Context) func() []lua.LValue {
+	return s.wait(L, "sendto", func(ctx context.Context) outcome {
 		vals := send(ctx)
-		return func() []lua.LValue { return vals }
+		return results(func() []lua.LValue { return vals })
 	})
 }
 

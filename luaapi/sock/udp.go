@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -79,6 +80,10 @@ type UDPConn struct {
 	// deadlineSet says a read deadline may be in force on conn, so the next
 	// read must set its own. Guarded by turn.
 	deadlineSet bool
+	// kept holds datagrams read for callers that were gone when they came
+	// (see Unread): reads return them first, so that none is lost.
+	keptMu sync.Mutex
+	kept   []*Message
 }
 
 // listenConfig binds sockets. Go's net package turns SO_BROADCAST on for
@@ -149,6 +154,44 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if c.takeKept(m) {
+		return nil
+	}
+	err := c.read(ctx, m, wait)
+	if cerr := ctx.Err(); err == nil && cerr != nil {
+		// The datagram came as the caller left: keep it for the next read.
+		c.Unread(m)
+		return cerr
+	}
+	return err
+}
+
+// Unread gives back a datagram that was read but not used (its reader was
+// cancelled as it came): the next read returns it. A read already waiting
+// for the network does not see it until it returns.
+func (c *UDPConn) Unread(m *Message) {
+	k := &Message{Buf: append([]byte(nil), m.Buf[:m.N]...), N: m.N, Addr: m.Addr, Truncated: m.Truncated}
+	c.keptMu.Lock()
+	c.kept = append(c.kept, k)
+	c.keptMu.Unlock()
+}
+
+func (c *UDPConn) takeKept(m *Message) bool {
+	c.keptMu.Lock()
+	defer c.keptMu.Unlock()
+	if len(c.kept) == 0 {
+		return false
+	}
+	k := c.kept[0]
+	c.kept = c.kept[1:]
+	m.N = copy(m.Buf, k.Buf[:k.N])
+	m.Addr = k.Addr
+	m.Truncated = k.Truncated || m.N < k.N
+	return true
+}
+
+// read reads one datagram from the network; the caller holds the turn.
+func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration) error {
 	// A datagram already queued is taken without arming the deadline and
 	// the cancel watch: under load that is most reads, and it halves their
 	// cost. Only a read that must wait pays for being interruptible.

@@ -297,3 +297,65 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve(no-such-host.invalid) = %v, want a not-found DNSError", err)
 	}
 }
+
+// leavingCtx is a context whose caller leaves during the read: Err is nil
+// when the read starts and Canceled when it ends.
+type leavingCtx struct {
+	context.Context
+	calls int
+}
+
+func (c *leavingCtx) Err() error {
+	c.calls++
+	if c.calls > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// A datagram read for a caller that left as it came goes to the next read.
+func TestCancelledReadLosesNothing(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	tx := listenLoop(t, "127.0.0.1")
+	tx.WriteTo([]byte("kept"), dest(rx))
+	m := Message{Buf: make([]byte, 10)}
+	ctx := &leavingCtx{Context: context.Background()}
+	if err := rx.ReadFrom(ctx, &m, 5*time.Second); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read for a caller who left: %v", err)
+	}
+	if got := read(t, rx, 3); string(got.Buf[:got.N]) != "kep" || !got.Truncated || got.Addr != tx.LocalAddr() {
+		t.Errorf("next read got %q truncated=%v from %v", got.Buf[:got.N], got.Truncated, got.Addr)
+	}
+	// Unread puts a datagram first in line.
+	rx.Unread(&Message{Buf: []byte("back"), N: 4, Addr: tx.LocalAddr()})
+	if got := read(t, rx, 10); string(got.Buf[:got.N]) != "back" {
+		t.Errorf("after Unread got %q", got.Buf[:got.N])
+	}
+}
+
+// Concurrent reads take turns and each datagram goes to one of them.
+func TestConcurrentReads(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	tx := listenLoop(t, "127.0.0.1")
+	results := make(chan string, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			m := Message{Buf: make([]byte, 10)}
+			if err := rx.ReadFrom(context.Background(), &m, 5*time.Second); err != nil {
+				results <- err.Error()
+				return
+			}
+			results <- string(m.Buf[:m.N])
+		}()
+	}
+	for _, d := range []string{"a", "b", "c"} {
+		tx.WriteTo([]byte(d), dest(rx))
+	}
+	got := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		got[<-results] = true
+	}
+	if !got["a"] || !got["b"] || !got["c"] {
+		t.Errorf("reads got %v", got)
+	}
+}
