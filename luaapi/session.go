@@ -221,9 +221,10 @@ func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, err
 }
 
 // Drain runs the session's tasks until none is left, as a script's end
-// does. Interrupt stops them all: it then returns an *Error with
-// Interrupted set; os.exit in a task gives an *ExitError.
-func (s *Session) Drain() error {
+// does. Interrupt, or stop being closed (even before Drain runs), stops
+// them all: it then returns an *Error with Interrupted set; os.exit in a
+// task gives an *ExitError.
+func (s *Session) Drain(stop <-chan struct{}) error {
 	s.mu.Lock()
 	s.running = true
 	s.mu.Unlock()
@@ -244,16 +245,18 @@ func (s *Session) Drain() error {
 		select {
 		case ev := <-s.sched.events:
 			ev()
+			continue
 		case <-s.intr.Done():
 			if s.exitCode != nil {
 				return &ExitError{Code: *s.exitCode}
 			}
-			for _, t := range append([]*task(nil), s.sched.tasks...) {
-				t.cancel()
-				s.endTask(t, taskCancelled)
-			}
-			return &Error{Message: "interrupted", Interrupted: true}
+		case <-stop:
 		}
+		for _, t := range append([]*task(nil), s.sched.tasks...) {
+			t.cancel()
+			s.endTask(t, taskCancelled)
+		}
+		return &Error{Message: "interrupted", Interrupted: true}
 	}
 }
 

@@ -100,7 +100,7 @@ hog = spawn(function() started() while true do end end)`)
 func TestDrain(t *testing.T) {
 	s, _ := newTestSession(t)
 	run(t, s, `done = 0; for i = 1, 3 do spawn(function() sleep(0.001 * i) done = done + 1 end) end`)
-	if err := s.Drain(); err != nil {
+	if err := s.Drain(nil); err != nil {
 		t.Fatal(err)
 	}
 	if global(s, "done") != "3" || s.Alive() != 0 {
@@ -108,7 +108,7 @@ func TestDrain(t *testing.T) {
 	}
 	run(t, s, `forever = spawn(sleep, 60)`)
 	result := make(chan error)
-	go func() { result <- s.Drain() }()
+	go func() { result <- s.Drain(nil) }()
 	deadline := time.After(5 * time.Second)
 	for !s.Interrupt() { // Interrupt reports false until Drain runs
 		select {
@@ -124,6 +124,13 @@ func TestDrain(t *testing.T) {
 	if got := run(t, s, `return forever.status`)[0].String(); got != "cancelled" {
 		t.Errorf("status %s", got)
 	}
+	// A stop that came before Drain ran still stops it.
+	run(t, s, `again = spawn(sleep, 60)`)
+	stop := make(chan struct{})
+	close(stop)
+	if err := s.Drain(stop); !errors.As(err, &le) || !le.Interrupted {
+		t.Fatalf("Drain(stopped) = %v", err)
+	}
 }
 
 // os.exit in a task ends the session with its code.
@@ -131,7 +138,7 @@ func TestExitInTask(t *testing.T) {
 	s, _ := newTestSession(t)
 	run(t, s, `spawn(function() sleep(0.001) os.exit(9) end); other = spawn(sleep, 60)`)
 	var exit *ExitError
-	if err := s.Drain(); !errors.As(err, &exit) || exit.Code != 9 {
+	if err := s.Drain(nil); !errors.As(err, &exit) || exit.Code != 9 {
 		t.Fatalf("Drain = %v, want exit 9", err)
 	}
 }

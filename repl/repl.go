@@ -107,15 +107,15 @@ func Run(s *luaapi.Session, opts Options) int {
 			if code, exit := runChunk(s, fn, opts); exit {
 				return code
 			}
-			s.Dispatch(nil) // start what the chunk spawned
-			if code, exit := s.Exited(); exit {
-				return code
-			}
 		}
 		if pending == "" {
 			in.ask(Prompt, save)
 		} else {
 			in.ask(PromptContinue, save)
+		}
+		s.Dispatch(nil) // start what the chunk spawned, the prompt shown
+		if code, exit := s.Exited(); exit {
+			return code
 		}
 	}
 }

@@ -365,3 +365,32 @@ func TestScriptInterrupted(t *testing.T) {
 		c.Close()
 	}
 }
+
+// A script ends when its last task does; SIGINT stops the tasks.
+func TestScriptWaitsForTasks(t *testing.T) {
+	script := writeScript(t, "tasks.lua", `local s = listen(0, "127.0.0.1")
+spawn(function()
+  local d = s:recvfrom()
+  print("task got " .. d)
+end)
+print("main done")
+`)
+	p, port := startReady(t, script)
+	g := goSocket(t)
+	sendFrom(t, g, "late", port)
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if got := p.stdout.String(); got != "main done\ntask got late\n" {
+		t.Errorf("stdout %q", got)
+	}
+
+	p, _ = startReady(t, "-e", `local s = listen(0, "127.0.0.1") spawn(function() s:recvfrom() end)`)
+	p.cmd.Process.Signal(syscall.SIGINT)
+	if code := p.wait(t); code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130", code)
+	}
+	if got := p.stderr.String(); got != "sockshell: interrupted\n" {
+		t.Errorf("stderr %q", got)
+	}
+}

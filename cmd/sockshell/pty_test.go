@@ -299,3 +299,70 @@ func TestTerminalRestoredOnSignals(t *testing.T) {
 		})
 	}
 }
+
+// The chapter's receiver runs as a background task while the prompt takes
+// more input; what it prints appears above the line being typed, which
+// stays intact.
+func TestTerminalBackgroundReceiver(t *testing.T) {
+	if c, err := net.ListenPacket("udp4", ":5000"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("port 5000 is taken: %v", err)
+		}
+		t.Skipf("port 5000 is taken by another program: %v", err)
+	} else {
+		c.Close()
+	}
+	tm := startTerm(t)
+	tm.send(`t = spawn(function() dofile("scripts/receiver.lua") end)` + "\r")
+	tm.expect(`> `)
+	tm.send(`sendto("hi", "127.0.0.1", 5000)` + "\r")
+	tm.expectLine(`received message:hi from PORT\d+ on 127\.0\.0\.1`)
+	// Half a line typed, then a datagram from elsewhere: its line appears
+	// and the typing goes on where it was.
+	tm.send("x = 4")
+	tm.expect(`x = 4`)
+	g, err := net.Dial("udp", "127.0.0.1:5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	g.Write([]byte("meanwhile"))
+	tm.expectLine(`received message:meanwhile from PORT\d+ on 127\.0\.0\.1`)
+	tm.send("2\r")
+	tm.send("x, t.status\r")
+	tm.expectLine("42\twaiting")
+	tm.send(`sendto("bye", "127.0.0.1", 5000)` + "\r")
+	tm.expectLine(`received message:bye from PORT\d+ on 127\.0\.0\.1`)
+	tm.send("t.status, #tasks()\r")
+	tm.expectLine("done\t0")
+	// bg does the same for any script, with its own arguments.
+	tm.send(`b = bg("scripts/receiver.lua", 0)` + "\r")
+	tm.expect(`> `)
+	tm.send("b.status\r")
+	tm.expectLine("waiting")
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// Ctrl-C at the prompt leaves waiting tasks alone, but stops one that
+// hogs the session so that the shell answers again.
+func TestTerminalCtrlCAndTasks(t *testing.T) {
+	tm := startTerm(t)
+	tm.send("w = spawn(sleep, 600)\r")
+	tm.expect(`> `)
+	tm.send("\x03")
+	tm.send("w.status\r")
+	tm.expectLine("waiting")
+	tm.send("hog = spawn(function() print('hogging') while true do end end)\r")
+	tm.expectLine("hogging")
+	tm.send("\x03")
+	tm.expectLine(`task#2 \(stdin:1\) interrupted`)
+	tm.send("hog.status, w.status\r")
+	tm.expectLine("cancelled\twaiting")
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}

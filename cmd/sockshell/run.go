@@ -113,7 +113,7 @@ func run(argv []string, std stdio) int {
 	out, errw := repl.NewConsole(std.out), repl.NewConsole(std.err)
 	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw})
 	defer s.Close()
-	stopSignals := interruptOnSignal(s)
+	interrupted, stopSignals := interruptOnSignal(s)
 	defer stopSignals()
 	setArgs(s, argv, c.script)
 
@@ -166,7 +166,7 @@ func run(argv []string, std stdio) int {
 		}
 	}
 	// A script ends when its last task has.
-	code, _ := report(s.Drain())
+	code, _ := report(s.Drain(interrupted))
 	return code
 }
 
@@ -209,24 +209,35 @@ func setArgs(s *luaapi.Session, argv []string, script int) {
 	s.L.SetGlobal("arg", t)
 }
 
-// interruptOnSignal turns SIGINT into Session.Interrupt while it runs code.
-// At the prompt readline has the terminal in raw mode, so Ctrl-C arrives
-// there as a key instead.
-func interruptOnSignal(s *luaapi.Session) (stop func()) {
+// interruptOnSignal turns SIGINT into Session.Interrupt while it runs code,
+// and otherwise into Session.InterruptTask: a task hogging the session is
+// stopped. At the prompt readline has the terminal in raw mode, so Ctrl-C
+// arrives there as a key instead.
+// The channel it returns is closed at the first SIGINT, for a script's
+// Drain to see even if it came between two chunks.
+func interruptOnSignal(s *luaapi.Session) (interrupted <-chan struct{}, stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt)
 	done := make(chan struct{})
+	seen := make(chan struct{})
 	go func() {
 		for {
 			select {
 			case <-ch:
-				s.Interrupt()
+				if !s.Interrupt() {
+					s.InterruptTask()
+				}
+				select {
+				case <-seen:
+				default:
+					close(seen)
+				}
 			case <-done:
 				return
 			}
 		}
 	}()
-	return func() {
+	return seen, func() {
 		signal.Stop(ch)
 		close(done)
 	}
