@@ -95,7 +95,7 @@ end`, "bench")
 	}
 	luaSock, port := res[0], int(res[1].(lua.LNumber))
 
-	goConn, err := sock.ListenUDP(context.Background(), "127.0.0.1", 0)
+	goConn, err := sock.ListenUDP(context.Background(), "127.0.0.1", 0, sock.ListenOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

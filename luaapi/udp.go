@@ -224,7 +224,7 @@ func (s *Session) lListen(L *lua.LState) int {
 		host = a.name(2, hostV, "host")
 	}
 	bind := func(ctx context.Context) outcome {
-		conn, err := sock.ListenUDP(ctx, host, port)
+		conn, err := sock.ListenUDP(ctx, host, port, sock.ListenOptions{})
 		res := results(func() []lua.LValue {
 			if err != nil {
 				return []lua.LValue{lua.LNil, lua.LString(failure(err, bindTarget(host, port)))}

@@ -94,12 +94,13 @@ var listenConfig net.ListenConfig
 // ListenUDP binds a UDP socket to host and port. An empty host, "*" and
 // "0.0.0.0" mean every IPv4 interface; "::" means every interface, IPv6 and
 // IPv4 alike; a name is resolved, IPv4 first. Port 0 picks a free port.
-func ListenUDP(ctx context.Context, host string, port int) (*UDPConn, error) {
+func ListenUDP(ctx context.Context, host string, port int, opts ListenOptions) (*UDPConn, error) {
 	network, addr, err := bindAddr(ctx, host, port)
 	if err != nil {
 		return nil, err
 	}
-	pc, err := listenConfig.ListenPacket(ctx, network, addr)
+	cfg := opts.config()
+	pc, err := cfg.ListenPacket(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +209,7 @@ func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration) erro
 		}
 		c.deadlineSet = wait > 0
 	}
-	stop := c.watch(ctx)
+	stop := watch(ctx, func() { c.conn.SetReadDeadline(time.Unix(1, 0)) })
 	n, _, flags, from, err := c.conn.ReadMsgUDPAddrPort(m.Buf, nil)
 	if stop() {
 		c.deadlineSet = true
@@ -230,32 +231,6 @@ func (c *UDPConn) finish(m *Message, n, flags int, from netip.AddrPort, err erro
 	m.Addr = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	m.Truncated = flags&syscall.MSG_TRUNC != 0
 	return nil
-}
-
-// watch arranges for ctx's end to unblock a read on c. The function it
-// returns undoes that and reports whether the read deadline was changed.
-func (c *UDPConn) watch(ctx context.Context) func() bool {
-	if ctx.Done() == nil {
-		return func() bool { return false }
-	}
-	fired := make(chan struct{})
-	f := func() {
-		c.conn.SetReadDeadline(time.Unix(1, 0))
-		close(fired)
-	}
-	var stop func() bool
-	if a, ok := ctx.(afterFuncer); ok {
-		stop = a.AfterFunc(f) // no wrapper context, no goroutine
-	} else {
-		stop = context.AfterFunc(ctx, f)
-	}
-	return func() bool {
-		if stop() {
-			return false
-		}
-		<-fired // the deadline is set: the next read resets it
-		return true
-	}
 }
 
 // afterFuncer is a context that runs a function when it is done, as
@@ -296,6 +271,53 @@ func checkSize(n int, addr netip.AddrPort) error {
 	return nil
 }
 
+// SetReadBuffer sets the kernel's receive buffer size.
+func (c *UDPConn) SetReadBuffer(n int) error { return c.conn.SetReadBuffer(n) }
+
+// SetWriteBuffer sets the kernel's send buffer size.
+func (c *UDPConn) SetWriteBuffer(n int) error { return c.conn.SetWriteBuffer(n) }
+
+// Option reads a socket option of c: "rcvbuf", "sndbuf", "reuseaddr" or
+// "broadcast".
+func (c *UDPConn) Option(name string) (int, error) { return getOption(c.conn, name) }
+
+// Join makes the socket receive the multicast group's datagrams, on the
+// named interface, or one the system picks when iface is "".
+func (c *UDPConn) Join(group netip.Addr, iface string) error {
+	return c.membership(group, iface, true)
+}
+
+// Leave undoes Join.
+func (c *UDPConn) Leave(group netip.Addr, iface string) error {
+	return c.membership(group, iface, false)
+}
+
+// ErrNotMulticast reports a group address that is not a multicast address.
+var ErrNotMulticast = errors.New("not a multicast address")
+
+func (c *UDPConn) membership(group netip.Addr, iface string, join bool) error {
+	if !group.IsMulticast() {
+		return ErrNotMulticast
+	}
+	index := 0
+	if iface != "" {
+		ni, err := net.InterfaceByName(iface)
+		if err != nil {
+			return err
+		}
+		index = ni.Index
+	}
+	rc, err := c.conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = setMembership(int(fd), group, index, join) }); err != nil {
+		return err
+	}
+	return serr
+}
+
 // SendTo sends b as one datagram to addr from a fresh socket on an ephemeral
 // port, then closes that socket, as a one-shot sender does. It returns the
 // bytes sent and the address the datagram left from.
@@ -307,7 +329,7 @@ func SendTo(ctx context.Context, b []byte, addr netip.AddrPort) (int, netip.Addr
 	if addr.Addr().Is6() {
 		host = "::"
 	}
-	c, err := ListenUDP(ctx, host, 0)
+	c, err := ListenUDP(ctx, host, 0, ListenOptions{})
 	if err != nil {
 		return 0, netip.AddrPort{}, err
 	}

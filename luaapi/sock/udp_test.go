@@ -17,7 +17,7 @@ var loopback4 = netip.MustParseAddr("127.0.0.1")
 // listenLoop binds a UDP socket on host port 0 and closes it when the test ends.
 func listenLoop(t testing.TB, host string) *UDPConn {
 	t.Helper()
-	c, err := ListenUDP(context.Background(), host, 0)
+	c, err := ListenUDP(context.Background(), host, 0, ListenOptions{})
 	if err != nil {
 		t.Fatalf("ListenUDP(%q, 0): %v", host, err)
 	}
@@ -251,7 +251,7 @@ func TestIPv4SocketToIPv6Address(t *testing.T) {
 
 func TestAddressInUse(t *testing.T) {
 	a := listenLoop(t, "127.0.0.1")
-	_, err := ListenUDP(context.Background(), "127.0.0.1", int(a.LocalAddr().Port()))
+	_, err := ListenUDP(context.Background(), "127.0.0.1", int(a.LocalAddr().Port()), ListenOptions{})
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		t.Errorf("second bind: %v, want EADDRINUSE", err)
 	}

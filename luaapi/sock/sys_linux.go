@@ -1,5 +1,3 @@
-//go:build unix
-
 package sock
 
 import (
@@ -40,4 +38,23 @@ func (c *UDPConn) poll(m *Message) error {
 		ap = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
 	}
 	return c.finish(m, n, flags, ap, nil)
+}
+
+// setMembership joins or leaves a multicast group on interface index (0:
+// the system's choice).
+func setMembership(fd int, group netip.Addr, index int, join bool) error {
+	if group.Is4() {
+		opt := syscall.IP_ADD_MEMBERSHIP
+		if !join {
+			opt = syscall.IP_DROP_MEMBERSHIP
+		}
+		return syscall.SetsockoptIPMreqn(fd, syscall.IPPROTO_IP, opt,
+			&syscall.IPMreqn{Multiaddr: group.As4(), Ifindex: int32(index)})
+	}
+	opt := syscall.IPV6_JOIN_GROUP
+	if !join {
+		opt = syscall.IPV6_LEAVE_GROUP
+	}
+	return syscall.SetsockoptIPv6Mreq(fd, syscall.IPPROTO_IPV6, opt,
+		&syscall.IPv6Mreq{Multiaddr: group.As16(), Interface: uint32(index)})
 }
