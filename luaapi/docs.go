@@ -74,8 +74,12 @@ var libraries []library
 
 func init() {
 	libraries = []library{
-		{"Sockets", "UDP sockets, as in the chapter: bind with `listen`, then `recvfrom` and `sendto`.", udpFuncs, false},
-		{"Socket methods", "A socket `s` from `listen` has these methods.", socketMethods, true},
+		{"Sockets", "`listen` binds a UDP socket, as in the chapter, or a TCP listener; `connect` opens a TCP connection.", append(append([]libFunc{}, socketFuncs...), tcpFuncs...), false},
+		{"UDP", "Datagrams, as in the chapter: bind with `listen`, then `recvfrom` and `sendto`.", udpFuncs, false},
+		{"Methods of every socket", "Every socket `s` — UDP, TCP stream or TCP listener — has these methods.", socketMethods, true},
+		{"UDP socket methods", "", udpMethods, true},
+		{"TCP stream methods", "A stream `c` from `connect` or `accept` has these methods, and those of every socket. Reads follow LuaSocket's patterns; a read that fails returns what it had read as a third result, so nothing is lost.", streamMethods, true},
+		{"TCP listener methods", "", listenerMethods, true},
 		{"Tasks", "Many conversations at once: tasks run side by side on the session, each reading as blocking code.", taskFuncs, false},
 		{"Task methods", "A task `t` from `spawn` has these methods, and the fields `t.status` and `t.id`.", taskMethods, true},
 		{"The host", "", hostFuncs, false},

@@ -6,8 +6,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// streamClass is the metatable name of io.stdout and io.stderr in a session.
-const streamClass = "sockshell.stream"
+// fileClass is the metatable name of io.stdout and io.stderr in a session.
+const fileClass = "sockshell.stream"
 
 // stream is a write-only file that writes to one of the session's writers.
 // gopher-lua's own io.stdout writes to the process's stdout directly, which
@@ -23,13 +23,13 @@ type stream struct {
 func (s *Session) openStreams() {
 	L := s.L
 	iolib := L.GetGlobal("io").(*lua.LTable)
-	mt := L.NewTypeMetatable(streamClass)
+	mt := L.NewTypeMetatable(fileClass)
 	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"write":   streamWrite,
-		"flush":   func(L *lua.LState) int { checkStream(L); L.Push(lua.LTrue); return 1 },
-		"setvbuf": func(L *lua.LState) int { checkStream(L); L.Push(lua.LTrue); return 1 },
+		"flush":   func(L *lua.LState) int { checkFileStream(L); L.Push(lua.LTrue); return 1 },
+		"setvbuf": func(L *lua.LState) int { checkFileStream(L); L.Push(lua.LTrue); return 1 },
 		"close": func(L *lua.LState) int {
-			checkStream(L)
+			checkFileStream(L)
 			L.Push(lua.LNil)
 			L.Push(lua.LString("cannot close standard file"))
 			return 2
@@ -37,7 +37,7 @@ func (s *Session) openStreams() {
 	})
 	mt.RawSetString("__index", methods)
 	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
-		L.Push(lua.LString("file (" + checkStream(L).name + ")"))
+		L.Push(lua.LString("file (" + checkFileStream(L).name + ")"))
 		return 1
 	}))
 	newStream := func(name string, w io.Writer) *lua.LUserData {
@@ -78,7 +78,7 @@ func (s *Session) openStreams() {
 	}))
 }
 
-func checkStream(L *lua.LState) *stream {
+func checkFileStream(L *lua.LState) *stream {
 	if ud, ok := L.Get(1).(*lua.LUserData); ok {
 		if st, ok := ud.Value.(*stream); ok {
 			return st
@@ -90,7 +90,7 @@ func checkStream(L *lua.LState) *stream {
 
 // streamWrite is file:write(...): strings and numbers, written in one go.
 func streamWrite(L *lua.LState) int {
-	st := checkStream(L)
+	st := checkFileStream(L)
 	n := L.GetTop()
 	var buf []byte
 	for i := 2; i <= n; i++ {

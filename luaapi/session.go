@@ -55,7 +55,7 @@ type Session struct {
 	cancelRoot context.CancelFunc
 	sched      *scheduler
 
-	sockets  map[*udpSocket]struct{}
+	sockets  map[socket]struct{}
 	exitCode *int
 	docsByFn map[lua.LValue]*Doc
 }
@@ -66,7 +66,7 @@ func New(opts Options) *Session {
 		stdout:   opts.Stdout,
 		stderr:   opts.Stderr,
 		intr:     newInterrupter(),
-		sockets:  map[*udpSocket]struct{}{},
+		sockets:  map[socket]struct{}{},
 		docsByFn: map[lua.LValue]*Doc{},
 	}
 	if s.stdout == nil {
@@ -86,7 +86,7 @@ func New(opts Options) *Session {
 	s.L.SetContext(s.intr)
 	s.openBase()
 	s.openLoad()
-	s.openUDP()
+	s.openSockets()
 	s.openTasks()
 	return s
 }

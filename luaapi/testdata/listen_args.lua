@@ -21,6 +21,6 @@ s:close()
 -- testdata/listen_args.lua:2: bad argument #1 to 'listen' (port must be a number, got nil)
 -- testdata/listen_args.lua:2: bad argument #2 to 'listen' (host must be a string, got number 42)
 -- testdata/listen_args.lua:2: bad argument #1 to 'listen' (port must be 0-65535, got 70000)
--- testdata/listen_args.lua:2: bad argument #1 to 'listen' (unknown option 'prot' (options: port, host))
+-- testdata/listen_args.lua:2: bad argument #1 to 'listen' (unknown option 'prot' (options: port, host, proto, reuseaddr))
 -- testdata/listen_args.lua:2: bad argument #1 to 'listen' (port must be a number, got no value)
 -- true

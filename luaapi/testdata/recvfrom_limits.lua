@@ -36,7 +36,7 @@ print(rx:sendto("x", ip, port))
 -- testdata/recvfrom_limits.lua:17: bad argument #2 to 'recvfrom' (bufsize must be 1-65535, got 0)
 -- testdata/recvfrom_limits.lua:18: bad argument #2 to 'recvfrom' (bufsize must be 1-65535, got 65536)
 -- testdata/recvfrom_limits.lua:19: bad argument #3 to 'recvfrom' (timeout must be seconds >= 0 or nil, got number -1)
--- testdata/recvfrom_limits.lua:20: bad argument #1 to 'recvfrom' (socket expected, got string "rx")
+-- testdata/recvfrom_limits.lua:20: bad argument #1 to 'recvfrom' (udp socket expected, got string "rx")
 -- testdata/recvfrom_limits.lua:21: bad argument #1 to 'recvfrom' (bufsize must be a number, got string "big")
 -- testdata/recvfrom_limits.lua:22: bad argument #1 to 'settimeout' (timeout must be seconds >= 0 or nil, got number -2)
 -- nil	closed

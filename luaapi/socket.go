@@ -1,0 +1,413 @@
+package luaapi
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
+)
+
+// Metatable names of the socket objects.
+const (
+	udpClass      = "sockshell.udp"
+	streamClass   = "sockshell.tcp"
+	listenerClass = "sockshell.listener"
+)
+
+// socket is what every socket object has, whatever its kind.
+type socket interface {
+	// close closes it and drops it from the session; again does nothing.
+	close(s *Session)
+	closed() bool
+	localAddr() netip.AddrPort
+	// timeout is the wait of its blocking calls when they are given none.
+	timeout() time.Duration
+	setTimeout(d time.Duration)
+	// setOption sets a socket option; bad values raise through a.
+	setOption(a args, name string, v lua.LValue) error
+	// option reads one.
+	option(name string) (lua.LValue, error)
+	String() string
+}
+
+// waitSetting is the timeout every socket object keeps.
+type waitSetting struct{ wait time.Duration }
+
+func (w *waitSetting) timeout() time.Duration     { return w.wait }
+func (w *waitSetting) setTimeout(d time.Duration) { w.wait = d }
+
+// optionNames are the names setoption and getoption take, each with the
+// name the socket core knows it by.
+var optionNames = map[string]string{
+	"reuseaddr": "reuseaddr", "nodelay": "nodelay", "tcp-nodelay": "nodelay",
+	"keepalive": "keepalive", "rcvbuf": "rcvbuf", "sndbuf": "sndbuf", "broadcast": "broadcast",
+}
+
+// boolOptions are read as booleans.
+var boolOptions = map[string]bool{"reuseaddr": true, "nodelay": true, "keepalive": true, "broadcast": true}
+
+// readOption reads a core option as a Lua value.
+func readOption(get func(string) (int, error), name string) (lua.LValue, error) {
+	core, ok := optionNames[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown option")
+	}
+	v, err := get(core)
+	if err != nil {
+		return nil, err
+	}
+	if boolOptions[core] {
+		return lua.LBool(v != 0), nil
+	}
+	return lua.LNumber(v), nil
+}
+
+// bufferSize checks a buffer size option's value.
+func bufferSize(a args, name string, v lua.LValue) int {
+	return a.intIn(3, v, name, 1, 1<<30)
+}
+
+// boolArg checks a boolean option's value.
+func boolArg(a args, name string, v lua.LValue) bool {
+	b, ok := v.(lua.LBool)
+	if !ok {
+		a.raise(3, "%s takes true or false, got %s", name, describe(v))
+	}
+	return bool(b)
+}
+
+// errOptionKind reports an option this kind of socket does not have.
+type errOptionKind struct{ option, kind string }
+
+func (e errOptionKind) Error() string {
+	return fmt.Sprintf("a %s socket has no option '%s'", e.kind, e.option)
+}
+
+var socketFuncs = []libFunc{
+	{&Doc{
+		Name:  "listen",
+		Forms: []string{"listen(port [, host])", "listen{port=, host=, proto=, reuseaddr=}"},
+		Summary: "Binds a UDP socket to `host:port`, as the chapter's `s.bind(('', 5000))` does; " +
+			"with `proto=\"tcp\"`, a TCP listener whose `accept` takes connections.",
+		Args: []Arg{
+			{"port", "0-65535; 0 picks a free port (`s:getsockname()` tells which)"},
+			{"host", "the local address: default `\"0.0.0.0\"`, every IPv4 interface (`\"\"` and `\"*\"` too); `\"::\"` every interface, IPv6 and IPv4; an address such as `\"127.0.0.1\"` or `\"::1\"`; or a name"},
+			{"proto", "`\"udp\"` (the default) or `\"tcp\"`"},
+			{"reuseaddr", "true to set SO_REUSEADDR before binding: a TCP port just closed can be bound again, and UDP sockets can share a port (for multicast)"},
+		},
+		Returns: "a socket, shown as `udp{0.0.0.0:5000}` or `tcp-listen{127.0.0.1:8080}`. The session closes it when it ends.",
+		Errors:  "A bad port, host or option raises, e.g. `bad argument #1 to 'listen' (port must be 0-65535, got 70000)`. A port in use returns `nil, \"address already in use: udp port 5000 (another program holds it; listen(0) picks a free port)\"`.",
+		Example: `local s = listen(0, "127.0.0.1")
+print(s:getsockname())
+local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+print(l)
+s:close() l:close()`,
+	}, (*Session).lListen},
+}
+
+var socketMethods = []libFunc{
+	{&Doc{
+		Name:    "socket:settimeout",
+		Forms:   []string{"sock:settimeout(seconds)"},
+		Summary: "Sets how long the socket's blocking calls (`recvfrom`, `receive`, `send`, `accept`) wait when they are given no timeout.",
+		Args:    []Arg{{"seconds", "seconds >= 0, or nil to wait forever (the initial setting)"}},
+		Returns: "the socket.",
+		Errors:  "A negative or non-number timeout raises.",
+		Example: `local s = listen(0, "127.0.0.1")
+s:settimeout(0.05)
+print(s:recvfrom())  --> nil  timeout
+s:close()`,
+	}, (*Session).mSettimeout},
+	{&Doc{
+		Name:    "socket:getsockname",
+		Forms:   []string{"sock:getsockname()"},
+		Summary: "Tells the address the socket is bound to.",
+		Returns: "`ip, port`, e.g. `0.0.0.0  5000`; the real port after `listen(0)`.",
+		Errors:  "`nil, \"closed\"` on a closed socket.",
+		Example: `local s = listen(0)
+print(s:getsockname())  --> 0.0.0.0  <a free port>
+s:close()`,
+	}, (*Session).mGetsockname},
+	{&Doc{
+		Name:    "socket:close",
+		Forms:   []string{"sock:close()"},
+		Summary: "Closes the socket and frees its port. Closing again does nothing.",
+		Returns: "true.",
+		Errors:  "None; a closed socket's other methods return `nil, \"closed\"`.",
+		Example: `local s = listen(0, "127.0.0.1")
+s:close()
+s:close()
+print(s, s:recvfrom())  --> udp{127.0.0.1:<port>, closed}  nil  closed`,
+	}, (*Session).mClose},
+	{&Doc{
+		Name:    "socket:setoption",
+		Forms:   []string{"sock:setoption(name, value)"},
+		Summary: "Sets a socket option.",
+		Args: []Arg{
+			{"name", "`\"nodelay\"` (or `\"tcp-nodelay\"`) and `\"keepalive\"` for TCP streams, true or false; `\"rcvbuf\"` and `\"sndbuf\"`, the kernel's buffer sizes in bytes. `\"reuseaddr\"` is set when binding: `listen{…, reuseaddr=true}`"},
+			{"value", "the option's value"},
+		},
+		Returns: "true.",
+		Errors:  "An unknown option, one this kind of socket lacks or a bad value raises; a closed socket gives `nil, \"closed\"`.",
+		Example: `local s = listen(0, "127.0.0.1")
+s:setoption("rcvbuf", 1048576)
+print(s:getoption("rcvbuf") >= 1048576)  --> true
+s:close()`,
+	}, (*Session).mSetoption},
+	{&Doc{
+		Name:    "socket:getoption",
+		Forms:   []string{"sock:getoption(name)"},
+		Summary: "Reads a socket option: those of `setoption`, plus `\"reuseaddr\"` and, for UDP, `\"broadcast\"`.",
+		Args:    []Arg{{"name", "the option's name"}},
+		Returns: "true or false for a flag, a number for a size.",
+		Errors:  "An unknown option raises; a closed socket gives `nil, \"closed\"`.",
+		Example: `local s = listen(0, "127.0.0.1")
+print(s:getoption("broadcast"))  --> true
+s:close()`,
+	}, (*Session).mGetoption},
+}
+
+// kinds lists the socket object kinds: their metatables get the common
+// methods and their own.
+var kinds = []struct {
+	class   string
+	methods *[]libFunc
+}{
+	{udpClass, &udpMethods},
+	{streamClass, &streamMethods},
+	{listenerClass, &listenerMethods},
+}
+
+// openSockets makes the socket metatables.
+func (s *Session) openSockets() {
+	L := s.L
+	common := s.methodTable(socketMethods)
+	for _, k := range kinds {
+		mt := L.NewTypeMetatable(k.class)
+		methods := s.methodTable(*k.methods)
+		common.ForEach(func(name, fn lua.LValue) { methods.RawSet(name, fn) })
+		mt.RawSetString("__index", methods)
+		mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+			L.Push(lua.LString(checkSock(args{L: L, fn: "tostring"}, 1).String()))
+			return 1
+		}))
+	}
+}
+
+// methodTable makes a table of methods named after their docs' names
+// ("socket:close" is "close").
+func (s *Session) methodTable(funcs []libFunc) *lua.LTable {
+	t := s.L.NewTable()
+	for _, f := range funcs {
+		fn := f.fn
+		lf := s.L.NewFunction(func(L *lua.LState) int { return fn(s, L) })
+		name := f.doc.Name
+		for i := range name {
+			if name[i] == ':' {
+				name = name[i+1:]
+				break
+			}
+		}
+		t.RawSetString(name, lf)
+		s.docsByFn[lf] = f.doc
+	}
+	return t
+}
+
+// newSocket registers a socket with the session and makes its object.
+func (s *Session) newSocket(so socket, class string) *lua.LUserData {
+	s.sockets[so] = struct{}{}
+	ud := s.L.NewUserData()
+	ud.Value = so
+	ud.Metatable = s.L.GetTypeMetatable(class)
+	return ud
+}
+
+// checkSock returns argument n as a socket of any kind, or raises.
+func checkSock(a args, n int) socket {
+	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
+		if so, ok := ud.Value.(socket); ok {
+			return so
+		}
+	}
+	a.raise(n, "socket expected, got %s", describe(a.L.Get(n)))
+	return nil
+}
+
+// describeSock names a value for "X expected, got …" messages, socket
+// kinds included.
+func describeSock(v lua.LValue) string {
+	if ud, ok := v.(*lua.LUserData); ok {
+		if so, ok := ud.Value.(socket); ok {
+			return so.String()
+		}
+	}
+	return describe(v)
+}
+
+// fail returns nil, message.
+func fail(L *lua.LState, msg string) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(msg))
+	return 2
+}
+
+func (s *Session) lListen(L *lua.LState) int {
+	a := args{L: L, fn: "listen"}
+	portV, hostV := L.Get(1), L.Get(2)
+	proto, opts := "udp", sock.ListenOptions{}
+	if t, ok := portV.(*lua.LTable); ok {
+		o := a.options(1, t, "port", "host", "proto", "reuseaddr")
+		portV, hostV = o["port"], o["host"]
+		if portV == nil {
+			a.raise(1, "port must be a number, got no value")
+		}
+		if hostV == nil {
+			hostV = lua.LNil
+		}
+		if v, ok := o["proto"]; ok {
+			proto = a.name(1, v, "proto")
+			if proto != "udp" && proto != "tcp" {
+				a.raise(1, "proto must be \"udp\" or \"tcp\", got %s", describe(v))
+			}
+		}
+		if v, ok := o["reuseaddr"]; ok {
+			opts.ReuseAddr = boolArg(args{L: L, fn: "listen", base: 2}, "reuseaddr", v)
+		}
+	}
+	port := a.intIn(1, portV, "port", 0, 65535)
+	host := "0.0.0.0"
+	if hostV != lua.LNil {
+		host = a.name(2, hostV, "host")
+	}
+	bind := func(ctx context.Context) outcome {
+		var (
+			so    socket
+			class string
+			err   error
+		)
+		if proto == "tcp" {
+			var l *sock.Listener
+			if l, err = sock.ListenTCP(ctx, host, port, opts); err == nil {
+				so, class = &tcpListener{l: l, addr: l.Addr(), waitSetting: waitSetting{sock.Forever}}, listenerClass
+			}
+		} else {
+			var c *sock.UDPConn
+			if c, err = sock.ListenUDP(ctx, host, port, opts); err == nil {
+				so, class = &udpSocket{conn: c, addr: c.LocalAddr(), waitSetting: waitSetting{sock.Forever}}, udpClass
+			}
+		}
+		res := results(func() []lua.LValue {
+			if err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(failure(err, bindTarget(proto, host, port)))}
+			}
+			return []lua.LValue{s.newSocket(so, class)}
+		})
+		if err == nil {
+			res.unused = func() { so.close(s) }
+		}
+		return res
+	}
+	if _, literal := sock.ParseAddr(host); literal || isWildcard(host) {
+		return pushPush(L, bind(ctxOf(L)).values())
+	}
+	return s.wait(L, "listen", bind) // a name to resolve first
+}
+
+func isWildcard(host string) bool { return host == "" || host == "*" }
+
+// ctxOf is the context of the thread L: the session's, or its task's.
+func ctxOf(L *lua.LState) context.Context {
+	if ctx := L.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+func bindTarget(proto, host string, port int) string {
+	switch host {
+	case "", "*", "0.0.0.0":
+		return fmt.Sprintf("%s port %d", proto, port)
+	}
+	return fmt.Sprintf("%s port %d on %s", proto, port, host)
+}
+
+func (s *Session) mSettimeout(L *lua.LState) int {
+	a := args{L: L, fn: "settimeout", base: 1}
+	so := checkSock(a, 1)
+	so.setTimeout(sock.Forever)
+	if secs, ok := a.seconds(2, L.Get(2), "timeout"); ok {
+		so.setTimeout(duration(secs))
+	}
+	L.Push(L.Get(1))
+	return 1
+}
+
+func (s *Session) mGetsockname(L *lua.LState) int {
+	so := checkSock(args{L: L, fn: "getsockname", base: 1}, 1)
+	if so.closed() {
+		return fail(L, "closed")
+	}
+	return pushAddr(L, so.localAddr())
+}
+
+// pushAddr pushes ip, port.
+func pushAddr(L *lua.LState, ap netip.AddrPort) int {
+	L.Push(lua.LString(ap.Addr().String()))
+	L.Push(lua.LNumber(ap.Port()))
+	return 2
+}
+
+func (s *Session) mClose(L *lua.LState) int {
+	checkSock(args{L: L, fn: "close", base: 1}, 1).close(s)
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func (s *Session) mSetoption(L *lua.LState) int {
+	a := args{L: L, fn: "setoption", base: 1}
+	so := checkSock(a, 1)
+	name := a.name(2, L.Get(2), "name")
+	if _, ok := optionNames[name]; !ok {
+		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf)", name)
+	}
+	if optionNames[name] == "reuseaddr" {
+		a.raise(2, "reuseaddr is set when binding: listen{port=..., reuseaddr=true}")
+	}
+	if so.closed() {
+		return fail(L, "closed")
+	}
+	if err := so.setOption(a, optionNames[name], L.Get(3)); err != nil {
+		if ek, ok := err.(errOptionKind); ok {
+			a.raise(2, "%s", ek.Error())
+		}
+		return fail(L, failure(err, so.String()))
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func (s *Session) mGetoption(L *lua.LState) int {
+	a := args{L: L, fn: "getoption", base: 1}
+	so := checkSock(a, 1)
+	name := a.name(2, L.Get(2), "name")
+	if _, ok := optionNames[name]; !ok {
+		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, reuseaddr, broadcast)", name)
+	}
+	if so.closed() {
+		return fail(L, "closed")
+	}
+	v, err := so.option(name)
+	if err != nil {
+		if ek, ok := err.(errOptionKind); ok {
+			a.raise(2, "%s", ek.Error())
+		}
+		return fail(L, failure(err, so.String()))
+	}
+	L.Push(v)
+	return 1
+}

@@ -1,0 +1,413 @@
+package luaapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
+)
+
+// tcpStream is the Lua side of a sock.Conn.
+type tcpStream struct {
+	waitSetting
+	conn          *sock.Conn
+	local, remote netip.AddrPort
+	isClosed      bool
+	// reading and writing count receives and sends under way on other
+	// goroutines; while one is, a new one queues behind it rather than
+	// trying the socket first.
+	reading, writing atomic.Int32
+}
+
+func (c *tcpStream) close(s *Session) {
+	if !c.isClosed {
+		c.isClosed = true
+		c.conn.Close()
+		delete(s.sockets, c)
+	}
+}
+
+func (c *tcpStream) closed() bool              { return c.isClosed }
+func (c *tcpStream) localAddr() netip.AddrPort { return c.local }
+
+// String is what tostring shows: kind, both ends, and whether closed.
+func (c *tcpStream) String() string {
+	state := ""
+	if c.isClosed {
+		state = ", closed"
+	}
+	return fmt.Sprintf("tcp{%s -> %s%s}", c.local, c.remote, state)
+}
+
+func (c *tcpStream) setOption(a args, name string, v lua.LValue) error {
+	switch name {
+	case "nodelay":
+		return c.conn.SetNoDelay(boolArg(a, name, v))
+	case "keepalive":
+		return c.conn.SetKeepAlive(boolArg(a, name, v))
+	case "rcvbuf":
+		return c.conn.SetReadBuffer(bufferSize(a, name, v))
+	case "sndbuf":
+		return c.conn.SetWriteBuffer(bufferSize(a, name, v))
+	}
+	return errOptionKind{name, "tcp"}
+}
+
+func (c *tcpStream) option(name string) (lua.LValue, error) {
+	if optionNames[name] == "broadcast" {
+		return nil, errOptionKind{name, "tcp"}
+	}
+	return readOption(c.conn.Option, name)
+}
+
+// tcpListener is the Lua side of a sock.Listener.
+type tcpListener struct {
+	waitSetting
+	l        *sock.Listener
+	addr     netip.AddrPort
+	isClosed bool
+}
+
+func (l *tcpListener) close(s *Session) {
+	if !l.isClosed {
+		l.isClosed = true
+		l.l.Close()
+		delete(s.sockets, l)
+	}
+}
+
+func (l *tcpListener) closed() bool              { return l.isClosed }
+func (l *tcpListener) localAddr() netip.AddrPort { return l.addr }
+
+// String is what tostring shows.
+func (l *tcpListener) String() string {
+	state := ""
+	if l.isClosed {
+		state = ", closed"
+	}
+	return fmt.Sprintf("tcp-listen{%s%s}", l.addr, state)
+}
+
+func (l *tcpListener) setOption(a args, name string, v lua.LValue) error {
+	return errOptionKind{name, "listening"}
+}
+
+func (l *tcpListener) option(name string) (lua.LValue, error) {
+	return nil, errOptionKind{name, "listening"}
+}
+
+func checkStream(a args, n int) *tcpStream {
+	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
+		if c, ok := ud.Value.(*tcpStream); ok {
+			return c
+		}
+	}
+	a.raise(n, "tcp stream expected, got %s", describeSock(a.L.Get(n)))
+	return nil
+}
+
+func checkListener(a args, n int) *tcpListener {
+	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
+		if l, ok := ud.Value.(*tcpListener); ok {
+			return l
+		}
+	}
+	a.raise(n, "tcp listener expected, got %s", describeSock(a.L.Get(n)))
+	return nil
+}
+
+// newStream registers a connection and makes its object.
+func (s *Session) newStream(c *sock.Conn) *lua.LUserData {
+	return s.newSocket(&tcpStream{conn: c, local: c.LocalAddr(), remote: c.RemoteAddr(),
+		waitSetting: waitSetting{sock.Forever}}, streamClass)
+}
+
+var tcpFuncs = []libFunc{
+	{&Doc{
+		Name:    "connect",
+		Forms:   []string{"connect(host, port [, timeout])"},
+		Summary: "Opens a TCP connection to `host:port`.",
+		Args: []Arg{
+			{"host", "an IPv4 or IPv6 address, or a name (IPv4 first)"},
+			{"port", "1-65535"},
+			{"timeout", "seconds to wait for the connection (default: the system's limit)"},
+		},
+		Returns: "a stream, shown as `tcp{127.0.0.1:40000 -> 127.0.0.1:8080}`.",
+		Errors:  "A bad argument raises. `nil, message` when the connection fails: `\"connection refused: 127.0.0.1:9 (nothing listens there)\"`, `\"timeout\"`, or the name could not be resolved.",
+		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+local peer = l:accept()
+c:send("hello\n")
+print(peer:receive())  --> hello
+c:close() peer:close() l:close()`,
+	}, (*Session).lConnect},
+}
+
+var streamMethods = []libFunc{
+	{&Doc{
+		Name:    "tcp:send",
+		Forms:   []string{"c:send(data)"},
+		Summary: "Sends all of `data`, waiting for room as long as the socket's timeout allows.",
+		Args:    []Arg{{"data", "the bytes to send (numbers are converted)"}},
+		Returns: "the number of bytes sent: all of them.",
+		Errors:  "`nil, message, sent` when it could not send everything: `\"timeout\"`, `\"closed\"`, `\"connection reset: …\"`; `sent` is how much went.",
+		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+print(c:send("ping\n"))  --> 5
+c:close() l:close()`,
+	}, (*Session).mSend},
+	{&Doc{
+		Name:    "tcp:receive",
+		Forms:   []string{"c:receive([pattern [, timeout]])"},
+		Summary: "Reads from the stream, as LuaSocket's `receive` does.",
+		Args: []Arg{
+			{"pattern", "`\"*l\"` (the default): a line, without its end of line (LF, or CR LF); `\"*a\"`: everything until the peer closes; a number: exactly that many bytes"},
+			{"timeout", "seconds to wait (default: the socket's)"},
+		},
+		Returns: "the data.",
+		Errors:  "`nil, err, partial` when it cannot complete: `err` is `\"timeout\"`, `\"closed\"` (the peer closed first) or another failure, and `partial` holds what was read, so nothing is lost. A bad pattern raises.",
+		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+local peer = l:accept()
+c:send("one\r\ntwo\nthree")
+print(peer:receive())         --> one
+print(peer:receive("*l"))     --> two
+print(peer:receive(3))        --> thr
+print(peer:receive("*l", 0.05)) --> nil  timeout  ee
+c:close()
+print(peer:receive("*a"))     --> (empty: the peer closed)
+peer:close() l:close()`,
+	}, (*Session).mReceive},
+	{&Doc{
+		Name:    "tcp:getpeername",
+		Forms:   []string{"c:getpeername()"},
+		Summary: "Tells the address of the other end.",
+		Returns: "`ip, port`.",
+		Errors:  "`nil, \"closed\"` on a closed stream.",
+		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+print(c:getpeername())  --> 127.0.0.1  <the listener's port>
+c:close() l:close()`,
+	}, (*Session).mGetpeername},
+	{&Doc{
+		Name:    "tcp:shutdown",
+		Forms:   []string{"c:shutdown([how])"},
+		Summary: "Shuts down one or both directions: after `shutdown(\"send\")` the peer reads the end of the stream, and this side can still receive.",
+		Args:    []Arg{{"how", "`\"send\"`, `\"receive\"` or `\"both\"` (the default)"}},
+		Returns: "true.",
+		Errors:  "A bad `how` raises; `nil, message` if the system refuses.",
+		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+local peer = l:accept()
+c:send("all of it")
+c:shutdown("send")
+print(peer:receive("*a"))  --> all of it
+c:close() peer:close() l:close()`,
+	}, (*Session).mShutdown},
+}
+
+var listenerMethods = []libFunc{
+	{&Doc{
+		Name:    "listener:accept",
+		Forms:   []string{"l:accept([timeout])"},
+		Summary: "Waits for a connection to the listener.",
+		Args:    []Arg{{"timeout", "seconds to wait (default: the listener's)"}},
+		Returns: "a stream to the client.",
+		Errors:  "`nil, \"timeout\"`, `nil, \"closed\"`.",
+		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+print(l:accept(0.01))  --> nil  timeout
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+print(l:accept())      --> tcp{127.0.0.1:<port> -> 127.0.0.1:<c's port>}
+c:close() l:close()`,
+	}, (*Session).mAccept},
+}
+
+// optWait reads an optional timeout argument, defaulting to so's.
+func optWait(a args, n int, so socket) time.Duration {
+	if secs, ok := a.seconds(n, a.L.Get(n), "timeout"); ok {
+		return duration(secs)
+	}
+	return so.timeout()
+}
+
+func (s *Session) lConnect(L *lua.LState) int {
+	a := args{L: L, fn: "connect"}
+	host := a.name(1, L.Get(1), "host")
+	port := a.intIn(2, L.Get(2), "port", 1, 65535)
+	wait := sock.Forever
+	if secs, ok := a.seconds(3, L.Get(3), "timeout"); ok {
+		wait = duration(secs)
+	}
+	return s.wait(L, "connect", func(ctx context.Context) outcome {
+		c, err := sock.Dial(ctx, host, port, wait)
+		res := results(func() []lua.LValue {
+			if err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(failure(err, fmt.Sprintf("%s:%d", host, port)))}
+			}
+			return []lua.LValue{s.newStream(c)}
+		})
+		if err == nil {
+			res.unused = func() { c.Close() }
+		}
+		return res
+	})
+}
+
+func (s *Session) mAccept(L *lua.LState) int {
+	a := args{L: L, fn: "accept", base: 1}
+	l := checkListener(a, 1)
+	wait := optWait(a, 2, l)
+	if l.isClosed {
+		return fail(L, "closed")
+	}
+	return s.wait(L, "accept", func(ctx context.Context) outcome {
+		c, err := l.l.Accept(ctx, wait)
+		res := results(func() []lua.LValue {
+			if err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(failure(err, l.addr.String()))}
+			}
+			return []lua.LValue{s.newStream(c)}
+		})
+		if err == nil {
+			res.unused = func() { c.Close() }
+		}
+		return res
+	})
+}
+
+// pattern reads receive's pattern argument.
+func pattern(a args, n int) sock.Pattern {
+	switch v := a.L.Get(n).(type) {
+	case *lua.LNilType:
+		return sock.Pattern{Line: true}
+	case lua.LString:
+		switch strings.TrimPrefix(string(v), "*") {
+		case "l":
+			return sock.Pattern{Line: true}
+		case "a":
+			return sock.Pattern{All: true}
+		}
+	case lua.LNumber:
+		return sock.Pattern{N: a.intIn(n, v, "pattern", 0, 1<<30)}
+	}
+	a.raise(n, "pattern must be \"*l\", \"*a\" or a number of bytes, got %s", describe(a.L.Get(n)))
+	return sock.Pattern{}
+}
+
+func (s *Session) mReceive(L *lua.LState) int {
+	a := args{L: L, fn: "receive", base: 1}
+	c := checkStream(a, 1)
+	p := pattern(a, 2)
+	wait := optWait(a, 3, c)
+	if c.isClosed {
+		return fail(L, "closed")
+	}
+	if c.reading.Load() == 0 {
+		if data, ok := c.conn.TryReceive(p); ok {
+			L.Push(lua.LString(data))
+			return 1
+		}
+	}
+	c.reading.Add(1)
+	return s.wait(L, "receive", func(ctx context.Context) outcome {
+		data, err := c.conn.Receive(ctx, p, wait)
+		c.reading.Add(-1)
+		return results(func() []lua.LValue {
+			if err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(streamFailure(err, c)), lua.LString(data)}
+			}
+			return []lua.LValue{lua.LString(data)}
+		})
+	})
+}
+
+// streamFailure is the message for a stream's failed read or write: the
+// peer's end of the stream reads as "closed", as in LuaSocket.
+func streamFailure(err error, c *tcpStream) string {
+	if errors.Is(err, io.EOF) {
+		return "closed"
+	}
+	return failure(err, c.remote.String())
+}
+
+func (s *Session) mSend(L *lua.LState) int {
+	a := args{L: L, fn: "send", base: 1}
+	c := checkStream(a, 1)
+	data := []byte(a.str(2, L.Get(2), "data"))
+	if c.isClosed {
+		return fail(L, "closed")
+	}
+	sent := 0
+	if c.writing.Load() == 0 {
+		n, err := c.conn.TrySend(data)
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(streamFailure(err, c)))
+			L.Push(lua.LNumber(n))
+			return 3
+		}
+		if sent = n; sent == len(data) {
+			L.Push(lua.LNumber(sent))
+			return 1
+		}
+	}
+	wait := c.timeout()
+	c.writing.Add(1)
+	return s.wait(L, "send", func(ctx context.Context) outcome {
+		n, err := c.conn.Send(ctx, data[sent:], wait)
+		c.writing.Add(-1)
+		total := sent + n
+		return results(func() []lua.LValue {
+			if err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(streamFailure(err, c)), lua.LNumber(total)}
+			}
+			return []lua.LValue{lua.LNumber(total)}
+		})
+	})
+}
+
+func (s *Session) mGetpeername(L *lua.LState) int {
+	c := checkStream(args{L: L, fn: "getpeername", base: 1}, 1)
+	if c.isClosed {
+		return fail(L, "closed")
+	}
+	return pushAddr(L, c.remote)
+}
+
+func (s *Session) mShutdown(L *lua.LState) int {
+	a := args{L: L, fn: "shutdown", base: 1}
+	c := checkStream(a, 1)
+	how := "both"
+	if L.Get(2) != lua.LNil {
+		how = a.name(2, L.Get(2), "how")
+	}
+	var err error
+	switch how {
+	case "send":
+		err = c.conn.CloseWrite()
+	case "receive":
+		err = c.conn.CloseRead()
+	case "both":
+		if err = c.conn.CloseWrite(); err == nil {
+			err = c.conn.CloseRead()
+		}
+	default:
+		a.raise(2, "how must be \"send\", \"receive\" or \"both\", got %s", describe(L.Get(2)))
+	}
+	if c.isClosed {
+		return fail(L, "closed")
+	}
+	if err != nil {
+		return fail(L, failure(err, c.remote.String()))
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
