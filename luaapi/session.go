@@ -37,6 +37,9 @@ type Options struct {
 	Stdout io.Writer
 	// Stderr receives io.stderr; os.Stderr when nil.
 	Stderr io.Writer
+	// Stdin is what io.read and io.lines read; os.Stdin when nil. Give
+	// ShellInput when a line editor owns standard input.
+	Stdin io.Reader
 }
 
 // Session is one Lua state with sockshell's functions.
@@ -55,6 +58,7 @@ type Session struct {
 	cancelRoot context.CancelFunc
 	sched      *scheduler
 
+	stdin    *stdinReader
 	sockets  map[socket]struct{}
 	exitCode *int
 	docsByFn map[lua.LValue]*Doc
@@ -85,6 +89,11 @@ func New(opts Options) *Session {
 	})
 	s.L.SetContext(s.intr)
 	s.openBase()
+	in := opts.Stdin
+	if in == nil {
+		in = os.Stdin
+	}
+	s.openStdin(in)
 	s.openLoad()
 	s.openSockets()
 	s.openTasks()

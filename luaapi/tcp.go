@@ -21,10 +21,26 @@ type tcpStream struct {
 	conn          *sock.Conn
 	local, remote netip.AddrPort
 	isClosed      bool
-	// reading and writing count receives and sends under way on other
-	// goroutines; while one is, a new one queues behind it rather than
-	// trying the socket first.
-	reading, writing atomic.Int32
+	// reading counts receives under way on other goroutines; while one
+	// is, a new one queues behind it rather than trying the socket first.
+	reading atomic.Int32
+	// lastSend is closed when the latest send has finished. Sends go out
+	// in the order they were made: each waits for the one before, so that
+	// lines sent by different tasks never interleave. Owner goroutine only.
+	lastSend chan struct{}
+}
+
+// sendsIdle reports whether no send is under way.
+func (c *tcpStream) sendsIdle() bool {
+	if c.lastSend == nil {
+		return true
+	}
+	select {
+	case <-c.lastSend:
+		return true
+	default:
+		return false
+	}
 }
 
 func (c *tcpStream) close(s *Session) {
@@ -346,7 +362,7 @@ func (s *Session) mSend(L *lua.LState) int {
 		return fail(L, "closed")
 	}
 	sent := 0
-	if c.writing.Load() == 0 {
+	if c.sendsIdle() {
 		n, err := c.conn.TrySend(data)
 		if err != nil {
 			L.Push(lua.LNil)
@@ -360,10 +376,20 @@ func (s *Session) mSend(L *lua.LState) int {
 		}
 	}
 	wait := c.timeout()
-	c.writing.Add(1)
+	prev, done := c.lastSend, make(chan struct{})
+	c.lastSend = done
 	return s.wait(L, "send", func(ctx context.Context) outcome {
+		defer close(done)
+		if prev != nil {
+			select {
+			case <-prev:
+			case <-ctx.Done():
+				return results(func() []lua.LValue {
+					return []lua.LValue{lua.LNil, lua.LString("interrupted"), lua.LNumber(sent)}
+				})
+			}
+		}
 		n, err := c.conn.Send(ctx, data[sent:], wait)
-		c.writing.Add(-1)
 		total := sent + n
 		return results(func() []lua.LValue {
 			if err != nil {

@@ -111,7 +111,13 @@ func run(argv []string, std stdio) int {
 	}
 
 	out, errw := repl.NewConsole(std.out), repl.NewConsole(std.err)
-	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw})
+	noScript := c.script == len(argv) && len(c.actions) == 0 && !c.version
+	shell := c.interactive || noScript && std.terminal
+	in := std.in
+	if shell {
+		in = luaapi.ShellInput // the shell reads it
+	}
+	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw, Stdin: in})
 	defer s.Close()
 	interrupted, stopSignals := interruptOnSignal(s)
 	defer stopSignals()
@@ -147,9 +153,8 @@ func run(argv []string, std stdio) int {
 			return code
 		}
 	}
-	noScript := c.script == len(argv) && len(c.actions) == 0 && !c.version
 	switch {
-	case c.interactive || noScript && std.terminal:
+	case shell:
 		opts := repl.Options{In: std.in, Out: out, Err: errw, Terminal: std.terminal}
 		if std.terminal {
 			opts.HistoryFile = repl.HistoryFile()
