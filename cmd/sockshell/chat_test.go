@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// startAnnouncing starts a script that prints "... port N" as its first
+// line once it listens, and returns the port.
+func startAnnouncing(t *testing.T, args ...string) (*started, int) {
+	t.Helper()
+	cmd := command(args...)
+	p := &started{cmd: cmd, stdout: nil, done: make(chan struct{})}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() {
+		defer close(p.done)
+		r := bufio.NewReader(out)
+		line, _ := r.ReadString('\n')
+		first <- line
+		io.Copy(io.Discard, r)
+		cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	select {
+	case line := <-first:
+		m := regexp.MustCompile(`port (\d+)\n$`).FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("first line %q; stderr %q", line, p.stderr.String())
+		}
+		var port int
+		fmt.Sscan(m[1], &port)
+		return p, port
+	case <-time.After(30 * time.Second):
+		t.Fatal("the script did not start listening")
+	}
+	return nil, 0
+}
+
+// chatClient is one member of the room, driven by the test.
+type chatClient struct {
+	conn  *net.TCPConn
+	name  string // as the server names it: ip:port
+	mu    sync.Mutex
+	lines []string
+	more  chan struct{}
+}
+
+func joinChat(t *testing.T, port int) *chatClient {
+	t.Helper()
+	c, err := net.DialTCP("tcp", nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &chatClient{conn: c, name: c.LocalAddr().String(), more: make(chan struct{}, 1)}
+	go func() {
+		sc := bufio.NewScanner(c)
+		for sc.Scan() {
+			cc.mu.Lock()
+			cc.lines = append(cc.lines, sc.Text())
+			cc.mu.Unlock()
+			select {
+			case cc.more <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() { c.Close() })
+	return cc
+}
+
+// waitLines waits, until a deadline, for cond to hold over the lines seen.
+func (cc *chatClient) waitLines(t *testing.T, what string, cond func([]string) bool) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		cc.mu.Lock()
+		ok := cond(cc.lines)
+		n := len(cc.lines)
+		cc.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-cc.more:
+		case <-deadline:
+			t.Fatalf("%s: %s not reached after %d lines", cc.name, what, n)
+		}
+	}
+}
+
+// chats returns the chat lines (not notices) a client received.
+func (cc *chatClient) chats() []string {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	var out []string
+	for _, l := range cc.lines {
+		if !strings.HasPrefix(l, "* ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func countChats(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "* ") {
+			n++
+		}
+	}
+	return n
+}
+
+// The chat room with 100 clients: every message reaches every other
+// client exactly once, in the order its sender sent them; clients that
+// vanish abruptly, even mid-line, do not break the room.
+func TestChatRoom(t *testing.T) {
+	_, port := startAnnouncing(t, "scripts/chat_server.lua", "0")
+	const members, rounds = 100, 5
+	clients := make([]*chatClient, members)
+	for i := range clients {
+		clients[i] = joinChat(t, port)
+	}
+	// The first client hears every later one join: then all are members.
+	clients[0].waitLines(t, "all joins", func(lines []string) bool {
+		joins := 0
+		for _, l := range lines {
+			if strings.HasSuffix(l, " joined") {
+				joins++
+			}
+		}
+		return joins == members-1
+	})
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < rounds; k++ {
+				fmt.Fprintf(c.conn, "message %d from client %d\n", k, i)
+			}
+		}()
+	}
+	wg.Wait()
+	want := rounds * (members - 1)
+	for _, c := range clients {
+		c.waitLines(t, "every message", func(lines []string) bool { return countChats(lines) >= want })
+	}
+	line := regexp.MustCompile(`^(\S+): message (\d+) from client (\d+)$`)
+	for i, c := range clients {
+		chats := c.chats()
+		if len(chats) != want {
+			t.Fatalf("client %d got %d chat lines, want %d", i, len(chats), want)
+		}
+		next := map[string]int{} // sender -> next message number
+		for _, l := range chats {
+			m := line.FindStringSubmatch(l)
+			if m == nil {
+				t.Fatalf("client %d got %q", i, l)
+			}
+			sender := m[3]
+			if sender == fmt.Sprint(i) {
+				t.Fatalf("client %d got its own message %q", i, l)
+			}
+			if m[1] != clients[atoi(sender)].name {
+				t.Fatalf("message %q is not prefixed with its sender's address %s", l, clients[atoi(sender)].name)
+			}
+			if m[2] != fmt.Sprint(next[sender]) {
+				t.Fatalf("client %d: from %s got message %s, want %d", i, sender, m[2], next[sender])
+			}
+			next[sender]++
+		}
+	}
+
+	// Ten clients vanish abruptly: half a line, then a reset.
+	for _, c := range clients[members-10:] {
+		c.conn.Write([]byte("half a li"))
+		c.conn.SetLinger(0)
+		c.conn.Close()
+	}
+	survivors := clients[:members-10]
+	for _, c := range survivors {
+		c.waitLines(t, "the leavers' notices", func(lines []string) bool {
+			left := 0
+			for _, l := range lines {
+				if strings.HasSuffix(l, " left") {
+					left++
+				}
+			}
+			return left >= 10
+		})
+	}
+	fmt.Fprintf(survivors[0].conn, "/nick first\n")
+	fmt.Fprintf(survivors[0].conn, "still here?\n")
+	for _, c := range survivors[1:] {
+		c.waitLines(t, "the last message", func(lines []string) bool {
+			return len(lines) > 0 && lines[len(lines)-1] == "first: still here?"
+		})
+	}
+	// A newcomer is welcome.
+	late := joinChat(t, port)
+	fmt.Fprintf(late.conn, "/nick late\nhello\n")
+	survivors[0].waitLines(t, "the newcomer", func(lines []string) bool {
+		return len(lines) > 0 && lines[len(lines)-1] == "late: hello"
+	})
+}
+
+func atoi(s string) int {
+	var n int
+	fmt.Sscan(s, &n)
+	return n
+}
+
+// The echo server answers UDP datagrams and TCP lines on one port.
+func TestEchoServer(t *testing.T) {
+	_, port := startAnnouncing(t, "scripts/echo_server.lua", "0")
+	u, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	u.Write([]byte("datagram \x00 bytes"))
+	u.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 100)
+	n, err := u.Read(buf)
+	if err != nil || string(buf[:n]) != "datagram \x00 bytes" {
+		t.Fatalf("udp echo %q, %v", buf[:n], err)
+	}
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "line one\nline two\n")
+	r := bufio.NewReader(c)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for _, want := range []string{"line one\n", "line two\n"} {
+		if got, err := r.ReadString('\n'); got != want || err != nil {
+			t.Fatalf("tcp echo %q, %v", got, err)
+		}
+	}
+}

@@ -1,0 +1,42 @@
+-- broadcast.lua [message] [port]: the chapter's closing remark, tried out.
+--
+-- "An address whose last number is 255 is a broadcast address: every host
+-- on the local network receives the message." This sends the message to
+-- the broadcast address of each IPv4 network this host is on, then listens
+-- a moment for whatever answers come back.
+--
+--   sockshell scripts/broadcast.lua hello 5000
+
+local message, port = arg[1] or "hello, everyone", tonumber(arg[2]) or 5000
+
+-- broadcast computes a network's broadcast address from "a.b.c.d/len".
+local function broadcast(cidr)
+  local a, b, c, d, len = cidr:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)/(%d+)$")
+  if not a then return nil end
+  local ip = ((a * 256 + b) * 256 + c) * 256 + d
+  local hostbits = 2 ^ (32 - len)
+  local bcast = ip - ip % hostbits + hostbits - 1
+  local out = {}
+  for i = 3, 0, -1 do out[#out + 1] = math.floor(bcast / 256 ^ i) % 256 end
+  return table.concat(out, ".")
+end
+
+local s = assert(listen(0))
+for _, iface in ipairs(hostinfo().interfaces) do
+  if iface.up then
+    for _, cidr in ipairs(iface.addrs) do
+      local to = broadcast(cidr)
+      if to and tonumber(cidr:match("/(%d+)$")) < 32 then
+        local sent, err = s:sendto(message, to, port)
+        print(("%-8s %-18s -> %s:%d  %s"):format(iface.name, cidr, to, port, sent and "sent" or err))
+      end
+    end
+  end
+end
+
+-- Answers come back to this socket's port, from any host that replies.
+while true do
+  local data, ip, from = s:recvfrom(65535, 1)
+  if not data then break end
+  print(("reply from %s:%d: %s"):format(ip, from, data))
+end
