@@ -13,7 +13,7 @@ var hostFuncs = []libFunc{
 		Name:    "hostinfo",
 		Forms:   []string{"hostinfo()"},
 		Summary: "Tells the host's name, IP address and MAC address, as the chapter's `gethostbyname(gethostname())` and `uuid.getnode()` do, and lists its interfaces.",
-		Returns: "a table: `hostname`; `ip`, what the host name resolves to or, when that is a loopback address or fails, the first non-loopback IPv4 address of an up interface, else `\"127.0.0.1\"`; `ip_source`, which of those it is (`\"hostname\"`, `\"interface\"` or `\"loopback\"`); `mac`, `\"aa:bb:cc:dd:ee:ff\"` of the interface carrying `ip`, or nil; `interfaces`, a list of `{name=, mac=, mtu=, up=, loopback=, addrs={\"192.0.2.5/24\", …}}`.",
+		Returns: "a table: `hostname`; `ip`, what the host name resolves to when an up interface has that address, else the first non-loopback IPv4 address of an up interface, else `\"127.0.0.1\"`; `ip_source`, which of those it is (`\"hostname\"`, `\"interface\"` or `\"loopback\"`); `mac`, `\"aa:bb:cc:dd:ee:ff\"` of the interface carrying `ip`, or nil; `interfaces`, a list of `{name=, mac=, mtu=, up=, loopback=, addrs={\"192.0.2.5/24\", …}}`.",
 		Errors:  "`nil, message` when the interfaces cannot be listed.",
 		Example: `local h = hostinfo()
 print(h.hostname, h.ip, h.ip_source, h.mac)

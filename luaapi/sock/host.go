@@ -82,11 +82,13 @@ func Interfaces() ([]Interface, error) {
 }
 
 // pickIP chooses the host's address: the first non-loopback address the host
-// name resolved to, else the first non-loopback IPv4 address of an up
+// name resolved to that an up interface carries (a name can resolve to an
+// address the host no longer has, or that belongs to another network
+// namespace), else the first non-loopback IPv4 address of an up
 // interface, else 127.0.0.1.
 func pickIP(resolved []netip.Addr, ifaces []Interface) (netip.Addr, string) {
 	for _, a := range resolved {
-		if a = a.Unmap(); a.IsValid() && !a.IsLoopback() {
+		if a = a.Unmap(); a.IsValid() && !a.IsLoopback() && carried(a, ifaces) {
 			return a, IPFromHostname
 		}
 	}
@@ -101,6 +103,18 @@ func pickIP(resolved []netip.Addr, ifaces []Interface) (netip.Addr, string) {
 		}
 	}
 	return netip.AddrFrom4([4]byte{127, 0, 0, 1}), IPFromLoopback
+}
+
+// carried reports whether an up interface has address a.
+func carried(a netip.Addr, ifaces []Interface) bool {
+	for _, it := range ifaces {
+		for _, p := range it.Addrs {
+			if it.Up && p.Addr() == a {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // macOf is the MAC address of the interface that carries ip, or "".

@@ -25,7 +25,8 @@ func TestPickIP(t *testing.T) {
 		{"loopback name falls back to interface", []netip.Addr{a("127.0.1.1")}, []Interface{lo, down, eth}, "192.0.2.5", IPFromInterface, eth.MAC},
 		{"failed lookup falls back to interface", nil, []Interface{lo, eth}, "192.0.2.5", IPFromInterface, eth.MAC},
 		{"only loopback", nil, []Interface{lo, down}, "127.0.0.1", IPFromLoopback, ""},
-		{"name on no interface", []netip.Addr{a("203.0.113.9")}, []Interface{lo, eth}, "203.0.113.9", IPFromHostname, ""},
+		{"name on no interface falls back", []netip.Addr{a("203.0.113.9")}, []Interface{lo, eth}, "192.0.2.5", IPFromInterface, eth.MAC},
+		{"name on a down interface falls back", []netip.Addr{a("198.51.100.7")}, []Interface{lo, down, eth}, "192.0.2.5", IPFromInterface, eth.MAC},
 	} {
 		ip, src := pickIP(tc.resolved, tc.ifaces)
 		mac := macOf(ip, tc.ifaces)
