@@ -93,7 +93,13 @@ type started struct {
 // startReady starts sockshell with readyHook and waits for its port.
 func startReady(t *testing.T, args ...string) (*started, int) {
 	t.Helper()
-	cmd := command(append([]string{"-e", readyHook}, args...)...)
+	return startReadyCmd(t, command(append([]string{"-e", readyHook}, args...)...))
+}
+
+// startReadyCmd starts cmd, a sockshell run with readyHook, and waits for
+// its port.
+func startReadyCmd(t *testing.T, cmd *exec.Cmd) (*started, int) {
+	t.Helper()
 	p := &started{cmd: cmd, stdout: new(bytes.Buffer), done: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	errPipe, err := cmd.StderrPipe()

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// hosts is a small network of the test's own: network namespaces with veth
+// pairs on one bridge, which lives in a namespace too, so that nothing
+// touches the machine's own network. Only its addresses are used.
+type hosts struct {
+	t      *testing.T
+	bridge string
+	names  []string // namespace of host i+1, addressed 10.213.7.(i+1)/24
+}
+
+const subnet = "10.213.7"
+
+func (h *hosts) ip(args ...string) string {
+	h.t.Helper()
+	out, err := exec.Command("ip", args...).CombinedOutput()
+	if err != nil {
+		h.t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// newHosts builds n hosts, or skips (fails in CI) where it cannot.
+func newHosts(t *testing.T, n int) *hosts {
+	t.Helper()
+	reason := ""
+	if os.Geteuid() != 0 {
+		reason = "network namespaces need root"
+	} else if _, err := exec.LookPath("ip"); err != nil {
+		reason = "the ip command is missing: apt-get install -y iproute2"
+	}
+	if reason != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(reason)
+		}
+		t.Skip(reason)
+	}
+	id := fmt.Sprintf("ss%d", os.Getpid())
+	h := &hosts{t: t, bridge: id + "br"}
+	t.Cleanup(func() {
+		for _, ns := range append(h.names, h.bridge) {
+			exec.Command("ip", "netns", "del", ns).Run()
+		}
+	})
+	h.ip("netns", "add", h.bridge)
+	h.ip("-n", h.bridge, "link", "add", "br0", "type", "bridge")
+	h.ip("-n", h.bridge, "link", "set", "br0", "up")
+	for i := 1; i <= n; i++ {
+		ns := fmt.Sprintf("%sh%d", id, i)
+		h.names = append(h.names, ns)
+		veth, port := fmt.Sprintf("v%d", i), fmt.Sprintf("b%d", i)
+		h.ip("netns", "add", ns)
+		h.ip("link", "add", "name", veth, "netns", ns, "type", "veth", "peer", "name", port, "netns", h.bridge)
+		h.ip("-n", h.bridge, "link", "set", port, "master", "br0")
+		h.ip("-n", h.bridge, "link", "set", port, "up")
+		h.ip("-n", ns, "addr", "add", fmt.Sprintf("%s.%d/24", subnet, i), "dev", veth)
+		h.ip("-n", ns, "link", "set", veth, "up")
+		h.ip("-n", ns, "link", "set", "lo", "up")
+	}
+	return h
+}
+
+// on makes a sockshell command that runs on host i.
+func (h *hosts) on(i int, args ...string) *exec.Cmd {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", h.names[i-1], binary}, args...)...)
+	cmd.Dir = repoRoot
+	return cmd
+}
+
+// mac is the MAC address of host i's interface.
+func (h *hosts) mac(i int) string {
+	out := h.ip("-n", h.names[i-1], "-o", "link", "show", fmt.Sprintf("v%d", i))
+	m := regexp.MustCompile(`link/ether ([0-9a-f:]{17})`).FindStringSubmatch(out)
+	if m == nil {
+		h.t.Fatalf("no MAC in %q", out)
+	}
+	return m[1]
+}
+
+// The chapter's broadcast across hosts: a datagram to the subnet's .255
+// address reaches the receivers on the other hosts; hostinfo() on a host
+// reports that host's address and MAC.
+func TestBroadcastAcrossHosts(t *testing.T) {
+	h := newHosts(t, 3)
+	rx2, _ := startReadyCmd(t, h.on(2, "-e", readyHook, "scripts/receiver.lua", "6000"))
+	rx3, _ := startReadyCmd(t, h.on(3, "-e", readyHook, "scripts/receiver.lua", "6000"))
+	bcast := subnet + ".255"
+	for _, msg := range []string{"hello, everyone", "bye"} {
+		if r := runCmd(t, h.on(1, "scripts/sender.lua", msg, bcast, "6000"), ""); r.code != 0 {
+			t.Fatalf("sender on host 1: %+v", r)
+		}
+	}
+	for i, rx := range []*started{rx2, rx3} {
+		if code := rx.wait(t); code != 0 {
+			t.Errorf("receiver on host %d exited %d", i+2, code)
+		}
+		lines := strings.Split(strings.TrimSpace(rx.stdout.String()), "\n")
+		re := regexp.MustCompile(`^received message:(.*) from PORT\d+ on ` + regexp.QuoteMeta(subnet+".1") + `$`)
+		if len(lines) != 2 || re.FindStringSubmatch(lines[0]) == nil || re.FindStringSubmatch(lines[0])[1] != "hello, everyone" ||
+			re.FindStringSubmatch(lines[1]) == nil {
+			t.Errorf("receiver on host %d printed %q", i+2, lines)
+		}
+	}
+
+	// scripts/broadcast.lua finds the subnet's broadcast address itself.
+	rx2, _ = startReadyCmd(t, h.on(2, "-e", readyHook, "scripts/receiver.lua", "6000"))
+	r := runCmd(t, h.on(1, "scripts/broadcast.lua", "bye", "6000"), "")
+	if r.code != 0 || !strings.Contains(r.stdout, "v1       "+subnet+".1/24") || !strings.Contains(r.stdout, "-> "+bcast+":6000  sent") {
+		t.Errorf("broadcast.lua: %+v", r)
+	}
+	if code := rx2.wait(t); code != 0 || !strings.HasPrefix(rx2.stdout.String(), "received message:bye from PORT") {
+		t.Errorf("receiver after broadcast.lua: exit %d, %q", code, rx2.stdout.String())
+	}
+
+	for i := 1; i <= 3; i++ {
+		r := runCmd(t, h.on(i, "-e", "local h = hostinfo() print(h.ip, h.ip_source, h.mac)"), "")
+		want := fmt.Sprintf("%s.%d\tinterface\t%s\n", subnet, i, h.mac(i))
+		if r.code != 0 || r.stdout != want {
+			t.Errorf("hostinfo on host %d: %+v, want %q", i, r, want)
+		}
+	}
+}
