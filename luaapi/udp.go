@@ -237,7 +237,6 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	})
 }
 
-
 var udpMethods = []libFunc{
 	{&Doc{
 		Name:    "udp:recvfrom",
