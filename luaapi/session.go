@@ -81,10 +81,15 @@ func New(opts Options) *Session {
 	}
 	s.root, s.cancelRoot = context.WithCancel(context.Background())
 	s.L = lua.NewState(lua.Options{
-		// Deep recursion and large string.byte results must not overflow
-		// gopher-lua's small defaults.
-		CallStackSize:       200000,
+		// Every task and coroutine is a thread with these sizes, so they
+		// start small and grow: recursion as deep as C Lua's 20000 calls,
+		// and a data stack that grows to a million slots (string.byte of
+		// a whole datagram needs 65535). A thread then costs a few KB
+		// rather than gopher-lua's default 100 KB.
+		CallStackSize:       20000,
 		MinimizeStackMemory: true,
+		RegistrySize:        256,
+		RegistryGrowStep:    256,
 		RegistryMaxSize:     1 << 20,
 	})
 	s.L.SetContext(s.intr)

@@ -100,6 +100,7 @@ type Conn struct {
 	wturn chan struct{}
 	buf   []byte // received and not yet returned; guarded by rturn
 	eof   bool   // the peer has closed its side; guarded by rturn
+	chunk []byte // what a read reads into; guarded by rturn
 }
 
 func newConn(c *net.TCPConn) *Conn {
@@ -214,7 +215,7 @@ func (c *Conn) fill() error {
 	if err != nil {
 		return err
 	}
-	var chunk [16 << 10]byte
+	var chunk [4096]byte
 	var n int
 	var rerr error
 	if err := rc.Read(func(fd uintptr) bool {
@@ -249,7 +250,10 @@ func (c *Conn) Receive(ctx context.Context, p Pattern, wait time.Duration) ([]by
 	if wait >= 0 {
 		deadline = time.Now().Add(wait)
 	}
-	chunk := make([]byte, 16<<10)
+	if c.chunk == nil {
+		c.chunk = make([]byte, 4096)
+	}
+	chunk := c.chunk
 	for {
 		if data, ok := c.take(p); ok {
 			return copyOf(data), nil
