@@ -258,3 +258,62 @@ func TestEchoServer(t *testing.T) {
 		}
 	}
 }
+
+// chat_client.lua sends what is typed and prints what the room says, both
+// at once.
+func TestChatClient(t *testing.T) {
+	_, port := startAnnouncing(t, "scripts/chat_server.lua", "0")
+	peer := joinChat(t, port)
+	cmd := command("scripts/chat_client.lua", "127.0.0.1", fmt.Sprint(port))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// The peer hears the client join, learns its name, and the two talk.
+	var name string
+	peer.waitLines(t, "the client's join", func(ls []string) bool {
+		for _, l := range ls {
+			if m := regexp.MustCompile(`^\* (\S+) joined$`).FindStringSubmatch(l); m != nil {
+				name = m[1]
+				return true
+			}
+		}
+		return false
+	})
+	io.WriteString(stdin, "hello from the script\n")
+	peer.waitLines(t, "the client's line", func(ls []string) bool {
+		return len(ls) > 0 && ls[len(ls)-1] == name+": hello from the script"
+	})
+	fmt.Fprintf(peer.conn, "hello back\n")
+	select {
+	case l := <-lines:
+		if l != peer.name+": hello back" {
+			t.Errorf("client printed %q", l)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the client printed nothing")
+	}
+	stdin.Close() // Ctrl-D: the client leaves
+	peer.waitLines(t, "the client's leaving", func(ls []string) bool {
+		return len(ls) > 0 && ls[len(ls)-1] == "* "+name+" left"
+	})
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("client: %v", err)
+	}
+}

@@ -121,6 +121,25 @@ func TestBroadcastAcrossHosts(t *testing.T) {
 		t.Errorf("receiver after broadcast.lua: exit %d, %q", code, rx2.stdout.String())
 	}
 
+	// Multicast: host 3 joins a group; host 1 sends to it; host 2, which
+	// did not join, hears nothing.
+	for i := 1; i <= 3; i++ {
+		h.ip("-n", h.names[i-1], "route", "add", "224.0.0.0/4", "dev", fmt.Sprintf("v%d", i))
+	}
+	member, _ := startReadyCmd(t, h.on(3, "-e", readyHook, "-e",
+		`local s = listen{port = 6001, reuseaddr = true} assert(s:join("239.1.2.3", "v3")) print(s:recvfrom(100, 10))`))
+	outsider, _ := startReadyCmd(t, h.on(2, "-e", readyHook, "-e",
+		`local s = listen{port = 6001, reuseaddr = true} print(s:recvfrom(100, 0.5))`))
+	if r := runCmd(t, h.on(1, "-e", `print(sendto("to the group", "239.1.2.3", 6001))`), ""); r.code != 0 || r.stdout != "12\n" {
+		t.Fatalf("multicast sender: %+v", r)
+	}
+	if code := member.wait(t); code != 0 || !regexp.MustCompile(`^to the group\t`+regexp.QuoteMeta(subnet+".1")+`\t\d+\n$`).MatchString(member.stdout.String()) {
+		t.Errorf("group member: exit %d, %q", code, member.stdout.String())
+	}
+	if code := outsider.wait(t); code != 0 || outsider.stdout.String() != "nil\ttimeout\n" {
+		t.Errorf("host outside the group: exit %d, %q", code, outsider.stdout.String())
+	}
+
 	for i := 1; i <= 3; i++ {
 		r := runCmd(t, h.on(i, "-e", "local h = hostinfo() print(h.ip, h.ip_source, h.mac)"), "")
 		want := fmt.Sprintf("%s.%d\tinterface\t%s\n", subnet, i, h.mac(i))

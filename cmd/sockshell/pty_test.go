@@ -366,3 +366,16 @@ func TestTerminalCtrlCAndTasks(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// A task that floods the terminal with output does not starve the prompt.
+func TestTerminalFloodingTask(t *testing.T) {
+	tm := startTerm(t)
+	tm.send("flood = spawn(function() while true do print('flood') sleep(0) end end)\r")
+	tm.expectLine("flood")
+	tm.send("6*7\r")
+	tm.expectLine("42")
+	tm.send("flood:cancel()\r")
+	tm.expectLine("true")
+	tm.send("flood.status\r")
+	tm.expectLine("cancelled")
+}
