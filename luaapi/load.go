@@ -84,13 +84,7 @@ func (s *Session) openLoad() {
 			path = args{L: L, fn: "loadfile"}.name(1, L.Get(1), "path")
 		}
 		fn, err := s.LoadFile(path, os.Stdin)
-		if err != nil {
-			L.Push(lua.LNil)
-			L.Push(lua.LString(err.Error()))
-			return 2
-		}
-		L.Push(fn)
-		return 1
+		return pushFunc(L, fn, err)
 	}))
 	// dofile is Lua, so that the file's code runs in the caller's VM loop:
 	// a task can dofile a script that blocks.
@@ -109,10 +103,13 @@ end`, "=prelude"); err != nil {
 // pushLoaded compiles src and pushes the function, or nil and the message.
 func (s *Session) pushLoaded(L *lua.LState, src, name string) int {
 	fn, err := s.Compile(src, name)
+	return pushFunc(L, fn, err)
+}
+
+// pushFunc pushes fn, or nil and err's message.
+func pushFunc(L *lua.LState, fn *lua.LFunction, err error) int {
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return fail(L, err.Error())
 	}
 	L.Push(fn)
 	return 1

@@ -192,18 +192,24 @@ func (s *Session) LoadFile(path string, stdin io.Reader) (*lua.LFunction, error)
 	return s.Compile(string(src), name)
 }
 
-// Call runs fn with args and returns its results. While it runs, Interrupt
-// stops it. A Lua error is an *Error, os.exit an *ExitError.
-func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
+// enter marks the session as running code, which Interrupt stops, until
+// the function it returns is called; that re-arms the interrupter.
+func (s *Session) enter() (leave func()) {
 	s.mu.Lock()
 	s.running = true
 	s.mu.Unlock()
-	defer func() {
+	return func() {
 		s.mu.Lock()
 		s.running = false
 		s.intr.rearm()
 		s.mu.Unlock()
-	}()
+	}
+}
+
+// Call runs fn with args and returns its results. While it runs, Interrupt
+// stops it. A Lua error is an *Error, os.exit an *ExitError.
+func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
+	defer s.enter()()
 	L := s.L
 	base := L.GetTop()
 	L.Push(fn)
@@ -239,15 +245,7 @@ func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, err
 // them all: it then returns an *Error with Interrupted set; os.exit in a
 // task gives an *ExitError.
 func (s *Session) Drain(stop <-chan struct{}) error {
-	s.mu.Lock()
-	s.running = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.intr.rearm()
-		s.mu.Unlock()
-	}()
+	defer s.enter()()
 	for {
 		s.runReady(s.L)
 		if s.exitCode != nil {

@@ -34,11 +34,33 @@ type socket interface {
 	String() string
 }
 
-// waitSetting is the timeout every socket object keeps.
-type waitSetting struct{ wait time.Duration }
+// sockState is what every socket object keeps besides its connection:
+// the timeout of its blocking calls and whether it is closed.
+type sockState struct {
+	wait     time.Duration
+	isClosed bool
+}
 
-func (w *waitSetting) timeout() time.Duration     { return w.wait }
-func (w *waitSetting) setTimeout(d time.Duration) { w.wait = d }
+func newSockState() sockState { return sockState{wait: sock.Forever} }
+
+func (b *sockState) timeout() time.Duration     { return b.wait }
+func (b *sockState) setTimeout(d time.Duration) { b.wait = d }
+func (b *sockState) closed() bool               { return b.isClosed }
+
+// shut marks the socket closed; it reports false if it already was.
+func (b *sockState) shut() bool {
+	was := b.isClosed
+	b.isClosed = true
+	return !was
+}
+
+// suffix is what tostring adds for a closed socket.
+func (b *sockState) suffix() string {
+	if b.isClosed {
+		return ", closed"
+	}
+	return ""
+}
 
 // optionNames are the names setoption and getoption take, each with the
 // name the socket core knows it by.
@@ -293,12 +315,12 @@ func (s *Session) lListen(L *lua.LState) int {
 		if proto == "tcp" {
 			var l *sock.Listener
 			if l, err = sock.ListenTCP(ctx, host, port, opts); err == nil {
-				so, class = &tcpListener{l: l, addr: l.Addr(), waitSetting: waitSetting{sock.Forever}}, listenerClass
+				so, class = &tcpListener{l: l, addr: l.Addr(), sockState: newSockState()}, listenerClass
 			}
 		} else {
 			var c *sock.UDPConn
 			if c, err = sock.ListenUDP(ctx, host, port, opts); err == nil {
-				so, class = &udpSocket{conn: c, addr: c.LocalAddr(), waitSetting: waitSetting{sock.Forever}}, udpClass
+				so, class = &udpSocket{conn: c, addr: c.LocalAddr(), sockState: newSockState()}, udpClass
 			}
 		}
 		res := results(func() []lua.LValue {

@@ -17,10 +17,9 @@ import (
 
 // tcpStream is the Lua side of a sock.Conn.
 type tcpStream struct {
-	waitSetting
+	sockState
 	conn          *sock.Conn
 	local, remote netip.AddrPort
-	isClosed      bool
 	// reading counts receives under way on other goroutines; while one
 	// is, a new one queues behind it rather than trying the socket first.
 	reading atomic.Int32
@@ -44,23 +43,17 @@ func (c *tcpStream) sendsIdle() bool {
 }
 
 func (c *tcpStream) close(s *Session) {
-	if !c.isClosed {
-		c.isClosed = true
+	if c.shut() {
 		c.conn.Close()
 		delete(s.sockets, c)
 	}
 }
 
-func (c *tcpStream) closed() bool              { return c.isClosed }
 func (c *tcpStream) localAddr() netip.AddrPort { return c.local }
 
 // String is what tostring shows: kind, both ends, and whether closed.
 func (c *tcpStream) String() string {
-	state := ""
-	if c.isClosed {
-		state = ", closed"
-	}
-	return fmt.Sprintf("tcp{%s -> %s%s}", c.local, c.remote, state)
+	return fmt.Sprintf("tcp{%s -> %s%s}", c.local, c.remote, c.suffix())
 }
 
 func (c *tcpStream) setOption(a args, name string, v lua.LValue) error {
@@ -86,31 +79,22 @@ func (c *tcpStream) option(name string) (lua.LValue, error) {
 
 // tcpListener is the Lua side of a sock.Listener.
 type tcpListener struct {
-	waitSetting
-	l        *sock.Listener
-	addr     netip.AddrPort
-	isClosed bool
+	sockState
+	l    *sock.Listener
+	addr netip.AddrPort
 }
 
 func (l *tcpListener) close(s *Session) {
-	if !l.isClosed {
-		l.isClosed = true
+	if l.shut() {
 		l.l.Close()
 		delete(s.sockets, l)
 	}
 }
 
-func (l *tcpListener) closed() bool              { return l.isClosed }
 func (l *tcpListener) localAddr() netip.AddrPort { return l.addr }
 
 // String is what tostring shows.
-func (l *tcpListener) String() string {
-	state := ""
-	if l.isClosed {
-		state = ", closed"
-	}
-	return fmt.Sprintf("tcp-listen{%s%s}", l.addr, state)
-}
+func (l *tcpListener) String() string { return fmt.Sprintf("tcp-listen{%s%s}", l.addr, l.suffix()) }
 
 func (l *tcpListener) setOption(a args, name string, v lua.LValue) error {
 	return errOptionKind{name, "listening"}
@@ -143,7 +127,7 @@ func checkListener(a args, n int) *tcpListener {
 // newStream registers a connection and makes its object.
 func (s *Session) newStream(c *sock.Conn) *lua.LUserData {
 	return s.newSocket(&tcpStream{conn: c, local: c.LocalAddr(), remote: c.RemoteAddr(),
-		waitSetting: waitSetting{sock.Forever}}, streamClass)
+		sockState: newSockState()}, streamClass)
 }
 
 var tcpFuncs = []libFunc{

@@ -19,35 +19,26 @@ const maxBufsize = 65535
 
 // udpSocket is the Lua side of a sock.UDPConn.
 type udpSocket struct {
-	waitSetting
-	conn     *sock.UDPConn
-	addr     netip.AddrPort // bound address, kept for tostring after close
-	isClosed bool
-	msg      sock.Message // the buffer of reads that need not wait
+	sockState
+	conn *sock.UDPConn
+	addr netip.AddrPort // bound address, kept for tostring after close
+	msg  sock.Message   // the buffer of reads that need not wait
 	// waiting counts reads under way on other goroutines; while one is,
 	// a read does not try the socket first (it would queue behind it).
 	waiting atomic.Int32
 }
 
 func (u *udpSocket) close(s *Session) {
-	if !u.isClosed {
-		u.isClosed = true
+	if u.shut() {
 		u.conn.Close()
 		delete(s.sockets, u)
 	}
 }
 
-func (u *udpSocket) closed() bool              { return u.isClosed }
 func (u *udpSocket) localAddr() netip.AddrPort { return u.addr }
 
 // String is what tostring shows: kind, bound address, and whether closed.
-func (u *udpSocket) String() string {
-	state := ""
-	if u.isClosed {
-		state = ", closed"
-	}
-	return fmt.Sprintf("udp{%s%s}", u.addr, state)
-}
+func (u *udpSocket) String() string { return fmt.Sprintf("udp{%s%s}", u.addr, u.suffix()) }
 
 func (u *udpSocket) setOption(a args, name string, v lua.LValue) error {
 	switch name {
