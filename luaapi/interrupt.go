@@ -21,7 +21,7 @@ var errExit = errors.New("exit")
 type interrupter struct {
 	done atomic.Pointer[chan struct{}]
 	mu   sync.Mutex
-	err  error
+	err  atomic.Pointer[error] // nil while armed; written under mu
 	fns  map[*afterFunc]struct{}
 }
 
@@ -45,9 +45,10 @@ func (c *interrupter) Value(any) any { return nil }
 
 // Err is the cause of the current cancellation, or nil.
 func (c *interrupter) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
+	if e := c.err.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
 // AfterFunc runs f (on a goroutine) when the interrupter is cancelled,
@@ -58,7 +59,7 @@ func (c *interrupter) Err() error {
 func (c *interrupter) AfterFunc(f func()) func() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
+	if c.err.Load() != nil {
 		go f()
 		return func() bool { return false }
 	}
@@ -77,11 +78,11 @@ func (c *interrupter) AfterFunc(f func()) func() bool {
 // cancelled (the first cause stays).
 func (c *interrupter) cancel(cause error) bool {
 	c.mu.Lock()
-	if c.err != nil {
+	if c.err.Load() != nil {
 		c.mu.Unlock()
 		return false
 	}
-	c.err = cause
+	c.err.Store(&cause)
 	fns := c.fns
 	c.fns = map[*afterFunc]struct{}{}
 	close(*c.done.Load())
@@ -96,10 +97,10 @@ func (c *interrupter) cancel(cause error) bool {
 func (c *interrupter) rearm() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err == nil {
+	if c.err.Load() == nil {
 		return
 	}
-	c.err = nil
 	ch := make(chan struct{})
 	c.done.Store(&ch)
+	c.err.Store(nil)
 }

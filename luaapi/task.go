@@ -453,6 +453,13 @@ func waitMode() waitKind {
 // elsewhere the caller waits here while other tasks run. It returns the
 // call's results.
 func (s *Session) wait(L *lua.LState, fn string, o op) int {
+	if len(s.sched.tasks) == 0 && s.sched.current.Load() == nil {
+		// No task exists, so none can be running this call and none needs
+		// to run meanwhile: wait right here, as a plain script does.
+		ctx := ctxOf(L)
+		res := o(ctx)
+		return s.finishInline(L, ctx, res)
+	}
 	switch waitMode() {
 	case waitYield:
 		t := s.sched.current.Load()
@@ -477,10 +484,7 @@ func (s *Session) wait(L *lua.LState, fn string, o op) int {
 			"(call it outside, or from a function spawned as a task)", fn)
 		return 0
 	}
-	ctx := L.Context()
-	if ctx == nil {
-		ctx = s.intr
-	}
+	ctx := ctxOf(L)
 	mine := make(chan outcome, 1)
 	go func() { mine <- o(ctx) }()
 	for {
@@ -490,21 +494,23 @@ func (s *Session) wait(L *lua.LState, fn string, o op) int {
 		}
 		select {
 		case res := <-mine:
-			if err := ctx.Err(); err != nil {
-				if res.unused != nil {
-					res.unused()
-				}
-				L.RaiseError("%s", err)
-			}
-			vals := res.values()
-			for _, v := range vals {
-				L.Push(v)
-			}
-			return len(vals)
+			return s.finishInline(L, ctx, res)
 		case ev := <-s.sched.events:
 			ev()
 		}
 	}
+}
+
+// finishInline pushes the results of a wait made outside any task, or
+// raises if the wait was interrupted.
+func (s *Session) finishInline(L *lua.LState, ctx context.Context, res outcome) int {
+	if err := ctx.Err(); err != nil {
+		if res.unused != nil {
+			res.unused()
+		}
+		L.RaiseError("%s", err)
+	}
+	return pushPush(L, res.values())
 }
 
 func (s *Session) lBg(L *lua.LState) int {

@@ -140,7 +140,7 @@ func (s *Session) recvfrom(a args) int {
 	u.waiting.Add(1)
 	return s.wait(L, "recvfrom", func(ctx context.Context) outcome {
 		m := &sock.Message{Buf: make([]byte, size)}
-		err := u.conn.ReadFrom(ctx, m, wait)
+		err := u.conn.Await(ctx, m, wait)
 		u.waiting.Add(-1)
 		res := results(func() []lua.LValue { return datagram(m, err, u.addr) })
 		if err == nil {

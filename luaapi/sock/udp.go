@@ -149,18 +149,34 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case c.turn <- struct{}{}:
-		defer func() { <-c.turn }()
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := takeTurn(ctx, c.turn); err != nil {
+		return err
 	}
+	defer func() { <-c.turn }()
 	if c.takeKept(m) {
 		return nil
 	}
-	err := c.read(ctx, m, wait)
+	err := c.read(ctx, m, wait, true)
 	if cerr := ctx.Err(); err == nil && cerr != nil {
 		// The datagram came as the caller left: keep it for the next read.
+		c.Unread(m)
+		return cerr
+	}
+	return err
+}
+
+// Await is ReadFrom for a caller that has just found nothing queued (a
+// ReadFrom with wait 0 said ErrTimeout): it goes straight to waiting.
+func (c *UDPConn) Await(ctx context.Context, m *Message, wait time.Duration) error {
+	if err := takeTurn(ctx, c.turn); err != nil {
+		return err
+	}
+	defer func() { <-c.turn }()
+	if c.takeKept(m) {
+		return nil
+	}
+	err := c.read(ctx, m, wait, false)
+	if cerr := ctx.Err(); err == nil && cerr != nil {
 		c.Unread(m)
 		return cerr
 	}
@@ -192,12 +208,15 @@ func (c *UDPConn) takeKept(m *Message) bool {
 }
 
 // read reads one datagram from the network; the caller holds the turn.
-func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration) error {
-	// A datagram already queued is taken without arming the deadline and
-	// the cancel watch: under load that is most reads, and it halves their
-	// cost. Only a read that must wait pays for being interruptible.
-	if err := c.poll(m); wait == 0 || !errors.Is(err, ErrTimeout) {
-		return err
+// With try, a datagram already queued is taken first without arming the
+// deadline and the cancel watch: under load that is most reads, and it
+// halves their cost. Only a read that must wait pays for being
+// interruptible.
+func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, try bool) error {
+	if try || wait == 0 {
+		if err := c.poll(m); wait == 0 || !errors.Is(err, ErrTimeout) {
+			return err
+		}
 	}
 	var deadline time.Time
 	if wait > 0 {
