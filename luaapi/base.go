@@ -30,10 +30,26 @@ func (s *Session) openBase() {
 		for _, f := range lib.funcs {
 			fn := f.fn
 			lf := L.NewFunction(func(L *lua.LState) int { return fn(s, L) })
-			L.SetGlobal(f.doc.Name, lf)
+			s.setGlobalPath(f.doc.Name, lf)
 			s.docsByFn[lf] = f.doc
 		}
 	}
+}
+
+// setGlobalPath sets a global, or a field of a global table for a dotted
+// name ("bit32.band"), making the table if needed.
+func (s *Session) setGlobalPath(name string, v lua.LValue) {
+	dot := strings.IndexByte(name, '.')
+	if dot < 0 {
+		s.L.SetGlobal(name, v)
+		return
+	}
+	t, ok := s.L.GetGlobal(name[:dot]).(*lua.LTable)
+	if !ok {
+		t = s.L.NewTable()
+		s.L.SetGlobal(name[:dot], t)
+	}
+	t.RawSetString(name[dot+1:], v)
 }
 
 // lPrint is print writing to the session's stdout, one Write per call so

@@ -82,6 +82,8 @@ func init() {
 		{"TCP listener methods", "", listenerMethods, true},
 		{"Tasks", "Many conversations at once: tasks run side by side on the session, each reading as blocking code.", taskFuncs, false},
 		{"Task methods", "A task `t` from `spawn` has these methods, and the fields `t.status` and `t.id`.", taskMethods, true},
+		{"Binary data", "Real protocols are binary: Lua 5.3's pack language and hex tools.", binaryFuncs, false},
+		{"bit32", "Lua 5.2's bitwise library: numbers are taken modulo 2^32 as unsigned 32-bit integers, and results are in [0, 2^32-1].", bit32Funcs, false},
 		{"The host", "", hostFuncs, false},
 		{"The shell", "", shellFuncs, false},
 	}

@@ -102,6 +102,7 @@ func New(opts Options) *Session {
 	s.openLoad()
 	s.openSockets()
 	s.openTasks()
+	s.openBinary()
 	return s
 }
 

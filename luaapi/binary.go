@@ -1,0 +1,201 @@
+package luaapi
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+var binaryFuncs = []libFunc{
+	{&Doc{
+		Name:    "pack",
+		Forms:   []string{"pack(fmt, v1, v2, ...)", "string.pack(fmt, ...)"},
+		Summary: "Packs values into a binary string by a format, as Lua 5.3's `string.pack`: `<` `>` `=` set little, big or native (little) endianness; `![n]` the largest alignment (default none; `!` alone 8); `b`/`B` 1-byte, `h`/`H` 2-byte, `i[n]`/`I[n]` n-byte (default 4, up to 16), `l`/`L`, `j`/`J`, `T` 8-byte signed/unsigned integers; `f` float, `d` and `n` double; `s[n]` a string after its n-byte length (default 8); `z` a zero-terminated string; `c<n>` a string of exactly n bytes, padded with zeros; `x` a zero byte; `Xop` padding to `op`'s alignment; spaces are ignored.",
+		Args: []Arg{
+			{"fmt", "the format"},
+			{"v1, ...", "the values: numbers for numeric options, strings for string options"},
+		},
+		Returns: "the binary string.",
+		Errors:  "A bad format or value raises, naming it: `invalid format option 'y'`, `integer overflow`, `string contains zeros`… Numbers are doubles here, so integers beyond 2^53 raise instead of losing precision.",
+		Example: `-- a DNS header: id, flags, four counts, big-endian
+local hdr = pack(">I2 I2 I2 I2 I2 I2", 0x1234, 0x0100, 1, 0, 0, 0)
+print(tohex(hdr))  --> 123401000001000000000000`,
+	}, (*Session).lPack},
+	{&Doc{
+		Name:    "unpack",
+		Forms:   []string{"unpack(fmt, data [, pos])", "string.unpack(fmt, data [, pos])"},
+		Summary: "Reads values from a binary string by a format (the language of `pack`).",
+		Args: []Arg{
+			{"fmt", "the format"},
+			{"data", "the binary string"},
+			{"pos", "where to start, from 1 (default); negative counts from the end"},
+		},
+		Returns: "the values, then the position after the last byte read.",
+		Errors:  "A bad format, `data string too short`, `initial position out of string`, or an integer beyond 2^53 raises. Given a table, `unpack` is still Lua 5.1's `unpack(list [, i [, j]])`.",
+		Example: `local id, flags, qd, pos = unpack(">I2 I2 I2", fromhex("1234 0100 0001"))
+print(id, flags, qd, pos)  --> 4660  256  1  7`,
+	}, (*Session).lUnpackAny},
+	{&Doc{
+		Name:    "packsize",
+		Forms:   []string{"packsize(fmt)", "string.packsize(fmt)"},
+		Summary: "Tells how many bytes `pack(fmt, ...)` makes.",
+		Args:    []Arg{{"fmt", "a format without `s` or `z`"}},
+		Returns: "the size in bytes.",
+		Errors:  "A variable-length format (`s`, `z`) or a bad one raises.",
+		Example: `print(packsize(">I2 I2 I2 I2 I2 I2"))  --> 12
+print(packsize("!8 b Xi8 d"))  --> 16`,
+	}, (*Session).lPacksize},
+	{&Doc{
+		Name:    "tohex",
+		Forms:   []string{"tohex(data)"},
+		Summary: "Writes bytes as lowercase hexadecimal digits.",
+		Args:    []Arg{{"data", "a string of bytes"}},
+		Returns: "the hex string, two digits a byte.",
+		Errors:  "A non-string raises.",
+		Example: `print(tohex("Lua\0"))  --> 4c756100`,
+	}, (*Session).lTohex},
+	{&Doc{
+		Name:    "fromhex",
+		Forms:   []string{"fromhex(hex)"},
+		Summary: "Reads hexadecimal digits back into bytes; spaces, colons and line breaks between them are allowed, so `xxd` and Wireshark output can be pasted.",
+		Args:    []Arg{{"hex", "the digits, upper or lower case"}},
+		Returns: "the bytes.",
+		Errors:  "`nil, message` for a character that is not a hex digit or an odd number of digits.",
+		Example: `print(fromhex("4c 75 61") == "Lua")  --> true
+print(fromhex("4c7"))  --> nil  odd number of hex digits`,
+	}, (*Session).lFromhex},
+	{&Doc{
+		Name:    "hexdump",
+		Forms:   []string{"hexdump(data [, width])"},
+		Summary: "Shows bytes as `hexdump -C` and Wireshark do: offset, the bytes in hex, and the printable ones as text.",
+		Args: []Arg{
+			{"data", "a string of bytes"},
+			{"width", "bytes a line, 1-64 (default 16)"},
+		},
+		Returns: "the dump, one line per `width` bytes, each ending in a newline.",
+		Errors:  "A bad argument raises.",
+		Example: `io.write(hexdump("GET / HTTP/1.1\r\nHost: x\r\n"))
+--> 00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  |GET / HTTP/1.1..|
+--> 00000010  48 6f 73 74 3a 20 78 0d  0a                       |Host: x..|`,
+	}, (*Session).lHexdump},
+}
+
+// openBinary puts pack, unpack and packsize in the string library too.
+func (s *Session) openBinary() {
+	str := s.L.GetGlobal("string").(*lua.LTable)
+	for _, name := range []string{"pack", "packsize"} {
+		str.RawSetString(name, s.L.GetGlobal(name))
+	}
+	str.RawSetString("unpack", s.L.NewFunction(s.lUnpack))
+}
+
+// lUnpackAny is the global unpack: Lua 5.1's unpack(table) when given a
+// table, string.unpack otherwise.
+func (s *Session) lUnpackAny(L *lua.LState) int {
+	if _, ok := L.Get(1).(*lua.LTable); ok {
+		return s.tableUnpack(L)
+	}
+	return s.lUnpack(L)
+}
+
+// tableUnpack is Lua 5.1's unpack(list [, i [, j]]).
+func (s *Session) tableUnpack(L *lua.LState) int {
+	t := L.CheckTable(1)
+	i := L.OptInt(2, 1)
+	j := L.OptInt(3, t.Len())
+	if i > j {
+		return 0
+	}
+	for k := i; k <= j; k++ {
+		L.Push(t.RawGetInt(k))
+	}
+	return j - i + 1
+}
+
+func (s *Session) lTohex(L *lua.LState) int {
+	data, ok := toBytes(L.Get(1))
+	if !ok {
+		args{L: L, fn: "tohex"}.raise(1, "string expected, got %s", describe(L.Get(1)))
+	}
+	L.Push(lua.LString(hex.EncodeToString([]byte(data))))
+	return 1
+}
+
+// fromHex reads hex digits, allowing spaces, colons and line breaks
+// between bytes.
+func fromHex(text string) ([]byte, error) {
+	digits := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n', ':':
+			return -1
+		}
+		return r
+	}, text)
+	for i, r := range digits {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return nil, fmt.Errorf("not a hex digit: %q at %d", r, i+1)
+		}
+	}
+	if len(digits)%2 != 0 {
+		return nil, fmt.Errorf("odd number of hex digits")
+	}
+	return hex.DecodeString(digits)
+}
+
+func (s *Session) lFromhex(L *lua.LState) int {
+	text, ok := toBytes(L.Get(1))
+	if !ok {
+		args{L: L, fn: "fromhex"}.raise(1, "string expected, got %s", describe(L.Get(1)))
+	}
+	b, err := fromHex(text)
+	if err != nil {
+		return fail(L, err.Error())
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// hexdump formats data as xxd does, width bytes a line.
+func hexdump(data []byte, width int) string {
+	var b strings.Builder
+	for off := 0; off < len(data); off += width {
+		line := data[off:min(off+width, len(data))]
+		fmt.Fprintf(&b, "%08x  ", off)
+		for i := 0; i < width; i++ {
+			if i < len(line) {
+				fmt.Fprintf(&b, "%02x ", line[i])
+			} else {
+				b.WriteString("   ")
+			}
+			if i == width/2-1 && width >= 8 {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(" |")
+		for _, c := range line {
+			if c >= 0x20 && c < 0x7f {
+				b.WriteByte(c)
+			} else {
+				b.WriteByte('.')
+			}
+		}
+		b.WriteString("|\n")
+	}
+	return b.String()
+}
+
+func (s *Session) lHexdump(L *lua.LState) int {
+	a := args{L: L, fn: "hexdump"}
+	data, ok := toBytes(L.Get(1))
+	if !ok {
+		a.raise(1, "string expected, got %s", describe(L.Get(1)))
+	}
+	width := 16
+	if L.Get(2) != lua.LNil {
+		width = a.intIn(2, L.Get(2), "width", 1, 64)
+	}
+	L.Push(lua.LString(hexdump([]byte(data), width)))
+	return 1
+}
