@@ -61,6 +61,8 @@ func where(L *lua.LState) string {
 // itself when it is short enough to help.
 func describe(v lua.LValue) string {
 	switch v := v.(type) {
+	case nil:
+		return "no value"
 	case lua.LString:
 		s := string(v)
 		if len(s) > 20 {

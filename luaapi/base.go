@@ -160,7 +160,9 @@ func (s *Session) lHelp(L *lua.LState) int {
 		io.WriteString(s.stdout, s.helpIndex())
 		return 0
 	case lua.LString:
-		d = Lookup(string(v))
+		if d = s.pluginDocs[string(v)]; d == nil {
+			d = Lookup(string(v))
+		}
 	default:
 		d = s.docsByFn[v]
 	}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sockshell/sockshell/scripts"
 )
 
 // Every example in the docs runs, so help() and the README never show code
@@ -18,7 +20,7 @@ func TestDocExamplesRun(t *testing.T) {
 				t.Errorf("%s takes arguments but documents none", d.Forms[0])
 			}
 			var out strings.Builder
-			s := New(Options{Stdout: &out, Stderr: &out})
+			s := New(Options{Stdout: &out, Stderr: &out, Builtin: scripts.FS, PluginDirs: []PluginDir{}})
 			defer s.Close()
 			fn, err := s.Compile(d.Example, d.Name)
 			if err != nil {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -40,6 +41,16 @@ type Options struct {
 	// Stdin is what io.read and io.lines read; os.Stdin when nil. Give
 	// ShellInput when a line editor owns standard input.
 	Stdin io.Reader
+	// PluginDirs is where require looks for plugins, in order;
+	// DefaultPluginDirs() when nil.
+	PluginDirs []PluginDir
+	// Builtin holds the bundled scripts (*.lua) and plugins (plugins/*.lua),
+	// searched after PluginDirs; none when nil.
+	Builtin fs.FS
+	// Safe runs untrusted code: no os.execute, io.popen, package.loadlib
+	// or os.exit, and no file writes outside the current directory.
+	// Sockets stay available.
+	Safe bool
 }
 
 // Session is one Lua state with sockshell's functions.
@@ -60,6 +71,11 @@ type Session struct {
 
 	stdin    *stdinReader
 	sockets  map[socket]struct{}
+
+	pluginDirs []PluginDir
+	builtin    fs.FS
+	commands   map[string]*command
+	pluginDocs map[string]*Doc
 	exitCode *int
 	docsByFn map[lua.LValue]*Doc
 }
@@ -100,6 +116,14 @@ func New(opts Options) *Session {
 	}
 	s.openStdin(in)
 	s.openLoad()
+	dirs := opts.PluginDirs
+	if dirs == nil {
+		dirs = DefaultPluginDirs()
+	}
+	s.openPlugins(dirs, opts.Builtin)
+	if opts.Safe {
+		s.openSafe()
+	}
 	s.openSockets()
 	s.openTasks()
 	s.openBinary()

@@ -91,6 +91,16 @@ func Run(s *luaapi.Session, opts Options) int {
 				}
 			}
 			return 0
+		case pending == "" && strings.HasPrefix(r.text, ":"):
+			// A shell command: :help, :plugins, :reload, or a plugin's.
+			save = r.text
+			if err := s.RunCommand(r.text[1:]); err != nil {
+				var exit *luaapi.ExitError
+				if errors.As(err, &exit) {
+					return exit.Code
+				}
+				fmt.Fprintln(opts.Err, err)
+			}
 		default:
 			chunk := pending + r.text
 			fn, cerr := compileLine(s, chunk, pending == "")

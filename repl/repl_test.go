@@ -73,6 +73,8 @@ func TestTranscripts(t *testing.T) {
 		{"bad input goes on", "listen(70000)\nsendto('x', 'no-such-host.invalid', 9)\n1+1\n",
 			"> stdin:1: bad argument #1 to 'listen' (port must be 0-65535, got 70000)\n" +
 				"> nil\tcannot resolve \"no-such-host.invalid\": no such host (check the name, or give an IP address)\n> 2\n> ", 0},
+		{"shell commands", "command{name = 'greet', help = 'say hello', run = function(a) print('hello ' .. (a[1] or '?')) end}\n:greet you\n:nope\n",
+			"> > hello you\n> unknown command ':nope' (:help lists them)\n> ", 0},
 		{"sockets keep across lines", "s = listen(0, '127.0.0.1')\nip, port = s:getsockname()\nsendto('hey', ip, port)\n(s:recvfrom())\n",
 			"> > > 3\n> hey\n> ", 0},
 	} {

@@ -14,8 +14,14 @@
 //	-i         start the shell after running the script
 //	-v         print the version (also --version)
 //	-h         print this help (also --help)
+//	--safe     for untrusted scripts and plugins: no os.execute, io.popen,
+//	           package.loadlib or os.exit, and no file writes outside the
+//	           current directory; sockets stay available
 //	--         stop handling options
 //	-          run standard input as the script
+//
+// A script that is not a file may be one of those built into sockshell:
+// `sockshell receiver 6000` runs the bundled scripts/receiver.lua.
 //
 // The script gets its arguments in the global table arg (arg[0] is the
 // script, arg[1] the first argument, interpreter options at negative
@@ -32,7 +38,10 @@
 //
 //	XDG_STATE_HOME  the shell keeps its history in $XDG_STATE_HOME/sockshell/history
 //	                (default ~/.local/state/sockshell/history), only on a terminal
-//	LUA_PATH        extra places for require, as in lua
+//	SOCKSHELL_PATH  directories (colon-separated) searched first for plugins;
+//	                then $XDG_CONFIG_HOME/sockshell/plugins (default
+//	                ~/.config/sockshell/plugins), ./plugins, and the built-in
+//	                plugins. LUA_PATH is not used.
 package main
 
 import (

@@ -303,7 +303,10 @@ func TestScriptFailures(t *testing.T) {
 // The command line works as the lua interpreter's does.
 func TestCommandLine(t *testing.T) {
 	show := writeScript(t, "show.lua", "print(arg[-2], arg[-1], arg[0], arg[1], arg[2], #arg, select('#', ...), ...)\n")
-	mod := writeScript(t, "mymod.lua", "return {answer = 42}\n")
+	// -l finds modules on the plugin path, ./plugins included.
+	dir := filepath.Dir(show)
+	os.Mkdir(filepath.Join(dir, "plugins"), 0o755)
+	os.WriteFile(filepath.Join(dir, "plugins", "mymod.lua"), []byte("return {answer = 42}\n"), 0o644)
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -326,7 +329,7 @@ func TestCommandLine(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := command(tc.args...)
-			cmd.Dir = filepath.Dir(mod)
+			cmd.Dir = dir
 			r := runCmd(t, cmd, tc.stdin)
 			if r.stdout != tc.want || r.code != tc.code {
 				t.Errorf("got %+v\nwant stdout %q code %d", r, tc.want, tc.code)
@@ -398,5 +401,47 @@ print("main done")
 	}
 	if got := p.stderr.String(); got != "sockshell: interrupted\n" {
 		t.Errorf("stderr %q", got)
+	}
+}
+
+// Bundled scripts run by name from any directory; a file of that name in
+// the current directory comes first.
+func TestBuiltinScriptByName(t *testing.T) {
+	dir := t.TempDir()
+	cmd := command("-e", readyHook, "receiver", "0")
+	cmd.Dir = dir
+	p, port := startReadyCmd(t, cmd)
+	g := goSocket(t)
+	sendFrom(t, g, "bye", port)
+	if code := p.wait(t); code != 0 || !strings.HasPrefix(p.stdout.String(), "received message:bye from PORT") {
+		t.Errorf("built-in receiver: exit %d, %q", code, p.stdout.String())
+	}
+	os.WriteFile(filepath.Join(dir, "receiver"), []byte(`print("the local one")`), 0o644)
+	cmd = command("receiver")
+	cmd.Dir = dir
+	if r := runCmd(t, cmd, ""); r.stdout != "the local one\n" {
+		t.Errorf("local file: %+v", r)
+	}
+	cmd = command("no-such-script")
+	cmd.Dir = dir
+	if r := runCmd(t, cmd, ""); r.code != 1 || r.stderr != "sockshell: cannot open no-such-script: no such file or directory\n" {
+		t.Errorf("missing: %+v", r)
+	}
+	// The built-in plugins load from anywhere too.
+	cmd = command("-e", `print(require("hexview").once ~= nil)`)
+	cmd.Dir = dir
+	if r := runCmd(t, cmd, ""); r.stdout != "true\n" {
+		t.Errorf("built-in plugin: %+v", r)
+	}
+}
+
+func TestSafeFlag(t *testing.T) {
+	r := sockshell(t, "", "--safe", "-e", `os.execute("true")`)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "sockshell: (command line):1: os.execute is not allowed in --safe mode\n") {
+		t.Errorf("got %+v", r)
+	}
+	r = sockshell(t, "", "--safe", "-e", `local s = listen(0, "127.0.0.1") print(s ~= nil)`)
+	if r.code != 0 || r.stdout != "true\n" {
+		t.Errorf("sockets in --safe mode: %+v", r)
 	}
 }

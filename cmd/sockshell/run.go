@@ -12,6 +12,7 @@ import (
 
 	"github.com/sockshell/sockshell/luaapi"
 	"github.com/sockshell/sockshell/repl"
+	"github.com/sockshell/sockshell/scripts"
 )
 
 // version is sockshell's version.
@@ -31,9 +32,12 @@ const usage = `usage: sockshell [options] [script [args...]]
   -i         start the shell after the script
   -v         print the version
   -h         print this help
+  --safe     no os.execute, io.popen, loadlib, os.exit, nor file writes
+             outside the current directory (sockets stay)
   --         stop handling options
   -          run standard input
 With no script: the shell on a terminal, else standard input as a script.
+A script that is not a file may be one built in: sockshell receiver 6000.
 `
 
 // stdio is the process's streams.
@@ -55,6 +59,7 @@ type cmdline struct {
 	interactive bool // -i
 	version     bool // -v
 	help        bool // -h
+	safe        bool // --safe
 	script      int  // index in argv of the script, or len(argv) for none
 }
 
@@ -78,6 +83,8 @@ func parse(argv []string) (cmdline, error) {
 			c.version = true
 		case a == "-h" || a == "--help":
 			c.help = true
+		case a == "--safe":
+			c.safe = true
 		case a == "-e" || a == "-l" || strings.HasPrefix(a, "-e") || strings.HasPrefix(a, "-l"):
 			text := a[2:]
 			if text == "" {
@@ -117,7 +124,7 @@ func run(argv []string, std stdio) int {
 	if shell {
 		in = luaapi.ShellInput // the shell reads it
 	}
-	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw, Stdin: in})
+	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw, Stdin: in, Builtin: scripts.FS, Safe: c.safe})
 	defer s.Close()
 	interrupted, stopSignals := interruptOnSignal(s)
 	defer stopSignals()
@@ -141,7 +148,7 @@ func run(argv []string, std stdio) int {
 		}
 	}
 	if c.script < len(argv) {
-		fn, err := s.LoadFile(argv[c.script], std.in)
+		fn, err := loadScript(s, argv[c.script], std.in)
 		if err == nil {
 			var args []lua.LValue
 			for _, a := range argv[c.script+1:] {
@@ -173,6 +180,19 @@ func run(argv []string, std stdio) int {
 	// A script ends when its last task has.
 	code, _ := report(s.Drain(interrupted))
 	return code
+}
+
+// loadScript compiles the script named on the command line: a file, or
+// when no file has that name, a script built into sockshell.
+func loadScript(s *luaapi.Session, name string, stdin io.Reader) (*lua.LFunction, error) {
+	if name != "-" {
+		if _, err := os.Stat(name); err != nil {
+			if src, ok := s.BuiltinScript(name); ok {
+				return s.LoadSource(src, strings.TrimSuffix(name, ".lua")+".lua")
+			}
+		}
+	}
+	return s.LoadFile(name, stdin)
 }
 
 func versionLine() string {

@@ -1,0 +1,403 @@
+package luaapi
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// PluginDir is a directory that require searches for plugins, with where
+// it comes from.
+type PluginDir struct {
+	Dir  string
+	From string // "SOCKSHELL_PATH", "config" or "./plugins"
+}
+
+// DefaultPluginDirs is the plugin path, in the order require searches it:
+// the directories in $SOCKSHELL_PATH (colon-separated), then
+// $XDG_CONFIG_HOME/sockshell/plugins (default ~/.config/sockshell/plugins),
+// then ./plugins when it exists. The plugins built into sockshell come
+// after all of them.
+func DefaultPluginDirs() []PluginDir {
+	var dirs []PluginDir
+	for _, d := range filepath.SplitList(os.Getenv("SOCKSHELL_PATH")) {
+		if d != "" {
+			dirs = append(dirs, PluginDir{d, "SOCKSHELL_PATH"})
+		}
+	}
+	config := os.Getenv("XDG_CONFIG_HOME")
+	if config == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			config = filepath.Join(home, ".config")
+		}
+	}
+	if config != "" {
+		dirs = append(dirs, PluginDir{filepath.Join(config, "sockshell", "plugins"), "config"})
+	}
+	if st, err := os.Stat("plugins"); err == nil && st.IsDir() {
+		dirs = append(dirs, PluginDir{"plugins", "./plugins"})
+	}
+	return dirs
+}
+
+// pluginPath is package.path for dirs: NAME.lua and NAME/init.lua in each.
+func pluginPath(dirs []PluginDir) string {
+	var parts []string
+	for _, d := range dirs {
+		parts = append(parts, filepath.Join(d.Dir, "?.lua"), filepath.Join(d.Dir, "?", "init.lua"))
+	}
+	return strings.Join(parts, ";")
+}
+
+// command is a shell command a plugin added.
+type command struct {
+	help string
+	run  *lua.LFunction
+}
+
+var pluginFuncs = []libFunc{
+	{&Doc{
+		Name:    "plugins",
+		Forms:   []string{"plugins()"},
+		Summary: "Lists the plugins `require` can load and where each comes from, in the order they are searched: `$SOCKSHELL_PATH`, `~/.config/sockshell/plugins`, `./plugins`, then those built in.",
+		Returns: "a list of `{name=, path=, from=}`; it also prints it. A plugin hidden by one of the same name earlier in the order is not listed.",
+		Errors:  "None.",
+		Example: `for _, p in ipairs(plugins()) do
+  if p.name == "hexview" then print(p.from) end  --> builtin
+end`,
+	}, (*Session).lPlugins},
+	{&Doc{
+		Name:    "reload",
+		Forms:   []string{"reload(name)"},
+		Summary: "Reads a plugin again from where `require` finds it and runs it; the global of the same name, if it held the old version, gets the new one. Sockets opened by earlier code stay open.",
+		Args:    []Arg{{"name", "the plugin's module name"}},
+		Returns: "the new module.",
+		Errors:  "`nil, \"file:line: message\"` when the plugin cannot be found, compiled or run; the previous version then stays in place.",
+		Example: `local path = os.tmpname() .. ".lua"
+local f = io.open(path, "w") f:write("return {version = 1}") f:close()
+package.path = path:gsub("[^/]*%.lua$", "?.lua") .. ";" .. package.path
+local name = path:match("([^/]*)%.lua$")
+print(require(name).version)  --> 1
+f = io.open(path, "w") f:write("return {version = 2}") f:close()
+print(reload(name).version)   --> 2
+os.remove(path)`,
+	}, (*Session).lReload},
+	{&Doc{
+		Name:    "command",
+		Forms:   []string{"command{name=, help=, run=}"},
+		Summary: "Adds a shell command: `:name arg1 arg2` at the prompt calls `run{\"arg1\", \"arg2\"}`. `:help` lists the commands.",
+		Args: []Arg{
+			{"name", "the command's name: letters, digits, `-` and `_`"},
+			{"help", "one line for `:help`"},
+			{"run", "the function; it gets the words after the name as a list"},
+		},
+		Returns: "nothing.",
+		Errors:  "A missing name or run, or a bad name, raises.",
+		Example: `command{name = "hello", help = "hello NAME: greet", run = function(args) print("hello " .. (args[1] or "you")) end}
+print("type :hello world at the prompt")`,
+	}, (*Session).lCommand},
+	{&Doc{
+		Name:    "describe",
+		Forms:   []string{"describe{name=, signature=, summary=, example=}"},
+		Summary: "Documents a plugin's function for `help()`, as sockshell's own are.",
+		Args: []Arg{
+			{"name", "what `help` finds it by, e.g. `\"dns.query\"`"},
+			{"signature", "how to call it"},
+			{"summary", "one sentence"},
+			{"example", "optional: code that shows it"},
+			{"fn", "optional: the function, so that `help(fn)` finds it too"},
+		},
+		Returns: "nothing.",
+		Errors:  "A missing name, signature or summary raises.",
+		Example: `describe{name = "greet", signature = "greet(who)", summary = "Says hello."}
+help("greet")`,
+	}, (*Session).lDescribe},
+}
+
+// openPlugins sets the plugin path and require's searchers: the plugin
+// directories through package.path, then the built-in plugins.
+func (s *Session) openPlugins(dirs []PluginDir, builtin fs.FS) {
+	L := s.L
+	s.pluginDirs = dirs
+	s.builtin = builtin
+	s.commands = map[string]*command{}
+	s.pluginDocs = map[string]*Doc{}
+	pkg := L.GetGlobal("package").(*lua.LTable)
+	pkg.RawSetString("path", lua.LString(pluginPath(dirs)))
+	loaders := pkg.RawGetString("loaders").(*lua.LTable)
+	loaders.RawSetInt(3, L.NewFunction(s.loadBuiltinModule))
+	for loaders.Len() > 3 {
+		loaders.Remove(4)
+	}
+}
+
+// builtinSource reads a built-in file, if there is one.
+func (s *Session) builtinSource(name string) (string, bool) {
+	if s.builtin == nil {
+		return "", false
+	}
+	b, err := fs.ReadFile(s.builtin, name)
+	return string(b), err == nil
+}
+
+// BuiltinScript returns a script built into sockshell by its name
+// ("receiver" or "receiver.lua"), for running bundled scripts by name.
+func (s *Session) BuiltinScript(name string) (src string, ok bool) {
+	if strings.ContainsAny(name, "/\\") {
+		return "", false
+	}
+	if !strings.HasSuffix(name, ".lua") {
+		name += ".lua"
+	}
+	return s.builtinSource(name)
+}
+
+// LoadSource compiles src as a chunk named name, skipping a first line
+// that starts with #, as LoadFile does.
+func (s *Session) LoadSource(src, name string) (*lua.LFunction, error) {
+	if strings.HasPrefix(src, "#") {
+		src = "--" + src
+	}
+	return s.Compile(src, name)
+}
+
+// loadBuiltinModule is require's searcher for the built-in plugins.
+func (s *Session) loadBuiltinModule(L *lua.LState) int {
+	name := L.CheckString(1)
+	src, ok := s.builtinSource(path.Join("plugins", strings.ReplaceAll(name, ".", "/")+".lua"))
+	if !ok {
+		L.Push(lua.LString("\n\tno built-in plugin '" + name + "'"))
+		return 1
+	}
+	fn, err := s.Compile(src, "builtin:"+name+".lua")
+	if err != nil {
+		L.RaiseError("error loading module '%s' (built in):\n\t%v", name, err)
+	}
+	L.Push(fn)
+	return 1
+}
+
+// pluginInfo is one available plugin.
+type pluginInfo struct{ name, path, from string }
+
+// available lists the plugins in search order, first of each name only.
+func (s *Session) available() []pluginInfo {
+	seen := map[string]bool{}
+	var out []pluginInfo
+	add := func(p pluginInfo) {
+		if !seen[p.name] {
+			seen[p.name] = true
+			out = append(out, p)
+		}
+	}
+	for _, d := range s.pluginDirs {
+		entries, _ := os.ReadDir(d.Dir)
+		for _, e := range entries {
+			switch {
+			case !e.IsDir() && strings.HasSuffix(e.Name(), ".lua"):
+				add(pluginInfo{strings.TrimSuffix(e.Name(), ".lua"), filepath.Join(d.Dir, e.Name()), d.From})
+			case e.IsDir():
+				if _, err := os.Stat(filepath.Join(d.Dir, e.Name(), "init.lua")); err == nil {
+					add(pluginInfo{e.Name(), filepath.Join(d.Dir, e.Name(), "init.lua"), d.From})
+				}
+			}
+		}
+	}
+	if s.builtin != nil {
+		entries, _ := fs.ReadDir(s.builtin, "plugins")
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".lua") {
+				add(pluginInfo{strings.TrimSuffix(e.Name(), ".lua"), "builtin:" + e.Name(), "builtin"})
+			}
+		}
+	}
+	return out
+}
+
+func (s *Session) lPlugins(L *lua.LState) int {
+	list := L.NewTable()
+	var b strings.Builder
+	for _, p := range s.available() {
+		t := L.NewTable()
+		t.RawSetString("name", lua.LString(p.name))
+		t.RawSetString("path", lua.LString(p.path))
+		t.RawSetString("from", lua.LString(p.from))
+		list.Append(t)
+		fmt.Fprintf(&b, "%-16s %-15s %s\n", p.name, p.from, p.path)
+	}
+	if b.Len() == 0 {
+		b.WriteString("no plugins\n")
+	}
+	io.WriteString(s.stdout, b.String())
+	L.Push(list)
+	return 1
+}
+
+// findModule finds a module's source as require would.
+func (s *Session) findModule(L *lua.LState, name string) (src, chunk string, err error) {
+	if p, ok := L.GetField(L.GetGlobal("package"), "path").(lua.LString); ok {
+		file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
+		for _, pattern := range strings.Split(string(p), ";") {
+			candidate := strings.ReplaceAll(pattern, "?", file)
+			if b, err := os.ReadFile(candidate); err == nil {
+				return string(b), candidate, nil
+			}
+		}
+	}
+	if src, ok := s.builtinSource(path.Join("plugins", strings.ReplaceAll(name, ".", "/")+".lua")); ok {
+		return src, "builtin:" + name + ".lua", nil
+	}
+	return "", "", fmt.Errorf("plugin '%s' not found (plugins() lists them)", name)
+}
+
+func (s *Session) lReload(L *lua.LState) int {
+	name := args{L: L, fn: "reload"}.name(1, L.Get(1), "name")
+	src, chunk, err := s.findModule(L, name)
+	if err != nil {
+		return fail(L, err.Error())
+	}
+	fn, err := s.Compile(src, chunk)
+	if err != nil {
+		return fail(L, err.Error())
+	}
+	if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, lua.LString(name)); err != nil {
+		msg := err.Error()
+		if ae, ok := err.(*lua.ApiError); ok {
+			msg = ae.Object.String()
+		}
+		return fail(L, msg)
+	}
+	mod := L.Get(-1)
+	L.Pop(1)
+	if mod == lua.LNil {
+		mod = lua.LTrue
+	}
+	loaded := L.GetField(L.GetGlobal("package"), "loaded").(*lua.LTable)
+	old := loaded.RawGetString(name)
+	loaded.RawSetString(name, mod)
+	if old != lua.LNil && L.GetGlobal(name) == old {
+		L.SetGlobal(name, mod)
+	}
+	L.Push(mod)
+	return 1
+}
+
+func validCommandName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Session) lCommand(L *lua.LState) int {
+	a := args{L: L, fn: "command"}
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		a.raise(1, "table expected, got %s", describe(L.Get(1)))
+	}
+	o := a.options(1, t, "name", "help", "run")
+	name, _ := o["name"].(lua.LString)
+	if !validCommandName(string(name)) {
+		a.raise(1, "name must be letters, digits, '-' or '_', got %s", describe(o["name"]))
+	}
+	run, ok := o["run"].(*lua.LFunction)
+	if !ok {
+		a.raise(1, "run must be a function, got %s", describe(o["run"]))
+	}
+	help := ""
+	if h, ok := o["help"]; ok {
+		help = a.name(1, h, "help")
+	}
+	s.commands[string(name)] = &command{help: help, run: run}
+	return 0
+}
+
+func (s *Session) lDescribe(L *lua.LState) int {
+	a := args{L: L, fn: "describe"}
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		a.raise(1, "table expected, got %s", describe(L.Get(1)))
+	}
+	o := a.options(1, t, "name", "signature", "summary", "example", "fn")
+	get := func(key string, required bool) string {
+		v, ok := o[key]
+		if !ok {
+			if required {
+				a.raise(1, "%s is missing", key)
+			}
+			return ""
+		}
+		return a.name(1, v, key)
+	}
+	d := &Doc{Name: get("name", true), Forms: []string{get("signature", true)},
+		Summary: get("summary", true), Example: get("example", false)}
+	s.pluginDocs[d.Name] = d
+	if fn, ok := o["fn"].(*lua.LFunction); ok {
+		s.docsByFn[fn] = d
+	}
+	return 0
+}
+
+// Commands lists the shell commands plugins added, with their help.
+func (s *Session) Commands() map[string]string {
+	out := map[string]string{}
+	for name, c := range s.commands {
+		out[name] = c.help
+	}
+	return out
+}
+
+// RunCommand runs a shell command line without its colon ("dig
+// example.test"): a plugin's command, or the built-in help, plugins and
+// reload. Errors are as Call's.
+func (s *Session) RunCommand(line string) error {
+	words := strings.Fields(line)
+	if len(words) == 0 {
+		words = []string{"help"}
+	}
+	name, rest := words[0], words[1:]
+	switch name {
+	case "help":
+		var b strings.Builder
+		b.WriteString(":help                 this list\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n")
+		names := make([]string, 0, len(s.commands))
+		for n := range s.commands {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(&b, ":%-20s %s\n", n, s.commands[n].help)
+		}
+		io.WriteString(s.stdout, b.String())
+		return nil
+	case "plugins":
+		return s.DoString("plugins()", "=:plugins")
+	case "reload":
+		if len(rest) != 1 {
+			return &Error{Message: "usage: :reload NAME"}
+		}
+		return s.DoString(fmt.Sprintf("local m, err = reload(%q) if not m then print(err) else print('reloaded %s') end", rest[0], rest[0]), "=:reload")
+	}
+	c, ok := s.commands[name]
+	if !ok {
+		return &Error{Message: fmt.Sprintf("unknown command ':%s' (:help lists them)", name)}
+	}
+	argv := s.L.NewTable()
+	for _, w := range rest {
+		argv.Append(lua.LString(w))
+	}
+	_, err := s.Call(c.run, argv)
+	return err
+}
