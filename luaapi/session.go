@@ -69,15 +69,15 @@ type Session struct {
 	cancelRoot context.CancelFunc
 	sched      *scheduler
 
-	stdin    *stdinReader
-	sockets  map[socket]struct{}
+	stdin   *stdinReader
+	sockets map[socket]struct{}
 
 	pluginDirs []PluginDir
 	builtin    fs.FS
 	commands   map[string]*command
 	pluginDocs map[string]*Doc
-	exitCode *int
-	docsByFn map[lua.LValue]*Doc
+	exitCode   *int
+	docsByFn   map[lua.LValue]*Doc
 }
 
 // New makes a Session with the standard Lua libraries and sockshell's.
