@@ -16,6 +16,7 @@ import (
 func (s *Session) openBase() {
 	L := s.L
 	L.SetGlobal("print", L.NewFunction(s.lPrint))
+	L.SetGlobal("error", L.NewFunction(lError))
 	s.openStreams()
 	os := L.GetGlobal("os").(*lua.LTable)
 	os.RawSetString("exit", L.NewFunction(s.lExit))
@@ -50,6 +51,24 @@ func (s *Session) setGlobalPath(name string, v lua.LValue) {
 		s.L.SetGlobal(name[:dot], t)
 	}
 	t.RawSetString(name[dot+1:], v)
+}
+
+// lError is error(message [, level]) with Lua's levels: gopher-lua's
+// counts the frame of error itself, so that its level 2 names the same
+// place as level 1 instead of the caller of the function that raised.
+func lError(L *lua.LState) int {
+	if L.GetTop() == 0 {
+		args{L: L, fn: "error"}.raise(1, "value expected")
+	}
+	obj := L.Get(1)
+	level := L.OptInt(2, 1)
+	if msg, ok := obj.(lua.LString); ok && level > 0 {
+		if pos := L.Where(level); pos != "" && !strings.HasPrefix(pos, "[G]") {
+			obj = lua.LString(pos + " " + string(msg))
+		}
+	}
+	L.Error(obj, 0)
+	return 0
 }
 
 // lPrint is print writing to the session's stdout, one Write per call so

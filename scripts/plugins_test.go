@@ -1,0 +1,202 @@
+package scripts
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sockshell/sockshell/luaapi"
+)
+
+// need finds a server program, or skips the test with the command that
+// installs it (fails it in CI, where .ci/run installs it).
+func need(t *testing.T, program, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(program)
+	if err != nil {
+		for _, dir := range []string{"/usr/sbin", "/usr/bin"} {
+			if p := filepath.Join(dir, program); fileExists(p) {
+				return p
+			}
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing; .ci/run installs it (apt-get install -y %s)", program, pkg)
+		}
+		t.Skipf("%s is missing: apt-get install -y %s", program, pkg)
+	}
+	return path
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// freePort finds a port free for TCP and UDP on loopback.
+func freePort(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 20; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+// server runs a real server for a test and stops it at the end. ready is
+// a line of its output (stdout or stderr) that says it serves.
+func server(t *testing.T, ready string, argv ...string) {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); pw.Close(); close(done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	seen := make(chan struct{})
+	var log bytes.Buffer
+	go func() {
+		sc := bufio.NewScanner(pr)
+		found := false
+		for sc.Scan() {
+			log.WriteString(sc.Text() + "\n")
+			if !found && strings.Contains(sc.Text(), ready) {
+				found = true
+				close(seen)
+			}
+		}
+	}()
+	select {
+	case <-seen:
+	case <-done:
+		t.Fatalf("%s ended before it was ready:\n%s", argv[0], log.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s not ready:\n%s", argv[0], log.String())
+	}
+}
+
+// lua runs src in a session with the built-in plugins; src raises on a
+// failed check. It returns what src printed.
+func lua(t *testing.T, src string) string {
+	t.Helper()
+	var out bytes.Buffer
+	s := luaapi.New(luaapi.Options{Stdout: &out, Stderr: &out, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
+	defer s.Close()
+	guard := time.AfterFunc(60*time.Second, func() { s.Interrupt() })
+	defer guard.Stop()
+	if err := s.DoString(src, "test"); err != nil {
+		var le *luaapi.Error
+		if e, ok := err.(*luaapi.Error); ok {
+			le = e
+			t.Fatalf("%s\n%s\noutput:\n%s", le.Message, le.Traceback, out.String())
+		}
+		t.Fatalf("%v\noutput:\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+// The dns plugin against a real dnsmasq on a loopback port.
+func TestDNSPlugin(t *testing.T) {
+	dnsmasq := need(t, "dnsmasq", "dnsmasq-base")
+	dir := t.TempDir()
+	hosts := filepath.Join(dir, "hosts")
+	os.WriteFile(hosts, []byte("192.0.2.10 www.example.test\n2001:db8::10 www.example.test\n"), 0o644)
+	port := freePort(t)
+	long := strings.Repeat("a", 250)
+	server(t, "started, version", dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts",
+		"--bind-interfaces", "--listen-address=127.0.0.1", fmt.Sprintf("--port=%d", port),
+		"--conf-file=/dev/null", "--user=root", "--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-",
+		"--addn-hosts="+hosts, "--local=/example.test/",
+		"--cname=alias.example.test,www.example.test",
+		"--mx-host=example.test,mail.example.test,10",
+		"--txt-record=example.test,hello world",
+		"--txt-record=big.example.test,"+long+","+long+","+long)
+	out := lua(t, fmt.Sprintf(`
+local dns = require "dns"
+local srv = "127.0.0.1:%d"
+local function only(name, qtype)
+  local answers, err = dns.query(name, qtype, srv)
+  assert(answers, err)
+  return answers[#answers]
+end
+local a = only("www.example.test")
+assert(a.name == "www.example.test." and a.type == "A" and a.data == "192.0.2.10" and a.ttl == 0, a.data)
+assert(only("www.example.test", "AAAA").data == "2001:db8::10")
+local chain = dns.query("alias.example.test", "A", srv)
+assert(chain[1].type == "CNAME" and chain[1].data == "www.example.test." and chain[2].data == "192.0.2.10")
+assert(only("example.test", "MX").data == "10 mail.example.test.")
+assert(only("example.test", "TXT").data == "hello world")
+assert(only("192.0.2.10", "PTR").data == "www.example.test.")
+-- More than fits in a UDP answer: the truncated answer is asked again over TCP.
+local big = only("big.example.test", "TXT")
+assert(#big.data == 750, #big.data)
+local none, err, msg = dns.query("nope.example.test", "A", srv)
+assert(none == nil and err == "no such name (NXDOMAIN): nope.example.test" and msg.rcode == 3, err)
+-- The whole message comes second.
+local answers, m = dns.query("www.example.test", "A", srv)
+assert(m.id and m.qr and m.questions[1].name == "www.example.test." and #m.answers == 1)
+-- Nobody answering: retried, then a timeout.
+dns.timeout, dns.retries = 0.2, 1
+local gone = listen(0, "127.0.0.1")
+local _, deadport = gone:getsockname()
+gone:close()
+print(dns.query("www.example.test", "A", "127.0.0.1:" .. deadport))
+-- Mistakes raise.
+print(select(2, pcall(function() return dns.query("x", "BOGUS", srv) end)))
+-- Names with compression pointers decode; a pointer loop is an error.
+local name = dns.decodename("\3www\7example\0\4mail\192\4", 14)
+assert(name == "mail.example.", name)
+print(pcall(dns.decodename, "\192\0", 1))
+`, port))
+	want := "nil\ttimeout\n" +
+		"test:32: bad argument #2 to 'dns.query' (unknown record type 'BOGUS')\n" +
+		"false\ttoo many labels or a loop of compression pointers\n"
+	if out != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// The :dig command prints answers as dig does.
+func TestDigCommand(t *testing.T) {
+	dnsmasq := need(t, "dnsmasq", "dnsmasq-base")
+	dir := t.TempDir()
+	port := freePort(t)
+	server(t, "started, version", dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts",
+		"--bind-interfaces", "--listen-address=127.0.0.1", fmt.Sprintf("--port=%d", port),
+		"--conf-file=/dev/null", "--user=root", "--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-",
+		"--local=/example.test/", "--mx-host=example.test,mail.example.test,10")
+	var out bytes.Buffer
+	s := luaapi.New(luaapi.Options{Stdout: &out, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
+	defer s.Close()
+	if err := s.DoString(`require "dns"`, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunCommand(fmt.Sprintf("dig example.test MX @127.0.0.1:%d", port)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunCommand(fmt.Sprintf("dig nope.example.test @127.0.0.1:%d", port)); err != nil {
+		t.Fatal(err)
+	}
+	want := "example.test.                  0      IN MX     10 mail.example.test.\n" +
+		";; no such name (NXDOMAIN): nope.example.test\n"
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
