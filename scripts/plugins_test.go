@@ -200,3 +200,53 @@ func TestDigCommand(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+// The redis plugin against a real redis-server on a loopback port.
+func TestRedisPlugin(t *testing.T) {
+	redisServer := need(t, "redis-server", "redis-server")
+	port := freePort(t)
+	server(t, "Ready to accept connections", redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
+	out := lua(t, fmt.Sprintf(`
+local redis = require "redis"
+local r = assert(redis.connect("127.0.0.1", %d))
+assert(r:call("PING") == "PONG")
+assert(r:call("SET", "greeting", "hello\r\nwith\0bytes") == "OK")
+assert(r:call("GET", "greeting") == "hello\r\nwith\0bytes")
+assert(r:call("GET", "missing") == nil)
+assert(r:call("INCRBY", "n", 41) == 41 and r:call("INCR", "n") == 42)
+r:call("RPUSH", "list", "a", "b", "c")
+local l = r:call("LRANGE", "list", 0, -1)
+assert(#l == 3 and l[1] == "a" and l[3] == "c")
+print(r:call("NOSUCHCOMMAND"))
+print(r:call("INCR", "greeting"))
+-- Pipelining: several commands in one send, every reply in order.
+local replies = r:pipeline{{"SET", "p", "1"}, {"INCR", "p"}, {"INCR", "greeting"}, {"GET", "p"}, {"MGET", "p", "missing"}}
+assert(replies[1] == "OK" and replies[2] == 2 and replies[3].error and replies[4] == "2")
+assert(replies[5][1] == "2" and replies[5][2] == nil)
+-- Tasks share nothing but the server: ten clients at once.
+local tasks = {}
+for i = 1, 10 do
+  tasks[i] = spawn(function()
+    local c = assert(redis.connect("127.0.0.1", %d))
+    for _ = 1, 20 do c:call("INCR", "shared") end
+    c:close()
+  end)
+end
+for i = 1, 10 do tasks[i]:wait(10) end
+assert(r:call("GET", "shared") == "200")
+r:close()
+print(r:call("PING"))
+-- Nobody there.
+local gone = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local _, p = gone:getsockname()
+gone:close()
+print(redis.connect("127.0.0.1", p))
+`, port, port))
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "nil\tERR unknown command 'NOSUCHCOMMAND'") ||
+		lines[1] != "nil\tERR value is not an integer or out of range" || lines[2] != "nil\tclosed" ||
+		!strings.HasPrefix(lines[3], "nil\tconnection refused: 127.0.0.1:") {
+		t.Errorf("output:\n%s", out)
+	}
+}
