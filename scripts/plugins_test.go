@@ -250,3 +250,81 @@ print(redis.connect("127.0.0.1", p))
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// The syslog plugin against a real rsyslogd with inputs on loopback ports;
+// what it receives comes back through a named pipe, line by line.
+func TestSyslogPlugin(t *testing.T) {
+	rsyslogd := need(t, "rsyslogd", "rsyslog")
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "out")
+	if err := exec.Command("mkfifo", fifo).Run(); err != nil {
+		t.Fatal(err)
+	}
+	udp, tcp := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "rsyslog.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf(`global(workDirectory=%q processInternalMessages="on")
+module(load="imudp")
+module(load="imtcp")
+input(type="imudp" address="127.0.0.1" port="%d")
+input(type="imtcp" address="127.0.0.1" port="%d")
+template(name="t" type="string" string="%%syslogfacility%%.%%syslogseverity%% %%hostname%% %%app-name%% %%procid%% %%msgid%% %%msg%%\n")
+*.* action(type="ompipe" pipe=%q template="t")
+`, dir, udp, tcp, fifo)), 0o644)
+	lines := make(chan string, 16)
+	go func() {
+		f, err := os.Open(fifo) // waits for rsyslogd to open it
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	cmd := exec.Command(rsyslogd, "-n", "-f", conf, "-i", filepath.Join(dir, "pid"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	next := func() string {
+		select {
+		case l := <-lines:
+			return l
+		case <-time.After(30 * time.Second):
+			t.Fatal("rsyslogd wrote nothing")
+		}
+		return ""
+	}
+	if l := next(); !strings.Contains(l, `[origin software="rsyslogd"`) || !strings.HasSuffix(l, "start") {
+		t.Fatalf("first line %q", l)
+	}
+	lua(t, fmt.Sprintf(`
+local syslog = require "syslog"
+local log = assert(syslog.new{host = "127.0.0.1", port = %d, app = "probe", hostname = "h1", procid = 42, facility = "local3"})
+assert(log:log("warning", "over udp in 5424", "ID47"))
+log:close()
+local tcp = assert(syslog.new{host = "127.0.0.1", port = %d, proto = "tcp", app = "probe", hostname = "h2", facility = "daemon"})
+assert(tcp:log("err", "first over tcp"))
+assert(tcp:log(7, "second over tcp, same connection"))
+tcp:close()
+assert(syslog.send{host = "127.0.0.1", port = %d, format = "3164", app = "oldtag", hostname = "h3", severity = "notice", message = "bsd format"})
+assert(syslog.format{hostname = "h", message = "m"}:match("^<14>1 %%d%%d%%d%%d%%-%%d%%d%%-%%d%%dT%%d%%d:%%d%%d:%%d%%dZ h sockshell %%- %%- %%- m$"))
+assert(not pcall(syslog.format, {severity = "loud"}))
+`, udp, tcp, udp))
+	want := []string{
+		"19.4 h1 probe 42 ID47 over udp in 5424",
+		"3.3 h2 probe - - first over tcp",
+		"3.7 h2 probe - - second over tcp, same connection",
+		"1.5 h3 oldtag - -  bsd format",
+	}
+	got := map[string]bool{}
+	for range want {
+		got[next()] = true
+	}
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("rsyslogd did not log %q; got %v", w, got)
+		}
+	}
+}

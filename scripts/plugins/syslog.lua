@@ -1,0 +1,109 @@
+-- syslog: send log messages to a syslog server, in RFC 5424 or the older
+-- BSD format (RFC 3164), over UDP or TCP (octet-counted framing, RFC 6587).
+--
+--   local syslog = require "syslog"
+--   local log = syslog.new{host = "127.0.0.1", port = 514, app = "probe"}
+--   log:log("warning", "disk almost full")
+--   syslog.send{host = "127.0.0.1", port = 601, proto = "tcp", message = "one-off"}
+
+local syslog = {}
+
+local FACILITIES = {kern = 0, user = 1, mail = 2, daemon = 3, auth = 4, syslog = 5, lpr = 6, news = 7,
+                    uucp = 8, cron = 9, authpriv = 10, ftp = 11}
+for i = 0, 7 do FACILITIES["local" .. i] = 16 + i end
+local SEVERITIES = {emerg = 0, alert = 1, crit = 2, err = 3, error = 3, warning = 4, warn = 4,
+                    notice = 5, info = 6, debug = 7}
+
+local function code(map, v, what)
+  if type(v) == "number" then return v end
+  local c = map[v]
+  if not c then error("unknown syslog " .. what .. " '" .. tostring(v) .. "'", 3) end
+  return c
+end
+
+-- format builds one message as text; opts as for new, plus severity,
+-- message and msgid.
+function syslog.format(opts)
+  local pri = code(FACILITIES, opts.facility or "user", "facility") * 8
+            + code(SEVERITIES, opts.severity or "info", "severity")
+  local host = opts.hostname or hostinfo().hostname
+  local app = opts.app or "sockshell"
+  if opts.format == "3164" then
+    -- <PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG
+    local tag = app .. (opts.procid and "[" .. opts.procid .. "]" or "")
+    local stamp = ("%s %2d %s"):format(os.date("%b"), tonumber(os.date("%d")), os.date("%H:%M:%S"))
+    return ("<%d>%s %s %s: %s"):format(pri, stamp, host, tag, opts.message or "")
+  end
+  -- <PRI>1 TIMESTAMP HOST APP PROCID MSGID STRUCTURED-DATA MSG, "-" for none
+  local function field(v) return v and tostring(v) or "-" end
+  return ("<%d>1 %s %s %s %s %s - %s"):format(pri, os.date("!%Y-%m-%dT%H:%M:%SZ"), field(host),
+    field(app), field(opts.procid), field(opts.msgid), opts.message or "")
+end
+
+local Logger = {}
+Logger.__index = Logger
+
+-- new makes a logger; see the describe below.
+function syslog.new(opts)
+  opts = opts or {}
+  local logger = setmetatable({}, Logger)
+  for k, v in pairs(opts) do logger[k] = v end
+  logger.host, logger.port = opts.host or "127.0.0.1", opts.port or 514
+  logger.proto = opts.proto or "udp"
+  if logger.proto == "tcp" then
+    local c, err = connect(logger.host, logger.port, 5)
+    if not c then return nil, err end
+    logger.conn = c
+  elseif logger.proto == "udp" then
+    logger.sock = assert(listen(0, logger.host:find(":") and "::" or "0.0.0.0"))
+  else
+    error("proto must be \"udp\" or \"tcp\", got " .. tostring(opts.proto), 2)
+  end
+  return logger
+end
+
+-- log sends one message with a severity ("info", "warning", … or 0-7).
+function Logger:log(severity, message, msgid)
+  local text = syslog.format{facility = self.facility, severity = severity, hostname = self.hostname,
+    app = self.app, procid = self.procid, format = self.format, message = message, msgid = msgid}
+  if self.conn then
+    return self.conn:send(#text .. " " .. text) -- octet counting
+  end
+  return self.sock:sendto(text, self.host, self.port)
+end
+
+function Logger:close()
+  if self.conn then self.conn:close() end
+  if self.sock then self.sock:close() end
+end
+
+-- send sends a single message with a logger made for it.
+function syslog.send(opts)
+  local logger, err = syslog.new(opts)
+  if not logger then return nil, err end
+  local ok, serr = logger:log(opts.severity or "info", opts.message or "", opts.msgid)
+  logger:close()
+  return ok, serr
+end
+
+describe{
+  name = "syslog.new",
+  signature = "syslog.new{host=, port=, proto=, format=, facility=, app=, hostname=, procid=}",
+  summary = "Makes a logger: proto \"udp\" (default) or \"tcp\" (octet-counted), format \"5424\" (default) or \"3164\", facility \"user\" (default), \"daemon\", \"local0\"…; logger:log(severity, message [, msgid]) sends, logger:close() ends.",
+  example = 'local log = syslog.new{host = "127.0.0.1", port = 514, app = "probe"}; log:log("warning", "disk almost full")',
+  fn = syslog.new,
+}
+describe{
+  name = "syslog.send",
+  signature = "syslog.send{host=, port=, proto=, format=, facility=, severity=, app=, message=, msgid=}",
+  summary = "Sends one message, as syslog.new and log do.",
+  fn = syslog.send,
+}
+describe{
+  name = "syslog.format",
+  signature = "syslog.format{format=, facility=, severity=, hostname=, app=, procid=, msgid=, message=}",
+  summary = "Builds a message's text without sending it.",
+  fn = syslog.format,
+}
+
+return syslog
