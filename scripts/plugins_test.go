@@ -3,6 +3,7 @@ package scripts
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi"
 )
@@ -92,9 +95,9 @@ func server(t *testing.T, ready string, argv ...string) {
 	}
 }
 
-// lua runs src in a session with the built-in plugins; src raises on a
+// runLua runs src in a session with the built-in plugins; src raises on a
 // failed check. It returns what src printed.
-func lua(t *testing.T, src string) string {
+func runLua(t *testing.T, src string) string {
 	t.Helper()
 	var out bytes.Buffer
 	s := luaapi.New(luaapi.Options{Stdout: &out, Stderr: &out, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
@@ -128,7 +131,7 @@ func TestDNSPlugin(t *testing.T) {
 		"--mx-host=example.test,mail.example.test,10",
 		"--txt-record=example.test,hello world",
 		"--txt-record=big.example.test,"+long+","+long+","+long)
-	out := lua(t, fmt.Sprintf(`
+	out := runLua(t, fmt.Sprintf(`
 local dns = require "dns"
 local srv = "127.0.0.1:%d"
 local function only(name, qtype)
@@ -207,7 +210,7 @@ func TestRedisPlugin(t *testing.T) {
 	port := freePort(t)
 	server(t, "Ready to accept connections", redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
-	out := lua(t, fmt.Sprintf(`
+	out := runLua(t, fmt.Sprintf(`
 local redis = require "redis"
 local r = assert(redis.connect("127.0.0.1", %d))
 assert(r:call("PING") == "PONG")
@@ -299,7 +302,7 @@ template(name="t" type="string" string="%%syslogfacility%%.%%syslogseverity%% %%
 	if l := next(); !strings.Contains(l, `[origin software="rsyslogd"`) || !strings.HasSuffix(l, "start") {
 		t.Fatalf("first line %q", l)
 	}
-	lua(t, fmt.Sprintf(`
+	runLua(t, fmt.Sprintf(`
 local syslog = require "syslog"
 local log = assert(syslog.new{host = "127.0.0.1", port = %d, app = "probe", hostname = "h1", procid = 42, facility = "local3"})
 assert(log:log("warning", "over udp in 5424", "ID47"))
@@ -327,4 +330,64 @@ assert(not pcall(syslog.format, {severity = "loud"}))
 			t.Errorf("rsyslogd did not log %q; got %v", w, got)
 		}
 	}
+}
+
+// BenchmarkDNSQuery measures dns.query round trips per second against a
+// real dnsmasq on loopback, beside the same queries from Go's resolver to
+// the same server in the same run.
+func BenchmarkDNSQuery(b *testing.B) {
+	dnsmasq, err := exec.LookPath("dnsmasq")
+	if err != nil {
+		dnsmasq = "/usr/sbin/dnsmasq"
+	}
+	if !fileExists(dnsmasq) {
+		b.Skip("dnsmasq is missing: apt-get install -y dnsmasq-base")
+	}
+	dir := b.TempDir()
+	hosts := filepath.Join(dir, "hosts")
+	os.WriteFile(hosts, []byte("192.0.2.10 www.example.test\n"), 0o644)
+	l, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	cmd := exec.Command(dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces",
+		"--listen-address=127.0.0.1", fmt.Sprintf("--port=%d", port), "--conf-file=/dev/null", "--user=root",
+		"--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-", "--addn-hosts="+hosts, "--local=/example.test/")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "started, version") {
+	}
+	go io.Copy(io.Discard, stderr)
+
+	s := luaapi.New(luaapi.Options{Stdout: io.Discard, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
+	defer s.Close()
+	fn, err := s.Compile(fmt.Sprintf(`local dns = require "dns"
+local n = ...
+for i = 1, n do assert(dns.query("www.example.test", "A", "127.0.0.1:%d")) end`, port), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", fmt.Sprintf("127.0.0.1:%d", port))
+	}}
+	b.ResetTimer()
+	start := time.Now()
+	if _, err := s.Call(fn, lua.LNumber(b.N)); err != nil {
+		b.Fatal(err)
+	}
+	luaRate := float64(b.N) / time.Since(start).Seconds()
+	start = time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := resolver.LookupNetIP(context.Background(), "ip4", "www.example.test"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	goRate := float64(b.N) / time.Since(start).Seconds()
+	b.ReportMetric(luaRate, "lua-queries/s")
+	b.ReportMetric(goRate, "go-queries/s")
+	b.ReportMetric(luaRate/goRate, "lua/go")
 }
