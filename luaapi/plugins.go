@@ -76,7 +76,7 @@ end`,
 	{&Doc{
 		Name:    "reload",
 		Forms:   []string{"reload(name)"},
-		Summary: "Reads a plugin again from where `require` finds it and runs it; the global of the same name, if it held the old version, gets the new one. Sockets opened by earlier code stay open.",
+		Summary: "Reads a plugin again from where `require` finds it and runs it. When the plugin is a table, the loaded table itself becomes the new version, so every variable that holds it sees the change. Sockets opened by earlier code stay open.",
 		Args:    []Arg{{"name", "the plugin's module name"}},
 		Returns: "the new module.",
 		Errors:  "`nil, \"file:line: message\"` when the plugin cannot be found, compiled or run; the previous version then stays in place.",
@@ -281,6 +281,20 @@ func (s *Session) lReload(L *lua.LState) int {
 	}
 	loaded := L.GetField(L.GetGlobal("package"), "loaded").(*lua.LTable)
 	old := loaded.RawGetString(name)
+	oldT, wasTable := old.(*lua.LTable)
+	newT, isTable := mod.(*lua.LTable)
+	if wasTable && isTable {
+		// The old table becomes the new version, so that every variable
+		// that holds the module (tp = require "timeproto") sees it.
+		var keys []lua.LValue
+		oldT.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+		for _, k := range keys {
+			oldT.RawSet(k, lua.LNil)
+		}
+		newT.ForEach(func(k, v lua.LValue) { oldT.RawSet(k, v) })
+		L.SetMetatable(oldT, L.GetMetatable(newT))
+		mod = oldT
+	}
 	loaded.RawSetString(name, mod)
 	if old != lua.LNil && L.GetGlobal(name) == old {
 		L.SetGlobal(name, mod)

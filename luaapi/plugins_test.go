@@ -105,7 +105,7 @@ func TestReload(t *testing.T) {
 	s, _ := pluginSession(t, []PluginDir{{dir, "SOCKSHELL_PATH"}}, nil)
 	run(t, s, `proto = require "proto"; kept = proto.sock; ip, port = kept:getsockname()`)
 	writeFile(t, file, `return {version = 2}`)
-	if got := eval(t, s, `local m = reload("proto") return m.version, proto.version, package.loaded.proto.version`); got != "2\t2\t2" {
+	if got := eval(t, s, `local m = reload("proto") return m.version, proto.version, package.loaded.proto.version, m == proto, proto.sock`); got != "2\t2\t2\ttrue\tnil" {
 		t.Errorf("after reload: %q", got)
 	}
 	// The socket opened by the old version still works.
