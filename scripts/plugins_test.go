@@ -124,7 +124,7 @@ func TestDNSPlugin(t *testing.T) {
 	port := freePort(t)
 	long := strings.Repeat("a", 250)
 	server(t, "started, version", dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts",
-		"--bind-interfaces", "--listen-address=127.0.0.1", fmt.Sprintf("--port=%d", port),
+		"--bind-interfaces", "--listen-address=127.0.0.1", "--listen-address=::1", fmt.Sprintf("--port=%d", port),
 		"--conf-file=/dev/null", "--user=root", "--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-",
 		"--addn-hosts="+hosts, "--local=/example.test/",
 		"--cname=alias.example.test,www.example.test",
@@ -152,6 +152,9 @@ local big = only("big.example.test", "TXT")
 assert(#big.data == 750, #big.data)
 local none, err, msg = dns.query("nope.example.test", "A", srv)
 assert(none == nil and err == "no such name (NXDOMAIN): nope.example.test" and msg.rcode == 3, err)
+-- The server over IPv6, in brackets.
+local six = assert(dns.query("www.example.test", "A", "[::1]:%d"))
+assert(six[1].data == "192.0.2.10")
 -- The whole message comes second.
 local answers, m = dns.query("www.example.test", "A", srv)
 assert(m.id and m.qr and m.questions[1].name == "www.example.test." and #m.answers == 1)
@@ -167,9 +170,9 @@ print(select(2, pcall(function() return dns.query("x", "BOGUS", srv) end)))
 local name = dns.decodename("\3www\7example\0\4mail\192\4", 14)
 assert(name == "mail.example.", name)
 print(pcall(dns.decodename, "\192\0", 1))
-`, port))
+`, port, port))
 	want := "nil\ttimeout\n" +
-		"test:32: bad argument #2 to 'dns.query' (unknown record type 'BOGUS')\n" +
+		"test:35: bad argument #2 to 'dns.query' (unknown record type 'BOGUS')\n" +
 		"false\ttoo many labels or a loop of compression pointers\n"
 	if out != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
