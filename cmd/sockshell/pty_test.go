@@ -304,14 +304,7 @@ func TestTerminalRestoredOnSignals(t *testing.T) {
 // more input; what it prints appears above the line being typed, which
 // stays intact.
 func TestTerminalBackgroundReceiver(t *testing.T) {
-	if c, err := net.ListenPacket("udp4", ":5000"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("port 5000 is taken: %v", err)
-		}
-		t.Skipf("port 5000 is taken by another program: %v", err)
-	} else {
-		c.Close()
-	}
+	needPort5000(t)
 	tm := startTerm(t)
 	tm.send(`t = spawn(function() dofile("scripts/receiver.lua") end)` + "\r")
 	tm.expect(`> `)
