@@ -82,9 +82,11 @@ print(fromhex("4c7"))  --> nil  odd number of hex digits`,
 	}, (*Session).lHexdump},
 }
 
-// openBinary puts pack, unpack and packsize in the string library too.
+// openBinary puts pack, unpack and packsize in the string library too,
+// with a string.format of Lua 5.1's rules.
 func (s *Session) openBinary() {
 	str := s.L.GetGlobal("string").(*lua.LTable)
+	str.RawSetString("format", s.L.NewFunction(s.lFormat))
 	for _, name := range []string{"pack", "packsize"} {
 		str.RawSetString(name, s.L.GetGlobal(name))
 	}

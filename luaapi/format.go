@@ -1,0 +1,158 @@
+package luaapi
+
+import (
+	"fmt"
+	"math"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// lFormat is string.format with Lua 5.1's (C's) rules. gopher-lua hands
+// its arguments to Go's fmt.Sprintf as they are, so %q quotes as Go does,
+// %g prints every digit, a missing argument prints "%!d(MISSING)", and
+// every value goes through a fmt.Formatter round trip, which made it a
+// quarter of a receiver loop's CPU. Here each conversion takes a plain Go
+// value.
+func (s *Session) lFormat(L *lua.LState) int {
+	a := args{L: L, fn: "format"}
+	f := a.str(1, L.Get(1), "format")
+	out := make([]byte, 0, len(f)+16)
+	argn := 1
+	var spec [16]byte
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '%' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i < len(f) && f[i] == '%' {
+			out = append(out, '%')
+			continue
+		}
+		// %[flags][width][.precision]conversion, as Lua 5.1 allows:
+		// flags from "-+ #0", at most two digits each for width and
+		// precision.
+		start := i
+		for i < len(f) && (f[i] == '-' || f[i] == '+' || f[i] == ' ' || f[i] == '#' || f[i] == '0') {
+			i++
+		}
+		if i-start > 5 {
+			a.raise(1, "invalid format (repeated flags)")
+		}
+		i = skipDigits(f, i, a)
+		hasPrec, precAt := false, i
+		if i < len(f) && f[i] == '.' {
+			hasPrec = true
+			i = skipDigits(f, i+1, a)
+		}
+		if i >= len(f) {
+			a.raise(1, "invalid option '%%' to 'format'")
+		}
+		conv := f[i]
+		pre := append(append(spec[:0], '%'), f[start:i]...)
+		argn++
+		if argn > L.GetTop() && conv != '%' {
+			a.raise(argn, "no value")
+		}
+		v := L.Get(argn)
+		switch conv {
+		case 'd', 'i':
+			n := formatNumber(a, argn, v)
+			out = fmt.Appendf(out, string(append(pre, 'd')), int64(n))
+		case 'u':
+			out = fmt.Appendf(out, string(append(pre, 'd')), uint64(int64(formatNumber(a, argn, v))))
+		case 'o', 'x', 'X':
+			out = fmt.Appendf(out, string(append(pre, conv)), uint64(int64(formatNumber(a, argn, v))))
+		case 'c':
+			out = append(out, byte(int64(formatNumber(a, argn, v))))
+		case 'e', 'E', 'f', 'g', 'G':
+			n := formatNumber(a, argn, v)
+			if math.IsInf(n, 0) || math.IsNaN(n) {
+				// C prints the word with the flags and width, no precision.
+				out = fmt.Appendf(out, "%"+f[start:precAt]+"s", cFloatWord(n, conv))
+				break
+			}
+			if (conv == 'g' || conv == 'G') && !hasPrec {
+				pre = append(pre, '.', '6') // C's default precision
+			}
+			out = fmt.Appendf(out, string(append(pre, conv)), n)
+		case 'q':
+			out = quoteLua(out, a.str(argn, v, "string"))
+		case 's':
+			str := s.ToString(v)
+			if len(pre) == 1 {
+				out = append(out, str...)
+			} else {
+				out = fmt.Appendf(out, string(append(pre, 's')), str)
+			}
+		default:
+			a.raise(1, "invalid option '%%%c' to 'format'", conv)
+		}
+	}
+	L.Push(lua.LString(out))
+	return 1
+}
+
+// skipDigits passes over at most two digits of a width or precision.
+func skipDigits(f string, i int, a args) int {
+	for n := 0; i < len(f) && f[i] >= '0' && f[i] <= '9'; n++ {
+		if n == 2 {
+			a.raise(1, "invalid format (width or precision too long)")
+		}
+		i++
+	}
+	return i
+}
+
+// formatNumber reads a numeric argument, numeric strings included.
+func formatNumber(a args, n int, v lua.LValue) float64 {
+	f, ok := toNumber(v)
+	if !ok {
+		a.raise(n, "number expected, got %s", describe(v))
+	}
+	return f
+}
+
+// cFloatWord is how C prints an infinity or a NaN.
+func cFloatWord(n float64, conv byte) string {
+	w := "nan"
+	switch {
+	case math.IsInf(n, 1):
+		w = "inf"
+	case math.IsInf(n, -1):
+		w = "-inf"
+	}
+	if conv == 'E' || conv == 'G' {
+		return strconvUpper(w)
+	}
+	return w
+}
+
+func strconvUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}
+
+// quoteLua is %q: a string Lua reads back as the same bytes.
+func quoteLua(out []byte, s string) []byte {
+	out = append(out, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\\', '\n':
+			out = append(out, '\\', c)
+		case '\r':
+			out = append(out, '\\', 'r')
+		case 0:
+			out = append(out, '\\', '0', '0', '0')
+		default:
+			out = append(out, c)
+		}
+	}
+	return append(out, '"')
+}
