@@ -21,7 +21,7 @@ import (
 
 // need finds a server program, or skips the test with the command that
 // installs it (fails it in CI, where .ci/run installs it).
-func need(t *testing.T, program, pkg string) string {
+func need(t testing.TB, program, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(program)
 	if err != nil {
@@ -41,7 +41,7 @@ func need(t *testing.T, program, pkg string) string {
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // freePort finds a port free for TCP and UDP on loopback.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 20; i++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -62,7 +62,7 @@ func freePort(t *testing.T) int {
 
 // server runs a real server for a test and stops it at the end. ready is
 // a line of its output (stdout or stderr) that says it serves.
-func server(t *testing.T, ready string, argv ...string) {
+func server(t testing.TB, ready string, argv ...string) {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	pr, pw := io.Pipe()
@@ -115,18 +115,28 @@ func runLua(t *testing.T, src string) string {
 	return out.String()
 }
 
-// The dns plugin against a real dnsmasq on a loopback port.
-func TestDNSPlugin(t *testing.T) {
+// startDnsmasq runs a real dnsmasq on a loopback port, answering for
+// example.test from its own records only, with hosts (a hosts file's
+// lines) and extra options; it returns the port.
+func startDnsmasq(t testing.TB, hosts string, extra ...string) int {
+	t.Helper()
 	dnsmasq := need(t, "dnsmasq", "dnsmasq-base")
 	dir := t.TempDir()
-	hosts := filepath.Join(dir, "hosts")
-	os.WriteFile(hosts, []byte("192.0.2.10 www.example.test\n2001:db8::10 www.example.test\n"), 0o644)
+	hostsFile := filepath.Join(dir, "hosts")
+	os.WriteFile(hostsFile, []byte(hosts), 0o644)
 	port := freePort(t)
-	long := strings.Repeat("a", 250)
-	server(t, "started, version", dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts",
+	argv := append([]string{dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts",
 		"--bind-interfaces", "--listen-address=127.0.0.1", "--listen-address=::1", fmt.Sprintf("--port=%d", port),
-		"--conf-file=/dev/null", "--user=root", "--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-",
-		"--addn-hosts="+hosts, "--local=/example.test/",
+		"--conf-file=/dev/null", "--user=root", "--pid-file=" + filepath.Join(dir, "pid"), "--log-facility=-",
+		"--addn-hosts=" + hostsFile, "--local=/example.test/"}, extra...)
+	server(t, "started, version", argv...)
+	return port
+}
+
+// The dns plugin against a real dnsmasq on a loopback port.
+func TestDNSPlugin(t *testing.T) {
+	long := strings.Repeat("a", 250)
+	port := startDnsmasq(t, "192.0.2.10 www.example.test\n2001:db8::10 www.example.test\n",
 		"--cname=alias.example.test,www.example.test",
 		"--mx-host=example.test,mail.example.test,10",
 		"--txt-record=example.test,hello world",
@@ -181,13 +191,7 @@ print(pcall(dns.decodename, "\192\0", 1))
 
 // The :dig command prints answers as dig does.
 func TestDigCommand(t *testing.T) {
-	dnsmasq := need(t, "dnsmasq", "dnsmasq-base")
-	dir := t.TempDir()
-	port := freePort(t)
-	server(t, "started, version", dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts",
-		"--bind-interfaces", "--listen-address=127.0.0.1", fmt.Sprintf("--port=%d", port),
-		"--conf-file=/dev/null", "--user=root", "--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-",
-		"--local=/example.test/", "--mx-host=example.test,mail.example.test,10")
+	port := startDnsmasq(t, "", "--mx-host=example.test,mail.example.test,10")
 	var out bytes.Buffer
 	s := luaapi.New(luaapi.Options{Stdout: &out, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
 	defer s.Close()
@@ -339,31 +343,7 @@ assert(not pcall(syslog.format, {severity = "loud"}))
 // real dnsmasq on loopback, beside the same queries from Go's resolver to
 // the same server in the same run.
 func BenchmarkDNSQuery(b *testing.B) {
-	dnsmasq, err := exec.LookPath("dnsmasq")
-	if err != nil {
-		dnsmasq = "/usr/sbin/dnsmasq"
-	}
-	if !fileExists(dnsmasq) {
-		b.Skip("dnsmasq is missing: apt-get install -y dnsmasq-base")
-	}
-	dir := b.TempDir()
-	hosts := filepath.Join(dir, "hosts")
-	os.WriteFile(hosts, []byte("192.0.2.10 www.example.test\n"), 0o644)
-	l, _ := net.ListenPacket("udp", "127.0.0.1:0")
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
-	cmd := exec.Command(dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces",
-		"--listen-address=127.0.0.1", fmt.Sprintf("--port=%d", port), "--conf-file=/dev/null", "--user=root",
-		"--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-", "--addn-hosts="+hosts, "--local=/example.test/")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && !strings.Contains(sc.Text(), "started, version") {
-	}
-	go io.Copy(io.Discard, stderr)
+	port := startDnsmasq(b, "192.0.2.10 www.example.test\n")
 
 	s := luaapi.New(luaapi.Options{Stdout: io.Discard, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
 	defer s.Close()
