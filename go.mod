@@ -1,6 +1,6 @@
 module github.com/sockshell/sockshell
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/chzyer/readline v1.5.1
@@ -8,4 +8,7 @@ require (
 	github.com/yuin/gopher-lua v1.1.2
 )
 
-require golang.org/x/sys v0.0.0-20220310020820-b874c991c1a5 // indirect
+require (
+	golang.org/x/net v0.46.0 // indirect
+	golang.org/x/sys v0.37.0 // indirect
+)

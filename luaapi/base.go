@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -20,21 +19,43 @@ func (s *Session) openBase() {
 	s.openStreams()
 	os := L.GetGlobal("os").(*lua.LTable)
 	os.RawSetString("exit", L.NewFunction(s.lExit))
-	co := L.GetGlobal("coroutine").(*lua.LTable)
-	create := co.RawGetString("create")
-	co.RawSetString("create", L.NewFunction(func(L *lua.LState) int { return s.coCreate(L, create) }))
-	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int { return s.coWrap(L, create) }))
+	s.openCoroutines()
+	collect := L.GetGlobal("collectgarbage").(*lua.LFunction).GFunction
+	L.SetGlobal("collectgarbage", L.NewFunction(func(L *lua.LState) int {
+		n := collect(L)
+		if opt := L.OptString(1, "collect"); opt == "collect" {
+			// Sockets that Lua can no longer reach are closed now.
+			s.sockets.sweep()
+		}
+		return n
+	}))
 	for _, lib := range libraries {
 		if lib.methods {
 			continue
 		}
 		for _, f := range lib.funcs {
-			fn := f.fn
-			lf := L.NewFunction(func(L *lua.LState) int { return fn(s, L) })
+			lf := s.bind(f)
 			s.setGlobalPath(f.doc.Name, lf)
 			s.docsByFn[lf] = f.doc
 		}
 	}
+}
+
+// bind makes the Lua function for f. A Go panic in it (a bug) becomes a
+// Lua error that says so, and the session goes on.
+func (s *Session) bind(f libFunc) *lua.LFunction {
+	fn, name := f.fn, f.doc.Name
+	return s.L.NewFunction(func(L *lua.LState) int {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(*lua.ApiError); ok {
+					panic(r)
+				}
+				L.RaiseError("%s", internalError(fmt.Sprintf("%s: %v", name, r)))
+			}
+		}()
+		return fn(s, L)
+	})
 }
 
 // setGlobalPath sets a global, or a field of a global table for a dotted
@@ -80,16 +101,17 @@ func (s *Session) lPrint(L *lua.LState) int {
 		if i > 1 {
 			b.WriteByte('\t')
 		}
-		b.WriteString(s.ToString(L.Get(i)))
+		b.WriteString(toString(L, L.Get(i)))
 	}
 	b.WriteByte('\n')
 	io.WriteString(s.stdout, b.String())
 	return 0
 }
 
-// lExit is os.exit([code]): it records the code and cancels the session so
-// that the chunk unwinds (pcall cannot stop that); the caller of Session.Call
-// gets an *ExitError, closes the sockets and restores the terminal.
+// lExit is os.exit([code]): it records the code and ends the session's
+// context, so that every chunk and task unwinds (pcall cannot stop that);
+// the caller of Session.Call gets an *ExitError, closes the sockets and
+// restores the terminal.
 func (s *Session) lExit(L *lua.LState) int {
 	code := 0
 	switch v := L.Get(1).(type) {
@@ -101,60 +123,88 @@ func (s *Session) lExit(L *lua.LState) int {
 	default:
 		code = args{L: L, fn: "exit"}.intIn(1, v, "code", -1<<31, 1<<31-1)
 	}
-	s.exitCode = &code
-	s.intr.cancel(errExit)
-	s.cancelRoot()
+	s.exit(code)
 	L.RaiseError("exit")
 	return 0
 }
 
-// coCreate is coroutine.create giving the new thread the creating thread's
-// context: the session's for the main thread, a task's for a task.
-// gopher-lua would give it a context derived from that one, which an
-// interrupt would cancel for good; the session's own context is re-armed
-// after each interrupt instead.
-func (s *Session) coCreate(L *lua.LState, create lua.LValue) int {
-	fn := L.CheckFunction(1)
-	ctx := L.RemoveContext() // so that no derived context is made
-	err := L.CallByParam(lua.P{Fn: create, NRet: 1, Protect: true}, fn)
-	L.SetContext(ctx)
-	if err != nil {
-		L.RaiseError("%s", err)
+// openCoroutines adapts the coroutine library to threads that run on
+// several goroutines, one at a time:
+//   - a coroutine runs under the context of whoever resumes it (its
+//     chunk's or its task's), not of the chunk that created it;
+//   - a coroutine blocked in a call on one task's goroutine cannot be
+//     resumed from another ("cannot resume non-suspended coroutine");
+//   - coroutine.yield() in a task's own function (not inside a coroutine)
+//     lets the other ready tasks run, then goes on;
+//   - coroutine.yield in tail position (return coroutine.yield(x)) works:
+//     gopher-lua v1.1.2 corrupts the coroutine when a Go function that
+//     yields is tail-called, so yield is a Lua function that calls the Go
+//     one in an ordinary call.
+func (s *Session) openCoroutines() {
+	L := s.L
+	co := L.GetGlobal("coroutine").(*lua.LTable)
+	create := co.RawGetString("create").(*lua.LFunction).GFunction
+	resume := co.RawGetString("resume").(*lua.LFunction).GFunction
+	status := co.RawGetString("status").(*lua.LFunction).GFunction
+	newCo := func(L *lua.LState) int {
+		ctx := L.RemoveContext() // so that no context is derived from it
+		defer setContext(L, ctx)
+		return create(L)
 	}
-	L.ToThread(-1).SetContext(ctx)
-	return 1
-}
-
-// newThread makes a thread that runs under ctx. gopher-lua's NewThread
-// would derive a context from L's; none must be derived from the session's
-// interrupter, which is re-armed after each interrupt.
-func newThread(L *lua.LState, ctx context.Context) *lua.LState {
-	prev := L.RemoveContext()
-	th, _ := L.NewThread()
-	L.SetContext(prev)
-	th.SetContext(ctx)
-	return th
-}
-
-// coWrap is coroutine.wrap over coCreate.
-func (s *Session) coWrap(L *lua.LState, create lua.LValue) int {
-	s.coCreate(L, create)
-	th := L.ToThread(-1)
-	resume := L.GetField(L.GetGlobal("coroutine"), "resume")
-	L.Push(L.NewFunction(func(L *lua.LState) int {
-		n := L.GetTop()
-		L.Push(resume)
-		L.Push(th)
-		for i := 1; i <= n; i++ {
-			L.Push(L.Get(i))
+	resumeCo := func(L *lua.LState) int {
+		th := L.CheckThread(1)
+		if s.sched.running[th] {
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("cannot resume non-suspended coroutine"))
+			return 2
 		}
-		L.Call(n+1, lua.MultRet)
-		if L.Get(n+1) == lua.LFalse {
-			L.Error(L.Get(n+2), 0)
-		}
-		return L.GetTop() - n - 1
+		setContext(th, L.Context())
+		s.sched.running[th] = true
+		defer delete(s.sched.running, th)
+		return resume(L)
+	}
+	co.RawSetString("create", L.NewFunction(newCo))
+	co.RawSetString("resume", L.NewFunction(resumeCo))
+	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int {
+		newCo(L)
+		th := L.ToThread(-1)
+		L.Push(L.NewFunction(func(L *lua.LState) int {
+			L.Insert(th, 1)
+			n := resumeCo(L)
+			top := L.GetTop()
+			if L.Get(top-n+1) == lua.LFalse {
+				L.Error(L.Get(top-n+2), 0)
+			}
+			return n - 1
+		}))
+		return 1
 	}))
-	return 1
+	co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
+		if th := L.CheckThread(1); s.sched.running[th] && L.G.CurrentThread != th {
+			L.Push(lua.LString("normal"))
+			return 1
+		}
+		return status(L)
+	}))
+	yield := L.NewFunction(func(L *lua.LState) int {
+		if L.Parent == nil && L != s.L {
+			// A task's own thread, not a coroutine resumed by anyone.
+			s.sched.giveWay(L)
+			return 0
+		}
+		return -1 // gopher-lua's yield
+	})
+	fn, err := s.Compile(`local yield = ...
+local function pass(...) return ... end
+return function(...) return pass(yield(...)) end`, "=coroutine.yield")
+	if err != nil {
+		panic(err)
+	}
+	L.Push(fn)
+	L.Push(yield)
+	L.Call(1, 1)
+	co.RawSetString("yield", L.Get(-1))
+	L.Pop(1)
 }
 
 var shellFuncs = []libFunc{

@@ -74,7 +74,7 @@ var libraries []library
 
 func init() {
 	libraries = []library{
-		{"Sockets", "`listen` binds a UDP socket, as in the chapter, or a TCP listener; `connect` opens a TCP connection.", append(append([]libFunc{}, socketFuncs...), tcpFuncs...), false},
+		{"Sockets", "`listen` binds a UDP socket, as in the chapter, or a TCP listener; `connect` opens a TCP connection.", append(append(append([]libFunc{}, socketFuncs...), tcpFuncs...), registryFuncs...), false},
 		{"UDP", "Datagrams, as in the chapter: bind with `listen`, then `recvfrom` and `sendto`.", udpFuncs, false},
 		{"Methods of every socket", "Every socket `s` — UDP, TCP stream or TCP listener — has these methods.", socketMethods, true},
 		{"UDP socket methods", "", udpMethods, true},

@@ -80,7 +80,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 		case 'q':
 			out = quoteLua(out, a.str(argn, v, "string"))
 		case 's':
-			str := s.ToString(v)
+			str := toString(a.L, v)
 			if len(pre) == 1 {
 				out = append(out, str...)
 			} else {

@@ -1,8 +1,6 @@
 package luaapi
 
 import (
-	"context"
-
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/sock"
@@ -24,20 +22,23 @@ for _, i in ipairs(h.interfaces) do print(i.name, i.up, table.concat(i.addrs, " 
 func (s *Session) lHostinfo(L *lua.LState) int {
 	// Resolving the host's own name may ask a DNS server: wait for it as
 	// for any I/O.
-	return s.wait(L, "hostinfo", func(ctx context.Context) outcome {
-		h, err := sock.Host(ctx)
-		return results(func() []lua.LValue {
-			if err != nil {
-				return []lua.LValue{lua.LNil, lua.LString(failure(err, "interfaces"))}
-			}
-			return []lua.LValue{s.hostTable(h)}
-		})
-	})
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	var (
+		h   sock.HostInfo
+		err error
+	)
+	s.block(L, func() func() { h, err = sock.Host(ctx); return nil })
+	raiseIfDone(L, ctx)
+	if err != nil {
+		return fail(L, failure(err, "interfaces"))
+	}
+	L.Push(s.hostTable(L, h))
+	return 1
 }
 
 // hostTable is hostinfo's result for h.
-func (s *Session) hostTable(h sock.HostInfo) *lua.LTable {
-	L := s.L
+func (s *Session) hostTable(L *lua.LState, h sock.HostInfo) *lua.LTable {
 	t := L.NewTable()
 	t.RawSetString("hostname", lua.LString(h.Hostname))
 	t.RawSetString("ip", lua.LString(h.IP.String()))

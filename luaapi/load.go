@@ -11,12 +11,7 @@ import (
 )
 
 // compile parses and compiles src. Every chunk the session runs is compiled
-// here, so that every function is made the same way: gopher-lua v1.1.2
-// corrupts a coroutine when a Go function that yields (coroutine.yield,
-// or any blocking call in a task) is called in tail position
-// (`return s:recvfrom()`), so tail calls become ordinary calls followed by
-// a return. The cost is that deep tail recursion uses stack as any
-// recursion does (up to the call stack size).
+// here, so that syntax errors read alike everywhere.
 func compile(src, name string) (*lua.FunctionProto, error) {
 	chunk, err := parse.Parse(strings.NewReader(src), name)
 	if err != nil {
@@ -26,22 +21,7 @@ func compile(src, name string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, &Error{Message: fmt.Sprintf("%s: %v", name, err)}
 	}
-	untail(proto)
 	return proto, nil
-}
-
-// untail turns OP_TAILCALL into OP_CALL in proto and the functions in it.
-// The compiler emits each tail call with C = 0 (all results) followed by
-// RETURN A 0 (return them all), so the opcode is all that changes.
-func untail(proto *lua.FunctionProto) {
-	for i, inst := range proto.Code {
-		if int(inst>>26) == lua.OP_TAILCALL {
-			proto.Code[i] = inst&0x3ffffff | uint32(lua.OP_CALL)<<26
-		}
-	}
-	for _, p := range proto.FunctionPrototypes {
-		untail(p)
-	}
 }
 
 // openLoad replaces the ways Lua code compiles code — loadstring, load,
@@ -83,21 +63,38 @@ func (s *Session) openLoad() {
 		if L.GetTop() > 0 && L.Get(1) != lua.LNil {
 			path = args{L: L, fn: "loadfile"}.name(1, L.Get(1), "path")
 		}
-		fn, err := s.LoadFile(path, os.Stdin)
+		fn, err := s.loadFile(L, path)
 		return pushFunc(L, fn, err)
 	}))
-	// dofile is Lua, so that the file's code runs in the caller's VM loop:
-	// a task can dofile a script that blocks.
-	if err := s.DoString(`local loadfile, error = loadfile, error
-dofile = function(path)
-  local f, err = loadfile(path)
-  if not f then error(err, 0) end
-  return f()
-end`, "=prelude"); err != nil {
-		panic(err)
-	}
+	L.SetGlobal("dofile", L.NewFunction(func(L *lua.LState) int {
+		path := "-"
+		if L.GetTop() > 0 && L.Get(1) != lua.LNil {
+			path = args{L: L, fn: "dofile"}.name(1, L.Get(1), "path")
+		}
+		fn, err := s.loadFile(L, path)
+		if err != nil {
+			L.Error(lua.LString(err.Error()), 0)
+		}
+		L.SetTop(0)
+		L.Push(fn)
+		L.Call(0, lua.MultRet)
+		return L.GetTop()
+	}))
 	loaders := L.GetField(L.GetGlobal("package"), "loaders").(*lua.LTable)
 	loaders.RawSetInt(2, L.NewFunction(s.loadLuaModule))
+}
+
+// loadFile compiles the file at path for Lua code on thread L; "-" reads
+// the session's standard input, as any blocking call waits.
+func (s *Session) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
+	if path != "-" {
+		return s.LoadFile(path, nil)
+	}
+	src, err := s.readAllStdin(L)
+	if err != nil {
+		return nil, &Error{Message: fmt.Sprintf("cannot read stdin: %v", err)}
+	}
+	return s.LoadSource(src, "stdin")
 }
 
 // pushLoaded compiles src and pushes the function, or nil and the message.

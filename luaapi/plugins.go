@@ -366,6 +366,8 @@ func (s *Session) lDescribe(L *lua.LState) int {
 
 // Commands lists the shell commands plugins added, with their help.
 func (s *Session) Commands() map[string]string {
+	s.sched.enter(s.L, nil)
+	defer s.sched.leave()
 	out := map[string]string{}
 	for name, c := range s.commands {
 		out[name] = c.help
@@ -383,9 +385,13 @@ func (s *Session) RunCommand(line string) error {
 	}
 	name, rest := words[0], words[1:]
 	switch name {
+	case "sockets":
+		return s.DoString("sockets()", "=:sockets")
 	case "help":
+		s.sched.enter(s.L, nil)
+		defer s.sched.leave()
 		var b strings.Builder
-		b.WriteString(":help                 this list\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n")
+		b.WriteString(":help                 this list\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n:sockets              the open sockets and their traffic\n")
 		names := make([]string, 0, len(s.commands))
 		for n := range s.commands {
 			names = append(names, n)
@@ -404,7 +410,9 @@ func (s *Session) RunCommand(line string) error {
 		}
 		return s.DoString(fmt.Sprintf("local m, err = reload(%q) if not m then print(err) else print('reloaded %s') end", rest[0], rest[0]), "=:reload")
 	}
+	s.sched.enter(s.L, nil)
 	c, ok := s.commands[name]
+	s.sched.leave()
 	if !ok {
 		return &Error{Message: fmt.Sprintf("unknown command ':%s' (:help lists them)", name)}
 	}

@@ -182,7 +182,7 @@ func TestSafe(t *testing.T) {
 			t.Errorf("%s: %v", src, err)
 		}
 	}
-	s.L.SetGlobal("outside", luaString(outside))
+	s.SetGlobal("outside", luaString(outside))
 	for src, want := range map[string]string{
 		`return io.open(outside, "w")`:          "nil\tio.open: writing outside the current directory is not allowed in --safe mode: " + outside,
 		`return io.open(outside, "a+")`:         "nil\tio.open: writing outside the current directory is not allowed in --safe mode: " + outside,

@@ -27,6 +27,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -55,28 +56,32 @@ type Options struct {
 
 // Session is one Lua state with sockshell's functions.
 type Session struct {
+	// L is the main thread. Lua code runs only while its goroutine holds
+	// the baton (see sched); Session's methods take it themselves.
 	L      *lua.LState
 	stdout io.Writer
 	stderr io.Writer
-	intr   *interrupter
+	sched  *sched
 
-	mu      sync.Mutex // guards running
-	running bool
-
-	// root ends with the session (Close or os.exit); tasks' contexts
-	// derive from it, so that ending it ends them.
+	// root ends with the session (Close or os.exit); every chunk's and
+	// task's context derives from it, so that ending it ends them all.
 	root       context.Context
-	cancelRoot context.CancelFunc
-	sched      *scheduler
+	cancelRoot context.CancelCauseFunc
+
+	mu          sync.Mutex              // guards chunkCancel and interrupted
+	chunkCancel context.CancelCauseFunc // of the chunk (or Drain) under way
+	interrupted bool                    // that chunk was interrupted already
+
+	exitMu   sync.Mutex
+	exitCode *int
 
 	stdin   *stdinReader
-	sockets map[socket]struct{}
+	sockets *registry
 
 	pluginDirs []PluginDir
 	builtin    fs.FS
 	commands   map[string]*command
 	pluginDocs map[string]*Doc
-	exitCode   *int
 	docsByFn   map[lua.LValue]*Doc
 }
 
@@ -85,8 +90,7 @@ func New(opts Options) *Session {
 	s := &Session{
 		stdout:   opts.Stdout,
 		stderr:   opts.Stderr,
-		intr:     newInterrupter(),
-		sockets:  map[socket]struct{}{},
+		sockets:  newRegistry(),
 		docsByFn: map[lua.LValue]*Doc{},
 	}
 	if s.stdout == nil {
@@ -95,7 +99,7 @@ func New(opts Options) *Session {
 	if s.stderr == nil {
 		s.stderr = os.Stderr
 	}
-	s.root, s.cancelRoot = context.WithCancel(context.Background())
+	s.root, s.cancelRoot = context.WithCancelCause(context.Background())
 	s.L = lua.NewState(lua.Options{
 		// Every task and coroutine is a thread with these sizes, so they
 		// start small and grow: recursion as deep as C Lua's 20000 calls,
@@ -108,7 +112,9 @@ func New(opts Options) *Session {
 		RegistryGrowStep:    256,
 		RegistryMaxSize:     1 << 20,
 	})
-	s.L.SetContext(s.intr)
+	s.sched = newSched(s.L)
+	// Setting up runs Lua code too: it holds the baton like any chunk.
+	s.sched.enter(s.L, nil)
 	s.openBase()
 	in := opts.Stdin
 	if in == nil {
@@ -127,27 +133,67 @@ func New(opts Options) *Session {
 	s.openSockets()
 	s.openTasks()
 	s.openBinary()
+	s.sched.leave()
 	return s
 }
 
 // Close ends every task, closes every socket the session opened and the
-// Lua state.
+// Lua state. Tasks blocked in calls return at once; Close waits for them
+// to unwind, but not for ever for one stuck in a call that cannot be
+// stopped (a program run by os.execute, say).
 func (s *Session) Close() {
-	s.cancelRoot()
-	for u := range s.sockets {
-		u.close(s)
+	s.cancelRoot(errClosed)
+	s.sched.cancelAll()
+	finished := make(chan struct{})
+	go func() {
+		s.sched.wg.Wait()
+		close(finished)
+	}()
+	timer := time.NewTimer(5 * time.Second)
+	defer timer.Stop()
+	select {
+	case <-finished:
+	case <-timer.C:
 	}
-	s.L.Close()
+	s.sockets.closeAll()
+	select {
+	case <-finished:
+		s.L.Close()
+	default:
+	}
 }
+
+// errClosed is the cause of the session's end by Close.
+var errClosed = errors.New("session closed")
+
+// ErrInterrupted is the cause of a chunk stopped by Session.Interrupt.
+var ErrInterrupted = errors.New("interrupted")
+
+// errExit is the cause when the script called os.exit.
+var errExit = errors.New("exit")
 
 // Interrupt stops the chunk that is running, as Ctrl-C does: a blocked
 // socket call returns at once and Lua code stops at its next instruction.
-// It reports false when nothing runs. The session keeps its state.
+// Tasks go on. It reports false when no chunk runs, or when the one that
+// runs was interrupted already (a task that hogs the baton keeps it from
+// stopping: InterruptTask stops that task). The session keeps its state.
 func (s *Session) Interrupt() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.running && s.intr.cancel(ErrInterrupted)
+	cancel := s.chunkCancel
+	if cancel == nil || s.interrupted {
+		s.mu.Unlock()
+		return false
+	}
+	s.interrupted = true
+	s.mu.Unlock()
+	cancel(ErrInterrupted)
+	s.sched.chunkWait.reclaim()
+	return true
 }
+
+// Done is closed when the session ends: Close, or os.exit in any chunk or
+// task (Exited then says with which code).
+func (s *Session) Done() <-chan struct{} { return s.root.Done() }
 
 // Error is a Lua error that ended a chunk.
 type Error struct {
@@ -217,43 +263,56 @@ func (s *Session) LoadFile(path string, stdin io.Reader) (*lua.LFunction, error)
 	return s.Compile(string(src), name)
 }
 
-// enter marks the session as running code, which Interrupt stops, until
-// the function it returns is called; that re-arms the interrupter.
-func (s *Session) enter() (leave func()) {
+// begin starts a chunk (or Drain): its context, which Interrupt and
+// ctx's end cancel, and the function that ends it.
+func (s *Session) begin(ctx context.Context) (context.Context, func()) {
+	chunk, cancel := context.WithCancelCause(s.root)
+	stop := context.AfterFunc(ctx, func() { cancel(ErrInterrupted) })
 	s.mu.Lock()
-	s.running = true
+	s.chunkCancel, s.interrupted = cancel, false
 	s.mu.Unlock()
-	return func() {
+	return chunk, func() {
+		stop()
 		s.mu.Lock()
-		s.running = false
-		s.intr.rearm()
+		s.chunkCancel = nil
 		s.mu.Unlock()
+		cancel(nil)
 	}
 }
 
 // Call runs fn with args and returns its results. While it runs, Interrupt
 // stops it. A Lua error is an *Error, os.exit an *ExitError.
 func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
-	defer s.enter()()
+	return s.CallContext(context.Background(), fn, args...)
+}
+
+// CallContext is Call, also stopped (as by Interrupt) when ctx ends, even
+// before it starts.
+func (s *Session) CallContext(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
+	chunk, end := s.begin(ctx)
+	defer end()
 	L := s.L
+	s.sched.enter(L, nil)
+	defer s.sched.leave()
+	if code, ok := s.Exited(); ok {
+		return nil, &ExitError{Code: code}
+	}
+	L.SetContext(chunk)
+	defer L.RemoveContext()
 	base := L.GetTop()
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
 	err := L.PCall(len(args), lua.MultRet, nil)
-	if s.exitCode != nil {
+	if code, ok := s.Exited(); ok {
 		L.SetTop(base)
-		return nil, &ExitError{Code: *s.exitCode}
+		return nil, &ExitError{Code: code}
 	}
 	if err != nil {
 		L.SetTop(base)
-		e := &Error{Message: err.Error(), Interrupted: errors.Is(s.intr.Err(), ErrInterrupted)}
-		var ae *lua.ApiError
-		if errors.As(err, &ae) {
-			e.Message = ae.Object.String()
-			e.Traceback = ae.StackTrace
-		}
+		e := s.luaError(err)
+		e.Interrupted = errors.Is(context.Cause(chunk), ErrInterrupted)
 		return nil, e
 	}
 	n := L.GetTop() - base
@@ -265,40 +324,74 @@ func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, err
 	return results, nil
 }
 
-// Drain runs the session's tasks until none is left, as a script's end
-// does. Interrupt, or stop being closed (even before Drain runs), stops
+// luaError is the *Error for what PCall returned. A Go panic under a Lua
+// call (a bug in sockshell or gopher-lua) reads as such.
+func (s *Session) luaError(err error) *Error {
+	e := &Error{Message: err.Error()}
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		e.Message, e.Traceback = ae.Object.String(), ae.StackTrace
+		if ae.Type == lua.ApiErrorPanic {
+			e.Message = internalError(ae.Object.String())
+		}
+	}
+	return e
+}
+
+// internalError is the message for a Go panic that reached Lua.
+func internalError(what string) string {
+	return fmt.Sprintf("internal error: %s (a bug in sockshell: please report it with the code that caused it)", what)
+}
+
+// Drain waits until the session's tasks have all ended, as a script's end
+// does. Interrupt, or stop being closed (even before Drain runs), ends
 // them all: it then returns an *Error with Interrupted set; os.exit in a
 // task gives an *ExitError.
 func (s *Session) Drain(stop <-chan struct{}) error {
-	defer s.enter()()
+	ctx, end := s.begin(context.Background())
+	defer end()
 	for {
-		s.runReady(s.L)
-		if s.exitCode != nil {
-			return &ExitError{Code: *s.exitCode}
+		if code, ok := s.Exited(); ok {
+			return &ExitError{Code: code}
 		}
-		if s.Alive() == 0 {
+		alive, emptied := s.sched.alive()
+		if len(alive) == 0 {
 			return nil
 		}
 		select {
-		case ev := <-s.sched.events:
-			ev()
+		case <-emptied:
 			continue
-		case <-s.intr.Done():
-			if s.exitCode != nil {
-				return &ExitError{Code: *s.exitCode}
-			}
+		case <-ctx.Done():
 		case <-stop:
 		}
-		for _, t := range append([]*task(nil), s.sched.tasks...) {
-			t.cancel()
-			s.endTask(t, taskCancelled)
+		if code, ok := s.Exited(); ok {
+			return &ExitError{Code: code}
 		}
+		s.sched.cancelAll()
 		return &Error{Message: "interrupted", Interrupted: true}
 	}
 }
 
+// exit records os.exit's code and ends the session.
+func (s *Session) exit(code int) {
+	s.exitMu.Lock()
+	if s.exitCode == nil {
+		s.exitCode = &code
+	}
+	s.exitMu.Unlock()
+	s.cancelRoot(errExit)
+}
+
+// exiting reports whether os.exit was called.
+func (s *Session) exiting() bool {
+	_, ok := s.Exited()
+	return ok
+}
+
 // Exited reports the status os.exit asked for, if it was called.
 func (s *Session) Exited() (int, bool) {
+	s.exitMu.Lock()
+	defer s.exitMu.Unlock()
 	if s.exitCode == nil {
 		return 0, false
 	}
@@ -328,14 +421,60 @@ func (s *Session) Require(name string) error {
 
 // ToString converts v as Lua's tostring does, __tostring included.
 func (s *Session) ToString(v lua.LValue) string {
-	if mt := s.L.GetMetaField(v, "__tostring"); mt != lua.LNil {
-		if err := s.L.CallByParam(lua.P{Fn: mt, NRet: 1, Protect: true}, v); err == nil {
-			r := s.L.Get(-1)
-			s.L.Pop(1)
+	s.sched.enter(s.L, nil)
+	defer s.sched.leave()
+	return toString(s.L, v)
+}
+
+// toString is ToString for Lua code that holds the baton, on its thread L.
+func toString(L *lua.LState, v lua.LValue) string {
+	if mt := L.GetMetaField(v, "__tostring"); mt != lua.LNil {
+		if err := L.CallByParam(lua.P{Fn: mt, NRet: 1, Protect: true}, v); err == nil {
+			r := L.Get(-1)
+			L.Pop(1)
 			return lua.LVAsString(r)
 		}
 	}
 	return v.String()
+}
+
+// SetGlobal sets a global variable.
+func (s *Session) SetGlobal(name string, v lua.LValue) {
+	s.sched.enter(s.L, nil)
+	defer s.sched.leave()
+	s.L.SetGlobal(name, v)
+}
+
+// Register makes fn the global function name. fn runs holding the baton,
+// as all Lua code does.
+func (s *Session) Register(name string, fn lua.LGFunction) {
+	s.sched.enter(s.L, nil)
+	defer s.sched.leave()
+	s.L.SetGlobal(name, s.L.NewFunction(fn))
+}
+
+// Global reads a global variable.
+func (s *Session) Global(name string) lua.LValue {
+	s.sched.enter(s.L, nil)
+	defer s.sched.leave()
+	return s.L.GetGlobal(name)
+}
+
+// SetArgs makes the global arg table as the lua interpreter does: argv
+// from the command line, with the script at index script (its arguments
+// after it, the interpreter and its options before it); script is
+// len(argv) when there is none.
+func (s *Session) SetArgs(argv []string, script int) {
+	if script == len(argv) {
+		script = 0
+	}
+	s.sched.enter(s.L, nil)
+	defer s.sched.leave()
+	t := s.L.NewTable()
+	for i, a := range argv {
+		t.RawSetInt(i-script, lua.LString(a))
+	}
+	s.L.SetGlobal("arg", t)
 }
 
 // Stdout is the writer Lua's output goes to.

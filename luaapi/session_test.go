@@ -37,7 +37,7 @@ func run(t *testing.T, s *Session, src string) []lua.LValue {
 func interruptWhenRunning(t *testing.T, s *Session, src string) (error, time.Duration) {
 	t.Helper()
 	started := make(chan struct{})
-	s.L.SetGlobal("started", s.L.NewFunction(func(*lua.LState) int { close(started); return 0 }))
+	setFunc(s, "started", func(*lua.LState) int { close(started); return 0 })
 	fn, err := s.Compile(src, "stdin")
 	if err != nil {
 		t.Fatal(err)

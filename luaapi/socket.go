@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"time"
@@ -20,10 +19,15 @@ const (
 
 // socket is what every socket object has, whatever its kind.
 type socket interface {
-	// close closes it and drops it from the session; again does nothing.
-	close(s *Session)
+	// shutdown closes its connection; it reports false if it already was.
+	// The registry calls it (Session.sockets.close).
+	shutdown() bool
 	closed() bool
+	base() *sockState
 	localAddr() netip.AddrPort
+	// kind is "udp", "tcp" or "tcp-listen"; peer the other end, or "".
+	kind() string
+	peer() string
 	// timeout is the wait of its blocking calls when they are given none.
 	timeout() time.Duration
 	setTimeout(d time.Duration)
@@ -32,34 +36,6 @@ type socket interface {
 	// option reads one.
 	option(name string) (lua.LValue, error)
 	String() string
-}
-
-// sockState is what every socket object keeps besides its connection:
-// the timeout of its blocking calls and whether it is closed.
-type sockState struct {
-	wait     time.Duration
-	isClosed bool
-}
-
-func newSockState() sockState { return sockState{wait: sock.Forever} }
-
-func (b *sockState) timeout() time.Duration     { return b.wait }
-func (b *sockState) setTimeout(d time.Duration) { b.wait = d }
-func (b *sockState) closed() bool               { return b.isClosed }
-
-// shut marks the socket closed; it reports false if it already was.
-func (b *sockState) shut() bool {
-	was := b.isClosed
-	b.isClosed = true
-	return !was
-}
-
-// suffix is what tostring adds for a closed socket.
-func (b *sockState) suffix() string {
-	if b.isClosed {
-		return ", closed"
-	}
-	return ""
 }
 
 // optionNames are the names setoption and getoption take, each with the
@@ -121,8 +97,8 @@ var socketFuncs = []libFunc{
 			{"proto", "`\"udp\"` (the default) or `\"tcp\"`"},
 			{"reuseaddr", "true to set SO_REUSEADDR before binding: a TCP port just closed can be bound again, and UDP sockets can share a port (for multicast)"},
 		},
-		Returns: "a socket, shown as `udp{0.0.0.0:5000}` or `tcp-listen{127.0.0.1:8080}`. The session closes it when it ends.",
-		Errors:  "A bad port, host or option raises, e.g. `bad argument #1 to 'listen' (port must be 0-65535, got 70000)`. A port in use returns `nil, \"address already in use: udp port 5000 (another program holds it; listen(0) picks a free port)\"`.",
+		Returns: "a socket, shown as `udp{0.0.0.0:5000}` or `tcp-listen{127.0.0.1:8080}`. `s:close()` closes it; so does the garbage collector once no variable holds it, and the session when it ends.",
+		Errors:  "A bad port, host or option raises, e.g. `bad argument #1 to 'listen' (port must be 0-65535, got 70000)`. A port in use returns `nil, \"address already in use: udp port 5000 (another program holds it; listen(0) picks a free port)\"`, or names this session's socket that holds it.",
 		Example: `local s = listen(0, "127.0.0.1")
 print(s:getsockname())
 local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
@@ -225,8 +201,7 @@ func (s *Session) openSockets() {
 func (s *Session) methodTable(funcs []libFunc) *lua.LTable {
 	t := s.L.NewTable()
 	for _, f := range funcs {
-		fn := f.fn
-		lf := s.L.NewFunction(func(L *lua.LState) int { return fn(s, L) })
+		lf := s.bind(f)
 		name := f.doc.Name
 		for i := range name {
 			if name[i] == ':' {
@@ -241,11 +216,11 @@ func (s *Session) methodTable(funcs []libFunc) *lua.LTable {
 }
 
 // newSocket registers a socket with the session and makes its object.
-func (s *Session) newSocket(so socket, class string) *lua.LUserData {
-	s.sockets[so] = struct{}{}
-	ud := s.L.NewUserData()
+func (s *Session) newSocket(L *lua.LState, so socket, class string) *lua.LUserData {
+	ud := L.NewUserData()
 	ud.Value = so
-	ud.Metatable = s.L.GetTypeMetatable(class)
+	ud.Metatable = L.GetTypeMetatable(class)
+	s.sockets.add(so, ud)
 	return ud
 }
 
@@ -306,49 +281,47 @@ func (s *Session) lListen(L *lua.LState) int {
 	if hostV != lua.LNil {
 		host = a.name(2, hostV, "host")
 	}
-	bind := func(ctx context.Context) outcome {
-		var (
-			so    socket
-			class string
-			err   error
-		)
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	var (
+		so    socket
+		class string
+	)
+	bind := func() error {
 		if proto == "tcp" {
-			var l *sock.Listener
-			if l, err = sock.ListenTCP(ctx, host, port, opts); err == nil {
+			l, err := sock.ListenTCP(ctx, host, port, opts)
+			if err == nil {
 				so, class = &tcpListener{l: l, addr: l.Addr(), sockState: newSockState()}, listenerClass
 			}
-		} else {
-			var c *sock.UDPConn
-			if c, err = sock.ListenUDP(ctx, host, port, opts); err == nil {
-				so, class = &udpSocket{conn: c, addr: c.LocalAddr(), sockState: newSockState()}, udpClass
-			}
+			return err
 		}
-		res := results(func() []lua.LValue {
-			if err != nil {
-				return []lua.LValue{lua.LNil, lua.LString(failure(err, bindTarget(proto, host, port)))}
-			}
-			return []lua.LValue{s.newSocket(so, class)}
-		})
+		c, err := sock.ListenUDP(ctx, host, port, opts)
 		if err == nil {
-			res.unused = func() { so.close(s) }
+			so, class = &udpSocket{conn: c, addr: c.LocalAddr(), sockState: newSockState()}, udpClass
 		}
-		return res
+		return err
 	}
+	var err error
 	if _, literal := sock.ParseAddr(host); literal || isWildcard(host) {
-		return pushPush(L, bind(ctxOf(L)).values())
+		err = s.opening(bind)
+	} else {
+		s.block(L, func() func() { // a name to resolve first
+			if err = s.opening(bind); err != nil {
+				return nil
+			}
+			return func() { so.shutdown() }
+		})
 	}
-	return s.wait(L, "listen", bind) // a name to resolve first
+	if err != nil {
+		raiseIfDone(L, ctx)
+		return fail(L, s.inUse(err, proto, host, port))
+	}
+	raiseIfDone(L, ctx)
+	L.Push(s.newSocket(L, so, class))
+	return 1
 }
 
 func isWildcard(host string) bool { return host == "" || host == "*" }
-
-// ctxOf is the context of the thread L: the session's, or its task's.
-func ctxOf(L *lua.LState) context.Context {
-	if ctx := L.Context(); ctx != nil {
-		return ctx
-	}
-	return context.Background()
-}
 
 func bindTarget(proto, host string, port int) string {
 	switch host {
@@ -385,7 +358,7 @@ func pushAddr(L *lua.LState, ap netip.AddrPort) int {
 }
 
 func (s *Session) mClose(L *lua.LState) int {
-	checkSock(args{L: L, fn: "close", base: 1}, 1).close(s)
+	s.sockets.close(checkSock(args{L: L, fn: "close", base: 1}, 1))
 	L.Push(lua.LTrue)
 	return 1
 }

@@ -1,32 +1,45 @@
 package luaapi
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/internal/turn"
 )
 
 // ErrShellInput is what reading standard input gives at the shell's prompt,
 // where the line editor owns it.
 var ErrShellInput = errors.New("standard input belongs to the shell here")
 
-// stdinReader is the session's standard input. Reads wait like any I/O:
-// a task reading a line lets the others run.
+// stdinReader is the session's standard input. A read waits like any
+// blocking call (other tasks run, Ctrl-C stops it at once): one goroutine
+// at a time reads the underlying reader into buf, only when a read needs
+// more, and what it gets stays in buf until a read takes it, so nothing is
+// lost to a read that was stopped.
 type stdinReader struct {
-	r    *bufio.Reader
-	turn chan struct{}
+	src  io.Reader
+	turn turn.Turn // readers take turns, in call order
+
+	mu      sync.Mutex // guards what follows
+	buf     []byte
+	err     error         // the underlying reader's error (io.EOF at the end)
+	pumping bool          // a goroutine is in src.Read
+	filled  chan struct{} // closed when that read returns
 }
 
 // openStdin replaces io.read, io.lines and io.stdin with versions that
 // read the session's standard input without blocking other tasks.
 func (s *Session) openStdin(in io.Reader) {
 	L := s.L
-	s.stdin = &stdinReader{r: bufio.NewReader(in), turn: make(chan struct{}, 1)}
+	s.stdin = &stdinReader{src: in}
 	iolib := L.GetGlobal("io").(*lua.LTable)
 	origLines := iolib.RawGetString("lines")
 	read := L.NewFunction(func(L *lua.LState) int { return s.readStdin(L, 1, "read") })
@@ -100,97 +113,199 @@ func parseFormats(a args, from int) []readFormat {
 // readStdin is io.read on standard input, formats from argument from on.
 func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
 	formats := parseFormats(args{L: L, fn: fn, base: from - 1}, from)
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
 	in := s.stdin
-	return s.wait(L, fn, func(ctx context.Context) outcome {
-		if err := takeTurnCtx(ctx, in.turn); err != nil {
-			return results(func() []lua.LValue { return []lua.LValue{lua.LNil, lua.LString(err.Error())} })
+	var (
+		vals   []lua.LValue
+		failed error
+	)
+	read := func() (undo func()) {
+		if err := in.turn.Ask().WaitUntil(ctx, time.Time{}); err != nil {
+			failed = err
+			return nil
 		}
-		defer func() { <-in.turn }()
-		var vals []lua.LValue
-		var failed error
+		defer in.turn.Unlock()
+		var raw []byte // what was taken, to give back if the caller is stopped
+		defer func() { undo = func() { in.unread(raw) } }()
 		for _, f := range formats {
-			v, err := in.read(f)
+			v, took, err := in.read(ctx, f)
+			raw = append(raw, took...)
 			if err != nil {
 				if !errors.Is(err, io.EOF) {
 					failed = err
 				}
 				vals = append(vals, lua.LNil)
-				break
+				return
 			}
 			vals = append(vals, v)
 		}
-		return results(func() []lua.LValue {
-			if failed != nil {
-				return []lua.LValue{lua.LNil, lua.LString(failed.Error())}
-			}
-			return vals
-		})
-	})
+		return
+	}
+	s.block(L, read)
+	raiseIfDone(L, ctx)
+	if failed != nil {
+		return fail(L, failed.Error())
+	}
+	return pushPush(L, vals)
 }
 
-// read reads one format; io.EOF when there is nothing to read.
-func (in *stdinReader) read(f readFormat) (lua.LValue, error) {
+// readAllStdin reads the rest of standard input, for loadfile() and
+// dofile() of stdin.
+func (s *Session) readAllStdin(L *lua.LState) (string, error) {
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	var (
+		all lua.LValue
+		err error
+	)
+	s.block(L, func() func() {
+		if err = s.stdin.turn.Ask().WaitUntil(ctx, time.Time{}); err != nil {
+			return nil
+		}
+		defer s.stdin.turn.Unlock()
+		var raw []byte
+		all, raw, err = s.stdin.read(ctx, readFormat{kind: 'a'})
+		return func() { s.stdin.unread(raw) }
+	})
+	raiseIfDone(L, ctx)
+	if err != nil {
+		return "", err
+	}
+	return string(all.(lua.LString)), nil
+}
+
+// unread puts raw back in front of what is left to read.
+func (in *stdinReader) unread(raw []byte) {
+	if len(raw) == 0 {
+		return
+	}
+	in.mu.Lock()
+	in.buf = append(append([]byte(nil), raw...), in.buf...)
+	in.mu.Unlock()
+}
+
+// read reads one format, waiting for more input as it needs; io.EOF when
+// there is nothing to read, ctx's error when it ended first (what was read
+// stays for the next read). It also returns the bytes it took, for unread.
+// The caller holds the turn.
+func (in *stdinReader) read(ctx context.Context, f readFormat) (v lua.LValue, took []byte, err error) {
+	for {
+		in.mu.Lock()
+		before := in.buf
+		v, ok := in.take(f)
+		took = append([]byte(nil), before[:len(before)-len(in.buf)]...)
+		err, filled := in.err, in.filled
+		if !ok && err == nil && !in.pumping {
+			in.pumping = true
+			filled = make(chan struct{})
+			in.filled = filled
+			go in.pump(filled)
+		}
+		in.mu.Unlock()
+		if ok && v == nil {
+			if err == nil || errors.Is(err, io.EOF) {
+				return nil, took, io.EOF
+			}
+			return nil, took, err
+		}
+		if ok {
+			return v, took, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		select {
+		case <-filled:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+}
+
+// pump reads once from the underlying reader into buf.
+func (in *stdinReader) pump(filled chan struct{}) {
+	chunk := make([]byte, 4096)
+	n, err := in.src.Read(chunk)
+	in.mu.Lock()
+	in.buf = append(in.buf, chunk[:n]...)
+	if err != nil {
+		in.err = err
+	}
+	in.pumping = false
+	in.mu.Unlock()
+	close(filled)
+}
+
+// take takes what f asks for from buf, if it is there (or the input has
+// ended); ok is false when more is needed. v is nil at the end of input.
+// in.mu is held.
+func (in *stdinReader) take(f readFormat) (v lua.LValue, ok bool) {
+	end := in.err != nil
 	switch f.kind {
 	case 'l', 'L':
-		line, err := in.r.ReadString('\n')
-		if err != nil && line == "" {
-			return nil, err
+		i := bytes.IndexByte(in.buf, '\n')
+		if i < 0 {
+			if !end || len(in.buf) == 0 {
+				return nil, end
+			}
+			line := string(in.buf) // the last line, without an end of line
+			in.buf = nil
+			return lua.LString(line), true
 		}
+		line := in.buf[:i+1]
 		if f.kind == 'l' {
-			line = strings.TrimSuffix(line, "\n")
+			line = line[:i]
 		}
-		return lua.LString(line), nil
+		in.buf = in.buf[i+1:]
+		return lua.LString(line), true
 	case 'a':
-		all, err := io.ReadAll(in.r)
-		return lua.LString(all), err
-	case 'n':
-		var word string
-		for {
-			b, err := in.r.ReadByte()
-			if err != nil {
-				break
-			}
-			if strings.ContainsRune(" \t\r\n", rune(b)) {
-				if word == "" {
-					continue
-				}
-				in.r.UnreadByte()
-				break
-			}
-			word += string(b)
+		if !end {
+			return nil, false
 		}
+		all := string(in.buf)
+		in.buf = nil
+		return lua.LString(all), true
+	case 'n':
+		start := 0
+		for start < len(in.buf) && isSpace(in.buf[start]) {
+			start++
+		}
+		stop := start
+		for stop < len(in.buf) && !isSpace(in.buf[stop]) {
+			stop++
+		}
+		if stop == len(in.buf) && !end {
+			return nil, false
+		}
+		word := string(in.buf[start:stop])
+		in.buf = in.buf[stop:]
 		if word == "" {
-			return nil, io.EOF
+			return nil, true
 		}
 		n, err := strconv.ParseFloat(word, 64)
 		if err != nil {
-			return lua.LNil, nil
+			return lua.LNil, true
 		}
-		return lua.LNumber(n), nil
+		return lua.LNumber(n), true
 	}
-	if f.n == 0 {
-		if _, err := in.r.Peek(1); err != nil {
-			return nil, err
-		}
-		return lua.LString(""), nil
+	if len(in.buf) >= f.n && (f.n > 0 || len(in.buf) > 0) {
+		out := string(in.buf[:f.n])
+		in.buf = in.buf[f.n:]
+		return lua.LString(out), true
 	}
-	buf := make([]byte, f.n)
-	n, err := io.ReadFull(in.r, buf)
-	if n == 0 {
-		return nil, err
+	if !end {
+		return nil, false
 	}
-	return lua.LString(buf[:n]), nil
+	if len(in.buf) == 0 {
+		return nil, true
+	}
+	out := string(in.buf)
+	in.buf = nil
+	return lua.LString(out), true
 }
 
-// takeTurnCtx waits for a turn on ch, or for ctx to end.
-func takeTurnCtx(ctx context.Context, ch chan struct{}) error {
-	select {
-	case ch <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
 // shellInput is standard input as Lua sees it at the shell's prompt.
 type shellInput struct{}

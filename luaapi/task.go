@@ -2,10 +2,8 @@ package luaapi
 
 import (
 	"context"
-	_ "embed"
+	"errors"
 	"fmt"
-	"io"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -13,95 +11,69 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Tasks are Lua coroutines on the session's one state, run by a scheduler
-// on the goroutine that owns the state, as Nmap's NSE and OpenResty's
-// cosockets run theirs. A blocking call (recvfrom, sleep, task:wait, …)
-// first tries to finish at once; when it must wait, its I/O runs on a
-// goroutine that reports plain Go values back, and meanwhile:
-//
-//   - inside a task, the call yields WAIT; the prelude's pcall and coroutine
-//     functions pass that up to the task, and the scheduler resumes the task
-//     with the results when they come;
-//   - outside any task, the call waits where it is, running the scheduler
-//     until its own results come, so tasks go on meanwhile.
-
-//go:embed prelude.lua
-var preludeSource string
-
 // Task states, as task.status shows them.
 const (
-	taskReady     = "ready"     // made, or woken, and not yet resumed
-	taskRunning   = "running"   // its code runs now
-	taskWaiting   = "waiting"   // blocked in a call
-	taskDone      = "done"      // returned
-	taskFailed    = "failed"    // raised an error
-	taskCancelled = "cancelled" // ended by task:cancel()
+	taskReady     int32 = iota // made, or done waiting, and not yet running
+	taskRunning                // its code runs now
+	taskWaiting                // blocked in a call
+	taskDone                   // returned
+	taskFailed                 // raised an error
+	taskCancelled              // ended by task:cancel(), Ctrl-C or the session's end
 )
 
-// task is one spawned function.
+var statusNames = [...]string{"ready", "running", "waiting", "done", "failed", "cancelled"}
+
+// errCancelled is the cause of a cancelled task's context.
+var errCancelled = errors.New("cancelled")
+
+// task is one spawned function, run on its own goroutine (see sched).
 type task struct {
-	id        int
-	th        *lua.LState
-	ctx       context.Context
-	cancel    context.CancelFunc
-	status    string
-	where     string         // where it was spawned, for tostring
-	resumeArg []lua.LValue   // what the next resume passes
-	results   []lua.LValue   // the function's results, once done
-	err       string         // the error, once failed
-	traceback string         // where the error was raised
-	done      chan struct{}  // closed when the task ends
-	handle    *lua.LUserData // the Lua task object
+	id     int
+	th     *lua.LState
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	fn     *lua.LFunction // what it runs
+	where  string         // where it was spawned, for tostring
+	handle *lua.LUserData // the Lua task object
+	done   chan struct{}  // closed when the task ends
+	status atomic.Int32
+
+	ended     bool         // guarded by sched.mu
+	results   []lua.LValue // the function's results, once done
+	err       string       // the error, once failed
+	traceback string       // where the error was raised
 
 	interrupted atomic.Bool // stopped by InterruptTask (Ctrl-C)
+	wait        waitState   // its blocking call
 }
 
-// scheduler runs a session's tasks.
-type scheduler struct {
-	tasks   []*task // alive, in spawn order
-	byTh    map[*lua.LState]*task
-	ready   []*task
-	events  chan func() // results of waits, applied on the owner goroutine
-	current atomic.Pointer[task]
-	nextID  int
-	wait    lua.LValue // the WAIT marker
-	start   lua.LValue // the prelude's task body
+// setStatus changes a live task's status; an ended task's stays.
+func (t *task) setStatus(st int32) {
+	for {
+		old := t.status.Load()
+		if old >= taskDone && st < taskDone {
+			return
+		}
+		if t.status.CompareAndSwap(old, st) {
+			return
+		}
+	}
 }
+func (t *task) statusName() string { return statusNames[t.status.Load()] }
 
 // taskClass is the metatable name of task objects.
 const taskClass = "sockshell.task"
 
-// openTasks loads the prelude and makes the task metatable.
+// openTasks makes the task metatable.
 func (s *Session) openTasks() {
 	L := s.L
-	s.sched = &scheduler{byTh: map[*lua.LState]*task{}, events: make(chan func(), 64)}
-	marker := L.NewUserData()
-	marker.Value = "WAIT"
-	s.sched.wait = marker
-	fn, err := s.Compile(preludeSource, "=prelude")
-	if err != nil {
-		panic(err)
-	}
-	L.Push(fn)
-	L.Push(marker)
-	L.Push(L.GetField(L.GetGlobal("coroutine"), "create"))
-	L.Call(2, 1)
-	s.sched.start = L.Get(-1)
-	L.Pop(1)
-
 	mt := L.NewTypeMetatable(taskClass)
-	methods := L.NewTable()
-	for _, f := range taskMethods {
-		fn := f.fn
-		lf := L.NewFunction(func(L *lua.LState) int { return fn(s, L) })
-		methods.RawSetString(f.doc.Name[len("task:"):], lf)
-		s.docsByFn[lf] = f.doc
-	}
+	methods := s.methodTable(taskMethods)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		t := checkTask(args{L: L, fn: "index", base: 1}, 1)
 		switch key := L.Get(2); key.String() {
 		case "status":
-			L.Push(lua.LString(t.status))
+			L.Push(lua.LString(t.statusName()))
 		case "id":
 			L.Push(lua.LNumber(t.id))
 		default:
@@ -111,7 +83,7 @@ func (s *Session) openTasks() {
 	}))
 	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 		t := checkTask(args{L: L, fn: "tostring"}, 1)
-		L.Push(lua.LString(fmt.Sprintf("task#%d{%s, %s}", t.id, t.status, t.where)))
+		L.Push(lua.LString(fmt.Sprintf("task#%d{%s, %s}", t.id, t.statusName(), t.where)))
 		return 1
 	}))
 }
@@ -130,7 +102,7 @@ var taskFuncs = []libFunc{
 	{&Doc{
 		Name:    "spawn",
 		Forms:   []string{"spawn(fn, ...)"},
-		Summary: "Runs `fn(...)` as a task: it goes on in the background while the shell takes more input or the script goes on. Inside a task every blocking call (`recvfrom`, `sleep`, `accept`, …) lets the other tasks run while it waits.",
+		Summary: "Runs `fn(...)` as a task: it goes on in the background while the shell takes more input or the script goes on. Every blocking call (`recvfrom`, `sleep`, `accept`, …) lets the other tasks run while it waits, wherever it is made: inside `pcall`, a metamethod, a `table.sort` comparator, a coroutine, a plugin loading.",
 		Args: []Arg{
 			{"fn", "the function to run"},
 			{"...", "its arguments"},
@@ -161,8 +133,8 @@ os.remove(path)`,
 	{&Doc{
 		Name:    "sleep",
 		Forms:   []string{"sleep(seconds)"},
-		Summary: "Waits `seconds`; other tasks run meanwhile.",
-		Args:    []Arg{{"seconds", "how long, >= 0; fractions allowed"}},
+		Summary: "Waits `seconds`; other tasks run meanwhile. `sleep(0)` lets every task that is ready run first.",
+		Args:    []Arg{{"seconds", "how long, >= 0; fractions allowed; `math.huge` waits until stopped"}},
 		Returns: "nothing.",
 		Errors:  "A negative or non-number duration raises. Ctrl-C stops the wait.",
 		Example: `sleep(0.01)
@@ -208,32 +180,20 @@ func (s *Session) lSpawn(L *lua.LState) int {
 	if !ok {
 		a.raise(1, "function expected, got %s", describe(L.Get(1)))
 	}
-	sc := s.sched
-	sc.nextID++
-	ctx, cancel := context.WithCancel(s.root)
-	th := newThread(L, ctx)
+	ctx, cancel := context.WithCancelCause(s.root)
 	t := &task{
-		id: sc.nextID, th: th, ctx: ctx, cancel: cancel, status: taskReady,
+		th: newThread(L, ctx), ctx: ctx, cancel: cancel, fn: fn,
 		where: strings.TrimSuffix(L.Where(1), ":"), done: make(chan struct{}),
 	}
 	if t.where == "" {
 		t.where = "?"
 	}
-	t.resumeArg = append([]lua.LValue{fn}, argsFrom(L, 2)...)
 	ud := L.NewUserData()
 	ud.Value = t
 	ud.Metatable = L.GetTypeMetatable(taskClass)
 	t.handle = ud
-	sc.tasks = append(sc.tasks, t)
-	sc.byTh[th] = t
-	// Set up now: run the prelude's body to its first yield, so that every
-	// later error in the task goes through the task's own panic handler.
-	if st, err, _ := L.Resume(th, sc.start.(*lua.LFunction), t.resumeArg...); st != lua.ResumeYield {
-		panic(fmt.Sprintf("task start: %v %v", st, err))
-	}
-	t.resumeArg = nil
-	th.Panic = s.panicWithTraceback(t)
-	sc.ready = append(sc.ready, t)
+	s.sched.add(t)
+	s.start(t, fn, argsFrom(L, 2))
 	L.Push(ud)
 	return 1
 }
@@ -246,120 +206,73 @@ func argsFrom(L *lua.LState, from int) []lua.LValue {
 	return out
 }
 
-// panicWithTraceback records where a task's error was raised before
-// unwinding, as gopher-lua keeps no traceback for coroutines.
-func (s *Session) panicWithTraceback(t *task) func(*lua.LState) {
-	return func(L *lua.LState) {
-		obj := L.Get(-1)
-		tb := L.GetField(L.GetGlobal("debug"), "traceback")
-		if tb != lua.LNil && L.CallByParam(lua.P{Fn: tb, NRet: 1, Protect: true}, lua.LString("")) == nil {
-			t.traceback = cleanTraceback(L.Get(-1).String())
-			L.Pop(1)
-		}
-		panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: obj})
-	}
-}
-
-// cleanTraceback drops the prelude's frames from a traceback: they are
-// sockshell's plumbing, not the user's code.
-func cleanTraceback(tb string) string {
-	var lines []string
-	for _, line := range strings.Split(strings.TrimSpace(tb), "\n") {
-		if !strings.Contains(line, "=prelude:") {
-			lines = append(lines, line)
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// resumeTask runs t until it yields or ends; L is the thread running now,
-// which resumes it. Its name is what waitMode looks for on the Go stack: a
-// wait under it can yield to it.
-func (s *Session) resumeTask(L *lua.LState, t *task) {
+// start runs fn(args...) as task t on a goroutine of its own. Its place in
+// the queue for the baton is taken now, so that tasks start in the order
+// they were spawned.
+func (s *Session) start(t *task, fn *lua.LFunction, args []lua.LValue) {
 	sc := s.sched
-	arg := t.resumeArg
-	t.resumeArg = nil
-	t.status = taskRunning
-	prev := sc.current.Swap(t)
-	st, err, vals := L.Resume(t.th, nil, arg...)
-	sc.current.Store(prev)
-	if t.status == taskCancelled {
-		return // cancelled while it ran: already accounted for
-	}
+	ticket := sc.baton.Ask()
+	sc.wg.Add(1)
+	go func() {
+		defer sc.wg.Done()
+		ticket.Wait()
+		sc.entered(t.th, t)
+		defer sc.leave()
+		th := t.th
+		th.Push(fn)
+		for _, a := range args {
+			th.Push(a)
+		}
+		err := th.PCall(len(args), lua.MultRet, nil)
+		if err == nil {
+			t.results = make([]lua.LValue, th.GetTop())
+			for i := range t.results {
+				t.results[i] = th.Get(i + 1)
+			}
+		}
+		th.SetTop(0)
+		s.finish(t, err)
+	}()
+}
+
+// finish records how task t ended; err is what its function raised.
+func (s *Session) finish(t *task, err error) {
+	sc := s.sched
 	switch {
-	case st == lua.ResumeYield && len(vals) > 0 && vals[0] == sc.wait:
-		if t.status == taskRunning {
-			t.status = taskWaiting // its wait is under way
-		}
-	case st == lua.ResumeYield: // a plain coroutine.yield(): give way
-		t.status = taskReady
-		sc.ready = append(sc.ready, t)
-	case st == lua.ResumeOK:
-		t.results = vals
-		s.endTask(t, taskDone)
-	case s.exitCode != nil: // os.exit in the task: the session ends
-		s.endTask(t, taskCancelled)
+	case err == nil:
+		sc.end(t, taskDone)
+	case s.exiting():
+		sc.end(t, taskCancelled) // os.exit somewhere: the session ends
 	case t.interrupted.Load():
-		s.endTask(t, taskCancelled)
-		fmt.Fprintf(s.stderr, "task#%d (%s) interrupted\n", t.id, t.where)
+		if sc.end(t, taskCancelled) {
+			fmt.Fprintf(s.stderr, "task#%d (%s) interrupted\n", t.id, t.where)
+		}
 	case t.ctx.Err() != nil:
-		s.endTask(t, taskCancelled)
+		sc.end(t, taskCancelled)
 	default:
-		t.err = "?"
-		if ae, ok := err.(*lua.ApiError); ok {
-			t.err = ae.Object.String()
+		e := s.luaError(err)
+		t.err, t.traceback = e.Message, e.Traceback
+		if p := t.fn.Proto; p != nil && p.LineDefined > 0 {
+			// The task's function is the bottom of its thread, which
+			// gopher-lua names as a script's main chunk.
+			if i := strings.LastIndex(t.traceback, "in main chunk"); i >= 0 {
+				t.traceback = t.traceback[:i] + fmt.Sprintf("in function <%s:%d>", p.SourceName, p.LineDefined) + t.traceback[i+len("in main chunk"):]
+			}
 		}
-		s.endTask(t, taskFailed)
-		msg := fmt.Sprintf("task#%d (%s) failed: %s\n", t.id, t.where, t.err)
-		if t.traceback != "" {
-			msg += t.traceback + "\n"
-		}
-		io.WriteString(s.stderr, msg)
-	}
-}
-
-func (s *Session) endTask(t *task, status string) {
-	sc := s.sched
-	t.status = status
-	t.cancel()
-	close(t.done)
-	delete(sc.byTh, t.th)
-	for i, x := range sc.tasks {
-		if x == t {
-			sc.tasks = append(sc.tasks[:i], sc.tasks[i+1:]...)
-			break
-		}
-	}
-}
-
-// runReady resumes every ready task, in turn, until none is ready; L is
-// the thread running now.
-func (s *Session) runReady(L *lua.LState) {
-	sc := s.sched
-	for len(sc.ready) > 0 && s.exitCode == nil {
-		t := sc.ready[0]
-		sc.ready = sc.ready[1:]
-		if t.status == taskReady {
-			s.resumeTask(L, t)
+		if sc.end(t, taskFailed) {
+			msg := fmt.Sprintf("task#%d (%s) failed: %s\n", t.id, t.where, t.err)
+			if t.traceback != "" {
+				msg += t.traceback + "\n"
+			}
+			fmt.Fprint(s.stderr, msg)
 		}
 	}
 }
 
 // Alive is the number of tasks that have not ended.
-func (s *Session) Alive() int { return len(s.sched.tasks) }
-
-// Events delivers the results of tasks' waits. The goroutine that owns the
-// session receives from it whenever it is idle and passes what it gets to
-// Dispatch, so that tasks run while the shell waits for input.
-func (s *Session) Events() <-chan func() { return s.sched.events }
-
-// Dispatch applies an event from Events (nil for none) and runs the tasks
-// that are then ready.
-func (s *Session) Dispatch(ev func()) {
-	if ev != nil {
-		ev()
-	}
-	s.runReady(s.L)
+func (s *Session) Alive() int {
+	list, _ := s.sched.alive()
+	return len(list)
 }
 
 // InterruptTask stops the task whose code is running now, if one is: what
@@ -368,149 +281,23 @@ func (s *Session) Dispatch(ev func()) {
 func (s *Session) InterruptTask() bool {
 	if t := s.sched.current.Load(); t != nil {
 		t.interrupted.Store(true)
-		t.cancel()
+		t.cancel(ErrInterrupted)
 		return true
 	}
 	return false
 }
 
-// post sends a wait's result to the owner goroutine. After Close nobody
-// listens: it then reports false.
-func (s *Session) post(ev func()) bool {
-	select {
-	case s.sched.events <- ev:
-		return true
-	case <-s.root.Done():
-		return false
+// block runs wait, which must not touch Lua, with the baton given back:
+// other tasks run meanwhile. It is how every blocking call waits; see
+// sched.block for undo.
+func (s *Session) block(L *lua.LState, wait func() (undo func())) { s.sched.block(L, wait) }
+
+// raiseIfDone raises when ctx has ended: the call's chunk or task was
+// stopped. The message is the cause ("interrupted", "cancelled").
+func raiseIfDone(L *lua.LState, ctx context.Context) {
+	if ctx.Err() != nil {
+		L.RaiseError("%s", context.Cause(ctx))
 	}
-}
-
-// op is the waiting part of a blocking call: it runs on its own goroutine,
-// touches no Lua state, and returns its outcome.
-type op func(ctx context.Context) outcome
-
-// outcome is what an op produced: values makes the Lua results on the
-// owner goroutine; unused, if set, gives back what the op took (a
-// datagram) when nobody takes the results (the caller was cancelled).
-type outcome struct {
-	values func() []lua.LValue
-	unused func()
-}
-
-// results is an outcome with nothing to give back.
-func results(f func() []lua.LValue) outcome { return outcome{values: f} }
-
-type waitKind int
-
-const (
-	waitInline waitKind = iota // not in a task: wait here
-	waitYield                  // in a task: yield to the scheduler
-	waitStuck                  // in a task, under a call that cannot yield
-)
-
-// waitMode tells how the Go function that calls it may wait, by reading the
-// Go stack: each coroutine runs its own VM loop; a call that yields must be
-// reached from its coroutine's loop directly, not through a nested loop (a
-// Go function such as table.sort calling back into Lua, a metamethod,
-// require), and the chain must lead to the scheduler's resumeTask.
-func waitMode() waitKind {
-	pcs := make([]uintptr, 64)
-	skip := 2
-	loops, stuck := 0, false
-	for {
-		n := runtime.Callers(skip, pcs)
-		frames := runtime.CallersFrames(pcs[:n])
-		for {
-			f, more := frames.Next()
-			name := f.Function
-			switch {
-			case strings.HasSuffix(name, "gopher-lua.mainLoop"), strings.HasSuffix(name, "gopher-lua.mainLoopWithContext"):
-				loops++
-			case strings.HasSuffix(name, "gopher-lua.threadRun"):
-				if loops != 1 {
-					stuck = true
-				}
-				loops = 0
-			case strings.HasSuffix(name, "luaapi.(*Session).resumeTask"):
-				if stuck {
-					return waitStuck
-				}
-				return waitYield
-			}
-			if !more {
-				break
-			}
-		}
-		if n < len(pcs) {
-			return waitInline
-		}
-		skip += n
-	}
-}
-
-// wait performs a blocking call named fn for the Lua code calling it: op
-// runs on a goroutine; inside a task the task yields until op is done,
-// elsewhere the caller waits here while other tasks run. It returns the
-// call's results.
-func (s *Session) wait(L *lua.LState, fn string, o op) int {
-	if len(s.sched.tasks) == 0 && s.sched.current.Load() == nil {
-		// No task exists, so none can be running this call and none needs
-		// to run meanwhile: wait right here, as a plain script does.
-		ctx := ctxOf(L)
-		res := o(ctx)
-		return s.finishInline(L, ctx, res)
-	}
-	switch waitMode() {
-	case waitYield:
-		t := s.sched.current.Load()
-		go func() {
-			res := o(t.ctx)
-			if !s.post(func() {
-				if t.status == taskWaiting || t.status == taskRunning {
-					t.resumeArg = res.values()
-					t.status = taskReady
-					s.sched.ready = append(s.sched.ready, t)
-				} else if res.unused != nil {
-					res.unused()
-				}
-			}) && res.unused != nil {
-				res.unused()
-			}
-		}()
-		return L.Yield(s.sched.wait)
-	case waitStuck:
-		L.RaiseError("%s cannot wait here: a task's blocking call cannot run inside a metamethod, "+
-			"a table.sort comparator, a string.gsub callback or a module's top level during require "+
-			"(call it outside, or from a function spawned as a task)", fn)
-		return 0
-	}
-	ctx := ctxOf(L)
-	mine := make(chan outcome, 1)
-	go func() { mine <- o(ctx) }()
-	for {
-		s.runReady(L)
-		if s.exitCode != nil {
-			L.RaiseError("exit")
-		}
-		select {
-		case res := <-mine:
-			return s.finishInline(L, ctx, res)
-		case ev := <-s.sched.events:
-			ev()
-		}
-	}
-}
-
-// finishInline pushes the results of a wait made outside any task, or
-// raises if the wait was interrupted.
-func (s *Session) finishInline(L *lua.LState, ctx context.Context, res outcome) int {
-	if err := ctx.Err(); err != nil {
-		if res.unused != nil {
-			res.unused()
-		}
-		L.RaiseError("%s", err)
-	}
-	return pushPush(L, res.values())
 }
 
 func (s *Session) lBg(L *lua.LState) int {
@@ -547,21 +334,34 @@ func (s *Session) lSleep(L *lua.LState) int {
 	if !ok {
 		a.raise(1, "seconds must be a number >= 0, got nil")
 	}
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
 	d := duration(secs)
-	return s.wait(L, "sleep", func(ctx context.Context) outcome {
-		timer := time.NewTimer(d)
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-		}
-		return results(func() []lua.LValue { return nil })
-	})
+	if d == 0 {
+		s.sched.giveWay(L)
+	} else {
+		s.block(L, func() func() {
+			var expired <-chan time.Time
+			if d > 0 { // sock.Forever (math.huge) waits until stopped
+				timer := time.NewTimer(d)
+				defer timer.Stop()
+				expired = timer.C
+			}
+			select {
+			case <-expired:
+			case <-ctx.Done():
+			}
+			return nil
+		})
+	}
+	raiseIfDone(L, ctx)
+	return 0
 }
 
 func (s *Session) lTasks(L *lua.LState) int {
 	list := L.NewTable()
-	for _, t := range s.sched.tasks {
+	alive, _ := s.sched.alive()
+	for _, t := range alive {
 		list.Append(t.handle)
 	}
 	L.Push(list)
@@ -575,34 +375,42 @@ func (s *Session) mTaskWait(L *lua.LState) int {
 	if secs, ok := a.seconds(2, L.Get(2), "timeout"); ok {
 		wait = duration(secs)
 	}
-	if cur := s.sched.current.Load(); cur == t {
+	if s.sched.holder == t || t.th == L {
 		a.raise(1, "a task cannot wait for itself")
 	}
+	ctx := ctxOf(L)
 	select {
 	case <-t.done:
-		return pushOutcome(L, t.outcome())
+		return pushPush(L, t.outcome())
 	default:
 	}
-	return s.wait(L, "wait", func(ctx context.Context) outcome {
-		var timeout <-chan time.Time
+	raiseIfDone(L, ctx)
+	ended := false
+	s.block(L, func() func() {
+		var expired <-chan time.Time
 		if wait >= 0 {
 			timer := time.NewTimer(wait)
 			defer timer.Stop()
-			timeout = timer.C
+			expired = timer.C
 		}
 		select {
 		case <-t.done:
-			return results(t.outcome)
-		case <-timeout:
+			ended = true
+		case <-expired:
 		case <-ctx.Done():
 		}
-		return results(func() []lua.LValue { return []lua.LValue{lua.LNil, lua.LString("timeout")} })
+		return nil
 	})
+	raiseIfDone(L, ctx)
+	if !ended {
+		return fail(L, "timeout")
+	}
+	return pushPush(L, t.outcome())
 }
 
 // outcome is what wait returns for an ended task.
 func (t *task) outcome() []lua.LValue {
-	switch t.status {
+	switch t.status.Load() {
 	case taskDone:
 		return t.results
 	case taskCancelled:
@@ -611,28 +419,18 @@ func (t *task) outcome() []lua.LValue {
 	return []lua.LValue{lua.LNil, lua.LString(t.err)}
 }
 
-func pushOutcome(L *lua.LState, vals []lua.LValue) int {
-	for _, v := range vals {
-		L.Push(v)
-	}
-	return len(vals)
-}
-
 func (s *Session) mTaskCancel(L *lua.LState) int {
 	t := checkTask(args{L: L, fn: "cancel", base: 1}, 1)
-	select {
-	case <-t.done:
-		L.Push(lua.LFalse)
+	if s.sched.holder == t {
+		// A task cancelling itself stops at its next instruction.
+		t.cancel(errCancelled)
+		L.Push(lua.LTrue)
 		return 1
-	default:
 	}
-	t.cancel()
-	if s.sched.current.Load() != t {
-		// Its coroutine is left as it is, never to be resumed; a wait it
-		// had under way ends with the cancelled context and is ignored.
-		s.endTask(t, taskCancelled)
-	}
-	// A task cancelling itself stops at its next instruction.
-	L.Push(lua.LTrue)
+	// Another task ends now; its goroutine unwinds when it next runs, and
+	// what its call had read goes back first.
+	ended := s.sched.end(t, taskCancelled)
+	t.wait.reclaim()
+	L.Push(lua.LBool(ended))
 	return 1
 }

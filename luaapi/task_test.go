@@ -10,36 +10,36 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// dispatchUntil runs the session's events, as the shell does when idle,
-// until cond holds or a deadline passes.
-func dispatchUntil(t *testing.T, s *Session, cond func() bool) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for !cond() {
-		select {
-		case ev := <-s.Events():
-			s.Dispatch(ev)
-		case <-deadline:
-			t.Fatal("condition not reached")
-		}
-	}
-}
+// setFunc makes a Go function a global of the session.
+func setFunc(s *Session, name string, fn lua.LGFunction) { s.Register(name, fn) }
 
-func global(s *Session, name string) string { return s.L.GetGlobal(name).String() }
+func global(s *Session, name string) string { return s.Global(name).String() }
+
+// receive waits for a value on ch, failing the test after a while.
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("%s: not within 10 s", what)
+	}
+	var zero T
+	return zero
+}
 
 // Ctrl-C during a foreground chunk stops that chunk only: a task running
 // in the background goes on and still receives.
 func TestInterruptSparesTasks(t *testing.T) {
 	s, _ := newTestSession(t)
+	got := make(chan string, 10)
+	setFunc(s, "got", func(L *lua.LState) int { got <- L.CheckString(1); return 0 })
 	port := run(t, s, `
 s = listen(0, "127.0.0.1")
-got = {}
 worker = spawn(function()
-  while true do
-    local d = s:recvfrom()
-    got[#got + 1] = d
-    last = d
-  end
+  while true do got((s:recvfrom())) end
 end)
 return select(2, s:getsockname())`)[0].String()
 	c, err := net.Dial("udp", "127.0.0.1:"+port)
@@ -48,44 +48,39 @@ return select(2, s:getsockname())`)[0].String()
 	}
 	defer c.Close()
 	c.Write([]byte("one"))
-	// The foreground spins; the task receives "one" while it waits inside
-	// the foreground's sleep, then the spin is interrupted.
+	// The foreground spins after its sleep, during which the task
+	// received "one"; then the spin is interrupted.
 	err, _ = interruptWhenRunning(t, s, `sleep(0.05) started() while true do end`)
 	var le *Error
 	if !errors.As(err, &le) || !le.Interrupted {
 		t.Fatalf("foreground: %v", err)
 	}
-	if got := run(t, s, `return worker.status, #got, last`); got[0].String() != "waiting" || got[1].String() != "1" || got[2].String() != "one" {
-		t.Fatalf("after the interrupt: %v", got)
+	if d := receive(t, got, "first datagram"); d != "one" {
+		t.Fatalf("got %q", d)
+	}
+	if st := run(t, s, `return worker.status`)[0].String(); st != "waiting" {
+		t.Fatalf("after the interrupt the worker is %s", st)
 	}
 	c.Write([]byte("two"))
-	dispatchUntil(t, s, func() bool { return global(s, "last") == "two" })
+	if d := receive(t, got, "datagram after the interrupt"); d != "two" {
+		t.Fatalf("got %q", d)
+	}
 }
 
-// A task that never yields cannot freeze the session: InterruptTask (Ctrl-C
-// at the prompt) stops it, and only it.
+// A task that never gives way cannot freeze the session: InterruptTask
+// (Ctrl-C at the prompt) stops it, and only it.
 func TestInterruptTaskStopsAHog(t *testing.T) {
 	s, out := newTestSession(t)
 	started := make(chan struct{})
-	s.L.SetGlobal("started", s.L.NewFunction(func(*lua.LState) int { close(started); return 0 }))
+	setFunc(s, "started", func(*lua.LState) int { close(started); return 0 })
 	run(t, s, `
 patient = spawn(sleep, 60)
 hog = spawn(function() started() while true do end end)`)
-	done := make(chan struct{})
-	go func() {
-		s.Dispatch(nil) // runs the hog until it is stopped
-		close(done)
-	}()
-	<-started
+	receive(t, started, "hog start")
 	if !s.InterruptTask() {
 		t.Fatal("no task was running")
 	}
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the hog was not stopped")
-	}
-	if got := run(t, s, `return hog.status, patient.status, #tasks()`); got[0].String() != "cancelled" || got[1].String() != "waiting" || got[2].String() != "1" {
+	if got := run(t, s, `hog:wait() return hog.status, patient.status, #tasks()`); got[0].String() != "cancelled" || got[1].String() != "waiting" || got[2].String() != "1" {
 		t.Errorf("statuses %v", got)
 	}
 	if !strings.Contains(out.String(), "task#2 (test:3) interrupted\n") {
@@ -96,7 +91,7 @@ hog = spawn(function() started() while true do end end)`)
 	}
 }
 
-// Drain runs tasks to their end, and Interrupt stops them all.
+// Drain waits for tasks to end, and Interrupt stops them all.
 func TestDrain(t *testing.T) {
 	s, _ := newTestSession(t)
 	run(t, s, `done = 0; for i = 1, 3 do spawn(function() sleep(0.001 * i) done = done + 1 end) end`)
@@ -106,19 +101,20 @@ func TestDrain(t *testing.T) {
 	if global(s, "done") != "3" || s.Alive() != 0 {
 		t.Errorf("done = %s, alive = %d", global(s, "done"), s.Alive())
 	}
-	run(t, s, `forever = spawn(sleep, 60)`)
+	waiting := make(chan struct{})
+	setFunc(s, "waiting", func(*lua.LState) int { close(waiting); return 0 })
+	run(t, s, `forever = spawn(function() waiting() sleep(60) end)`)
 	result := make(chan error)
 	go func() { result <- s.Drain(nil) }()
-	deadline := time.After(5 * time.Second)
+	receive(t, waiting, "task start")
+	deadline := time.Now().Add(10 * time.Second)
 	for !s.Interrupt() { // Interrupt reports false until Drain runs
-		select {
-		case <-deadline:
+		if time.Now().After(deadline) {
 			t.Fatal("Drain never ran")
-		default:
 		}
 	}
 	var le *Error
-	if err := <-result; !errors.As(err, &le) || !le.Interrupted {
+	if err := receive(t, result, "Drain's end"); !errors.As(err, &le) || !le.Interrupted {
 		t.Fatalf("Drain = %v", err)
 	}
 	if got := run(t, s, `return forever.status`)[0].String(); got != "cancelled" {
@@ -140,5 +136,10 @@ func TestExitInTask(t *testing.T) {
 	var exit *ExitError
 	if err := s.Drain(nil); !errors.As(err, &exit) || exit.Code != 9 {
 		t.Fatalf("Drain = %v, want exit 9", err)
+	}
+	select {
+	case <-s.Done():
+	default:
+		t.Error("Done not closed after os.exit")
 	}
 }

@@ -1,13 +1,11 @@
 package luaapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -20,34 +18,18 @@ type tcpStream struct {
 	sockState
 	conn          *sock.Conn
 	local, remote netip.AddrPort
-	// reading counts receives under way on other goroutines; while one
-	// is, a new one queues behind it rather than trying the socket first.
-	reading atomic.Int32
-	// lastSend is closed when the latest send has finished. Sends go out
-	// in the order they were made: each waits for the one before, so that
-	// lines sent by different tasks never interleave. Owner goroutine only.
-	lastSend chan struct{}
 }
 
-// sendsIdle reports whether no send is under way.
-func (c *tcpStream) sendsIdle() bool {
-	if c.lastSend == nil {
-		return true
-	}
-	select {
-	case <-c.lastSend:
-		return true
-	default:
+func (c *tcpStream) shutdown() bool {
+	if !c.shut() {
 		return false
 	}
+	c.conn.Close()
+	return true
 }
 
-func (c *tcpStream) close(s *Session) {
-	if c.shut() {
-		c.conn.Close()
-		delete(s.sockets, c)
-	}
-}
+func (c *tcpStream) kind() string { return "tcp" }
+func (c *tcpStream) peer() string { return c.remote.String() }
 
 func (c *tcpStream) localAddr() netip.AddrPort { return c.local }
 
@@ -84,12 +66,16 @@ type tcpListener struct {
 	addr netip.AddrPort
 }
 
-func (l *tcpListener) close(s *Session) {
-	if l.shut() {
-		l.l.Close()
-		delete(s.sockets, l)
+func (l *tcpListener) shutdown() bool {
+	if !l.shut() {
+		return false
 	}
+	l.l.Close()
+	return true
 }
+
+func (l *tcpListener) kind() string { return "tcp-listen" }
+func (l *tcpListener) peer() string { return "" }
 
 func (l *tcpListener) localAddr() netip.AddrPort { return l.addr }
 
@@ -125,8 +111,8 @@ func checkListener(a args, n int) *tcpListener {
 }
 
 // newStream registers a connection and makes its object.
-func (s *Session) newStream(c *sock.Conn) *lua.LUserData {
-	return s.newSocket(&tcpStream{conn: c, local: c.LocalAddr(), remote: c.RemoteAddr(),
+func (s *Session) newStream(L *lua.LState, c *sock.Conn) *lua.LUserData {
+	return s.newSocket(L, &tcpStream{conn: c, local: c.LocalAddr(), remote: c.RemoteAddr(),
 		sockState: newSockState()}, streamClass)
 }
 
@@ -246,41 +232,60 @@ func (s *Session) lConnect(L *lua.LState) int {
 	if secs, ok := a.seconds(3, L.Get(3), "timeout"); ok {
 		wait = duration(secs)
 	}
-	return s.wait(L, "connect", func(ctx context.Context) outcome {
-		c, err := sock.Dial(ctx, host, port, wait)
-		res := results(func() []lua.LValue {
-			if err != nil {
-				return []lua.LValue{lua.LNil, lua.LString(failure(err, fmt.Sprintf("%s:%d", host, port)))}
-			}
-			return []lua.LValue{s.newStream(c)}
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	var (
+		c   *sock.Conn
+		err error
+	)
+	s.block(L, func() func() {
+		err = s.opening(func() (err error) {
+			c, err = sock.Dial(ctx, host, port, wait)
+			return err
 		})
-		if err == nil {
-			res.unused = func() { c.Close() }
+		if err != nil {
+			return nil
 		}
-		return res
+		return func() { c.Close() } // nothing was read from it: nothing is lost
 	})
+	raiseIfDone(L, ctx)
+	if err != nil {
+		return fail(L, failure(err, fmt.Sprintf("%s:%d", host, port)))
+	}
+	L.Push(s.newStream(L, c))
+	return 1
 }
 
 func (s *Session) mAccept(L *lua.LState) int {
 	a := args{L: L, fn: "accept", base: 1}
 	l := checkListener(a, 1)
 	wait := optWait(a, 2, l)
-	if l.isClosed {
+	if l.closed() {
 		return fail(L, "closed")
 	}
-	return s.wait(L, "accept", func(ctx context.Context) outcome {
-		c, err := l.l.Accept(ctx, wait)
-		res := results(func() []lua.LValue {
-			if err != nil {
-				return []lua.LValue{lua.LNil, lua.LString(failure(err, l.addr.String()))}
-			}
-			return []lua.LValue{s.newStream(c)}
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	var (
+		c   *sock.Conn
+		err error
+	)
+	s.block(L, func() func() {
+		err = s.opening(func() (err error) {
+			c, err = l.l.Accept(ctx, wait)
+			return err
 		})
-		if err == nil {
-			res.unused = func() { c.Close() }
+		if err != nil {
+			return nil
 		}
-		return res
+		return func() { l.l.Unaccept(c) } // for the next accept
 	})
+	raiseIfDone(L, ctx)
+	if err != nil {
+		return fail(L, failure(err, l.addr.String()))
+	}
+	l.received(0)
+	L.Push(s.newStream(L, c))
+	return 1
 }
 
 // pattern reads receive's pattern argument.
@@ -307,26 +312,30 @@ func (s *Session) mReceive(L *lua.LState) int {
 	c := checkStream(a, 1)
 	p := pattern(a, 2)
 	wait := optWait(a, 3, c)
-	if c.isClosed {
+	if c.closed() {
 		return fail(L, "closed")
 	}
-	if c.reading.Load() == 0 {
-		if data, ok := c.conn.TryReceive(p); ok {
-			L.Push(lua.LString(data))
-			return 1
-		}
-	}
-	c.reading.Add(1)
-	return s.wait(L, "receive", func(ctx context.Context) outcome {
-		data, err := c.conn.Receive(ctx, p, wait)
-		c.reading.Add(-1)
-		return results(func() []lua.LValue {
-			if err != nil {
-				return []lua.LValue{lua.LNil, lua.LString(streamFailure(err, c)), lua.LString(data)}
-			}
-			return []lua.LValue{lua.LString(data)}
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	data, ok := c.conn.TryReceive(p)
+	var err error
+	if !ok {
+		s.block(L, func() func() {
+			data, err = c.conn.Receive(ctx, p, wait)
+			// For the next receive: nothing read is lost.
+			return func() { c.conn.Unread(data) }
 		})
-	})
+		raiseIfDone(L, ctx)
+	}
+	c.received(len(data))
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(streamFailure(err, c)))
+		L.Push(lua.LString(data))
+		return 3
+	}
+	L.Push(lua.LString(data))
+	return 1
 }
 
 // streamFailure is the message for a stream's failed read or write: the
@@ -342,51 +351,36 @@ func (s *Session) mSend(L *lua.LState) int {
 	a := args{L: L, fn: "send", base: 1}
 	c := checkStream(a, 1)
 	data := []byte(a.str(2, L.Get(2), "data"))
-	if c.isClosed {
+	if c.closed() {
 		return fail(L, "closed")
 	}
-	sent := 0
-	if c.sendsIdle() {
-		n, err := c.conn.TrySend(data)
-		if err != nil {
-			L.Push(lua.LNil)
-			L.Push(lua.LString(streamFailure(err, c)))
-			L.Push(lua.LNumber(n))
-			return 3
-		}
-		if sent = n; sent == len(data) {
-			L.Push(lua.LNumber(sent))
-			return 1
-		}
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	sent, err := c.conn.TrySend(data)
+	if err == nil && sent < len(data) {
+		// Its place among the stream's sends is taken now, under the
+		// baton: sends go out in the order they were made.
+		ticket := c.conn.QueueSend()
+		wait := c.timeout()
+		var n int
+		s.block(L, func() func() { n, err = c.conn.Send(ctx, ticket, data[sent:], wait); return nil })
+		sent += n
 	}
-	wait := c.timeout()
-	prev, done := c.lastSend, make(chan struct{})
-	c.lastSend = done
-	return s.wait(L, "send", func(ctx context.Context) outcome {
-		defer close(done)
-		if prev != nil {
-			select {
-			case <-prev:
-			case <-ctx.Done():
-				return results(func() []lua.LValue {
-					return []lua.LValue{lua.LNil, lua.LString("interrupted"), lua.LNumber(sent)}
-				})
-			}
-		}
-		n, err := c.conn.Send(ctx, data[sent:], wait)
-		total := sent + n
-		return results(func() []lua.LValue {
-			if err != nil {
-				return []lua.LValue{lua.LNil, lua.LString(streamFailure(err, c)), lua.LNumber(total)}
-			}
-			return []lua.LValue{lua.LNumber(total)}
-		})
-	})
+	c.sent(sent)
+	if err != nil {
+		raiseIfDone(L, ctx)
+		L.Push(lua.LNil)
+		L.Push(lua.LString(streamFailure(err, c)))
+		L.Push(lua.LNumber(sent))
+		return 3
+	}
+	L.Push(lua.LNumber(sent))
+	return 1
 }
 
 func (s *Session) mGetpeername(L *lua.LState) int {
 	c := checkStream(args{L: L, fn: "getpeername", base: 1}, 1)
-	if c.isClosed {
+	if c.closed() {
 		return fail(L, "closed")
 	}
 	return pushAddr(L, c.remote)
@@ -412,7 +406,7 @@ func (s *Session) mShutdown(L *lua.LState) int {
 	default:
 		a.raise(2, "how must be \"send\", \"receive\" or \"both\", got %s", describe(L.Get(2)))
 	}
-	if c.isClosed {
+	if c.closed() {
 		return fail(L, "closed")
 	}
 	if err != nil {

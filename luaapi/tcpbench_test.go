@@ -46,7 +46,7 @@ func startLuaEcho(b *testing.B) (string, func()) {
 			close(addr)
 			return
 		}
-		addr <- fmt.Sprintf("127.0.0.1:%s", s.L.GetGlobal("port"))
+		addr <- fmt.Sprintf("127.0.0.1:%s", s.Global("port"))
 		s.Drain(stop)
 	}()
 	a, ok := <-addr

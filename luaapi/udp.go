@@ -1,12 +1,11 @@
 package luaapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/netip"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -22,18 +21,19 @@ type udpSocket struct {
 	sockState
 	conn *sock.UDPConn
 	addr netip.AddrPort // bound address, kept for tostring after close
-	msg  sock.Message   // the buffer of reads that need not wait
-	// waiting counts reads under way on other goroutines; while one is,
-	// a read does not try the socket first (it would queue behind it).
-	waiting atomic.Int32
+	msg  sock.Message   // the buffer of reads that need not wait; used under the baton
 }
 
-func (u *udpSocket) close(s *Session) {
-	if u.shut() {
-		u.conn.Close()
-		delete(s.sockets, u)
+func (u *udpSocket) shutdown() bool {
+	if !u.shut() {
+		return false
 	}
+	u.conn.Close()
+	return true
 }
+
+func (u *udpSocket) kind() string { return "udp" }
+func (u *udpSocket) peer() string { return "" }
 
 func (u *udpSocket) localAddr() netip.AddrPort { return u.addr }
 
@@ -114,6 +114,10 @@ func (s *Session) mRecvfrom(L *lua.LState) int {
 	return s.recvfrom(args{L: L, fn: "recvfrom", base: 1})
 }
 
+// bufPool holds the buffers of reads that wait: other tasks may use the
+// socket's own buffer meanwhile.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, maxBufsize); return &b }}
+
 func (s *Session) recvfrom(a args) int {
 	L := a.L
 	u := checkUDP(a, 1)
@@ -122,44 +126,49 @@ func (s *Session) recvfrom(a args) int {
 		size = a.intIn(2, v, "bufsize", 1, maxBufsize)
 	}
 	wait := optWait(a, 3, u)
-	if u.isClosed {
+	if u.closed() {
 		return fail(L, "closed")
 	}
-	// A datagram already queued is taken here, at once.
-	if u.waiting.Load() == 0 {
-		if cap(u.msg.Buf) < size {
-			u.msg.Buf = make([]byte, maxBufsize)
-		}
-		m := &u.msg
-		m.Buf = m.Buf[:size]
-		err := u.conn.ReadFrom(context.Background(), m, 0)
-		if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
-			return pushPush(L, datagram(m, err, u.addr))
-		}
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	// A datagram already there is taken at once, without giving up the baton.
+	m := &u.msg
+	if cap(m.Buf) < size {
+		m.Buf = make([]byte, maxBufsize)
 	}
-	u.waiting.Add(1)
-	return s.wait(L, "recvfrom", func(ctx context.Context) outcome {
-		m := &sock.Message{Buf: make([]byte, size)}
-		err := u.conn.Await(ctx, m, wait)
-		u.waiting.Add(-1)
-		res := results(func() []lua.LValue { return datagram(m, err, u.addr) })
-		if err == nil {
-			res.unused = func() { u.conn.Unread(m) }
+	m.Buf = m.Buf[:size]
+	err := u.conn.Poll(m)
+	if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
+		return pushDatagram(L, u, m, err)
+	}
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	w := &sock.Message{Buf: (*buf)[:size]}
+	s.block(L, func() func() {
+		if err = u.conn.ReadFrom(ctx, w, wait); err != nil {
+			return nil
 		}
-		return res
+		return func() { u.conn.Unread(w) } // for the next reader: nothing read is lost
 	})
+	raiseIfDone(L, ctx)
+	return pushDatagram(L, u, w, err)
 }
 
-// datagram is recvfrom's results for a read into m that ended with err.
-func datagram(m *sock.Message, err error, local netip.AddrPort) []lua.LValue {
+// pushDatagram pushes recvfrom's results for a read into m that ended
+// with err.
+func pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err error) int {
 	if err != nil {
-		return []lua.LValue{lua.LNil, lua.LString(failure(err, local.String()))}
+		return fail(L, failure(err, u.addr.String()))
 	}
-	vals := []lua.LValue{lua.LString(m.Buf[:m.N]), lua.LString(m.Addr.Addr().String()), lua.LNumber(m.Addr.Port())}
+	u.received(m.N)
+	L.Push(lua.LString(m.Buf[:m.N]))
+	L.Push(lua.LString(m.Addr.Addr().String()))
+	L.Push(lua.LNumber(m.Addr.Port()))
 	if m.Truncated {
-		vals = append(vals, lua.LTrue)
+		L.Push(lua.LTrue)
+		return 4
 	}
-	return vals
+	return 3
 }
 
 // pushPush pushes vals and returns how many there are.
@@ -198,34 +207,44 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	data := a.str(n, L.Get(n), "data")
 	host := a.name(n+1, L.Get(n+1), "host")
 	port := a.intIn(n+2, L.Get(n+2), "port", 1, 65535)
-	if u != nil && u.isClosed {
+	if u != nil && u.closed() {
 		return fail(L, "closed")
 	}
-	send := func(ctx context.Context) []lua.LValue {
-		target := fmt.Sprintf("%s:%d", host, port)
+	ctx := ctxOf(L)
+	raiseIfDone(L, ctx)
+	target := fmt.Sprintf("%s:%d", host, port)
+	var sent int
+	send := func() error {
 		dst, err := sock.Resolve(ctx, host, port, u != nil && u.conn.IPv6())
-		if err == nil {
-			target = dst.String()
-			var sent int
-			if u != nil {
-				sent, err = u.conn.WriteTo([]byte(data), dst)
-			} else {
-				sent, _, err = sock.SendTo(ctx, []byte(data), dst)
-			}
-			if err == nil {
-				return []lua.LValue{lua.LNumber(sent)}
-			}
+		if err != nil {
+			return err
 		}
-		return []lua.LValue{lua.LNil, lua.LString(failure(err, target))}
+		target = dst.String()
+		if u != nil {
+			sent, err = u.conn.WriteTo([]byte(data), dst)
+			return err
+		}
+		return s.opening(func() (err error) {
+			sent, _, err = sock.SendTo(ctx, []byte(data), dst)
+			return err
+		})
 	}
+	var err error
 	if _, literal := sock.ParseAddr(host); literal {
-		return pushPush(L, send(ctxOf(L)))
+		err = send()
+	} else {
+		// A name may take the resolver a while: wait for it as for any I/O.
+		s.block(L, func() func() { err = send(); return nil })
+		raiseIfDone(L, ctx)
 	}
-	// A name may take the resolver a while: wait for it as for any I/O.
-	return s.wait(L, "sendto", func(ctx context.Context) outcome {
-		vals := send(ctx)
-		return results(func() []lua.LValue { return vals })
-	})
+	if err != nil {
+		return fail(L, failure(err, target))
+	}
+	if u != nil {
+		u.sent(sent)
+	}
+	L.Push(lua.LNumber(sent))
+	return 1
 }
 
 var udpMethods = []libFunc{
@@ -306,7 +325,7 @@ func (s *Session) membership(L *lua.LState, fn string, join bool) int {
 	if L.Get(3) != lua.LNil {
 		iface = a.name(3, L.Get(3), "iface")
 	}
-	if u.isClosed {
+	if u.closed() {
 		return fail(L, "closed")
 	}
 	var err error

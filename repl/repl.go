@@ -49,8 +49,9 @@ type Options struct {
 
 // Run reads and runs chunks in s until the input ends or the code calls
 // os.exit. It returns the exit status: 0 at the end of input, or the code
-// given to os.exit. While it waits for a line, the session's tasks run, and
-// what they print appears above the prompt.
+// given to os.exit. While it waits for a line, the session's tasks run (the
+// shell holds the session's baton only while it runs a chunk), and what
+// they print appears above the prompt.
 func Run(s *luaapi.Session, opts Options) int {
 	ed, err := newEditor(opts)
 	if err != nil {
@@ -62,7 +63,6 @@ func Run(s *luaapi.Session, opts Options) int {
 	}
 	in := startInput(ed, s)
 	defer in.stop()
-	s.Dispatch(nil) // tasks spawned before the shell started
 	if code, exit := s.Exited(); exit {
 		return code
 	}
@@ -72,12 +72,9 @@ func Run(s *luaapi.Session, opts Options) int {
 		var r line
 		select {
 		case r = <-in.lines:
-		case ev := <-s.Events():
-			s.Dispatch(ev)
-			if code, exit := s.Exited(); exit {
-				return code
-			}
-			continue
+		case <-s.Done(): // os.exit in a task
+			code, _ := s.Exited()
+			return code
 		}
 		save := ""
 		switch {
@@ -123,7 +120,6 @@ func Run(s *luaapi.Session, opts Options) int {
 		} else {
 			in.ask(PromptContinue, save)
 		}
-		s.Dispatch(nil) // start what the chunk spawned, the prompt shown
 		if code, exit := s.Exited(); exit {
 			return code
 		}

@@ -118,7 +118,7 @@ func TestInterruptReturnsToPrompt(t *testing.T) {
 	s := luaapi.New(luaapi.Options{Stdout: console, Stderr: console})
 	defer s.Close()
 	started := make(chan struct{}, 1)
-	s.L.SetGlobal("started", s.L.NewFunction(func(*lua.LState) int { started <- struct{}{}; return 0 }))
+	s.Register("started", func(*lua.LState) int { started <- struct{}{}; return 0 })
 	in, feed := io.Pipe()
 	done := make(chan int)
 	go func() { done <- Run(s, Options{In: in, Out: console, Err: console}) }()

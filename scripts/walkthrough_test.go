@@ -69,4 +69,4 @@ assert(math.abs(now - os.time()) <= 2, now)`)
 	}
 }
 
-func luaString(s *luaapi.Session, global string) string { return s.L.GetGlobal(global).String() }
+func luaString(s *luaapi.Session, global string) string { return s.Global(global).String() }

@@ -344,10 +344,11 @@ func TestTerminalBackgroundReceiver(t *testing.T) {
 func TestTerminalCtrlCAndTasks(t *testing.T) {
 	tm := startTerm(t)
 	tm.send("w = spawn(sleep, 600)\r")
-	tm.expect(`> `)
-	tm.send("\x03")
 	tm.send("w.status\r")
 	tm.expectLine("waiting")
+	tm.send("\x03")
+	tm.send("w.id, w.status\r")
+	tm.expectLine("1\twaiting")
 	tm.send("hog = spawn(function() print('hogging') while true do end end)\r")
 	tm.expectLine("hogging")
 	tm.send("\x03")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -117,6 +118,12 @@ func run(argv []string, std stdio) int {
 		fmt.Fprintln(std.out, versionLine())
 	}
 
+	// SIGINT is caught from the start: one that comes while the session
+	// is being made still stops the script.
+	sigint := make(chan os.Signal, 1)
+	signal.Notify(sigint, os.Interrupt)
+	defer signal.Stop(sigint)
+
 	out, errw := repl.NewConsole(std.out), repl.NewConsole(std.err)
 	noScript := c.script == len(argv) && len(c.actions) == 0 && !c.version
 	shell := c.interactive || noScript && std.terminal
@@ -126,9 +133,19 @@ func run(argv []string, std stdio) int {
 	}
 	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw, Stdin: in, Builtin: scripts.FS, Safe: c.safe})
 	defer s.Close()
-	interrupted, stopSignals := interruptOnSignal(s)
+	interrupted, stopSignals := interruptOnSignal(s, sigint)
 	defer stopSignals()
-	setArgs(s, argv, c.script)
+	// The command line's chunks stop at the first SIGINT, however early.
+	scriptCtx, cancelScript := context.WithCancel(context.Background())
+	defer cancelScript()
+	go func() {
+		select {
+		case <-interrupted:
+			cancelScript()
+		case <-scriptCtx.Done():
+		}
+	}()
+	s.SetArgs(argv, c.script)
 
 	report := func(err error) (int, bool) {
 		if err == nil {
@@ -138,10 +155,14 @@ func run(argv []string, std stdio) int {
 	}
 	for _, a := range c.actions {
 		var err error
+		var fn *lua.LFunction
 		if a.require {
-			err = s.Require(a.text)
+			fn, err = s.Compile(fmt.Sprintf("%s = require(%q)", a.text, a.text), "(command line)")
 		} else {
-			err = s.DoString(a.text, "(command line)")
+			fn, err = s.Compile(a.text, "(command line)")
+		}
+		if err == nil {
+			_, err = s.CallContext(scriptCtx, fn)
 		}
 		if code, stop := report(err); stop {
 			return code
@@ -154,7 +175,7 @@ func run(argv []string, std stdio) int {
 			for _, a := range argv[c.script+1:] {
 				args = append(args, lua.LString(a))
 			}
-			_, err = s.Call(fn, args...)
+			_, err = s.CallContext(scriptCtx, fn, args...)
 		}
 		if code, stop := report(err); stop {
 			return code
@@ -171,7 +192,7 @@ func run(argv []string, std stdio) int {
 	case noScript:
 		fn, err := s.LoadFile("-", std.in)
 		if err == nil {
-			_, err = s.Call(fn)
+			_, err = s.CallContext(scriptCtx, fn)
 		}
 		if code, stop := report(err); stop {
 			return code
@@ -221,28 +242,13 @@ func reportError(w io.Writer, err error) int {
 	return exitError
 }
 
-// setArgs makes the global arg table: the script at index 0, its arguments
-// after it, the interpreter and its options before it.
-func setArgs(s *luaapi.Session, argv []string, script int) {
-	if script == len(argv) {
-		script = 0
-	}
-	t := s.L.NewTable()
-	for i, a := range argv {
-		t.RawSetInt(i-script, lua.LString(a))
-	}
-	s.L.SetGlobal("arg", t)
-}
-
 // interruptOnSignal turns SIGINT into Session.Interrupt while it runs code,
 // and otherwise into Session.InterruptTask: a task hogging the session is
 // stopped. At the prompt readline has the terminal in raw mode, so Ctrl-C
 // arrives there as a key instead.
 // The channel it returns is closed at the first SIGINT, for a script's
 // Drain to see even if it came between two chunks.
-func interruptOnSignal(s *luaapi.Session) (interrupted <-chan struct{}, stop func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt)
+func interruptOnSignal(s *luaapi.Session, ch <-chan os.Signal) (interrupted <-chan struct{}, stop func()) {
 	done := make(chan struct{})
 	seen := make(chan struct{})
 	go func() {
@@ -262,8 +268,5 @@ func interruptOnSignal(s *luaapi.Session) (interrupted <-chan struct{}, stop fun
 			}
 		}
 	}()
-	return seen, func() {
-		signal.Stop(ch)
-		close(done)
-	}
+	return seen, func() { close(done) }
 }

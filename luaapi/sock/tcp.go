@@ -9,8 +9,11 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/sockshell/sockshell/luaapi/internal/turn"
 )
 
 // ListenOptions configure a listening socket.
@@ -26,20 +29,68 @@ func (o ListenOptions) config() net.ListenConfig {
 	}
 	return net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
 		var serr error
-		if err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-		}); err != nil {
+		if err := c.Control(func(fd uintptr) { serr = setReuseAddr(fd) }); err != nil {
 			return err
 		}
 		return serr
 	}}
 }
 
+// waker is the state of one call blocked in the kernel with a deadline:
+// another goroutine can wake it (a cancellation, or data given back) by
+// moving the deadline into the past. Each blocked call sets the deadline it
+// needs and clears it when it returns, so that no deadline outlives its call.
+type waker struct {
+	mu      sync.Mutex
+	blocked bool
+	kicked  bool
+	set     func(time.Time) error // sets the deadline of the blocked call
+}
+
+// arm marks a call as blocked with its deadline.
+func (w *waker) arm(deadline time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.blocked, w.kicked = true, false
+	return w.set(deadline)
+}
+
+// disarm ends the blocked call, clears its deadline and reports whether it
+// was kicked.
+func (w *waker) disarm() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.blocked = false
+	w.set(time.Time{})
+	return w.kicked
+}
+
+// kick wakes the blocked call, if there is one.
+func (w *waker) kick() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.blocked {
+		w.kicked = true
+		w.set(time.Unix(1, 0))
+	}
+}
+
+// deadlineOf is the deadline of a wait from now: zero for Forever.
+func deadlineOf(wait time.Duration) time.Time {
+	if wait < 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(wait)
+}
+
 // Listener is a listening TCP socket. Accepts may run from any goroutine;
-// they take turns.
+// those that wait take turns in call order, each with its own deadline.
 type Listener struct {
 	l    *net.TCPListener
-	turn chan struct{}
+	turn turn.Turn
+	w    waker
+	mu   sync.Mutex
+	kept []*Conn // connections accepted for callers that were gone
 }
 
 // ListenTCP makes a listening TCP socket on host and port, with the same
@@ -54,57 +105,110 @@ func ListenTCP(ctx context.Context, host string, port int, opts ListenOptions) (
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{l: l.(*net.TCPListener), turn: make(chan struct{}, 1)}, nil
+	tl := &Listener{l: l.(*net.TCPListener)}
+	tl.w.set = tl.l.SetDeadline
+	return tl, nil
 }
 
 // Addr is the address the listener is bound to.
 func (l *Listener) Addr() netip.AddrPort { return l.l.Addr().(*net.TCPAddr).AddrPort() }
 
-// Close stops listening.
-func (l *Listener) Close() error { return l.l.Close() }
+// Close stops listening and closes the connections kept for later accepts.
+func (l *Listener) Close() error {
+	l.mu.Lock()
+	kept := l.kept
+	l.kept = nil
+	l.mu.Unlock()
+	for _, c := range kept {
+		c.Close()
+	}
+	return l.l.Close()
+}
 
-// Accept waits for a connection: wait as in UDPConn.ReadFrom (Forever,
-// or a duration), ctx's end returning at once.
+// Accept waits for a connection: wait as in UDPConn.ReadFrom (Forever, or
+// a duration), ctx's end returning at once. A connection that arrives as
+// ctx ends is kept for the next Accept.
 func (l *Listener) Accept(ctx context.Context, wait time.Duration) (*Conn, error) {
-	if err := takeTurn(ctx, l.turn); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	defer func() { <-l.turn }()
-	var deadline time.Time
-	if wait >= 0 {
-		deadline = time.Now().Add(wait)
+	deadline := deadlineOf(wait)
+	if err := l.turn.Ask().WaitUntil(ctx, deadline); err != nil {
+		return nil, turnError(err)
 	}
-	if err := l.l.SetDeadline(deadline); err != nil {
-		return nil, err
-	}
-	stop := watch(ctx, func() { l.l.SetDeadline(time.Unix(1, 0)) })
-	c, err := l.l.AcceptTCP()
-	if stop() && c == nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return nil, cerr
+	defer l.turn.Unlock()
+	for {
+		if c := l.takeKept(); c != nil {
+			return c, nil
 		}
-	}
-	if err != nil {
+		if err := l.w.arm(deadline); err != nil {
+			return nil, err
+		}
+		stop := context.AfterFunc(ctx, l.w.kick)
+		c, err := l.l.AcceptTCP()
+		stop()
+		kicked := l.w.disarm()
+		if err == nil {
+			conn := newConn(c)
+			if ctx.Err() != nil {
+				l.Unaccept(conn)
+				return nil, ctx.Err()
+			}
+			return conn, nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, cerr
+			}
+			if kicked {
+				continue
+			}
+		}
 		return nil, timeoutOr(err)
 	}
-	return newConn(c), nil
+}
+
+// Unaccept gives back a connection that was accepted but not used: the
+// next Accept returns it.
+func (l *Listener) Unaccept(c *Conn) {
+	l.mu.Lock()
+	l.kept = append([]*Conn{c}, l.kept...)
+	l.mu.Unlock()
+	l.w.kick()
+}
+
+func (l *Listener) takeKept() *Conn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.kept) == 0 {
+		return nil
+	}
+	c := l.kept[0]
+	l.kept = l.kept[1:]
+	return c
 }
 
 // Conn is a TCP connection with a receive buffer. Its reads follow
 // LuaSocket's patterns and never lose data: what a failed read had
-// gathered is returned with its error. Reads take turns with reads, writes
-// with writes; any goroutine may call any method.
+// gathered is returned with its error, and what a cancelled caller got can
+// be given back with Unread. Reads that wait take turns with reads, sends
+// with sends, in call order; any goroutine may call any method.
 type Conn struct {
 	c     *net.TCPConn
-	rturn chan struct{}
-	wturn chan struct{}
-	buf   []byte // received and not yet returned; guarded by rturn
-	eof   bool   // the peer has closed its side; guarded by rturn
-	chunk []byte // what a read reads into; guarded by rturn
+	rturn turn.Turn
+	wturn turn.Turn
+	rw    waker // the blocked read
+	ww    waker // the blocked write
+	mu    sync.Mutex
+	buf   []byte // received and not yet returned; guarded by mu
+	eof   bool   // the peer has closed its side; guarded by mu
 }
 
 func newConn(c *net.TCPConn) *Conn {
-	return &Conn{c: c, rturn: make(chan struct{}, 1), wturn: make(chan struct{}, 1)}
+	conn := &Conn{c: c}
+	conn.rw.set = c.SetReadDeadline
+	conn.ww.set = c.SetWriteDeadline
+	return conn
 }
 
 // Dial connects to host and port (a name is resolved, IPv4 first), giving
@@ -153,7 +257,7 @@ type Pattern struct {
 	N    int  // exactly N bytes, when neither Line nor All
 }
 
-// take returns what p wants from the buffer, if it is there.
+// take returns what p wants from the buffer, if it is there; c.mu is held.
 func (c *Conn) take(p Pattern) ([]byte, bool) {
 	switch {
 	case p.Line:
@@ -163,7 +267,7 @@ func (c *Conn) take(p Pattern) ([]byte, bool) {
 		}
 		line := c.buf[:i]
 		c.buf = c.buf[i+1:]
-		return bytes.TrimSuffix(line, []byte("\r")), true
+		return copyOf(bytes.TrimSuffix(line, []byte("\r"))), true
 	case p.All:
 		if !c.eof {
 			return nil, false
@@ -175,7 +279,7 @@ func (c *Conn) take(p Pattern) ([]byte, bool) {
 		if len(c.buf) < p.N {
 			return nil, false
 		}
-		out := c.buf[:p.N]
+		out := copyOf(c.buf[:p.N])
 		c.buf = c.buf[p.N:]
 		return out, true
 	}
@@ -183,31 +287,34 @@ func (c *Conn) take(p Pattern) ([]byte, bool) {
 
 // rest hands over what the buffer holds, for a read that failed.
 func (c *Conn) rest() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	out := c.buf
 	c.buf = nil
 	return out
 }
 
+func copyOf(b []byte) []byte { return append([]byte(nil), b...) }
+
 // TryReceive returns what p wants if it is in the buffer or can be read
-// without waiting; ok is false otherwise, and nothing is consumed.
+// without waiting; ok is false otherwise (nothing is consumed), and when a
+// read that waits is under way: a new read queues behind it.
 func (c *Conn) TryReceive(p Pattern) (data []byte, ok bool) {
-	select {
-	case c.rturn <- struct{}{}:
-		defer func() { <-c.rturn }()
-	default:
-		return nil, false // a read is under way
-	}
-	if data, ok := c.take(p); ok {
-		return copyOf(data), true
-	}
-	if c.eof || c.fill() != nil {
+	if !c.rturn.TryLock() {
 		return nil, false
 	}
+	defer c.rturn.Unlock()
+	c.mu.Lock()
 	data, ok = c.take(p)
-	return copyOf(data), ok
+	eof := c.eof
+	c.mu.Unlock()
+	if ok || eof || c.fill() != nil {
+		return data, ok
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.take(p)
 }
-
-func copyOf(b []byte) []byte { return append([]byte(nil), b...) }
 
 // fill reads what is queued without waiting; ErrTimeout when nothing is.
 func (c *Conn) fill() error {
@@ -218,21 +325,21 @@ func (c *Conn) fill() error {
 	var chunk [4096]byte
 	var n int
 	var rerr error
-	if err := rc.Read(func(fd uintptr) bool {
-		n, rerr = syscall.Read(int(fd), chunk[:])
-		return true
-	}); err != nil {
+	if err := rc.Control(func(fd uintptr) { n, rerr = readNow(fd, chunk[:]) }); err != nil {
 		return err
 	}
-	switch {
-	case errors.Is(rerr, syscall.EAGAIN):
+	if rerr == errWouldBlock {
 		return ErrTimeout
-	case rerr != nil:
+	}
+	if rerr != nil {
 		return rerr
-	case n == 0:
+	}
+	c.mu.Lock()
+	if n == 0 {
 		c.eof = true
 	}
 	c.buf = append(c.buf, chunk[:n]...)
+	c.mu.Unlock()
 	return nil
 }
 
@@ -242,90 +349,126 @@ func (c *Conn) fill() error {
 // keeps what it gathered for the next Receive. With p.All the peer's close
 // is the success.
 func (c *Conn) Receive(ctx context.Context, p Pattern, wait time.Duration) ([]byte, error) {
-	if err := takeTurn(ctx, c.rturn); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	defer func() { <-c.rturn }()
-	var deadline time.Time
-	if wait >= 0 {
-		deadline = time.Now().Add(wait)
-	}
-	if c.chunk == nil {
-		c.chunk = make([]byte, 4096)
-	}
-	chunk := c.chunk
-	for {
-		if data, ok := c.take(p); ok {
-			return copyOf(data), nil
+	deadline := deadlineOf(wait)
+	if err := c.rturn.Ask().WaitUntil(ctx, deadline); err != nil {
+		if errors.Is(err, turn.ErrTimeout) {
+			return nil, ErrTimeout
 		}
-		if c.eof {
+		return nil, err
+	}
+	defer c.rturn.Unlock()
+	var chunk [4096]byte
+	for {
+		c.mu.Lock()
+		data, ok := c.take(p)
+		eof := c.eof
+		c.mu.Unlock()
+		if ok {
+			if ctx.Err() != nil {
+				c.Unread(data)
+				return nil, ctx.Err()
+			}
+			return data, nil
+		}
+		if eof {
 			return c.rest(), io.EOF
 		}
-		if err := c.c.SetReadDeadline(deadline); err != nil {
+		if err := c.fill(); err == nil {
+			continue
+		} else if !errors.Is(err, ErrTimeout) {
 			return c.rest(), err
 		}
-		stop := watch(ctx, func() { c.c.SetReadDeadline(time.Unix(1, 0)) })
-		n, err := c.c.Read(chunk)
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return c.rest(), ErrTimeout
+		}
+		if err := c.rw.arm(deadline); err != nil {
+			return c.rest(), err
+		}
+		stop := context.AfterFunc(ctx, c.rw.kick)
+		n, err := c.c.Read(chunk[:])
 		stop()
+		kicked := c.rw.disarm()
+		c.mu.Lock()
 		c.buf = append(c.buf, chunk[:n]...)
-		switch {
-		case errors.Is(err, io.EOF):
+		if errors.Is(err, io.EOF) {
 			c.eof = true
-		case err != nil:
-			if cerr := ctx.Err(); cerr != nil {
-				return nil, cerr
-			}
+			err = nil
+		}
+		c.mu.Unlock()
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, os.ErrDeadlineExceeded) && kicked:
+		default:
 			return c.rest(), timeoutOr(err)
 		}
 	}
 }
 
-// TrySend writes what it can of b without waiting.
-func (c *Conn) TrySend(b []byte) (int, error) {
-	select {
-	case c.wturn <- struct{}{}:
-		defer func() { <-c.wturn }()
-	default:
-		return 0, nil // a send is under way: queue behind it
+// Unread gives back data a Receive returned but its caller did not use:
+// it goes before anything else in the buffer, for the next Receive.
+func (c *Conn) Unread(data []byte) {
+	if len(data) == 0 {
+		return
 	}
+	c.mu.Lock()
+	c.buf = append(copyOf(data), c.buf...)
+	c.mu.Unlock()
+	c.rw.kick()
+}
+
+// TrySend writes what it can of b without waiting. It writes nothing while
+// a send that waits is under way or queued: sends go out in call order.
+func (c *Conn) TrySend(b []byte) (int, error) {
+	if !c.wturn.TryLock() {
+		return 0, nil
+	}
+	defer c.wturn.Unlock()
 	rc, err := c.c.SyscallConn()
 	if err != nil {
 		return 0, err
 	}
 	var n int
 	var werr error
-	if err := rc.Write(func(fd uintptr) bool {
-		n, werr = syscall.Write(int(fd), b)
-		return true
-	}); err != nil {
+	if err := rc.Control(func(fd uintptr) { n, werr = writeNow(fd, b) }); err != nil {
 		return 0, err
 	}
-	if errors.Is(werr, syscall.EAGAIN) {
+	if werr == errWouldBlock {
 		return 0, nil
-	}
-	if n < 0 {
-		n = 0
 	}
 	return n, werr
 }
 
-// Send writes all of b, waiting as Receive does for room. It returns how
-// much was sent, with the error that stopped it.
-func (c *Conn) Send(ctx context.Context, b []byte, wait time.Duration) (int, error) {
-	if err := takeTurn(ctx, c.wturn); err != nil {
+// SendTicket is a send's place in the connection's queue of sends.
+type SendTicket struct{ tk *turn.Ticket }
+
+// QueueSend reserves the next place among the connection's sends: a send
+// queued first goes out first, whichever goroutine gets to run first.
+func (c *Conn) QueueSend() SendTicket { return SendTicket{c.wturn.Ask()} }
+
+// Send writes all of b in its turn, waiting as Receive does for room. It
+// returns how much was sent, with the error that stopped it. The ticket
+// is used up either way.
+func (c *Conn) Send(ctx context.Context, t SendTicket, b []byte, wait time.Duration) (int, error) {
+	deadline := deadlineOf(wait)
+	if err := t.tk.WaitUntil(ctx, deadline); err != nil {
+		return 0, turnError(err)
+	}
+	defer c.wturn.Unlock()
+	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	defer func() { <-c.wturn }()
-	var deadline time.Time
-	if wait >= 0 {
-		deadline = time.Now().Add(wait)
-	}
-	if err := c.c.SetWriteDeadline(deadline); err != nil {
+	if err := c.ww.arm(deadline); err != nil {
 		return 0, err
 	}
-	stop := watch(ctx, func() { c.c.SetWriteDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(ctx, c.ww.kick)
 	n, err := c.c.Write(b)
 	stop()
+	c.ww.disarm()
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return n, cerr
@@ -351,45 +494,6 @@ func (c *Conn) SetWriteBuffer(n int) error { return c.c.SetWriteBuffer(n) }
 // "sndbuf" or "reuseaddr".
 func (c *Conn) Option(name string) (int, error) { return getOption(c.c, name) }
 
-// takeTurn waits for a turn on ch, or for ctx to end.
-func takeTurn(ctx context.Context, ch chan struct{}) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	select {
-	case ch <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// watch runs unblock when ctx ends; the function it returns undoes that
-// and reports whether unblock ran (it then has finished).
-func watch(ctx context.Context, unblock func()) func() bool {
-	if ctx.Done() == nil {
-		return func() bool { return false }
-	}
-	fired := make(chan struct{})
-	f := func() {
-		unblock()
-		close(fired)
-	}
-	var stop func() bool
-	if a, ok := ctx.(afterFuncer); ok {
-		stop = a.AfterFunc(f)
-	} else {
-		stop = context.AfterFunc(ctx, f)
-	}
-	return func() bool {
-		if stop() {
-			return false
-		}
-		<-fired
-		return true
-	}
-}
-
 // timeoutOr turns a deadline error into ErrTimeout.
 func timeoutOr(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -410,26 +514,8 @@ func getOption(c syscall.Conn, name string) (int, error) {
 	}
 	var v int
 	var gerr error
-	if err := rc.Control(func(fd uintptr) { v, gerr = syscall.GetsockoptInt(int(fd), level, opt) }); err != nil {
+	if err := rc.Control(func(fd uintptr) { v, gerr = getsockoptInt(fd, level, opt) }); err != nil {
 		return 0, err
 	}
 	return v, gerr
-}
-
-func optionNumbers(name string) (level, opt int, ok bool) {
-	switch name {
-	case "nodelay":
-		return syscall.IPPROTO_TCP, syscall.TCP_NODELAY, true
-	case "keepalive":
-		return syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, true
-	case "rcvbuf":
-		return syscall.SOL_SOCKET, syscall.SO_RCVBUF, true
-	case "sndbuf":
-		return syscall.SOL_SOCKET, syscall.SO_SNDBUF, true
-	case "reuseaddr":
-		return syscall.SOL_SOCKET, syscall.SO_REUSEADDR, true
-	case "broadcast":
-		return syscall.SOL_SOCKET, syscall.SO_BROADCAST, true
-	}
-	return 0, 0, false
 }

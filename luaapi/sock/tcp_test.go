@@ -42,7 +42,7 @@ func tcpPair(t *testing.T, host string) (client, server *Conn) {
 
 func send(t *testing.T, c *Conn, s string) {
 	t.Helper()
-	if n, err := c.Send(context.Background(), []byte(s), 5*time.Second); err != nil || n != len(s) {
+	if n, err := c.Send(context.Background(), c.QueueSend(), []byte(s), 5*time.Second); err != nil || n != len(s) {
 		t.Fatalf("Send = %d, %v", n, err)
 	}
 }
@@ -189,7 +189,7 @@ func TestTCPLargeSend(t *testing.T) {
 	big := strings.Repeat("0123456789", 1<<17) // 1.3 MB: more than the socket buffers
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Send(context.Background(), []byte(big), 10*time.Second)
+		_, err := c.Send(context.Background(), c.QueueSend(), []byte(big), 10*time.Second)
 		errc <- err
 	}()
 	got, err := s.Receive(context.Background(), Pattern{N: len(big)}, 10*time.Second)

@@ -15,8 +15,12 @@ import (
 	"net/netip"
 	"os"
 	"sync"
-	"syscall"
 	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+
+	"github.com/sockshell/sockshell/luaapi/internal/turn"
 )
 
 // Forever is the wait that never times out.
@@ -70,20 +74,20 @@ type Message struct {
 }
 
 // UDPConn is a bound UDP socket. It wraps a *net.UDPConn; its reads take a
-// context and a wait. Any goroutine may call any method; concurrent reads
-// take turns, each datagram going to one of them.
+// context and a wait. Any goroutine may call any method. Reads that must
+// wait take turns in the order they were made, each with its own deadline
+// and context; each datagram goes to exactly one reader, and a datagram
+// read for a caller that was gone when it came is kept for the next one.
 type UDPConn struct {
 	conn *net.UDPConn
-	// turn is held by the read under way: a read sets the deadline its
-	// wait needs, which must not change under another read.
-	turn chan struct{}
-	// deadlineSet says a read deadline may be in force on conn, so the next
-	// read must set its own. Guarded by turn.
-	deadlineSet bool
-	// kept holds datagrams read for callers that were gone when they came
-	// (see Unread): reads return them first, so that none is lost.
-	keptMu sync.Mutex
-	kept   []*Message
+	// turn orders the reads that wait: the read deadline is the holder's.
+	turn turn.Turn
+	// mu guards kept and the state of the read that is blocked, so that
+	// Unread and a cancellation can wake it.
+	mu      sync.Mutex
+	kept    []*Message // oldest first; reads return these before the network's
+	blocked bool       // a read is blocked in the kernel with its deadline set
+	kicked  bool       // Unread woke the blocked read: it should look again
 }
 
 // listenConfig binds sockets. Go's net package turns SO_BROADCAST on for
@@ -104,7 +108,7 @@ func ListenUDP(ctx context.Context, host string, port int, opts ListenOptions) (
 	if err != nil {
 		return nil, err
 	}
-	return &UDPConn{conn: pc.(*net.UDPConn), turn: make(chan struct{}, 1)}, nil
+	return &UDPConn{conn: pc.(*net.UDPConn)}, nil
 }
 
 func bindAddr(ctx context.Context, host string, port int) (network, addr string, err error) {
@@ -140,103 +144,145 @@ func (c *UDPConn) IPv6() bool {
 // Close closes the socket. Closing twice returns net.ErrClosed the second time.
 func (c *UDPConn) Close() error { return c.conn.Close() }
 
+// Poll takes a datagram that is already there (kept by Unread, or queued
+// in the kernel) without waiting: ErrTimeout when there is none. It does
+// not wait for the reads that wait, and no deadline affects it.
+func (c *UDPConn) Poll(m *Message) error {
+	if c.takeKept(m) {
+		return nil
+	}
+	return c.poll(m)
+}
+
+// poll reads a datagram queued in the kernel, without waiting.
+func (c *UDPConn) poll(m *Message) error {
+	rc, err := c.conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var (
+		n, flags int
+		from     netip.AddrPort
+		rerr     error
+	)
+	if err := rc.Control(func(fd uintptr) { n, flags, from, rerr = recvNow(fd, m.Buf) }); err != nil {
+		return c.finish(m, 0, 0, netip.AddrPort{}, err)
+	}
+	if rerr == errWouldBlock {
+		return ErrTimeout
+	}
+	return c.finish(m, n, flags, from, rerr)
+}
+
 // ReadFrom reads one datagram into m. wait is how long to wait for one:
 // Forever (or any negative value) waits until one comes, 0 only takes one
-// that is already queued. It returns ErrTimeout when the wait passes,
-// ctx's error when ctx is done first (a blocked read returns at once), and
-// an error matching net.ErrClosed once the socket is closed.
+// that is already there (as Poll). It returns ErrTimeout when the wait
+// passes, ctx's error when ctx ends first (a blocked read returns at
+// once), and an error matching net.ErrClosed once the socket is closed. A
+// datagram that arrives as ctx ends is kept for the next read.
 func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := takeTurn(ctx, c.turn); err != nil {
-		return err
-	}
-	defer func() { <-c.turn }()
-	if c.takeKept(m) {
-		return nil
-	}
-	err := c.read(ctx, m, wait, true)
-	if cerr := ctx.Err(); err == nil && cerr != nil {
-		// The datagram came as the caller left: keep it for the next read.
-		c.Unread(m)
-		return cerr
-	}
-	return err
-}
-
-// Await is ReadFrom for a caller that has just found nothing queued (a
-// ReadFrom with wait 0 said ErrTimeout): it goes straight to waiting.
-func (c *UDPConn) Await(ctx context.Context, m *Message, wait time.Duration) error {
-	if err := takeTurn(ctx, c.turn); err != nil {
-		return err
-	}
-	defer func() { <-c.turn }()
-	if c.takeKept(m) {
-		return nil
-	}
-	err := c.read(ctx, m, wait, false)
-	if cerr := ctx.Err(); err == nil && cerr != nil {
-		c.Unread(m)
-		return cerr
-	}
-	return err
-}
-
-// Unread gives back a datagram that was read but not used (its reader was
-// cancelled as it came): the next read returns it. A read already waiting
-// for the network does not see it until it returns.
-func (c *UDPConn) Unread(m *Message) {
-	k := &Message{Buf: append([]byte(nil), m.Buf[:m.N]...), N: m.N, Addr: m.Addr, Truncated: m.Truncated}
-	c.keptMu.Lock()
-	c.kept = append(c.kept, k)
-	c.keptMu.Unlock()
-}
-
-func (c *UDPConn) takeKept(m *Message) bool {
-	c.keptMu.Lock()
-	defer c.keptMu.Unlock()
-	if len(c.kept) == 0 {
-		return false
-	}
-	k := c.kept[0]
-	c.kept = c.kept[1:]
-	m.N = copy(m.Buf, k.Buf[:k.N])
-	m.Addr = k.Addr
-	m.Truncated = k.Truncated || m.N < k.N
-	return true
-}
-
-// read reads one datagram from the network; the caller holds the turn.
-// With try, a datagram already queued is taken first without arming the
-// deadline and the cancel watch: under load that is most reads, and it
-// halves their cost. Only a read that must wait pays for being
-// interruptible.
-func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, try bool) error {
-	if try || wait == 0 {
-		if err := c.poll(m); wait == 0 || !errors.Is(err, ErrTimeout) {
-			return err
-		}
+	if wait == 0 {
+		return c.Poll(m)
 	}
 	var deadline time.Time
 	if wait > 0 {
 		deadline = time.Now().Add(wait)
 	}
-	if wait > 0 || c.deadlineSet {
-		if err := c.conn.SetReadDeadline(deadline); err != nil {
-			return err
-		}
-		c.deadlineSet = wait > 0
+	if err := c.turn.Ask().WaitUntil(ctx, deadline); err != nil {
+		return turnError(err)
 	}
-	stop := watch(ctx, func() { c.conn.SetReadDeadline(time.Unix(1, 0)) })
+	defer c.turn.Unlock()
+	for {
+		// A queued datagram is taken without arming the deadline and the
+		// cancel watch: under load that is most reads.
+		err := c.Poll(m)
+		if errors.Is(err, ErrTimeout) {
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				return ErrTimeout
+			}
+			err = c.block(ctx, m, deadline)
+		}
+		if errors.Is(err, errKicked) {
+			continue
+		}
+		if err == nil && ctx.Err() != nil {
+			// The datagram came as the caller left: keep it.
+			c.Unread(m)
+			return ctx.Err()
+		}
+		return err
+	}
+}
+
+// errKicked says a blocked read was woken to look at the kept datagrams.
+var errKicked = errors.New("kicked")
+
+// block waits in the kernel for one datagram until deadline or ctx's end;
+// the caller holds the turn. The deadline is cleared again before it
+// returns: it is this read's, not the socket's.
+func (c *UDPConn) block(ctx context.Context, m *Message, deadline time.Time) error {
+	c.mu.Lock()
+	c.blocked, c.kicked = true, false
+	err := c.conn.SetReadDeadline(deadline)
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, c.kick)
 	n, _, flags, from, err := c.conn.ReadMsgUDPAddrPort(m.Buf, nil)
-	if stop() {
-		c.deadlineSet = true
-		if cerr := ctx.Err(); cerr != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+	stop()
+	c.mu.Lock()
+	c.blocked = false
+	kicked := c.kicked
+	c.conn.SetReadDeadline(time.Time{})
+	c.mu.Unlock()
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		if cerr := ctx.Err(); cerr != nil {
 			return cerr
+		}
+		if kicked {
+			return errKicked
 		}
 	}
 	return c.finish(m, n, flags, from, err)
+}
+
+// kick wakes the read blocked in the kernel, if there is one.
+func (c *UDPConn) kick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.blocked {
+		c.kicked = true
+		c.conn.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// Unread gives back a datagram that was read but not used (its reader was
+// cancelled as it came): the next read returns it, before any other.
+func (c *UDPConn) Unread(m *Message) {
+	k := &Message{Buf: append([]byte(nil), m.Buf[:m.N]...), N: m.N, Addr: m.Addr, Truncated: m.Truncated}
+	c.mu.Lock()
+	c.kept = append([]*Message{k}, c.kept...)
+	c.mu.Unlock()
+	c.kick()
+}
+
+func (c *UDPConn) takeKept(m *Message) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.kept) == 0 {
+		return false
+	}
+	k := c.kept[0]
+	c.kept[0] = nil
+	c.kept = c.kept[1:]
+	m.N = copy(m.Buf, k.Buf[:k.N])
+	m.Addr = k.Addr
+	m.Truncated = k.Truncated || m.N < k.N
+	return true
 }
 
 func (c *UDPConn) finish(m *Message, n, flags int, from netip.AddrPort, err error) error {
@@ -248,14 +294,16 @@ func (c *UDPConn) finish(m *Message, n, flags int, from netip.AddrPort, err erro
 	}
 	m.N = n
 	m.Addr = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	m.Truncated = flags&syscall.MSG_TRUNC != 0
+	m.Truncated = flags&msgTrunc != 0
 	return nil
 }
 
-// afterFuncer is a context that runs a function when it is done, as
-// context.AfterFunc does; ReadFrom uses it directly when a context has it.
-type afterFuncer interface {
-	AfterFunc(f func()) (stop func() bool)
+// turnError maps a failed wait for a turn to the core's errors.
+func turnError(err error) error {
+	if errors.Is(err, turn.ErrTimeout) {
+		return ErrTimeout
+	}
+	return err
 }
 
 // WriteTo sends b as one datagram to addr.
@@ -318,23 +366,26 @@ func (c *UDPConn) membership(group netip.Addr, iface string, join bool) error {
 	if !group.IsMulticast() {
 		return ErrNotMulticast
 	}
-	index := 0
+	var ifi *net.Interface
 	if iface != "" {
-		ni, err := net.InterfaceByName(iface)
-		if err != nil {
+		var err error
+		if ifi, err = net.InterfaceByName(iface); err != nil {
 			return err
 		}
-		index = ni.Index
 	}
-	rc, err := c.conn.SyscallConn()
-	if err != nil {
-		return err
+	g := &net.UDPAddr{IP: group.AsSlice()}
+	if group.Is4() {
+		p := ipv4.NewPacketConn(c.conn)
+		if join {
+			return p.JoinGroup(ifi, g)
+		}
+		return p.LeaveGroup(ifi, g)
 	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = setMembership(int(fd), group, index, join) }); err != nil {
-		return err
+	p := ipv6.NewPacketConn(c.conn)
+	if join {
+		return p.JoinGroup(ifi, g)
 	}
-	return serr
+	return p.LeaveGroup(ifi, g)
 }
 
 // SendTo sends b as one datagram to addr from a fresh socket on an ephemeral

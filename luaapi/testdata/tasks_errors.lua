@@ -18,7 +18,7 @@ print(me:wait())
 -- Output:
 -- task#1 (testdata/tasks_errors.lua:4) failed: testdata/tasks_errors.lua:3: attempt to index a non-table object(nil) with key 'field'
 -- stack traceback:
--- 	testdata/tasks_errors.lua:3: in function 'task'
+-- 	testdata/tasks_errors.lua:3: in function <testdata/tasks_errors.lua:3>
 -- 	[G]: ?
 -- nil	testdata/tasks_errors.lua:3: attempt to index a non-table object(nil) with key 'field'
 -- fine

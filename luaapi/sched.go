@@ -1,0 +1,252 @@
+package luaapi
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/internal/turn"
+)
+
+// sched is how Lua code runs and waits in a session. Lua code runs only on
+// the goroutine that holds the baton: the shell's (or the script's) main
+// goroutine while it runs a chunk, or one task's goroutine. Every task is a
+// goroutine with its own gopher-lua thread sharing the session's globals.
+// A blocking call (recvfrom, sleep, accept, …) gives the baton back around
+// its wait and takes it again after, behind those who asked before; so a
+// blocking call works wherever Lua code can run (pcall, metamethods,
+// table.sort comparators, gsub callbacks, require, coroutines, tail calls)
+// and other tasks run meanwhile. Nothing yields to wait.
+type sched struct {
+	main  *lua.LState
+	baton turn.Turn
+
+	// holder is the task whose goroutine holds the baton (nil: the main
+	// goroutine, or nobody). Written by the holder; current mirrors it for
+	// other goroutines (InterruptTask).
+	holder  *task
+	current atomic.Pointer[task]
+
+	// running holds the coroutines that are running (resumed and not yet
+	// back): a coroutine blocked in a call on one goroutine must not be
+	// resumed from another. Guarded by the baton.
+	running map[*lua.LState]bool
+
+	// chunkWait is the main goroutine's blocking call, as task.wait is a
+	// task's.
+	chunkWait waitState
+
+	mu      sync.Mutex // guards what follows
+	tasks   []*task    // alive, in spawn order
+	nextID  int
+	emptied chan struct{} // closed when the last alive task ends
+	wg      sync.WaitGroup
+}
+
+func newSched(main *lua.LState) *sched {
+	sc := &sched{main: main, running: map[*lua.LState]bool{}, emptied: make(chan struct{})}
+	close(sc.emptied)
+	return sc
+}
+
+// enter takes the baton for thread L, run by task t (nil for the main
+// goroutine). Lua code may run once it returns.
+func (sc *sched) enter(L *lua.LState, t *task) {
+	if t != nil {
+		t.setStatus(taskReady)
+	}
+	sc.baton.Lock()
+	sc.entered(L, t)
+}
+
+// entered records who holds the baton, just taken.
+func (sc *sched) entered(L *lua.LState, t *task) {
+	sc.holder = t
+	if t != nil {
+		t.setStatus(taskRunning)
+		sc.current.Store(t)
+	}
+	// coroutine.running and resume read the thread that runs now, which
+	// gopher-lua keeps in one field shared by every thread.
+	sc.main.G.CurrentThread = L
+}
+
+// leave gives the baton back; it returns who held it, for enter.
+func (sc *sched) leave() *task {
+	t := sc.holder
+	sc.holder = nil
+	sc.current.Store(nil)
+	sc.baton.Unlock()
+	return t
+}
+
+// block runs wait without the baton, so that other tasks run meanwhile,
+// then takes the baton back for L. wait must not touch Lua; it sets undo
+// when it took something (a datagram, bytes of a stream, a connection)
+// that must go back if its caller is stopped before it can use it. block
+// calls undo itself when L's context has ended by the time it has the
+// baton again; whoever stops a task or a chunk calls it sooner (reclaim),
+// so that the next reader gets what was read before anything newer.
+func (sc *sched) block(L *lua.LState, wait func() (undo func())) {
+	t := sc.leave()
+	ws := &sc.chunkWait
+	if t != nil {
+		t.setStatus(taskWaiting)
+		ws = &t.wait
+	}
+	ws.begin()
+	var undo func()
+	defer func() {
+		ws.end(undo)
+		sc.enter(L, t)
+		if u := ws.take(); u != nil && ctxOf(L).Err() != nil {
+			u()
+		}
+	}()
+	undo = wait()
+}
+
+// waitState is one goroutine's blocking call, for reclaim.
+type waitState struct {
+	mu   sync.Mutex
+	done chan struct{} // closed when the call's wait is over; nil outside calls
+	undo func()
+}
+
+func (ws *waitState) begin() {
+	ws.mu.Lock()
+	ws.done, ws.undo = make(chan struct{}), nil
+	ws.mu.Unlock()
+}
+
+// end records that the wait is over and what undoes it.
+func (ws *waitState) end(undo func()) {
+	ws.mu.Lock()
+	ws.undo = undo
+	close(ws.done)
+	ws.mu.Unlock()
+}
+
+// take takes the undo function, once, and ends the call.
+func (ws *waitState) take() func() {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	u := ws.undo
+	ws.undo, ws.done = nil, nil
+	return u
+}
+
+// reclaim gives back what the call that was just cancelled took, before
+// anyone else can read: it waits (briefly: a cancelled wait returns at
+// once) for the wait to end, then undoes it.
+func (ws *waitState) reclaim() {
+	ws.mu.Lock()
+	done := ws.done
+	ws.mu.Unlock()
+	if done == nil {
+		return
+	}
+	timer := time.NewTimer(time.Second)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		return
+	}
+	if u := ws.take(); u != nil {
+		u()
+	}
+}
+
+// giveWay lets every task that is ready run before L goes on.
+func (sc *sched) giveWay(L *lua.LState) {
+	t := sc.holder
+	if t != nil {
+		t.setStatus(taskReady)
+	}
+	sc.current.Store(nil)
+	sc.baton.Yield()
+	sc.entered(L, t)
+}
+
+// add registers a new task.
+func (sc *sched) add(t *task) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.nextID++
+	t.id = sc.nextID
+	if len(sc.tasks) == 0 {
+		sc.emptied = make(chan struct{})
+	}
+	sc.tasks = append(sc.tasks, t)
+}
+
+// end marks t ended with status; it reports false if it already was.
+func (sc *sched) end(t *task, status int32) bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if t.ended {
+		return false
+	}
+	t.ended = true
+	t.setStatus(status)
+	t.cancel(errCancelled)
+	close(t.done)
+	for i, x := range sc.tasks {
+		if x == t {
+			sc.tasks = append(sc.tasks[:i], sc.tasks[i+1:]...)
+			break
+		}
+	}
+	if len(sc.tasks) == 0 {
+		close(sc.emptied)
+	}
+	return true
+}
+
+// alive lists the tasks that have not ended, and a channel closed when
+// none is left.
+func (sc *sched) alive() ([]*task, <-chan struct{}) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return append([]*task(nil), sc.tasks...), sc.emptied
+}
+
+// cancelAll ends every task.
+func (sc *sched) cancelAll() {
+	list, _ := sc.alive()
+	for _, t := range list {
+		sc.end(t, taskCancelled)
+	}
+}
+
+// ctxOf is the context of the thread L: its chunk's or its task's.
+func ctxOf(L *lua.LState) context.Context {
+	if ctx := L.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// setContext gives thread L the context ctx (none when nil).
+func setContext(L *lua.LState, ctx context.Context) {
+	if ctx == nil {
+		L.RemoveContext()
+		return
+	}
+	L.SetContext(ctx)
+}
+
+// newThread makes a thread that runs under ctx. gopher-lua's NewThread
+// would derive a context from L's, tying the thread to whatever chunk
+// made it.
+func newThread(L *lua.LState, ctx context.Context) *lua.LState {
+	prev := L.RemoveContext()
+	th, _ := L.NewThread()
+	setContext(L, prev)
+	setContext(th, ctx)
+	return th
+}

@@ -1,0 +1,86 @@
+//go:build unix
+
+package sock
+
+import (
+	"errors"
+	"net/netip"
+	"syscall"
+)
+
+// msgTrunc is the flag recvmsg sets on a datagram longer than the buffer.
+const msgTrunc = syscall.MSG_TRUNC
+
+// errWouldBlock is what the non-blocking calls return when they would wait.
+var errWouldBlock = errors.New("would block")
+
+// recvNow reads a datagram queued on the socket fd without waiting.
+func recvNow(fd uintptr, buf []byte) (n, flags int, from netip.AddrPort, err error) {
+	n, _, flags, sa, err := syscall.Recvmsg(int(fd), buf, nil, syscall.MSG_DONTWAIT)
+	if err != nil {
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
+			err = errWouldBlock
+		}
+		return 0, 0, netip.AddrPort{}, err
+	}
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		from = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *syscall.SockaddrInet6:
+		from = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return n, flags, from, nil
+}
+
+// readNow reads what is queued on the stream fd without waiting; n == 0
+// with a nil error is the end of the stream.
+func readNow(fd uintptr, buf []byte) (int, error) {
+	n, err := syscall.Read(int(fd), buf)
+	if err != nil {
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
+			err = errWouldBlock
+		}
+		return 0, err
+	}
+	return n, nil
+}
+
+// writeNow writes what the stream fd takes without waiting.
+func writeNow(fd uintptr, b []byte) (int, error) {
+	n, err := syscall.Write(int(fd), b)
+	if err != nil {
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
+			err = errWouldBlock
+		}
+		return 0, err
+	}
+	return n, nil
+}
+
+// setReuseAddr sets SO_REUSEADDR on fd.
+func setReuseAddr(fd uintptr) error {
+	return syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+}
+
+// getsockoptInt reads an integer socket option of fd.
+func getsockoptInt(fd uintptr, level, opt int) (int, error) {
+	return syscall.GetsockoptInt(int(fd), level, opt)
+}
+
+func optionNumbers(name string) (level, opt int, ok bool) {
+	switch name {
+	case "nodelay":
+		return syscall.IPPROTO_TCP, syscall.TCP_NODELAY, true
+	case "keepalive":
+		return syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, true
+	case "rcvbuf":
+		return syscall.SOL_SOCKET, syscall.SO_RCVBUF, true
+	case "sndbuf":
+		return syscall.SOL_SOCKET, syscall.SO_SNDBUF, true
+	case "reuseaddr":
+		return syscall.SOL_SOCKET, syscall.SO_REUSEADDR, true
+	case "broadcast":
+		return syscall.SOL_SOCKET, syscall.SO_BROADCAST, true
+	}
+	return 0, 0, false
+}
