@@ -51,7 +51,7 @@ func (s *Session) bind(f libFunc) *lua.LFunction {
 				if _, ok := r.(*lua.ApiError); ok {
 					panic(r)
 				}
-				L.RaiseError("%s", internalError(fmt.Sprintf("%s: %v", name, r)))
+				L.Error(lua.LString(where(L)+internalError(fmt.Sprintf("%s: %v", name, r))), 0)
 			}
 		}()
 		return fn(s, L)

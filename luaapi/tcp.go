@@ -321,9 +321,9 @@ func (s *Session) mReceive(L *lua.LState) int {
 	var err error
 	if !ok {
 		s.block(L, func() func() {
-			data, err = c.conn.Receive(ctx, p, wait)
-			// For the next receive: nothing read is lost.
-			return func() { c.conn.Unread(data) }
+			var undo func() // for the next receive: nothing read is lost
+			data, undo, err = c.conn.ReceiveUndoable(ctx, p, wait)
+			return undo
 		})
 		raiseIfDone(L, ctx)
 	}

@@ -53,11 +53,15 @@ import (
 )
 
 func main() {
+	// SIGINT is caught before anything else: one that comes while the
+	// session is being made still stops the script, with status 130.
+	sigint := make(chan os.Signal, 1)
+	signal.Notify(sigint, os.Interrupt)
 	term := readline.IsTerminal(int(os.Stdin.Fd())) && readline.IsTerminal(int(os.Stdout.Fd()))
 	if term {
 		restoreTerminalOnExitSignals(int(os.Stdin.Fd()))
 	}
-	os.Exit(run(os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, terminal: term}))
+	os.Exit(run(os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, terminal: term, sigint: sigint}))
 }
 
 // restoreTerminalOnExitSignals puts the terminal back as it was before

@@ -452,3 +452,73 @@ func TestSafeFlag(t *testing.T) {
 		t.Errorf("sockets in --safe mode: %+v", r)
 	}
 }
+
+// A loop that opens sockets and forgets them never runs out of
+// descriptors: 100000 listen(0) under a 1024-descriptor limit, without
+// close.
+func TestForgottenSocketsAreClosed(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to set the descriptor limit")
+	}
+	cmd := exec.Command(sh, "-c", `ulimit -n 1024 && exec "$0" "$@"`, binary, "-e", `
+for i = 1, 100000 do
+  local s, err = listen(0, "127.0.0.1")
+  if not s then error("listen #" .. i .. ": " .. err) end
+end
+print("opened 100000")`)
+	cmd.Dir = repoRoot
+	r := runCmd(t, cmd, "")
+	if r.code != 0 || r.stdout != "opened 100000\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Ctrl-C stops a script waiting in io.read at once, not at the next line.
+func TestInterruptStdinRead(t *testing.T) {
+	cmd := command("-e", `io.stderr:write("ready 0\n") local line = io.read() print("read", line)`)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close() // open, and never written: the read waits
+	p, _ := startReadyCmd(t, cmd)
+	p.cmd.Process.Signal(syscall.SIGINT)
+	if code := p.wait(t); code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if p.stdout.String() != "" {
+		t.Errorf("stdout %q", p.stdout.String())
+	}
+}
+
+// A SIGINT at any moment after start, however early, stops the script
+// with status 130. (Before the Go runtime has set up its signal handling,
+// within a millisecond of exec, the signal ends the process as it ends any
+// program: a shell reports that as 130 too.)
+func TestEarlySIGINT(t *testing.T) {
+	for delay := 0; delay <= 50; delay += 5 {
+		cmd := command("-e", "sleep(math.huge)")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if delay > 0 {
+			<-time.After(time.Duration(delay) * time.Millisecond)
+		}
+		cmd.Process.Signal(syscall.SIGINT)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("SIGINT after %d ms: still running", delay)
+		}
+		st := cmd.ProcessState
+		ws, _ := st.Sys().(syscall.WaitStatus)
+		if st.ExitCode() != 130 && !(ws.Signaled() && ws.Signal() == syscall.SIGINT) {
+			t.Errorf("SIGINT after %d ms: %v, want status 130", delay, st)
+		}
+	}
+}

@@ -46,6 +46,8 @@ type stdio struct {
 	in       io.Reader
 	out, err io.Writer
 	terminal bool // in and out are a terminal
+	// sigint delivers SIGINT; run catches it itself when nil.
+	sigint chan os.Signal
 }
 
 // action is one -e or -l option, run in command-line order.
@@ -120,8 +122,11 @@ func run(argv []string, std stdio) int {
 
 	// SIGINT is caught from the start: one that comes while the session
 	// is being made still stops the script.
-	sigint := make(chan os.Signal, 1)
-	signal.Notify(sigint, os.Interrupt)
+	sigint := std.sigint
+	if sigint == nil {
+		sigint = make(chan os.Signal, 1)
+		signal.Notify(sigint, os.Interrupt)
+	}
 	defer signal.Stop(sigint)
 
 	out, errw := repl.NewConsole(std.out), repl.NewConsole(std.err)

@@ -257,32 +257,35 @@ type Pattern struct {
 	N    int  // exactly N bytes, when neither Line nor All
 }
 
-// take returns what p wants from the buffer, if it is there; c.mu is held.
-func (c *Conn) take(p Pattern) ([]byte, bool) {
+// take returns what p wants from the buffer, if it is there, and the
+// bytes it took from the stream (a line's end included); c.mu is held.
+func (c *Conn) take(p Pattern) (data, raw []byte, ok bool) {
+	n := 0
 	switch {
 	case p.Line:
 		i := bytes.IndexByte(c.buf, '\n')
 		if i < 0 {
-			return nil, false
+			return nil, nil, false
 		}
-		line := c.buf[:i]
-		c.buf = c.buf[i+1:]
-		return copyOf(bytes.TrimSuffix(line, []byte("\r"))), true
+		n = i + 1
+		data = bytes.TrimSuffix(c.buf[:i], []byte("\r"))
 	case p.All:
 		if !c.eof {
-			return nil, false
+			return nil, nil, false
 		}
-		all := c.buf
-		c.buf = nil
-		return all, true
+		n = len(c.buf)
+		data = c.buf
 	default:
 		if len(c.buf) < p.N {
-			return nil, false
+			return nil, nil, false
 		}
-		out := copyOf(c.buf[:p.N])
-		c.buf = c.buf[p.N:]
-		return out, true
+		n = p.N
+		data = c.buf[:n]
 	}
+	raw = copyOf(c.buf[:n])
+	data = raw[:len(data)]
+	c.buf = c.buf[n:]
+	return data, raw, true
 }
 
 // rest hands over what the buffer holds, for a read that failed.
@@ -292,6 +295,12 @@ func (c *Conn) rest() []byte {
 	out := c.buf
 	c.buf = nil
 	return out
+}
+
+// restUndoable is rest for ReceiveUndoable, failing with err.
+func (c *Conn) restUndoable(err error) ([]byte, func(), error) {
+	data := c.rest()
+	return data, func() { c.Unread(data) }, err
 }
 
 func copyOf(b []byte) []byte { return append([]byte(nil), b...) }
@@ -305,7 +314,7 @@ func (c *Conn) TryReceive(p Pattern) (data []byte, ok bool) {
 	}
 	defer c.rturn.Unlock()
 	c.mu.Lock()
-	data, ok = c.take(p)
+	data, _, ok = c.take(p)
 	eof := c.eof
 	c.mu.Unlock()
 	if ok || eof || c.fill() != nil {
@@ -313,7 +322,8 @@ func (c *Conn) TryReceive(p Pattern) (data []byte, ok bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.take(p)
+	data, _, ok = c.take(p)
+	return data, ok
 }
 
 // fill reads what is queued without waiting; ErrTimeout when nothing is.
@@ -349,43 +359,49 @@ func (c *Conn) fill() error {
 // keeps what it gathered for the next Receive. With p.All the peer's close
 // is the success.
 func (c *Conn) Receive(ctx context.Context, p Pattern, wait time.Duration) ([]byte, error) {
+	data, _, err := c.ReceiveUndoable(ctx, p, wait)
+	return data, err
+}
+
+// ReceiveUndoable is Receive that also returns a function that gives what
+// it read back to the stream (with a line's end, as it came), for a caller
+// that was stopped before it could use it.
+func (c *Conn) ReceiveUndoable(ctx context.Context, p Pattern, wait time.Duration) (data []byte, undo func(), err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	deadline := deadlineOf(wait)
 	if err := c.rturn.Ask().WaitUntil(ctx, deadline); err != nil {
-		if errors.Is(err, turn.ErrTimeout) {
-			return nil, ErrTimeout
-		}
-		return nil, err
+		return nil, nil, turnError(err)
 	}
 	defer c.rturn.Unlock()
 	var chunk [4096]byte
 	for {
 		c.mu.Lock()
-		data, ok := c.take(p)
+		data, raw, ok := c.take(p)
 		eof := c.eof
 		c.mu.Unlock()
+		undo = func() { c.Unread(raw) }
 		if ok {
 			if ctx.Err() != nil {
-				c.Unread(data)
-				return nil, ctx.Err()
+				undo()
+				return nil, nil, ctx.Err()
 			}
-			return data, nil
+			return data, undo, nil
 		}
 		if eof {
-			return c.rest(), io.EOF
+			return c.restUndoable(io.EOF)
 		}
 		if err := c.fill(); err == nil {
 			continue
 		} else if !errors.Is(err, ErrTimeout) {
-			return c.rest(), err
+			return c.restUndoable(err)
 		}
 		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return c.rest(), ErrTimeout
+			return c.restUndoable(ErrTimeout)
 		}
 		if err := c.rw.arm(deadline); err != nil {
-			return c.rest(), err
+			return c.restUndoable(err)
 		}
 		stop := context.AfterFunc(ctx, c.rw.kick)
 		n, err := c.c.Read(chunk[:])
@@ -401,16 +417,16 @@ func (c *Conn) Receive(ctx context.Context, p Pattern, wait time.Duration) ([]by
 		switch {
 		case err == nil:
 		case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case errors.Is(err, os.ErrDeadlineExceeded) && kicked:
 		default:
-			return c.rest(), timeoutOr(err)
+			return c.restUndoable(timeoutOr(err))
 		}
 	}
 }
 
-// Unread gives back data a Receive returned but its caller did not use:
-// it goes before anything else in the buffer, for the next Receive.
+// Unread puts bytes taken from the stream back before anything else in
+// the buffer, for the next Receive.
 func (c *Conn) Unread(data []byte) {
 	if len(data) == 0 {
 		return

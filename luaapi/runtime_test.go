@@ -1,0 +1,219 @@
+package luaapi
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Interrupts landing on connect with a timeout, 50 of them, end each chunk
+// cleanly: no crash (it once panicked in Go's context package), no race.
+func TestInterruptsLandOnConnect(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	s, _ := newTestSession(t)
+	port := ln.Addr().(*net.TCPAddr).Port
+	for i := 0; i < 50; i++ {
+		err, _ := interruptWhenRunning(t, s, fmt.Sprintf(`started()
+while true do
+  local c = connect("127.0.0.1", %d, 30)
+  if c then c:close() end
+end`, port))
+		var le *Error
+		if !errors.As(err, &le) || !le.Interrupted {
+			t.Fatalf("round %d: %v", i, err)
+		}
+	}
+	if got := run(t, s, `return 1 + 1`)[0].String(); got != "2" {
+		t.Errorf("after the interrupts: %s", got)
+	}
+}
+
+// waitGoroutines waits until the task goroutines have all ended.
+func waitGoroutines(t *testing.T, s *Session) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		s.sched.wg.Wait()
+		close(done)
+	}()
+	receive(t, done, "task goroutines to end")
+}
+
+// Cancelling 1000 tasks blocked in recvfrom leaves no goroutine behind.
+func TestCancelledWaitsLeaveNothing(t *testing.T) {
+	s, _ := newTestSession(t)
+	run(t, s, `sock = listen(0, "127.0.0.1")`)
+	runtime.GC()
+	before := runtime.NumGoroutine()
+	got := run(t, s, `
+local all = {}
+for i = 1, 1000 do all[i] = spawn(function() return sock:recvfrom() end) end
+sleep(0) -- every task runs and waits
+local waiting = 0
+for i = 1, #all do if all[i].status == "waiting" then waiting = waiting + 1 end end
+for i = 1, #all do all[i]:cancel() end
+return waiting, #tasks()`)
+	if got[0].String() != "1000" || got[1].String() != "0" {
+		t.Fatalf("waiting, alive = %v", got)
+	}
+	waitGoroutines(t, s)
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Errorf("goroutines: %d before, %d after", before, after)
+	}
+	// The socket still works for the next reader.
+	if got := run(t, s, `sendto("still", sock:getsockname()) return (sock:recvfrom(100, 5))`)[0].String(); got != "still" {
+		t.Errorf("after the cancels: %q", got)
+	}
+}
+
+// Close while 500 calls wait (reads, accepts, sleeps, waits for tasks)
+// returns promptly and leaves nothing running.
+func TestCloseWhileWaiting(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := New(Options{Stdout: &strings.Builder{}, Stderr: &strings.Builder{}})
+	run(t, s, `
+local u = listen(0, "127.0.0.1")
+local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local sleeper = spawn(sleep, 60)
+for i = 1, 500 do
+  local k = i % 4
+  if k == 0 then spawn(function() return u:recvfrom() end)
+  elseif k == 1 then spawn(function() return l:accept() end)
+  elseif k == 2 then spawn(sleep, 60)
+  else spawn(function() return sleeper:wait() end) end
+end
+sleep(0)`)
+	closed := make(chan struct{})
+	go func() {
+		s.Close()
+		close(closed)
+	}()
+	receive(t, closed, "Close")
+	waitGoroutines(t, s)
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Errorf("goroutines: %d before, %d after", before, after)
+	}
+}
+
+// 1000 tasks each giving way 100 times all finish, taking turns.
+func TestManyTasksTakeTurns(t *testing.T) {
+	s, _ := newTestSession(t)
+	got := run(t, s, `
+local count, all = 0, {}
+for i = 1, 1000 do
+  all[i] = spawn(function() for _ = 1, 100 do count = count + 1 sleep(0) end end)
+end
+for i = 1, #all do all[i]:wait() end
+return count`)
+	if got[0].String() != "100000" {
+		t.Errorf("count = %s", got[0])
+	}
+}
+
+// A task that hogs the session is stopped by InterruptTask while another
+// task's socket keeps receiving: what came meanwhile is all read after.
+func TestHogStoppedWhileOthersReceive(t *testing.T) {
+	s, _ := newTestSession(t)
+	hogging := make(chan struct{})
+	setFunc(s, "hogging", func(*lua.LState) int { close(hogging); return 0 })
+	got := make(chan string, 100)
+	setFunc(s, "got", func(L *lua.LState) int { got <- L.CheckString(1); return 0 })
+	port := run(t, s, `
+local r = listen(0, "127.0.0.1")
+spawn(function() while true do got((r:recvfrom())) end end)
+sleep(0) -- the receiver waits
+hog = spawn(function() hogging() while true do end end)
+return select(2, r:getsockname())`)[0].String()
+	receive(t, hogging, "hog start")
+	c, err := net.Dial("udp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(c, "d%d", i)
+	}
+	if !s.InterruptTask() {
+		t.Fatal("no task was running")
+	}
+	for i := 0; i < 10; i++ {
+		if d := receive(t, got, "datagram"); d != fmt.Sprintf("d%d", i) {
+			t.Fatalf("datagram %d: %q", i, d)
+		}
+	}
+	if st := run(t, s, `return hog.status`)[0].String(); st != "cancelled" {
+		t.Errorf("hog %s", st)
+	}
+}
+
+// A Go panic in a binding is a Lua error that says it is a bug; pcall
+// catches it, a task it ends fails alone, and the session goes on.
+func TestPanicInBindingIsALuaError(t *testing.T) {
+	s, out := newTestSession(t)
+	s.sched.enter(s.L, nil)
+	s.L.SetGlobal("boom", s.bind(libFunc{&Doc{Name: "boom"}, func(*Session, *lua.LState) int {
+		var m map[string]int
+		m["x"] = 1 // a nil map: Go panics
+		return 0
+	}}))
+	s.sched.leave()
+	got := run(t, s, `
+local ok, err = pcall(boom)
+local t = spawn(boom)
+local other = spawn(function() sleep(0.001) return "fine" end)
+return ok, err, select(2, t:wait()), other:wait()`)
+	if got[0] != lua.LFalse || !strings.Contains(got[1].String(), "internal error: boom: assignment to entry in nil map (a bug in sockshell") {
+		t.Errorf("pcall(boom) = %v, %v", got[0], got[1])
+	}
+	if !strings.Contains(got[2].String(), "internal error: boom") || got[3].String() != "fine" {
+		t.Errorf("tasks: %v, %v", got[2], got[3])
+	}
+	if !strings.Contains(out.String(), "task#1 (test:3) failed: internal error: boom") {
+		t.Errorf("output %q", out.String())
+	}
+}
+
+// Ctrl-C stops sleep(math.huge) (which once returned at once).
+func TestInterruptSleepForever(t *testing.T) {
+	s, _ := newTestSession(t)
+	start := time.Now()
+	err, _ := interruptWhenRunning(t, s, `started() sleep(math.huge)`)
+	var le *Error
+	if !errors.As(err, &le) || !le.Interrupted {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %v", time.Since(start))
+	}
+}
+
+// xpcall with debug.traceback in a task shows where the error happened.
+func TestXpcallTracebackInTask(t *testing.T) {
+	s, _ := newTestSession(t)
+	got := run(t, s, `
+local function fails() sleep(0.001) error("deep") end
+return spawn(function() return xpcall(fails, debug.traceback) end):wait()`)
+	if got[0] != lua.LFalse || !strings.Contains(got[1].String(), "test:2: deep") ||
+		!strings.Contains(got[1].String(), "test:2: in function") {
+		t.Errorf("xpcall = %v, %q", got[0], got[1])
+	}
+}
