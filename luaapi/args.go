@@ -33,9 +33,8 @@ func (a args) raise(n int, format string, v ...any) {
 }
 
 // where is "file:line: " of the Lua code that called the running Go
-// function: the nearest Lua frame that is not the prelude's, looking
-// through the coroutines that resumed this one (a pcall inside a task runs
-// its function in a coroutine of its own). It is "" when there is none.
+// function: the nearest Lua frame, looking through the coroutines that
+// resumed this one. It is "" when there is none.
 func where(L *lua.LState) string {
 	for th := L; th != nil; th = th.Parent {
 		for level := 0; level < 64; level++ {
@@ -46,7 +45,7 @@ func where(L *lua.LState) string {
 			if _, err := th.GetInfo("Sl", dbg, lua.LNil); err != nil {
 				break
 			}
-			if dbg.What != "G" && dbg.Source != "=prelude" && dbg.CurrentLine > 0 {
+			if dbg.What != "G" && dbg.CurrentLine > 0 && dbg.Source != yieldChunk {
 				return fmt.Sprintf("%s:%d: ", dbg.Source, dbg.CurrentLine)
 			}
 		}

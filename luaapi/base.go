@@ -13,7 +13,7 @@ import (
 // session's writers, os.exit unwinds instead of killing the process, and
 // coroutines stay interruptible. Then it registers sockshell's functions.
 func (s *Session) openBase() {
-	L := s.L
+	L := s.main
 	L.SetGlobal("print", L.NewFunction(s.lPrint))
 	L.SetGlobal("error", L.NewFunction(lError))
 	s.openStreams()
@@ -45,7 +45,7 @@ func (s *Session) openBase() {
 // Lua error that says so, and the session goes on.
 func (s *Session) bind(f libFunc) *lua.LFunction {
 	fn, name := f.fn, f.doc.Name
-	return s.L.NewFunction(func(L *lua.LState) int {
+	return s.main.NewFunction(func(L *lua.LState) int {
 		defer func() {
 			if r := recover(); r != nil {
 				if _, ok := r.(*lua.ApiError); ok {
@@ -63,13 +63,13 @@ func (s *Session) bind(f libFunc) *lua.LFunction {
 func (s *Session) setGlobalPath(name string, v lua.LValue) {
 	dot := strings.IndexByte(name, '.')
 	if dot < 0 {
-		s.L.SetGlobal(name, v)
+		s.main.SetGlobal(name, v)
 		return
 	}
-	t, ok := s.L.GetGlobal(name[:dot]).(*lua.LTable)
+	t, ok := s.main.GetGlobal(name[:dot]).(*lua.LTable)
 	if !ok {
-		t = s.L.NewTable()
-		s.L.SetGlobal(name[:dot], t)
+		t = s.main.NewTable()
+		s.main.SetGlobal(name[:dot], t)
 	}
 	t.RawSetString(name[dot+1:], v)
 }
@@ -128,6 +128,10 @@ func (s *Session) lExit(L *lua.LState) int {
 	return 0
 }
 
+// yieldChunk names the Lua part of coroutine.yield, which error positions
+// skip.
+const yieldChunk = "=[coroutine.yield]"
+
 // openCoroutines adapts the coroutine library to threads that run on
 // several goroutines, one at a time:
 //   - a coroutine runs under the context of whoever resumes it (its
@@ -141,7 +145,7 @@ func (s *Session) lExit(L *lua.LState) int {
 //     yields is tail-called, so yield is a Lua function that calls the Go
 //     one in an ordinary call.
 func (s *Session) openCoroutines() {
-	L := s.L
+	L := s.main
 	co := L.GetGlobal("coroutine").(*lua.LTable)
 	create := co.RawGetString("create").(*lua.LFunction).GFunction
 	resume := co.RawGetString("resume").(*lua.LFunction).GFunction
@@ -187,16 +191,33 @@ func (s *Session) openCoroutines() {
 		return status(L)
 	}))
 	yield := L.NewFunction(func(L *lua.LState) int {
-		if L.Parent == nil && L != s.L {
-			// A task's own thread, not a coroutine resumed by anyone.
-			s.sched.giveWay(L)
-			return 0
+		if L.Parent == nil {
+			if L != s.main {
+				// A task's own thread, not a coroutine resumed by anyone.
+				s.sched.giveWay(L)
+				return 0
+			}
+			L.Error(lua.LString(where(L)+"attempt to yield from outside a coroutine"), 0)
+		}
+		// gopher-lua cannot resume a coroutine that yielded from under a
+		// Go function (pcall, table.sort, gsub, require…): it would
+		// crash later. Say so now, as Lua 5.1 does. Levels 0 and 1 are
+		// this function and the Lua one around it.
+		for level := 2; ; level++ {
+			dbg, ok := L.GetStack(level)
+			if !ok {
+				break
+			}
+			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What == "G" {
+				L.Error(lua.LString(where(L)+"attempt to yield across a Go call boundary (pcall, table.sort, string.gsub, require…): "+
+					"yield outside it, or use a task, where blocking calls work everywhere"), 0)
+			}
 		}
 		return -1 // gopher-lua's yield
 	})
 	fn, err := s.Compile(`local yield = ...
 local function pass(...) return ... end
-return function(...) return pass(yield(...)) end`, "=coroutine.yield")
+return function(...) return pass(yield(...)) end`, yieldChunk)
 	if err != nil {
 		panic(err)
 	}

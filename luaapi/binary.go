@@ -85,12 +85,12 @@ print(fromhex("4c7"))  --> nil  odd number of hex digits`,
 // openBinary puts pack, unpack and packsize in the string library too,
 // with a string.format of Lua 5.1's rules.
 func (s *Session) openBinary() {
-	str := s.L.GetGlobal("string").(*lua.LTable)
-	str.RawSetString("format", s.L.NewFunction(s.lFormat))
+	str := s.main.GetGlobal("string").(*lua.LTable)
+	str.RawSetString("format", s.main.NewFunction(s.lFormat))
 	for _, name := range []string{"pack", "packsize"} {
-		str.RawSetString(name, s.L.GetGlobal(name))
+		str.RawSetString(name, s.main.GetGlobal(name))
 	}
-	str.RawSetString("unpack", s.L.NewFunction(s.lUnpack))
+	str.RawSetString("unpack", s.main.NewFunction(s.lUnpack))
 }
 
 // lUnpackAny is the global unpack: Lua 5.1's unpack(table) when given a

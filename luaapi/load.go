@@ -28,7 +28,7 @@ func compile(src, name string) (*lua.FunctionProto, error) {
 // loadfile, dofile and require's loader for Lua files — with ones that
 // use compile.
 func (s *Session) openLoad() {
-	L := s.L
+	L := s.main
 	L.SetGlobal("loadstring", L.NewFunction(func(L *lua.LState) int {
 		a := args{L: L, fn: "loadstring"}
 		src := a.str(1, L.Get(1), "chunk")

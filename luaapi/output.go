@@ -21,7 +21,7 @@ type stream struct {
 // versions over the session's writers. io.output(file) still redirects
 // io.write to a real file.
 func (s *Session) openStreams() {
-	L := s.L
+	L := s.main
 	iolib := L.GetGlobal("io").(*lua.LTable)
 	mt := L.NewTypeMetatable(fileClass)
 	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{

@@ -124,7 +124,7 @@ help("greet")`,
 // openPlugins sets the plugin path and require's searchers: the plugin
 // directories through package.path, then the built-in plugins.
 func (s *Session) openPlugins(dirs []PluginDir, builtin fs.FS) {
-	L := s.L
+	L := s.main
 	s.pluginDirs = dirs
 	s.builtin = builtin
 	s.commands = map[string]*command{}
@@ -366,7 +366,7 @@ func (s *Session) lDescribe(L *lua.LState) int {
 
 // Commands lists the shell commands plugins added, with their help.
 func (s *Session) Commands() map[string]string {
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
 	out := map[string]string{}
 	for name, c := range s.commands {
@@ -388,7 +388,7 @@ func (s *Session) RunCommand(line string) error {
 	case "sockets":
 		return s.DoString("sockets()", "=:sockets")
 	case "help":
-		s.sched.enter(s.L, nil)
+		s.sched.enter(s.main, nil)
 		defer s.sched.leave()
 		var b strings.Builder
 		b.WriteString(":help                 this list\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n:sockets              the open sockets and their traffic\n")
@@ -410,13 +410,13 @@ func (s *Session) RunCommand(line string) error {
 		}
 		return s.DoString(fmt.Sprintf("local m, err = reload(%q) if not m then print(err) else print('reloaded %s') end", rest[0], rest[0]), "=:reload")
 	}
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	c, ok := s.commands[name]
 	s.sched.leave()
 	if !ok {
 		return &Error{Message: fmt.Sprintf("unknown command ':%s' (:help lists them)", name)}
 	}
-	argv := s.L.NewTable()
+	argv := s.main.NewTable()
 	for _, w := range rest {
 		argv.Append(lua.LString(w))
 	}

@@ -169,8 +169,8 @@ return select(2, r:getsockname())`)[0].String()
 // catches it, a task it ends fails alone, and the session goes on.
 func TestPanicInBindingIsALuaError(t *testing.T) {
 	s, out := newTestSession(t)
-	s.sched.enter(s.L, nil)
-	s.L.SetGlobal("boom", s.bind(libFunc{&Doc{Name: "boom"}, func(*Session, *lua.LState) int {
+	s.sched.enter(s.main, nil)
+	s.main.SetGlobal("boom", s.bind(libFunc{&Doc{Name: "boom"}, func(*Session, *lua.LState) int {
 		var m map[string]int
 		m["x"] = 1 // a nil map: Go panics
 		return 0

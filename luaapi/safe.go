@@ -12,7 +12,7 @@ import (
 // native code, end the process, or write files outside the current
 // directory. Sockets stay.
 func (s *Session) openSafe() {
-	L := s.L
+	L := s.main
 	refuse := func(name string) *lua.LFunction {
 		return L.NewFunction(func(L *lua.LState) int {
 			L.RaiseError("%s is not allowed in --safe mode", name)

@@ -231,6 +231,21 @@ func ctxOf(L *lua.LState) context.Context {
 	return context.Background()
 }
 
+// luaContext is what a Lua thread runs under: a chunk's or a task's
+// context, whose error reads as the cause of its end ("interrupted",
+// "cancelled", "exit"), so that Lua code stopped between instructions
+// says why rather than "context canceled". Contexts derived from it are
+// the standard library's, as from the context it wraps.
+type luaContext struct{ context.Context }
+
+// Err is the cause of the context's end, or nil while it lasts.
+func (c luaContext) Err() error {
+	if c.Context.Err() == nil {
+		return nil
+	}
+	return context.Cause(c.Context)
+}
+
 // setContext gives thread L the context ctx (none when nil).
 func setContext(L *lua.LState, ctx context.Context) {
 	if ctx == nil {

@@ -56,9 +56,9 @@ type Options struct {
 
 // Session is one Lua state with sockshell's functions.
 type Session struct {
-	// L is the main thread. Lua code runs only while its goroutine holds
-	// the baton (see sched); Session's methods take it themselves.
-	L      *lua.LState
+	// main is the main thread. Lua code runs only while its goroutine
+	// holds the baton (see sched); Session's methods take it themselves.
+	main   *lua.LState
 	stdout io.Writer
 	stderr io.Writer
 	sched  *sched
@@ -100,7 +100,7 @@ func New(opts Options) *Session {
 		s.stderr = os.Stderr
 	}
 	s.root, s.cancelRoot = context.WithCancelCause(context.Background())
-	s.L = lua.NewState(lua.Options{
+	s.main = lua.NewState(lua.Options{
 		// Every task and coroutine is a thread with these sizes, so they
 		// start small and grow: recursion as deep as C Lua's 20000 calls,
 		// and a data stack that grows to a million slots (string.byte of
@@ -112,9 +112,9 @@ func New(opts Options) *Session {
 		RegistryGrowStep:    256,
 		RegistryMaxSize:     1 << 20,
 	})
-	s.sched = newSched(s.L)
+	s.sched = newSched(s.main)
 	// Setting up runs Lua code too: it holds the baton like any chunk.
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	s.openBase()
 	in := opts.Stdin
 	if in == nil {
@@ -158,7 +158,7 @@ func (s *Session) Close() {
 	s.sockets.closeAll()
 	select {
 	case <-finished:
-		s.L.Close()
+		s.main.Close()
 	default:
 	}
 }
@@ -220,7 +220,7 @@ func (s *Session) Compile(src, name string) (*lua.LFunction, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.L.NewFunctionFromProto(proto), nil
+	return s.main.NewFunctionFromProto(proto), nil
 }
 
 func syntaxError(err error, src, name string) error {
@@ -291,13 +291,13 @@ func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, err
 func (s *Session) CallContext(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
 	chunk, end := s.begin(ctx)
 	defer end()
-	L := s.L
+	L := s.main
 	s.sched.enter(L, nil)
 	defer s.sched.leave()
 	if code, ok := s.Exited(); ok {
 		return nil, &ExitError{Code: code}
 	}
-	L.SetContext(chunk)
+	L.SetContext(luaContext{chunk})
 	defer L.RemoveContext()
 	base := L.GetTop()
 	L.Push(fn)
@@ -408,22 +408,11 @@ func (s *Session) DoString(src, name string) error {
 	return err
 }
 
-// Require loads module name as require(name) does and stores it in the
-// global of the same name, as lua -l does.
-func (s *Session) Require(name string) error {
-	fn, err := s.Compile(fmt.Sprintf("%s = require(%q)", name, name), "(command line)")
-	if err != nil {
-		return err
-	}
-	_, err = s.Call(fn)
-	return err
-}
-
 // ToString converts v as Lua's tostring does, __tostring included.
 func (s *Session) ToString(v lua.LValue) string {
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
-	return toString(s.L, v)
+	return toString(s.main, v)
 }
 
 // toString is ToString for Lua code that holds the baton, on its thread L.
@@ -440,24 +429,24 @@ func toString(L *lua.LState, v lua.LValue) string {
 
 // SetGlobal sets a global variable.
 func (s *Session) SetGlobal(name string, v lua.LValue) {
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
-	s.L.SetGlobal(name, v)
+	s.main.SetGlobal(name, v)
 }
 
 // Register makes fn the global function name. fn runs holding the baton,
 // as all Lua code does.
 func (s *Session) Register(name string, fn lua.LGFunction) {
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
-	s.L.SetGlobal(name, s.L.NewFunction(fn))
+	s.main.SetGlobal(name, s.main.NewFunction(fn))
 }
 
 // Global reads a global variable.
 func (s *Session) Global(name string) lua.LValue {
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
-	return s.L.GetGlobal(name)
+	return s.main.GetGlobal(name)
 }
 
 // SetArgs makes the global arg table as the lua interpreter does: argv
@@ -468,13 +457,13 @@ func (s *Session) SetArgs(argv []string, script int) {
 	if script == len(argv) {
 		script = 0
 	}
-	s.sched.enter(s.L, nil)
+	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
-	t := s.L.NewTable()
+	t := s.main.NewTable()
 	for i, a := range argv {
 		t.RawSetInt(i-script, lua.LString(a))
 	}
-	s.L.SetGlobal("arg", t)
+	s.main.SetGlobal("arg", t)
 }
 
 // Stdout is the writer Lua's output goes to.

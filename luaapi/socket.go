@@ -182,7 +182,7 @@ var kinds = []struct {
 
 // openSockets makes the socket metatables.
 func (s *Session) openSockets() {
-	L := s.L
+	L := s.main
 	common := s.methodTable(socketMethods)
 	for _, k := range kinds {
 		mt := L.NewTypeMetatable(k.class)
@@ -199,7 +199,7 @@ func (s *Session) openSockets() {
 // methodTable makes a table of methods named after their docs' names
 // ("socket:close" is "close").
 func (s *Session) methodTable(funcs []libFunc) *lua.LTable {
-	t := s.L.NewTable()
+	t := s.main.NewTable()
 	for _, f := range funcs {
 		lf := s.bind(f)
 		name := f.doc.Name

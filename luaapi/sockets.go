@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"runtime"
 	"sort"
 	"strings"
@@ -211,12 +210,4 @@ func (s *Session) lSockets(L *lua.LState) int {
 	io.WriteString(s.stdout, b.String())
 	L.Push(list)
 	return 1
-}
-
-// addrString is an address for listings, "-" when there is none.
-func addrString(ap netip.AddrPort) string {
-	if !ap.IsValid() {
-		return "-"
-	}
-	return ap.String()
 }

@@ -38,7 +38,7 @@ type stdinReader struct {
 // openStdin replaces io.read, io.lines and io.stdin with versions that
 // read the session's standard input without blocking other tasks.
 func (s *Session) openStdin(in io.Reader) {
-	L := s.L
+	L := s.main
 	s.stdin = &stdinReader{src: in}
 	iolib := L.GetGlobal("io").(*lua.LTable)
 	origLines := iolib.RawGetString("lines")

@@ -66,7 +66,7 @@ const taskClass = "sockshell.task"
 
 // openTasks makes the task metatable.
 func (s *Session) openTasks() {
-	L := s.L
+	L := s.main
 	mt := L.NewTypeMetatable(taskClass)
 	methods := s.methodTable(taskMethods)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
@@ -182,7 +182,7 @@ func (s *Session) lSpawn(L *lua.LState) int {
 	}
 	ctx, cancel := context.WithCancelCause(s.root)
 	t := &task{
-		th: newThread(L, ctx), ctx: ctx, cancel: cancel, fn: fn,
+		th: newThread(L, luaContext{ctx}), ctx: ctx, cancel: cancel, fn: fn,
 		where: strings.TrimSuffix(L.Where(1), ":"), done: make(chan struct{}),
 	}
 	if t.where == "" {
@@ -219,6 +219,9 @@ func (s *Session) start(t *task, fn *lua.LFunction, args []lua.LValue) {
 		sc.entered(t.th, t)
 		defer sc.leave()
 		th := t.th
+		// A task's thread is never a coroutine: nobody may resume it.
+		sc.running[th] = true
+		defer delete(sc.running, th)
 		th.Push(fn)
 		for _, a := range args {
 			th.Push(a)

@@ -19,6 +19,11 @@ local ip, port = rx:getsockname()
 local reader = coroutine.wrap(function() return rx:recvfrom(100, 5) end)
 sendto("in a coroutine", ip, port)
 print((reader()))
+-- Yielding where gopher-lua could not resume says so, as Lua 5.1 does.
+print(pcall(coroutine.yield, 1))
+print(coroutine.wrap(function() return pcall(coroutine.yield, 5) end)())
+-- A task's thread is no coroutine: it cannot be resumed.
+print(spawn(function() return coroutine.resume(coroutine.running()) end):wait())
 -- Output:
 -- true	3
 -- true	20
@@ -28,3 +33,6 @@ print((reader()))
 -- 1	2	3
 -- false	inside
 -- in a coroutine
+-- false	testdata/coroutines.lua:23: attempt to yield from outside a coroutine
+-- false	testdata/coroutines.lua:24: attempt to yield across a Go call boundary (pcall, table.sort, string.gsub, require…): yield outside it, or use a task, where blocking calls work everywhere
+-- false	cannot resume non-suspended coroutine

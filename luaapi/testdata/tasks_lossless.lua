@@ -27,10 +27,10 @@ sendto("second", ip, port)
 t:cancel()
 print((s:recvfrom(100, 5)))
 print((s:recvfrom(100, 5)))
--- A connection.
+-- A connection (connect waits, so it comes first: the baton stays here).
+local c2 = connect("127.0.0.1", select(2, l:getsockname()))
 t = spawn(function() return l:accept() end)
 sleep(0)
-local c2 = connect("127.0.0.1", select(2, l:getsockname()))
 print(until_ready(t))
 t:cancel()
 local p2 = l:accept(5)
