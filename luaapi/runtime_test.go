@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -215,5 +216,55 @@ return spawn(function() return xpcall(fails, debug.traceback) end):wait()`)
 	if got[0] != lua.LFalse || !strings.Contains(got[1].String(), "test:2: deep") ||
 		!strings.Contains(got[1].String(), "test:2: in function") {
 		t.Errorf("xpcall = %v, %q", got[0], got[1])
+	}
+}
+
+// A chunk stopped by Ctrl-C does not keep its sockets' ports: the next
+// bind of the port closes them first.
+func TestInterruptedChunkFreesItsPort(t *testing.T) {
+	s, _ := newTestSession(t)
+	err, _ := interruptWhenRunning(t, s, `local s = listen(0, "127.0.0.1") port = select(2, s:getsockname()) started() s:recvfrom()`)
+	var le *Error
+	if !errors.As(err, &le) || !le.Interrupted {
+		t.Fatalf("err = %v", err)
+	}
+	if got := run(t, s, `local s, err = listen(port, "127.0.0.1") return s ~= nil, err`); got[0] != lua.LTrue {
+		t.Errorf("bind after the interrupt: %v", got)
+	}
+}
+
+// sockets() lists the open sockets with their traffic, and each can be
+// closed from the list.
+func TestSocketsList(t *testing.T) {
+	s, out := newTestSession(t)
+	got := run(t, s, `
+local u = listen(0, "127.0.0.1")
+local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+local p = l:accept()
+sendto("hello", u:getsockname())
+u:recvfrom()
+c:send("12345\n")
+local list = sockets()
+local n = #list
+list[1]:close()
+return n, #sockets(), tostring(u)`)
+	if got[0].String() != "4" || got[1].String() != "3" || !strings.HasSuffix(got[2].String(), ", closed}") {
+		t.Errorf("sockets: %v", got)
+	}
+	lines := strings.Split(out.String(), "\n")
+	want := []string{
+		`^udp +127\.0\.0\.1:\d+ +- +\d+s  in 1/5B  out 0/0B$`,
+		`^tcp-listen +127\.0\.0\.1:\d+ +- +\d+s  in 1/0B  out 0/0B$`,
+		`^tcp +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +\d+s  in 0/0B  out 1/6B$`,
+		`^tcp +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +\d+s  in 0/0B  out 0/0B$`,
+	}
+	for i, re := range want {
+		if i >= len(lines) || !regexp.MustCompile(re).MatchString(lines[i]) {
+			t.Errorf("line %d: %q, want %s\nall:\n%s", i+1, lines[min(i, len(lines)-1)], re, out.String())
+		}
+	}
+	if err := s.RunCommand("sockets"); err != nil || !strings.Contains(out.String(), "tcp-listen") {
+		t.Errorf(":sockets: %v", err)
 	}
 }
