@@ -326,31 +326,60 @@ func (c *Conn) TryReceive(p Pattern) (data []byte, ok bool) {
 	return data, ok
 }
 
-// fill reads what is queued without waiting; ErrTimeout when nothing is.
-func (c *Conn) fill() error {
-	rc, err := c.c.SyscallConn()
+// chunks holds the buffers reads read into: a read that waits holds none,
+// so an idle connection costs no buffer.
+var chunks = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
+// readQueued reads what is queued on fd into the buffer without waiting;
+// errWouldBlock when nothing is.
+func (c *Conn) readQueued(fd uintptr) error {
+	chunk := chunks.Get().(*[]byte)
+	defer chunks.Put(chunk)
+	n, err := readNow(fd, *chunk)
 	if err != nil {
 		return err
-	}
-	var chunk [4096]byte
-	var n int
-	var rerr error
-	if err := rc.Control(func(fd uintptr) { n, rerr = readNow(fd, chunk[:]) }); err != nil {
-		return err
-	}
-	if rerr == errWouldBlock {
-		return ErrTimeout
-	}
-	if rerr != nil {
-		return rerr
 	}
 	c.mu.Lock()
 	if n == 0 {
 		c.eof = true
 	}
-	c.buf = append(c.buf, chunk[:n]...)
+	c.buf = append(c.buf, (*chunk)[:n]...)
 	c.mu.Unlock()
 	return nil
+}
+
+// fill reads what is queued without waiting; ErrTimeout when nothing is.
+// No deadline affects it.
+func (c *Conn) fill() error {
+	rc, err := c.c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var rerr error
+	if err := rc.Control(func(fd uintptr) { rerr = c.readQueued(fd) }); err != nil {
+		return err
+	}
+	if rerr == errWouldBlock {
+		return ErrTimeout
+	}
+	return rerr
+}
+
+// await waits until something can be read (or the read deadline passes)
+// and reads it.
+func (c *Conn) await() error {
+	rc, err := c.c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var rerr error
+	if err := rc.Read(func(fd uintptr) bool {
+		rerr = c.readQueued(fd)
+		return rerr != errWouldBlock
+	}); err != nil {
+		return err
+	}
+	return rerr
 }
 
 // Receive reads what p wants, waiting as in UDPConn.ReadFrom. When it
@@ -375,7 +404,6 @@ func (c *Conn) ReceiveUndoable(ctx context.Context, p Pattern, wait time.Duratio
 		return nil, nil, turnError(err)
 	}
 	defer c.rturn.Unlock()
-	var chunk [4096]byte
 	for {
 		c.mu.Lock()
 		data, raw, ok := c.take(p)
@@ -404,16 +432,9 @@ func (c *Conn) ReceiveUndoable(ctx context.Context, p Pattern, wait time.Duratio
 			return c.restUndoable(err)
 		}
 		stop := context.AfterFunc(ctx, c.rw.kick)
-		n, err := c.c.Read(chunk[:])
+		err := c.await()
 		stop()
 		kicked := c.rw.disarm()
-		c.mu.Lock()
-		c.buf = append(c.buf, chunk[:n]...)
-		if errors.Is(err, io.EOF) {
-			c.eof = true
-			err = nil
-		}
-		c.mu.Unlock()
 		switch {
 		case err == nil:
 		case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
