@@ -119,7 +119,7 @@ var socketMethods = []libFunc{
 s:settimeout(0.05)
 print(s:recvfrom())  --> nil  timeout
 s:close()`,
-	}, (*Session).mSettimeout},
+	}, method("settimeout", checkSock, settimeout)},
 	{&Doc{
 		Name:    "socket:getsockname",
 		Forms:   []string{"sock:getsockname()"},
@@ -129,7 +129,7 @@ s:close()`,
 		Example: `local s = listen(0)
 print(s:getsockname())  --> 0.0.0.0  <a free port>
 s:close()`,
-	}, (*Session).mGetsockname},
+	}, method("getsockname", checkSock, getsockname)},
 	{&Doc{
 		Name:    "socket:close",
 		Forms:   []string{"sock:close()"},
@@ -140,7 +140,7 @@ s:close()`,
 s:close()
 s:close()
 print(s, s:recvfrom())  --> udp{127.0.0.1:<port>, closed}  nil  closed`,
-	}, (*Session).mClose},
+	}, method("close", checkSock, closeSock)},
 	{&Doc{
 		Name:    "socket:setoption",
 		Forms:   []string{"sock:setoption(name, value)"},
@@ -155,7 +155,7 @@ print(s, s:recvfrom())  --> udp{127.0.0.1:<port>, closed}  nil  closed`,
 s:setoption("rcvbuf", 1048576)
 print(s:getoption("rcvbuf") >= 1048576)  --> true
 s:close()`,
-	}, (*Session).mSetoption},
+	}, method("setoption", checkSock, setoption)},
 	{&Doc{
 		Name:    "socket:getoption",
 		Forms:   []string{"sock:getoption(name)"},
@@ -166,7 +166,7 @@ s:close()`,
 		Example: `local s = listen(0, "127.0.0.1")
 print(s:getoption("broadcast"))  --> true
 s:close()`,
-	}, (*Session).mGetoption},
+	}, method("getoption", checkSock, getoption)},
 }
 
 // kinds lists the socket object kinds: their metatables get the common
@@ -213,6 +213,16 @@ func (s *Session) methodTable(funcs []libFunc) *lua.LTable {
 		s.docsByFn[lf] = f.doc
 	}
 	return t
+}
+
+// method makes the binding of a method named name: argument 1, self, is
+// checked by check, and f does the rest. The bindings of socket and task
+// methods are methods of the objects they bind.
+func method[T any](name string, check func(args, int) T, f func(T, *Session, args) int) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		a := args{L: L, fn: name, base: 1}
+		return f(check(a, 1), s, a)
+	}
 }
 
 // newSocket registers a socket with the session and makes its object.
@@ -331,9 +341,8 @@ func bindTarget(proto, host string, port int) string {
 	return fmt.Sprintf("%s port %d on %s", proto, port, host)
 }
 
-func (s *Session) mSettimeout(L *lua.LState) int {
-	a := args{L: L, fn: "settimeout", base: 1}
-	so := checkSock(a, 1)
+func settimeout(so socket, s *Session, a args) int {
+	L := a.L
 	so.setTimeout(sock.Forever)
 	if secs, ok := a.seconds(2, L.Get(2), "timeout"); ok {
 		so.setTimeout(duration(secs))
@@ -342,8 +351,8 @@ func (s *Session) mSettimeout(L *lua.LState) int {
 	return 1
 }
 
-func (s *Session) mGetsockname(L *lua.LState) int {
-	so := checkSock(args{L: L, fn: "getsockname", base: 1}, 1)
+func getsockname(so socket, s *Session, a args) int {
+	L := a.L
 	if so.closed() {
 		return fail(L, "closed")
 	}
@@ -357,15 +366,15 @@ func pushAddr(L *lua.LState, ap netip.AddrPort) int {
 	return 2
 }
 
-func (s *Session) mClose(L *lua.LState) int {
-	s.sockets.close(checkSock(args{L: L, fn: "close", base: 1}, 1))
+func closeSock(so socket, s *Session, a args) int {
+	L := a.L
+	s.sockets.close(so)
 	L.Push(lua.LTrue)
 	return 1
 }
 
-func (s *Session) mSetoption(L *lua.LState) int {
-	a := args{L: L, fn: "setoption", base: 1}
-	so := checkSock(a, 1)
+func setoption(so socket, s *Session, a args) int {
+	L := a.L
 	name := a.name(2, L.Get(2), "name")
 	if _, ok := optionNames[name]; !ok {
 		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf)", name)
@@ -386,9 +395,8 @@ func (s *Session) mSetoption(L *lua.LState) int {
 	return 1
 }
 
-func (s *Session) mGetoption(L *lua.LState) int {
-	a := args{L: L, fn: "getoption", base: 1}
-	so := checkSock(a, 1)
+func getoption(so socket, s *Session, a args) int {
+	L := a.L
 	name := a.name(2, L.Get(2), "name")
 	if _, ok := optionNames[name]; !ok {
 		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, reuseaddr, broadcast)", name)

@@ -162,7 +162,7 @@ var taskMethods = []libFunc{
 		Errors:  "`nil, message` when the task failed (its error message), was cancelled (`\"cancelled\"`) or the timeout passed (`\"timeout\"`). Waiting for itself raises.",
 		Example: `local t = spawn(function() error("boom", 0) end)
 print(t:wait())  --> nil  boom`,
-	}, (*Session).mTaskWait},
+	}, method("wait", checkTask, (*task).waitLua)},
 	{&Doc{
 		Name:    "task:cancel",
 		Forms:   []string{"t:cancel()"},
@@ -171,7 +171,7 @@ print(t:wait())  --> nil  boom`,
 		Errors:  "None.",
 		Example: `local t = spawn(sleep, 60)
 print(t:cancel(), t.status)  --> true  cancelled`,
-	}, (*Session).mTaskCancel},
+	}, method("cancel", checkTask, (*task).cancelLua)},
 }
 
 func (s *Session) lSpawn(L *lua.LState) int {
@@ -371,9 +371,9 @@ func (s *Session) lTasks(L *lua.LState) int {
 	return 1
 }
 
-func (s *Session) mTaskWait(L *lua.LState) int {
-	a := args{L: L, fn: "wait", base: 1}
-	t := checkTask(a, 1)
+// waitLua is t:wait([timeout]).
+func (t *task) waitLua(s *Session, a args) int {
+	L := a.L
 	wait := time.Duration(-1)
 	if secs, ok := a.seconds(2, L.Get(2), "timeout"); ok {
 		wait = duration(secs)
@@ -422,8 +422,9 @@ func (t *task) outcome() []lua.LValue {
 	return []lua.LValue{lua.LNil, lua.LString(t.err)}
 }
 
-func (s *Session) mTaskCancel(L *lua.LState) int {
-	t := checkTask(args{L: L, fn: "cancel", base: 1}, 1)
+// cancelLua is t:cancel().
+func (t *task) cancelLua(s *Session, a args) int {
+	L := a.L
 	if s.sched.holder == t {
 		// A task cancelling itself stops at its next instruction.
 		t.cancel(errCancelled)

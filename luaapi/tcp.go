@@ -149,7 +149,7 @@ var streamMethods = []libFunc{
 local c = connect("127.0.0.1", select(2, l:getsockname()))
 print(c:send("ping\n"))  --> 5
 c:close() l:close()`,
-	}, (*Session).mSend},
+	}, method("send", checkStream, (*tcpStream).send)},
 	{&Doc{
 		Name:    "tcp:receive",
 		Forms:   []string{"c:receive([pattern [, timeout]])"},
@@ -171,7 +171,7 @@ print(peer:receive("*l", 0.05)) --> nil  timeout  ee
 c:close()
 print(peer:receive("*a"))     --> (empty: the peer closed)
 peer:close() l:close()`,
-	}, (*Session).mReceive},
+	}, method("receive", checkStream, (*tcpStream).receive)},
 	{&Doc{
 		Name:    "tcp:getpeername",
 		Forms:   []string{"c:getpeername()"},
@@ -182,7 +182,7 @@ peer:close() l:close()`,
 local c = connect("127.0.0.1", select(2, l:getsockname()))
 print(c:getpeername())  --> 127.0.0.1  <the listener's port>
 c:close() l:close()`,
-	}, (*Session).mGetpeername},
+	}, method("getpeername", checkStream, (*tcpStream).getpeername)},
 	{&Doc{
 		Name:    "tcp:shutdown",
 		Forms:   []string{"c:shutdown([how])"},
@@ -197,7 +197,7 @@ c:send("all of it")
 c:shutdown("send")
 print(peer:receive("*a"))  --> all of it
 c:close() peer:close() l:close()`,
-	}, (*Session).mShutdown},
+	}, method("shutdown", checkStream, (*tcpStream).shutdownLua)},
 }
 
 var listenerMethods = []libFunc{
@@ -213,7 +213,7 @@ print(l:accept(0.01))  --> nil  timeout
 local c = connect("127.0.0.1", select(2, l:getsockname()))
 print(l:accept())      --> tcp{127.0.0.1:<port> -> 127.0.0.1:<c's port>}
 c:close() l:close()`,
-	}, (*Session).mAccept},
+	}, method("accept", checkListener, (*tcpListener).accept)},
 }
 
 // optWait reads an optional timeout argument, defaulting to so's.
@@ -256,9 +256,9 @@ func (s *Session) lConnect(L *lua.LState) int {
 	return 1
 }
 
-func (s *Session) mAccept(L *lua.LState) int {
-	a := args{L: L, fn: "accept", base: 1}
-	l := checkListener(a, 1)
+// accept is l:accept([timeout]).
+func (l *tcpListener) accept(s *Session, a args) int {
+	L := a.L
 	wait := optWait(a, 2, l)
 	if l.closed() {
 		return fail(L, "closed")
@@ -307,9 +307,9 @@ func pattern(a args, n int) sock.Pattern {
 	return sock.Pattern{}
 }
 
-func (s *Session) mReceive(L *lua.LState) int {
-	a := args{L: L, fn: "receive", base: 1}
-	c := checkStream(a, 1)
+// receive is c:receive([pattern [, timeout]]).
+func (c *tcpStream) receive(s *Session, a args) int {
+	L := a.L
 	p := pattern(a, 2)
 	wait := optWait(a, 3, c)
 	if c.closed() {
@@ -347,9 +347,9 @@ func streamFailure(err error, c *tcpStream) string {
 	return failure(err, c.remote.String())
 }
 
-func (s *Session) mSend(L *lua.LState) int {
-	a := args{L: L, fn: "send", base: 1}
-	c := checkStream(a, 1)
+// send is c:send(data).
+func (c *tcpStream) send(s *Session, a args) int {
+	L := a.L
 	data := []byte(a.str(2, L.Get(2), "data"))
 	if c.closed() {
 		return fail(L, "closed")
@@ -378,17 +378,18 @@ func (s *Session) mSend(L *lua.LState) int {
 	return 1
 }
 
-func (s *Session) mGetpeername(L *lua.LState) int {
-	c := checkStream(args{L: L, fn: "getpeername", base: 1}, 1)
+// getpeername is c:getpeername().
+func (c *tcpStream) getpeername(s *Session, a args) int {
+	L := a.L
 	if c.closed() {
 		return fail(L, "closed")
 	}
 	return pushAddr(L, c.remote)
 }
 
-func (s *Session) mShutdown(L *lua.LState) int {
-	a := args{L: L, fn: "shutdown", base: 1}
-	c := checkStream(a, 1)
+// shutdown is c:shutdown([how]); close is the socket's.
+func (c *tcpStream) shutdownLua(s *Session, a args) int {
+	L := a.L
 	how := "both"
 	if L.Get(2) != lua.LNil {
 		how = a.name(2, L.Get(2), "how")

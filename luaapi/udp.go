@@ -109,18 +109,18 @@ s:close()`,
 	}, (*Session).lSendto},
 }
 
-func (s *Session) lRecvfrom(L *lua.LState) int { return s.recvfrom(args{L: L, fn: "recvfrom"}) }
-func (s *Session) mRecvfrom(L *lua.LState) int {
-	return s.recvfrom(args{L: L, fn: "recvfrom", base: 1})
+func (s *Session) lRecvfrom(L *lua.LState) int {
+	a := args{L: L, fn: "recvfrom"}
+	return checkUDP(a, 1).recvfrom(s, a)
 }
 
 // bufPool holds the buffers of reads that wait: other tasks may use the
 // socket's own buffer meanwhile.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, maxBufsize); return &b }}
 
-func (s *Session) recvfrom(a args) int {
+// recvfrom is recvfrom(u, ...) and u:recvfrom(...).
+func (u *udpSocket) recvfrom(s *Session, a args) int {
 	L := a.L
-	u := checkUDP(a, 1)
 	size := maxBufsize
 	if v := L.Get(2); v != lua.LNil {
 		size = a.intIn(2, v, "bufsize", 1, maxBufsize)
@@ -195,10 +195,8 @@ func (s *Session) lSendto(L *lua.LState) int {
 	return s.sendto(a, nil, 1)
 }
 
-func (s *Session) mSendto(L *lua.LState) int {
-	a := args{L: L, fn: "sendto", base: 1}
-	return s.sendto(a, checkUDP(a, 1), 2)
-}
+// sendto is u:sendto(data, host, port).
+func (u *udpSocket) sendto(s *Session, a args) int { return s.sendto(a, u, 2) }
 
 // sendto sends argument n as data to arguments n+1 (host) and n+2 (port),
 // from u, or from a fresh socket when u is nil.
@@ -261,7 +259,7 @@ var udpMethods = []libFunc{
 		Example: `local s = listen(0, "127.0.0.1")
 print(s:recvfrom(512, 0))  --> nil  timeout
 s:close()`,
-	}, (*Session).mRecvfrom},
+	}, method("recvfrom", checkUDP, (*udpSocket).recvfrom)},
 	{&Doc{
 		Name:    "udp:sendto",
 		Forms:   []string{"sock:sendto(data, host, port)"},
@@ -277,7 +275,7 @@ s:close()`,
 a:sendto("hi", b:getsockname())
 print(b:recvfrom())  --> hi  127.0.0.1  <a's port>
 a:close() b:close()`,
-	}, (*Session).mSendto},
+	}, method("sendto", checkUDP, (*udpSocket).sendto)},
 	{&Doc{
 		Name:    "udp:join",
 		Forms:   []string{"sock:join(group [, iface])"},
@@ -292,7 +290,7 @@ a:close() b:close()`,
 print(s:join("239.1.2.3", "lo"))  --> true
 print(s:leave("239.1.2.3", "lo"))  --> true
 s:close()`,
-	}, (*Session).mJoin},
+	}, method("join", checkUDP, (*udpSocket).join)},
 	{&Doc{
 		Name:    "udp:leave",
 		Forms:   []string{"sock:leave(group [, iface])"},
@@ -307,15 +305,14 @@ s:close()`,
 s:join("239.1.2.3")
 print(s:leave("239.1.2.3"))  --> true
 s:close()`,
-	}, (*Session).mLeave},
+	}, method("leave", checkUDP, (*udpSocket).leave)},
 }
 
-func (s *Session) mJoin(L *lua.LState) int  { return s.membership(L, "join", true) }
-func (s *Session) mLeave(L *lua.LState) int { return s.membership(L, "leave", false) }
+func (u *udpSocket) join(s *Session, a args) int  { return u.membership(a, true) }
+func (u *udpSocket) leave(s *Session, a args) int { return u.membership(a, false) }
 
-func (s *Session) membership(L *lua.LState, fn string, join bool) int {
-	a := args{L: L, fn: fn, base: 1}
-	u := checkUDP(a, 1)
+func (u *udpSocket) membership(a args, join bool) int {
+	L := a.L
 	text := a.name(2, L.Get(2), "group")
 	group, ok := sock.ParseAddr(text)
 	if !ok || !group.IsMulticast() {

@@ -9,8 +9,21 @@
 
 local port = tonumber(arg[1]) or 7
 
-local udp = assert(listen{port = port, host = "0.0.0.0"})
-local tcp = assert(listen{port = select(2, udp:getsockname()), proto = "tcp", reuseaddr = true})
+-- Binds UDP and TCP on one port number. With port 0 the UDP socket picks
+-- it, and TCP may find that number taken: then pick again.
+local function bind(p)
+  local udp, err = listen{port = p, host = "0.0.0.0"}
+  if not udp then return nil, err end
+  local tcp, terr = listen{port = select(2, udp:getsockname()), proto = "tcp", reuseaddr = true}
+  if not tcp then udp:close() return nil, terr end
+  return udp, tcp
+end
+local udp, tcp = bind(port)
+for _ = 1, 20 do
+  if udp or port ~= 0 then break end
+  udp, tcp = bind(0)
+end
+assert(udp, tcp)
 print("echo on udp and tcp port " .. select(2, udp:getsockname()))
 
 spawn(function()
