@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"sync"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -114,10 +113,6 @@ func (s *Session) lRecvfrom(L *lua.LState) int {
 	return checkUDP(a, 1).recvfrom(s, a)
 }
 
-// bufPool holds the buffers of reads that wait: other tasks may use the
-// socket's own buffer meanwhile.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, maxBufsize); return &b }}
-
 // recvfrom is recvfrom(u, ...) and u:recvfrom(...).
 func (u *udpSocket) recvfrom(s *Session, a args) int {
 	L := a.L
@@ -141,9 +136,10 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 	if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
 		return pushDatagram(L, u, m, err)
 	}
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	w := &sock.Message{Buf: (*buf)[:size]}
+	// A read that waits has a buffer of its own (other tasks may use the
+	// socket's meanwhile), taken only once a datagram has come.
+	w := &sock.Message{Size: size}
+	defer w.Release()
 	s.block(L, func() func() {
 		if err = u.conn.ReadFrom(ctx, w, wait); err != nil {
 			return nil

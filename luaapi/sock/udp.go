@@ -66,11 +66,37 @@ func (e *SizeError) Error() string {
 // Message is one datagram: Buf is filled by a read, N bytes of it are valid,
 // Addr is the sender and Truncated reports that the datagram was longer than
 // Buf (its tail is lost, as with recvfrom(2)).
+//
+// Buf may be nil with Size set: a read then takes a buffer of Size bytes
+// from a pool only once a datagram has come, so that a read that waits
+// holds none, and Release gives it back.
 type Message struct {
 	Buf       []byte
+	Size      int
 	N         int
 	Addr      netip.AddrPort
 	Truncated bool
+	pooled    *[]byte
+}
+
+// buffers holds the buffers of Messages read with Size.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 65535); return &b }}
+
+// buffer makes sure m has a buffer.
+func (m *Message) buffer() {
+	if m.Buf == nil {
+		m.pooled = buffers.Get().(*[]byte)
+		m.Buf = (*m.pooled)[:min(m.Size, len(*m.pooled))]
+	}
+}
+
+// Release gives back a buffer the read took from the pool; m.Buf is nil
+// after it.
+func (m *Message) Release() {
+	if m.pooled != nil {
+		buffers.Put(m.pooled)
+		m.pooled, m.Buf = nil, nil
+	}
 }
 
 // UDPConn is a bound UDP socket. It wraps a *net.UDPConn; its reads take a
@@ -154,6 +180,18 @@ func (c *UDPConn) Poll(m *Message) error {
 	return c.poll(m)
 }
 
+// pollRaw reads a datagram queued on fd, giving m a buffer only when one
+// is there.
+func (c *UDPConn) pollRaw(fd uintptr, m *Message) (n, flags int, from netip.AddrPort, err error) {
+	hadBuf := m.Buf != nil
+	m.buffer()
+	n, flags, from, err = recvNow(fd, m.Buf)
+	if err == errWouldBlock && !hadBuf {
+		m.Release()
+	}
+	return
+}
+
 // poll reads a datagram queued in the kernel, without waiting.
 func (c *UDPConn) poll(m *Message) error {
 	rc, err := c.conn.SyscallConn()
@@ -165,7 +203,7 @@ func (c *UDPConn) poll(m *Message) error {
 		from     netip.AddrPort
 		rerr     error
 	)
-	if err := rc.Control(func(fd uintptr) { n, flags, from, rerr = recvNow(fd, m.Buf) }); err != nil {
+	if err := rc.Control(func(fd uintptr) { n, flags, from, rerr = c.pollRaw(fd, m) }); err != nil {
 		return c.finish(m, 0, 0, netip.AddrPort{}, err)
 	}
 	if rerr == errWouldBlock {
@@ -232,7 +270,22 @@ func (c *UDPConn) block(ctx context.Context, m *Message, deadline time.Time) err
 		return err
 	}
 	stop := context.AfterFunc(ctx, c.kick)
-	n, _, flags, from, err := c.conn.ReadMsgUDPAddrPort(m.Buf, nil)
+	var (
+		n, flags int
+		from     netip.AddrPort
+		rerr     error
+	)
+	rc, err := c.conn.SyscallConn()
+	if err == nil {
+		// Wait for a datagram (or the deadline) without a buffer.
+		err = rc.Read(func(fd uintptr) bool {
+			n, flags, from, rerr = c.pollRaw(fd, m)
+			return rerr != errWouldBlock
+		})
+	}
+	if err == nil {
+		err = rerr
+	}
 	stop()
 	c.mu.Lock()
 	c.blocked = false
@@ -276,6 +329,7 @@ func (c *UDPConn) takeKept(m *Message) bool {
 	if len(c.kept) == 0 {
 		return false
 	}
+	m.buffer()
 	k := c.kept[0]
 	c.kept[0] = nil
 	c.kept = c.kept[1:]

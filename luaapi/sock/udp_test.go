@@ -359,3 +359,29 @@ func TestConcurrentReads(t *testing.T) {
 		t.Errorf("reads got %v", got)
 	}
 }
+
+// A read with Size and no buffer takes one only when a datagram has come,
+// and Release gives it back.
+func TestReadIntoPooledBuffer(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	tx := listenLoop(t, "127.0.0.1")
+	got := make(chan error, 1)
+	m := &Message{Size: 4}
+	go func() { got <- rx.ReadFrom(context.Background(), m, 5*time.Second) }()
+	tx.WriteTo([]byte("pooled"), dest(rx))
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if string(m.Buf[:m.N]) != "pool" || !m.Truncated {
+		t.Errorf("got %q truncated=%v", m.Buf[:m.N], m.Truncated)
+	}
+	m.Release()
+	if m.Buf != nil {
+		t.Error("Buf kept after Release")
+	}
+	// A read that times out keeps no buffer.
+	idle := &Message{Size: 100}
+	if err := rx.ReadFrom(context.Background(), idle, 10*time.Millisecond); !errors.Is(err, ErrTimeout) || idle.Buf != nil {
+		t.Errorf("timed-out read: %v, buffer %v", err, idle.Buf != nil)
+	}
+}
