@@ -301,13 +301,13 @@ func (s *Session) lListen(L *lua.LState) int {
 		if proto == "tcp" {
 			l, err := sock.ListenTCP(ctx, host, port, opts)
 			if err == nil {
-				so, class = &tcpListener{l: l, addr: l.Addr(), sockState: newSockState()}, listenerClass
+				so, class = &tcpListener{l: l, addr: l.Addr(), sockState: newSockState(l)}, listenerClass
 			}
 			return err
 		}
 		c, err := sock.ListenUDP(ctx, host, port, opts)
 		if err == nil {
-			so, class = &udpSocket{conn: c, addr: c.LocalAddr(), sockState: newSockState()}, udpClass
+			so, class = &udpSocket{conn: c, addr: c.LocalAddr(), sockState: newSockState(c)}, udpClass
 		}
 		return err
 	}

@@ -141,6 +141,7 @@ var sockSeq atomic.Uint64
 // timeout of its blocking calls, whether it is closed, when it was opened
 // and its traffic.
 type sockState struct {
+	conn     io.Closer     // the socket core's connection
 	wait     time.Duration // guarded by the baton
 	isClosed atomic.Bool
 	seq      uint64
@@ -150,17 +151,23 @@ type sockState struct {
 	bytesIn, bytesOut atomic.Uint64
 }
 
-func newSockState() sockState {
-	return sockState{wait: -1, seq: sockSeq.Add(1), opened: time.Now()}
+func newSockState(conn io.Closer) sockState {
+	return sockState{conn: conn, wait: -1, seq: sockSeq.Add(1), opened: time.Now()}
+}
+
+// shutdown closes the connection; it reports false if it already was.
+func (b *sockState) shutdown() bool {
+	if !b.isClosed.CompareAndSwap(false, true) {
+		return false
+	}
+	b.conn.Close()
+	return true
 }
 
 func (b *sockState) base() *sockState           { return b }
 func (b *sockState) timeout() time.Duration     { return b.wait }
 func (b *sockState) setTimeout(d time.Duration) { b.wait = d }
 func (b *sockState) closed() bool               { return b.isClosed.Load() }
-
-// shut marks the socket closed; it reports false if it already was.
-func (b *sockState) shut() bool { return b.isClosed.CompareAndSwap(false, true) }
 
 // received and sent count traffic.
 func (b *sockState) received(n int) { b.countIn.Add(1); b.bytesIn.Add(uint64(n)) }

@@ -20,14 +20,6 @@ type tcpStream struct {
 	local, remote netip.AddrPort
 }
 
-func (c *tcpStream) shutdown() bool {
-	if !c.shut() {
-		return false
-	}
-	c.conn.Close()
-	return true
-}
-
 func (c *tcpStream) kind() string { return "tcp" }
 func (c *tcpStream) peer() string { return c.remote.String() }
 
@@ -64,14 +56,6 @@ type tcpListener struct {
 	sockState
 	l    *sock.Listener
 	addr netip.AddrPort
-}
-
-func (l *tcpListener) shutdown() bool {
-	if !l.shut() {
-		return false
-	}
-	l.l.Close()
-	return true
 }
 
 func (l *tcpListener) kind() string { return "tcp-listen" }
@@ -113,7 +97,7 @@ func checkListener(a args, n int) *tcpListener {
 // newStream registers a connection and makes its object.
 func (s *Session) newStream(L *lua.LState, c *sock.Conn) *lua.LUserData {
 	return s.newSocket(L, &tcpStream{conn: c, local: c.LocalAddr(), remote: c.RemoteAddr(),
-		sockState: newSockState()}, streamClass)
+		sockState: newSockState(c)}, streamClass)
 }
 
 var tcpFuncs = []libFunc{

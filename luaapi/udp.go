@@ -23,14 +23,6 @@ type udpSocket struct {
 	msg  sock.Message   // the buffer of reads that need not wait; used under the baton
 }
 
-func (u *udpSocket) shutdown() bool {
-	if !u.shut() {
-		return false
-	}
-	u.conn.Close()
-	return true
-}
-
 func (u *udpSocket) kind() string { return "udp" }
 func (u *udpSocket) peer() string { return "" }
 

@@ -86,12 +86,19 @@ func (t *Turn) Unlock() {
 		t.mu.Unlock()
 		return
 	}
-	next := t.queue[0]
-	t.queue[0] = nil
-	t.queue = t.queue[1:]
-	next.granted = true
+	next := t.next()
 	t.mu.Unlock()
 	close(next.ready)
+}
+
+// next takes the first ticket off the queue and grants it; t.mu is held
+// and the queue is not empty. The caller closes its ready channel.
+func (t *Turn) next() *Ticket {
+	tk := t.queue[0]
+	t.queue[0] = nil
+	t.queue = t.queue[1:]
+	tk.granted = true
+	return tk
 }
 
 // Yield lets everyone waiting have the turn before the caller, who holds
@@ -105,10 +112,7 @@ func (t *Turn) Yield() {
 		return
 	}
 	me := t.enqueue()
-	next := t.queue[0]
-	t.queue[0] = nil
-	t.queue = t.queue[1:]
-	next.granted = true
+	next := t.next()
 	t.mu.Unlock()
 	close(next.ready)
 	<-me.ready
