@@ -522,3 +522,22 @@ func TestEarlySIGINT(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C stops dofile() reading a script from standard input.
+func TestInterruptDofileStdin(t *testing.T) {
+	cmd := command("-e", `io.stderr:write("ready 0\n") dofile() print("ran")`)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	io.WriteString(in, "print('part of a script')\n") // and no end: dofile waits
+	p, _ := startReadyCmd(t, cmd)
+	p.cmd.Process.Signal(syscall.SIGINT)
+	if code := p.wait(t); code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if p.stdout.String() != "" {
+		t.Errorf("stdout %q", p.stdout.String())
+	}
+}
