@@ -83,6 +83,10 @@ type Session struct {
 	commands   map[string]*command
 	pluginDocs map[string]*Doc
 	docsByFn   map[lua.LValue]*Doc
+
+	onError    *lua.LFunction         // handleError
+	traceback  lua.LValue             // debug.traceback as it came
+	tracebacks map[*lua.LState]string // by handleError, for luaError; guarded by the baton
 }
 
 // New makes a Session with the standard Lua libraries and sockshell's.
@@ -115,6 +119,9 @@ func New(opts Options) *Session {
 	s.sched = newSched(s.main)
 	// Setting up runs Lua code too: it holds the baton like any chunk.
 	s.sched.enter(s.main, nil)
+	s.tracebacks = map[*lua.LState]string{}
+	s.traceback = s.main.GetField(s.main.GetGlobal("debug"), "traceback")
+	s.onError = s.main.NewFunction(s.handleError)
 	s.openBase()
 	in := opts.Stdin
 	if in == nil {
@@ -304,14 +311,14 @@ func (s *Session) CallContext(ctx context.Context, fn *lua.LFunction, args ...lu
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), lua.MultRet, nil)
+	err := L.PCall(len(args), lua.MultRet, s.onError)
 	if code, ok := s.Exited(); ok {
 		L.SetTop(base)
 		return nil, &ExitError{Code: code}
 	}
 	if err != nil {
 		L.SetTop(base)
-		e := s.luaError(err)
+		e := s.luaError(L, err)
 		e.Interrupted = errors.Is(context.Cause(chunk), ErrInterrupted)
 		return nil, e
 	}
@@ -324,9 +331,9 @@ func (s *Session) CallContext(ctx context.Context, fn *lua.LFunction, args ...lu
 	return results, nil
 }
 
-// luaError is the *Error for what PCall returned. A Go panic under a Lua
-// call (a bug in sockshell or gopher-lua) reads as such.
-func (s *Session) luaError(err error) *Error {
+// luaError is the *Error for what a PCall on thread L with s.onError
+// returned.
+func (s *Session) luaError(L *lua.LState, err error) *Error {
 	e := &Error{Message: err.Error()}
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
@@ -335,7 +342,34 @@ func (s *Session) luaError(err error) *Error {
 			e.Message = internalError(ae.Object.String())
 		}
 	}
+	if tb, ok := s.tracebacks[L]; ok {
+		e.Traceback = tb
+		delete(s.tracebacks, L)
+	}
 	return e
+}
+
+// handleError is the message handler of every chunk and task: where the
+// error happened, it names the culprit of a bad call or index (explain)
+// and keeps the traceback for luaError. A Go panic that reached Lua (a
+// bug in sockshell or gopher-lua) reads as such.
+func (s *Session) handleError(L *lua.LState) int {
+	msg := L.Get(1)
+	if str, ok := msg.(lua.LString); ok {
+		text := string(str)
+		if strings.HasPrefix(text, "runtime error: ") {
+			text = internalError(text)
+		}
+		msg = lua.LString(explain(L, text))
+	}
+	// Level 2: past this handler, whose frame gopher-lua names after the
+	// failed call.
+	if err := L.CallByParam(lua.P{Fn: s.traceback, NRet: 1, Protect: true}, lua.LString(""), lua.LNumber(2)); err == nil {
+		s.tracebacks[L] = strings.TrimPrefix(L.Get(-1).String(), "\n")
+		L.Pop(1)
+	}
+	L.Push(msg)
+	return 1
 }
 
 // internalError is the message for a Go panic that reached Lua.

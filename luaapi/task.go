@@ -226,7 +226,7 @@ func (s *Session) start(t *task, fn *lua.LFunction, args []lua.LValue) {
 		for _, a := range args {
 			th.Push(a)
 		}
-		err := th.PCall(len(args), lua.MultRet, nil)
+		err := th.PCall(len(args), lua.MultRet, s.onError)
 		if err == nil {
 			t.results = make([]lua.LValue, th.GetTop())
 			for i := range t.results {
@@ -253,7 +253,7 @@ func (s *Session) finish(t *task, err error) {
 	case t.ctx.Err() != nil:
 		sc.end(t, taskCancelled)
 	default:
-		e := s.luaError(err)
+		e := s.luaError(t.th, err)
 		t.err, t.traceback = e.Message, e.Traceback
 		if p := t.fn.Proto; p != nil && p.LineDefined > 0 {
 			// The task's function is the bottom of its thread, which

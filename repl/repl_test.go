@@ -64,7 +64,7 @@ func TestTranscripts(t *testing.T) {
 		{"multi-line chunk", "function f(a)\nreturn a * 2\nend\nf(21)\n", "> >> >> > 42\n> ", 0},
 		{"multi-line string", "s = [[a\nb]]\n#s\n", "> >> > 3\n> ", 0},
 		{"error keeps state", "x = 5\nerror('boom')\nx\n", "> > stdin:1: boom\n> 5\n> ", 0},
-		{"error in a function", "function g() local t; return t.x end\ng()\n", "> > stdin:1: attempt to index a non-table object(nil) with key 'x'\n> ", 0},
+		{"error in a function", "function g() local t; return t.x end\ng()\n", "> > stdin:1: attempt to index local 't' (a nil value)\n> ", 0},
 		{"syntax error", "x = = 2\nx\n", "> stdin:1: syntax error near '='\n> nil\n> ", 0},
 		{"input ends inside a chunk", "function f()\n", "> >> stdin:1: syntax error near <eof>\n", 0},
 		{"os.exit", "os.exit(4)\nprint('no')\n", "> ", 4},

@@ -16,11 +16,11 @@ local me
 me = spawn(function() return pcall(me.wait, me) end)
 print(me:wait())
 -- Output:
--- task#1 (testdata/tasks_errors.lua:4) failed: testdata/tasks_errors.lua:3: attempt to index a non-table object(nil) with key 'field'
+-- task#1 (testdata/tasks_errors.lua:4) failed: testdata/tasks_errors.lua:3: attempt to index local 't' (a nil value)
 -- stack traceback:
 -- 	testdata/tasks_errors.lua:3: in function <testdata/tasks_errors.lua:3>
 -- 	[G]: ?
--- nil	testdata/tasks_errors.lua:3: attempt to index a non-table object(nil) with key 'field'
+-- nil	testdata/tasks_errors.lua:3: attempt to index local 't' (a nil value)
 -- fine
 -- failed	done
 -- false	testdata/tasks_errors.lua:10: bad argument #1 to 'spawn' (function expected, got number 42)

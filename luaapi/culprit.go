@@ -1,0 +1,378 @@
+package luaapi
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// gopher-lua's messages for a call of a value that is no function and an
+// index of a value that is no table, which name neither the variable nor
+// (for calls) the value's type.
+var (
+	callMsg  = regexp.MustCompile(`^(.*)attempt to call a non-function object$`)
+	indexMsg = regexp.MustCompile(`^(.*)attempt to index a non-table object\((\w+)\) with key '(.*)'$`)
+)
+
+// explain rewrites msg, an error just raised in the Lua function at level
+// 1 of L's stack (L runs the error handler at level 0), to name the
+// culprit as Lua 5.1 does: "attempt to call global 'recvfom' (a nil
+// value)", "attempt to call method 'recvfom' (a nil value)", "attempt to
+// index local 's' (a nil value)". It reads the function's bytecode and
+// debug information around the failing line; where it cannot tell, msg
+// stays as it was. For a method or global missing, it adds the closest
+// name there is.
+func explain(L *lua.LState, msg string) string {
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return msg
+	}
+	fnv, err := L.GetInfo("Slf", dbg, lua.LNil)
+	fn, isFn := fnv.(*lua.LFunction)
+	if err != nil || !isFn || fn.Proto == nil || dbg.CurrentLine <= 0 {
+		return msg
+	}
+	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine}
+	if m := callMsg.FindStringSubmatch(msg); m != nil {
+		callee := ""
+		if d0, ok := L.GetStack(0); ok {
+			if _, err := L.GetInfo("n", d0, lua.LNil); err == nil {
+				callee = d0.Name
+			}
+		}
+		if what := f.called(callee); what != nil {
+			return m[1] + "attempt to call " + what.String()
+		}
+		return msg
+	}
+	if m := indexMsg.FindStringSubmatch(msg); m != nil {
+		if what := f.indexed(m[3]); what != nil {
+			what.typ = m[2]
+			return m[1] + "attempt to index " + what.String()
+		}
+		return m[1] + fmt.Sprintf("attempt to index a %s value (key '%s')", m[2], m[3])
+	}
+	return msg
+}
+
+// frameInfo is the function an error happened in and its line.
+type frameInfo struct {
+	L     *lua.LState
+	dbg   *lua.Debug
+	proto *lua.FunctionProto
+	line  int
+}
+
+// culprit is the variable a bad call or index was made through.
+type culprit struct {
+	kind, name string // "global", "local", "method", "field", "upvalue"
+	typ        string // of its value, when known
+	hint       string // "did you mean 'recvfrom'?"
+	localNo    int    // a local's number among the active ones, for GetLocal
+}
+
+func (c *culprit) String() string {
+	s := fmt.Sprintf("%s '%s'", c.kind, c.name)
+	if c.typ != "" {
+		s += fmt.Sprintf(" (a %s value)", c.typ)
+	}
+	if c.hint != "" {
+		s += "; " + c.hint
+	}
+	return s
+}
+
+// Instruction fields, as gopher-lua lays them out.
+func opcode(i uint32) int { return int(i >> 26) }
+func argA(i uint32) int   { return int(i>>18) & 0xff }
+func argB(i uint32) int   { return int(i & 0x1ff) }
+func argC(i uint32) int   { return int(i>>9) & 0x1ff }
+func argBx(i uint32) int  { return int(i & 0x3ffff) }
+
+// constant is RK(x) when it is a string constant.
+func (f frameInfo) constant(rk int) (string, bool) {
+	if rk&0x100 == 0 {
+		return "", false
+	}
+	k := rk &^ 0x100
+	if k < len(f.proto.Constants) {
+		if s, ok := f.proto.Constants[k].(lua.LString); ok {
+			return string(s), true
+		}
+	}
+	return "", false
+}
+
+// key is the string RK(rk) holds at pc: a constant, or a register that
+// a LOADK on the line loaded.
+func (f frameInfo) key(rk, pc int, pcs []int) (string, bool) {
+	if s, ok := f.constant(rk); ok || rk&0x100 != 0 {
+		return s, ok
+	}
+	for i := len(pcs) - 1; i >= 0; i-- {
+		p := pcs[i]
+		if in := f.proto.Code[p]; p < pc && argA(in) == rk {
+			if opcode(in) == lua.OP_LOADK && argBx(in) < len(f.proto.Constants) {
+				if s, ok := f.proto.Constants[argBx(in)].(lua.LString); ok {
+					return string(s), true
+				}
+			}
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// onLine lists the pcs of the instructions of the failing line.
+func (f frameInfo) onLine() []int {
+	var pcs []int
+	for pc, line := range f.proto.DbgSourcePositions {
+		if line == f.line && pc < len(f.proto.Code) {
+			pcs = append(pcs, pc)
+		}
+	}
+	return pcs
+}
+
+// local is the name of the local variable in register reg at pc, and its
+// number among the active locals (for GetLocal).
+func (f frameInfo) local(reg, pc int) (string, int) {
+	n := 0
+	for _, l := range f.proto.DbgLocals {
+		if l.StartPc <= pc && pc < l.EndPc {
+			if n == reg {
+				return l.Name, n + 1
+			}
+			n++
+		}
+	}
+	return "", 0
+}
+
+// register names what register reg holds just before pc: a local, or
+// what the last instruction before pc on the same line loaded into it.
+func (f frameInfo) register(reg, pc int, pcs []int) *culprit {
+	if name, n := f.local(reg, pc); name != "" {
+		return &culprit{kind: "local", name: name, localNo: n}
+	}
+	for i := len(pcs) - 1; i >= 0; i-- {
+		p := pcs[i]
+		if p >= pc {
+			continue
+		}
+		in := f.proto.Code[p]
+		if argA(in) != reg {
+			continue
+		}
+		switch opcode(in) {
+		case lua.OP_GETGLOBAL:
+			if k := argBx(in); k < len(f.proto.Constants) {
+				name := f.proto.Constants[k].String()
+				return &culprit{kind: "global", name: name}
+			}
+		case lua.OP_GETTABLEKS, lua.OP_GETTABLE:
+			if name, ok := f.key(argC(in), p, pcs); ok {
+				return &culprit{kind: "field", name: name}
+			}
+		case lua.OP_SELF:
+			if name, ok := f.constant(argC(in)); ok {
+				return &culprit{kind: "method", name: name}
+			}
+		case lua.OP_GETUPVAL:
+			if b := argB(in); b < len(f.proto.DbgUpvalues) {
+				return &culprit{kind: "upvalue", name: f.proto.DbgUpvalues[b]}
+			}
+		case lua.OP_MOVE:
+			if name, n := f.local(argB(in), p); name != "" {
+				return &culprit{kind: "local", name: name, localNo: n}
+			}
+		}
+		return nil // loaded some other way
+	}
+	return nil
+}
+
+// called finds the call that failed on the line: of its calls, the one
+// whose function is named callee (gopher-lua names it from the failing
+// instruction), or the only one.
+func (f frameInfo) called(callee string) *culprit {
+	pcs := f.onLine()
+	var found []*culprit
+	var at []int
+	for _, pc := range pcs {
+		in := f.proto.Code[pc]
+		if op := opcode(in); op != lua.OP_CALL && op != lua.OP_TAILCALL {
+			continue
+		}
+		if c := f.register(argA(in), pc, pcs); c != nil {
+			found = append(found, c)
+			at = append(at, pc)
+		}
+	}
+	pick := -1
+	for i, c := range found {
+		if c.name == callee {
+			if pick >= 0 {
+				return nil // two calls of that name: cannot tell which
+			}
+			pick = i
+		}
+	}
+	if pick < 0 && len(found) == 1 {
+		pick = 0
+	}
+	if pick < 0 {
+		return nil
+	}
+	c := found[pick]
+	f.evaluate(c, at[pick], pcs)
+	return c
+}
+
+// indexed finds the index with key that failed on the line.
+func (f frameInfo) indexed(key string) *culprit {
+	pcs := f.onLine()
+	var found []*culprit
+	for _, pc := range pcs {
+		in := f.proto.Code[pc]
+		var obj, rk int
+		switch opcode(in) {
+		case lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_SELF:
+			obj, rk = argB(in), argC(in)
+		case lua.OP_SETTABLE, lua.OP_SETTABLEKS:
+			obj, rk = argA(in), argB(in)
+		default:
+			continue
+		}
+		if k, ok := f.key(rk, pc, pcs); !ok || k != key {
+			continue
+		}
+		if c := f.register(obj, pc, pcs); c != nil {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		return nil
+	}
+	return found[0]
+}
+
+// evaluate fills in the type of a called value where it can be read
+// without running any code (globals and locals, raw), and a hint: the
+// closest global name, or the methods an object has.
+func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
+	switch c.kind {
+	case "global":
+		v := f.L.G.Global.RawGetString(c.name)
+		c.typ = v.Type().String()
+		if v == lua.LNil {
+			var names []string
+			f.L.G.Global.ForEach(func(k, _ lua.LValue) {
+				if s, ok := k.(lua.LString); ok {
+					names = append(names, string(s))
+				}
+			})
+			if near := closest(c.name, names); near != "" {
+				c.hint = fmt.Sprintf("did you mean '%s'?", near)
+			}
+		}
+	case "local":
+		if _, v := f.L.GetLocal(f.dbg, c.localNo); v != nil {
+			c.typ = v.Type().String()
+		}
+	case "method":
+		// The object is the SELF's register B; read it when it is a local.
+		for i := len(pcs) - 1; i >= 0; i-- {
+			p := pcs[i]
+			in := f.proto.Code[p]
+			if p >= pc || opcode(in) != lua.OP_SELF || argA(in) != argA(f.proto.Code[pc]) {
+				continue
+			}
+			if _, n := f.local(argB(in), p); n > 0 {
+				if _, obj := f.L.GetLocal(f.dbg, n); obj != nil {
+					c.typ, c.hint = methodHint(f.L, obj, c.name)
+				}
+			}
+			break
+		}
+	}
+}
+
+// methodHint tells, for a method name missing on obj, the type of what
+// was found (nil) and the methods obj has, with the closest.
+func methodHint(L *lua.LState, obj lua.LValue, name string) (typ, hint string) {
+	var methods *lua.LTable
+	switch v := obj.(type) {
+	case *lua.LUserData:
+		if mt, ok := v.Metatable.(*lua.LTable); ok {
+			methods, _ = mt.RawGetString("__index").(*lua.LTable)
+		}
+	case *lua.LTable:
+		if v.RawGetString(name) != lua.LNil {
+			return "", ""
+		}
+		methods = v
+	}
+	if methods == nil || methods.RawGetString(name) != lua.LNil {
+		return "", ""
+	}
+	var names []string
+	methods.ForEach(func(k, v lua.LValue) {
+		if s, ok := k.(lua.LString); ok && v.Type() == lua.LTFunction {
+			names = append(names, string(s))
+		}
+	})
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "nil", ""
+	}
+	what := "it has " + strings.Join(names, ", ")
+	if ud, ok := obj.(*lua.LUserData); ok {
+		if so, ok := ud.Value.(socket); ok {
+			what = fmt.Sprintf("%s sockets have %s", so.kind(), strings.Join(names, ", "))
+		}
+	}
+	if near := closest(name, names); near != "" {
+		what += fmt.Sprintf("; did you mean '%s'?", near)
+	}
+	return "nil", what
+}
+
+// closest is the name in names nearest to s, if it is near enough to be
+// a slip of the fingers.
+func closest(s string, names []string) string {
+	best, bestD := "", len(s)/3+1
+	for _, n := range names {
+		if d := distance(s, n); d < bestD || d == bestD && best != "" && n < best {
+			best, bestD = n, d
+		}
+	}
+	if best == s {
+		return ""
+	}
+	return best
+}
+
+// distance is the edit distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
