@@ -67,7 +67,7 @@ var pluginFuncs = []libFunc{
 		Name:    "plugins",
 		Forms:   []string{"plugins()"},
 		Summary: "Lists the plugins `require` can load and where each comes from, in the order they are searched: `$SOCKSHELL_PATH`, `~/.config/sockshell/plugins`, `./plugins`, then those built in.",
-		Returns: "a list of `{name=, path=, from=}`; it also prints it. A plugin hidden by one of the same name earlier in the order is not listed.",
+		Returns: "a list of `{name=, path=, from=}`, which prints (and shows at the prompt) as a table of them. A plugin hidden by one of the same name earlier in the order is not listed.",
 		Errors:  "None.",
 		Example: `for _, p in ipairs(plugins()) do
   if p.name == "hexview" then print(p.from) end  --> builtin
@@ -235,8 +235,7 @@ func (s *Session) lPlugins(L *lua.LState) int {
 	if b.Len() == 0 {
 		b.WriteString("no plugins\n")
 	}
-	io.WriteString(s.stdout, b.String())
-	L.Push(list)
+	L.Push(listing(L, list, b.String()))
 	return 1
 }
 
@@ -386,7 +385,7 @@ func (s *Session) RunCommand(line string) error {
 	name, rest := words[0], words[1:]
 	switch name {
 	case "sockets":
-		return s.DoString("sockets()", "=:sockets")
+		return s.DoString("io.write(tostring(sockets()))", "=:sockets")
 	case "help":
 		s.sched.enter(s.main, nil)
 		defer s.sched.leave()
@@ -403,7 +402,7 @@ func (s *Session) RunCommand(line string) error {
 		io.WriteString(s.stdout, b.String())
 		return nil
 	case "plugins":
-		return s.DoString("plugins()", "=:plugins")
+		return s.DoString("io.write(tostring(plugins()))", "=:plugins")
 	case "reload":
 		if len(rest) != 1 {
 			return &Error{Message: "usage: :reload NAME"}

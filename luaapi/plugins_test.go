@@ -62,8 +62,11 @@ func TestPluginPathOrder(t *testing.T) {
 	if got != "same@SOCKSHELL_PATH onlyb@config pkg@./plugins inside@builtin" {
 		t.Errorf("plugins() = %q", got)
 	}
-	if !strings.Contains(out.String(), "inside           builtin         builtin:inside.lua\n") {
+	if out.Len() != 0 {
 		t.Errorf("plugins() printed %q", out.String())
+	}
+	if got := eval(t, s, `return tostring(plugins())`); !strings.Contains(got, "inside           builtin         builtin:inside.lua\n") {
+		t.Errorf("tostring(plugins()) = %q", got)
 	}
 	// Neither ./?.lua nor LUA_PATH is searched.
 	cwd := t.TempDir()

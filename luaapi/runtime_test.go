@@ -246,6 +246,7 @@ sendto("hello", u:getsockname())
 u:recvfrom()
 c:send("12345\n")
 local list = sockets()
+io.write(tostring(list))
 local n = #list
 list[1]:close()
 return n, #sockets(), tostring(u)`)

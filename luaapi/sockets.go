@@ -185,8 +185,8 @@ var registryFuncs = []libFunc{
 	{&Doc{
 		Name:    "sockets",
 		Forms:   []string{"sockets()"},
-		Summary: "Lists the session's open sockets, oldest first, with their traffic; `:sockets` at the prompt prints the same. A socket that no variable holds any more is closed when the garbage collector finds it (`collectgarbage()` forces that).",
-		Returns: "a list of sockets (each can be closed: `sockets()[1]:close()`); it also prints one line per socket: kind, address, peer, age in seconds, and datagrams (or messages) and bytes in and out.",
+		Summary: "Lists the session's open sockets, oldest first, with their traffic; `:sockets` at the prompt shows the same. A socket that no variable holds any more is closed when the garbage collector finds it (`collectgarbage()` forces that).",
+		Returns: "a list of sockets (each can be closed: `sockets()[1]:close()`), which prints (and shows at the prompt) one line per socket: kind, address, peer, age in seconds, and datagrams (or connections) and bytes in and out.",
 		Errors:  "None.",
 		Example: `local s = listen(0, "127.0.0.1")
 print(#sockets() >= 1)  --> true
@@ -214,7 +214,18 @@ func (s *Session) lSockets(L *lua.LState) int {
 	if b.Len() == 0 {
 		b.WriteString("no open sockets\n")
 	}
-	io.WriteString(s.stdout, b.String())
-	L.Push(list)
+	L.Push(listing(L, list, b.String()))
 	return 1
+}
+
+// listing gives list a __tostring of text: a list that prints (and shows
+// at the prompt) as the table it is.
+func listing(L *lua.LState, list *lua.LTable, text string) *lua.LTable {
+	mt := L.NewTable()
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(text))
+		return 1
+	}))
+	L.SetMetatable(list, mt)
+	return list
 }

@@ -212,7 +212,7 @@ func runChunk(s *luaapi.Session, fn *lua.LFunction, opts Options) (int, bool) {
 	case len(results) > 0:
 		vals := make([]string, len(results))
 		for i, v := range results {
-			vals[i] = s.ToString(v)
+			vals[i] = s.Show(v)
 		}
 		fmt.Fprintln(opts.Out, strings.Join(vals, "\t"))
 	}

@@ -70,6 +70,9 @@ func TestTranscripts(t *testing.T) {
 		{"os.exit", "os.exit(4)\nprint('no')\n", "> ", 4},
 		{"os.exit true", "os.exit(true)\n", "> ", 0},
 		{"windows line ends", "1+2\r\n", "> 3\n> ", 0},
+		{"tables show their contents", "{1, {a = 'x'}, n = 2}\n", "> {1, {a = \"x\"}, n = 2}\n> ", 0},
+		{"binary strings show escaped", "'\\27[2Jpwned\\0'\n", "> \"\\27[2Jpwned\\0\"\n> ", 0},
+		{"a typo names itself", "recvfom(1)\n", "> stdin:1: attempt to call global 'recvfom' (a nil value); did you mean 'recvfrom'?\n> ", 0},
 		{"bad input goes on", "listen(70000)\nsendto('x', 'no-such-host.invalid', 9)\n1+1\n",
 			"> stdin:1: bad argument #1 to 'listen' (port must be 0-65535, got 70000)\n" +
 				"> nil\tcannot resolve \"no-such-host.invalid\": no such host (check the name, or give an IP address)\n> 2\n> ", 0},
