@@ -84,7 +84,7 @@ func init() {
 		{"Task methods", "A task `t` from `spawn` has these methods, and the fields `t.status` and `t.id`.", taskMethods, true},
 		{"Binary data", "Real protocols are binary: Lua 5.3's pack language and hex tools.", binaryFuncs, false},
 		{"bit32", "Lua 5.2's bitwise library: numbers are taken modulo 2^32 as unsigned 32-bit integers, and results are in [0, 2^32-1].", bit32Funcs, false},
-		{"The host", "", hostFuncs, false},
+		{"The host", "", append(append([]libFunc{}, hostFuncs...), timeFuncs...), false},
 		{"Plugins", "A plugin is a Lua module on the plugin path (see `plugins`); it can add shell commands and document its functions.", pluginFuncs, false},
 		{"The shell", "", append(append([]libFunc{}, shellFuncs...), showFuncs...), false},
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -159,6 +160,20 @@ func (s *Session) BuiltinScript(name string) (src string, ok bool) {
 	return s.builtinSource(name)
 }
 
+// LoadScript compiles the script called name: the file of that name, or
+// when there is none, a script built into sockshell ("receiver"), as the
+// command line and bg() find them. "-" reads stdin.
+func (s *Session) LoadScript(name string, stdin io.Reader) (*lua.LFunction, error) {
+	if name != "-" {
+		if _, err := os.Stat(name); err != nil {
+			if src, ok := s.BuiltinScript(name); ok {
+				return s.LoadSource(src, strings.TrimSuffix(name, ".lua")+".lua")
+			}
+		}
+	}
+	return s.LoadFile(name, stdin)
+}
+
 // LoadSource compiles src as a chunk named name, skipping a first line
 // that starts with #, as LoadFile does.
 func (s *Session) LoadSource(src, name string) (*lua.LFunction, error) {
@@ -182,6 +197,29 @@ func (s *Session) loadBuiltinModule(L *lua.LState) int {
 	}
 	L.Push(fn)
 	return 1
+}
+
+// commandDecl finds the commands a plugin adds at its top level.
+var commandDecl = regexp.MustCompile(`(?m)^command\s*\{\s*name\s*=\s*"([A-Za-z0-9_-]+)"`)
+
+// builtinCommands maps the shell commands the built-in plugins add to the
+// plugin that adds each, read from their sources.
+func (s *Session) builtinCommands() map[string]string {
+	out := map[string]string{}
+	if s.builtin == nil {
+		return out
+	}
+	entries, _ := fs.ReadDir(s.builtin, "plugins")
+	for _, e := range entries {
+		src, ok := s.builtinSource("plugins/" + e.Name())
+		if !ok {
+			continue
+		}
+		for _, m := range commandDecl.FindAllStringSubmatch(src, -1) {
+			out[m[1]] = strings.TrimSuffix(e.Name(), ".lua")
+		}
+	}
+	return out
 }
 
 // pluginInfo is one available plugin.
@@ -386,11 +424,15 @@ func (s *Session) RunCommand(line string) error {
 	switch name {
 	case "sockets":
 		return s.DoString("io.write(tostring(sockets()))", "=:sockets")
+	case "tasks":
+		return s.DoString(`local all = tasks()
+if #all == 0 then print("no tasks") end
+for _, t in ipairs(all) do print(t) end`, "=:tasks")
 	case "help":
 		s.sched.enter(s.main, nil)
 		defer s.sched.leave()
 		var b strings.Builder
-		b.WriteString(":help                 this list\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n:sockets              the open sockets and their traffic\n")
+		b.WriteString(":help                 this list; help() lists the Lua functions\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n:sockets              the open sockets and their traffic\n:tasks                the tasks that have not ended\n")
 		names := make([]string, 0, len(s.commands))
 		for n := range s.commands {
 			names = append(names, n)
@@ -399,6 +441,14 @@ func (s *Session) RunCommand(line string) error {
 		for _, n := range names {
 			fmt.Fprintf(&b, ":%-20s %s\n", n, s.commands[n].help)
 		}
+		var later []string
+		for n, plugin := range s.builtinCommands() {
+			if s.commands[n] == nil {
+				later = append(later, fmt.Sprintf(":%-20s (loads the %s plugin)\n", n, plugin))
+			}
+		}
+		sort.Strings(later)
+		b.WriteString(strings.Join(later, ""))
 		io.WriteString(s.stdout, b.String())
 		return nil
 	case "plugins":
@@ -412,6 +462,17 @@ func (s *Session) RunCommand(line string) error {
 	s.sched.enter(s.main, nil)
 	c, ok := s.commands[name]
 	s.sched.leave()
+	if !ok {
+		// A built-in plugin's command loads its plugin on first use.
+		if plugin := s.builtinCommands()[name]; plugin != "" {
+			if err := s.DoString(fmt.Sprintf("%s = require(%q)", plugin, plugin), "=:"+name); err != nil {
+				return err
+			}
+			s.sched.enter(s.main, nil)
+			c, ok = s.commands[name]
+			s.sched.leave()
+		}
+	}
 	if !ok {
 		return &Error{Message: fmt.Sprintf("unknown command ':%s' (:help lists them)", name)}
 	}

@@ -206,3 +206,32 @@ func TestSafe(t *testing.T) {
 }
 
 func luaString(s string) lua.LString { return lua.LString(s) }
+
+// A built-in plugin's command loads its plugin on first use; :help lists
+// it before; :tasks lists the live tasks.
+func TestBuiltinCommandsLoadTheirPlugin(t *testing.T) {
+	builtin := fstest.MapFS{
+		"plugins/greeter.lua": {Data: []byte(`local m = {}
+command{name = "greet", help = "greet NAME", run = function(a) print("hello " .. a[1]) end}
+return m`)},
+	}
+	s, out := pluginSession(t, []PluginDir{}, builtin)
+	if err := s.RunCommand("help"); err != nil || !strings.Contains(out.String(), ":greet                (loads the greeter plugin)\n") {
+		t.Errorf(":help: %v, %q", err, out.String())
+	}
+	out.Reset()
+	if err := s.RunCommand("greet you"); err != nil || out.String() != "hello you\n" {
+		t.Errorf(":greet: %v, %q", err, out.String())
+	}
+	if got := eval(t, s, `return type(greeter)`); got != "table" {
+		t.Errorf("greeter global: %s", got)
+	}
+	if err := s.RunCommand("nothing"); err == nil || err.Error() != "unknown command ':nothing' (:help lists them)" {
+		t.Errorf(":nothing: %v", err)
+	}
+	out.Reset()
+	run(t, s, `sleeper = spawn(sleep, 60)`)
+	if err := s.RunCommand("tasks"); err != nil || !strings.HasPrefix(out.String(), "task#1{") {
+		t.Errorf(":tasks: %v, %q", err, out.String())
+	}
+}

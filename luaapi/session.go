@@ -140,6 +140,7 @@ func New(opts Options) *Session {
 	s.openSockets()
 	s.openTasks()
 	s.openBinary()
+	s.openTime()
 	s.sched.leave()
 	return s
 }

@@ -116,9 +116,9 @@ print(t:wait())  --> 3`,
 	{&Doc{
 		Name:    "bg",
 		Forms:   []string{"bg(script, ...)"},
-		Summary: "Runs a script file as a task, with `...` as its arguments (in its own `arg`), so that it goes on in the background: `bg(\"scripts/receiver.lua\", 6000)`.",
+		Summary: "Runs a script as a task, with `...` as its arguments (in its own `arg`), so that it goes on in the background: `bg(\"receiver\", 6000)`.",
 		Args: []Arg{
-			{"script", "the path of a Lua file"},
+			{"script", "the path of a Lua file, or the name of a script built into sockshell (`\"receiver\"`, `\"sender\"`, …), as on the command line"},
 			{"...", "its arguments: `arg[1]`, `arg[2]`, … and `...` in the script"},
 		},
 		Returns: "the task.",
@@ -306,7 +306,7 @@ func raiseIfDone(L *lua.LState, ctx context.Context) {
 func (s *Session) lBg(L *lua.LState) int {
 	a := args{L: L, fn: "bg"}
 	path := a.name(1, L.Get(1), "script")
-	fn, err := s.LoadFile(path, nil)
+	fn, err := s.LoadScript(path, nil)
 	if err != nil {
 		L.RaiseError("%s", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/scripts"
 )
 
 // setFunc makes a Go function a global of the session.
@@ -141,5 +143,25 @@ func TestExitInTask(t *testing.T) {
 	case <-s.Done():
 	default:
 		t.Error("Done not closed after os.exit")
+	}
+}
+
+// bg finds a bundled script by name from any directory, as the command
+// line does.
+func TestBgBuiltinScript(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out strings.Builder
+	s := New(Options{Stdout: &out, Stderr: &out, Builtin: scripts.FS, PluginDirs: []PluginDir{}})
+	defer s.Close()
+	got := run(t, s, `
+local probe = listen(0, "127.0.0.1")
+local port = select(2, probe:getsockname())
+probe:close()
+local r = bg("receiver", port)
+sleep(0) -- it binds and waits
+sendto("bye", "127.0.0.1", port)
+return r:wait(5), r.status`)
+	if got[1].String() != "done" || !strings.Contains(out.String(), "received message:bye from PORT") {
+		t.Errorf("bg(\"receiver\"): %v, output %q", got, out.String())
 	}
 }

@@ -80,6 +80,10 @@ func Run(s *luaapi.Session, opts Options) int {
 		switch {
 		case errors.Is(r.err, readline.ErrInterrupt):
 			pending = "" // Ctrl-C at the prompt discards the chunk
+		case r.err != nil && pending != "" && opts.Terminal:
+			// Ctrl-D on an empty continuation line drops the unfinished
+			// chunk; the session stays.
+			pending = ""
 		case r.err != nil: // io.EOF: Ctrl-D on an empty line, or the input's end
 			if pending != "" {
 				// The input ended inside a chunk: say why it did not run.

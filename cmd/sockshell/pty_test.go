@@ -373,3 +373,20 @@ func TestTerminalFloodingTask(t *testing.T) {
 	tm.send("flood.status\r")
 	tm.expectLine("cancelled")
 }
+
+// Ctrl-D on an empty continuation line drops the unfinished chunk and the
+// session stays; on an empty first line it leaves.
+func TestTerminalCtrlDDropsChunk(t *testing.T) {
+	tm := startTerm(t)
+	tm.enter("x = 7")
+	tm.send("function f()\r")
+	tm.expect(`>> `)
+	tm.send("\x04")
+	tm.expect(`> `)
+	tm.send("x, f\r")
+	tm.expectLine("7\tnil")
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}

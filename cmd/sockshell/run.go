@@ -174,7 +174,7 @@ func run(argv []string, std stdio) int {
 		}
 	}
 	if c.script < len(argv) {
-		fn, err := loadScript(s, argv[c.script], std.in)
+		fn, err := s.LoadScript(argv[c.script], std.in)
 		if err == nil {
 			var args []lua.LValue
 			for _, a := range argv[c.script+1:] {
@@ -206,19 +206,6 @@ func run(argv []string, std stdio) int {
 	// A script ends when its last task has.
 	code, _ := report(s.Drain(interrupted))
 	return code
-}
-
-// loadScript compiles the script named on the command line: a file, or
-// when no file has that name, a script built into sockshell.
-func loadScript(s *luaapi.Session, name string, stdin io.Reader) (*lua.LFunction, error) {
-	if name != "-" {
-		if _, err := os.Stat(name); err != nil {
-			if src, ok := s.BuiltinScript(name); ok {
-				return s.LoadSource(src, strings.TrimSuffix(name, ".lua")+".lua")
-			}
-		}
-	}
-	return s.LoadFile(name, stdin)
 }
 
 func versionLine() string {
