@@ -3,7 +3,6 @@ package luaapi
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -226,62 +225,4 @@ return function(...) return pass(yield(...)) end`, yieldChunk)
 	L.Call(1, 1)
 	co.RawSetString("yield", L.Get(-1))
 	L.Pop(1)
-}
-
-var shellFuncs = []libFunc{
-	{&Doc{
-		Name:    "help",
-		Forms:   []string{"help([fn])"},
-		Summary: "Prints what a function does, how to call it and an example; with no argument, lists every function.",
-		Args: []Arg{
-			{"fn", "a function (`help(listen)`), its name (`help \"recvfrom\"`) or a method name (`help \"socket:close\"`)"},
-		},
-		Returns: "nothing; it prints.",
-		Errors:  "An unknown name prints what is known.",
-		Example: `help(sendto)
-help("settimeout")`,
-	}, (*Session).lHelp},
-}
-
-func (s *Session) lHelp(L *lua.LState) int {
-	var d *Doc
-	switch v := L.Get(1).(type) {
-	case *lua.LNilType:
-		io.WriteString(s.stdout, s.helpIndex())
-		return 0
-	case lua.LString:
-		if d = s.pluginDocs[string(v)]; d == nil {
-			d = Lookup(string(v))
-		}
-	default:
-		d = s.docsByFn[v]
-	}
-	if d == nil {
-		fmt.Fprintf(s.stdout, "no help for %s; help() lists every function\n", describe(L.Get(1)))
-		return 0
-	}
-	io.WriteString(s.stdout, d.Text())
-	return 0
-}
-
-func (s *Session) helpIndex() string {
-	var b strings.Builder
-	for _, sec := range Sections() {
-		fmt.Fprintf(&b, "%s:\n", sec.Title)
-		docs := append([]*Doc(nil), sec.Docs...)
-		sort.SliceStable(docs, func(i, j int) bool { return docs[i].Name < docs[j].Name })
-		for _, d := range docs {
-			fmt.Fprintf(&b, "  %-34s %s\n", d.Forms[0], firstSentence(d.Summary))
-		}
-	}
-	b.WriteString("help(fn) or help \"name\" shows one in full.\n")
-	return b.String()
-}
-
-func firstSentence(s string) string {
-	s = unmark(s)
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i+1]
-	}
-	return s
 }

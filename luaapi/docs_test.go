@@ -62,14 +62,52 @@ func TestEveryFunctionDocumented(t *testing.T) {
 	}
 	out.Reset()
 	s.DoString(`help("nope")`, "test")
-	if got := out.String(); got != "no help for string \"nope\"; help() lists every function\n" {
+	if got := out.String(); got != "no help for string \"nope\"; help() lists everything there is\n" {
 		t.Errorf("help(\"nope\") printed %q", got)
 	}
+	// help() names every function, one line each, within 80 columns,
+	// and the topics cover every section.
 	out.Reset()
 	s.DoString(`help()`, "test")
+	index := out.String()
 	for _, d := range Docs() {
-		if !strings.Contains(out.String(), d.Forms[0]) {
+		name := d.Forms[0]
+		if i := strings.IndexByte(name, '('); i > 0 {
+			name = name[:i+1]
+		}
+		if strings.HasPrefix(name, "bit32.") {
+			name = strings.TrimSuffix(strings.TrimPrefix(name, "bit32."), "(")
+		}
+		if !strings.Contains(index, name) {
 			t.Errorf("help() does not list %s", d.Forms[0])
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(index, "\n"), "\n") {
+		if n := len([]rune(line)); n > 80 {
+			t.Errorf("help() line of %d columns: %q", n, line)
+		}
+	}
+	covered := map[string]bool{}
+	for _, titles := range topics {
+		for _, title := range titles {
+			covered[title] = true
+		}
+	}
+	for _, sec := range Sections() {
+		if !covered[sec.Title] {
+			t.Errorf("no topic shows section %q", sec.Title)
+		}
+	}
+	// A topic, a socket, a task, a plugin's documented functions.
+	for src, want := range map[string]string{
+		`help("udp")`:                 "sock:recvfrom(…)",
+		`help(listen(0, "127.0.0.1"))`: "udp{127.0.0.1:",
+		`help(spawn(sleep, 0))`:        "t:wait([timeout])",
+		`describe{name = "mine.go", signature = "mine.go(x)", summary = "Goes somewhere. Far."} package.loaded.mine = {} help(package.loaded.mine) help()`: "mine.go(x)                 Goes somewhere.",
+	} {
+		out.Reset()
+		if err := s.DoString(src, "test"); err != nil || !strings.Contains(out.String(), want) {
+			t.Errorf("%s: %v, %q", src, err, out.String())
 		}
 	}
 }

@@ -48,6 +48,8 @@ type Options struct {
 	// Builtin holds the bundled scripts (*.lua) and plugins (plugins/*.lua),
 	// searched after PluginDirs; none when nil.
 	Builtin fs.FS
+	// Width tells how wide the terminal is, for help's lines; 80 when nil.
+	Width func() int
 	// Safe runs untrusted code: no os.execute, io.popen, package.loadlib
 	// or os.exit, and no file writes outside the current directory.
 	// Sockets stay available.
@@ -84,6 +86,8 @@ type Session struct {
 	pluginDocs map[string]*Doc
 	docsByFn   map[lua.LValue]*Doc
 
+	widthOf func() int
+
 	onError    *lua.LFunction         // handleError
 	traceback  lua.LValue             // debug.traceback as it came
 	tracebacks map[*lua.LState]string // by handleError, for luaError; guarded by the baton
@@ -95,6 +99,7 @@ func New(opts Options) *Session {
 		stdout:   opts.Stdout,
 		stderr:   opts.Stderr,
 		sockets:  newRegistry(),
+		widthOf:  opts.Width,
 		docsByFn: map[lua.LValue]*Doc{},
 	}
 	if s.stdout == nil {

@@ -92,6 +92,17 @@ func Run(s *luaapi.Session, opts Options) int {
 				}
 			}
 			return 0
+		case pending == "" && strings.HasPrefix(r.text, "?"):
+			// ?name is help "name"; ? alone is help().
+			save = r.text
+			name := strings.TrimSpace(r.text[1:])
+			src := "help()"
+			if name != "" {
+				src = fmt.Sprintf("help(%q)", name)
+			}
+			if err := s.DoString(src, "=?"); err != nil {
+				fmt.Fprintln(opts.Err, err)
+			}
 		case pending == "" && strings.HasPrefix(r.text, ":"):
 			// A shell command: :help, :plugins, :reload, or a plugin's.
 			save = r.text

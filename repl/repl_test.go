@@ -72,6 +72,7 @@ func TestTranscripts(t *testing.T) {
 		{"windows line ends", "1+2\r\n", "> 3\n> ", 0},
 		{"tables show their contents", "{1, {a = 'x'}, n = 2}\n", "> {1, {a = \"x\"}, n = 2}\n> ", 0},
 		{"binary strings show escaped", "'\\27[2Jpwned\\0'\n", "> \"\\27[2Jpwned\\0\"\n> ", 0},
+		{"?name is help", "?sleep\n", "> sleep(seconds)\n  Waits seconds; other tasks run meanwhile. sleep(0) lets every task that is\n  ready run first.\n  seconds   how long, >= 0; fractions allowed; math.huge waits until stopped\n  Returns: nothing.\n  Errors: A negative or non-number duration raises. Ctrl-C stops the wait.\n  Example:\n    sleep(0.01)\n    print(\"later\")\n> ", 0},
 		{"a typo names itself", "recvfom(1)\n", "> stdin:1: attempt to call global 'recvfom' (a nil value); did you mean 'recvfrom'?\n> ", 0},
 		{"bad input goes on", "listen(70000)\nsendto('x', 'no-such-host.invalid', 9)\n1+1\n",
 			"> stdin:1: bad argument #1 to 'listen' (port must be 0-65535, got 70000)\n" +

@@ -11,6 +11,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/chzyer/readline"
+
 	"github.com/sockshell/sockshell/luaapi"
 	"github.com/sockshell/sockshell/repl"
 	"github.com/sockshell/sockshell/scripts"
@@ -136,7 +138,11 @@ func run(argv []string, std stdio) int {
 	if shell {
 		in = luaapi.ShellInput // the shell reads it
 	}
-	s := luaapi.New(luaapi.Options{Stdout: out, Stderr: errw, Stdin: in, Builtin: scripts.FS, Safe: c.safe})
+	opts := luaapi.Options{Stdout: out, Stderr: errw, Stdin: in, Builtin: scripts.FS, Safe: c.safe}
+	if std.terminal {
+		opts.Width = readline.GetScreenWidth
+	}
+	s := luaapi.New(opts)
 	defer s.Close()
 	interrupted, stopSignals := interruptOnSignal(s, sigint)
 	defer stopSignals()
