@@ -100,7 +100,7 @@ func TestEveryFunctionDocumented(t *testing.T) {
 	}
 	// A topic, a socket, a task, a plugin's documented functions.
 	for src, want := range map[string]string{
-		`help("udp")`:                 "sock:recvfrom(…)",
+		`help("udp")`:                  "sock:recvfrom(…)",
 		`help(listen(0, "127.0.0.1"))`: "udp{127.0.0.1:",
 		`help(spawn(sleep, 0))`:        "t:wait([timeout])",
 		`describe{name = "mine.go", signature = "mine.go(x)", summary = "Goes somewhere. Far."} package.loaded.mine = {} help(package.loaded.mine) help()`: "mine.go(x)                 Goes somewhere.",
