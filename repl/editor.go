@@ -21,11 +21,11 @@ type editor interface {
 	Cancel() bool
 }
 
-func newEditor(opts Options) (editor, error) {
+func newEditor(opts Options, comp *completer) (editor, error) {
 	if !opts.Terminal {
 		return &plainEditor{in: bufio.NewReader(opts.In), out: opts.Out}, nil
 	}
-	return newTermEditor(opts)
+	return newTermEditor(opts, comp)
 }
 
 // plainEditor reads lines from a pipe or file: prompts are written, as the
@@ -110,7 +110,7 @@ func (deleteListener) OnChange(line []rune, pos int, key rune) ([]rune, int, boo
 	return append(out, rest...), pos - 1, true
 }
 
-func newTermEditor(opts Options) (editor, error) {
+func newTermEditor(opts Options, comp *completer) (editor, error) {
 	stdin := readline.NewCancelableStdin(keyFilter{opts.In})
 	cfg := &readline.Config{
 		Prompt:                 Prompt,
@@ -122,6 +122,7 @@ func newTermEditor(opts Options) (editor, error) {
 		Stdout:                 opts.Out.target(),
 		Stderr:                 opts.Err.target(),
 		Listener:               deleteListener{},
+		AutoComplete:           comp,
 	}
 	if opts.HistoryFile != "" {
 		if err := os.MkdirAll(filepath.Dir(opts.HistoryFile), 0o700); err != nil {

@@ -53,7 +53,11 @@ type Options struct {
 // shell holds the session's baton only while it runs a chunk), and what
 // they print appears above the prompt.
 func Run(s *luaapi.Session, opts Options) int {
-	ed, err := newEditor(opts)
+	comp := &completer{}
+	if opts.Terminal {
+		comp.names.Store(s.Names())
+	}
+	ed, err := newEditor(opts, comp)
 	if err != nil {
 		fmt.Fprintf(opts.Err, "sockshell: %v\n", err)
 		return 1
@@ -129,6 +133,9 @@ func Run(s *luaapi.Session, opts Options) int {
 			if code, exit := runChunk(s, fn, opts); exit {
 				return code
 			}
+		}
+		if opts.Terminal && pending == "" {
+			comp.names.Store(s.Names()) // what the chunk defined completes now
 		}
 		if pending == "" {
 			in.ask(Prompt, save)

@@ -390,3 +390,25 @@ func TestTerminalCtrlDDropsChunk(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// Tab completes at the prompt, from the names the session has.
+func TestTerminalCompletion(t *testing.T) {
+	tm := startTerm(t)
+	tm.enter(`sock = listen(0, "127.0.0.1")`)
+	tm.send("string.fo\t")
+	tm.expect(`string\.format`)
+	tm.send("('%d', 7)\r")
+	tm.expectLine("7")
+	tm.send("sock:getsockn\t")
+	tm.expect(`sock:getsockname`)
+	tm.send("()\r")
+	tm.expectLine(`127\.0\.0\.1\t\d+`)
+	tm.send(":hel\t")
+	tm.expect(`:help`)
+	tm.send("\r")
+	tm.expect(`:sockets +the open sockets`)
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
