@@ -352,7 +352,7 @@ func TestTerminalCtrlCAndTasks(t *testing.T) {
 	tm.send("hog = spawn(function() print('hogging') while true do end end)\r")
 	tm.expectLine("hogging")
 	tm.send("\x03")
-	tm.expectLine(`task#2 \(stdin:1\) interrupted`)
+	tm.expect(`task#2 \(stdin:1\) interrupted\r\n`)
 	tm.send("hog.status, w.status\r")
 	tm.expectLine("cancelled\twaiting")
 	tm.send("\x04")
