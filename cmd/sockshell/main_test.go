@@ -541,3 +541,18 @@ func TestInterruptDofileStdin(t *testing.T) {
 		t.Errorf("stdout %q", p.stdout.String())
 	}
 }
+
+// os.clock is the CPU time the process used, as in Lua: a sleep adds
+// almost none, a busy loop adds about its length.
+func TestOsClockIsCPUTime(t *testing.T) {
+	r := sockshell(t, "", "-e", `
+local c, n = os.clock(), now()
+sleep(0.2)
+local slept = os.clock() - c
+c, n = os.clock(), now()
+while now() - n < 0.2 do end
+print(slept < 0.1, os.clock() - c > 0.1)`)
+	if r.code != 0 || r.stdout != "true\ttrue\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
