@@ -71,13 +71,25 @@ const deleteRune = '\uF8FF'
 
 var deleteSeq = []byte("\x1b[3~")
 
-// keyFilter mends two things in terminal input before readline sees it.
-// It rewrites the Delete key's escape sequence (see deleteRune). And a read
-// of nothing from a terminal means Ctrl-D was pressed while the terminal was
-// not in raw mode (typed ahead while a chunk ran); readline would take that
-// end of file as the end of all input and never read again, so it becomes
-// the Ctrl-D key it was.
+// keyFilter mends terminal input before readline sees it. It rewrites the
+// Delete key's escape sequence (see deleteRune), and the sequences of
+// Home, End and Ctrl-Left/Right that terminals other than xterm send
+// (keySeqs). And a read of nothing from a terminal means Ctrl-D was pressed
+// while the terminal was not in raw mode (typed ahead while a chunk ran);
+// readline would take that end of file as the end of all input and never
+// read again, so it becomes the Ctrl-D key it was.
 type keyFilter struct{ r io.Reader }
+
+// keySeqs maps what screen, tmux, rxvt and the Linux console send for Home,
+// End and Ctrl- or Alt-Left/Right to what readline knows: ESC [ H and
+// ESC [ F for Home and End, ESC b and ESC f to move by a word. Each is no
+// longer than what it replaces.
+var keySeqs = strings.NewReplacer(
+	"\x1b[1~", "\x1b[H", "\x1b[7~", "\x1b[H", // Home
+	"\x1b[4~", "\x1b[F", "\x1b[8~", "\x1b[F", // End
+	"\x1b[1;5D", "\x1bb", "\x1b[1;3D", "\x1bb", "\x1b[5D", "\x1bb", "\x1bOd", "\x1bb", // a word left
+	"\x1b[1;5C", "\x1bf", "\x1b[1;3C", "\x1bf", "\x1b[5C", "\x1bf", "\x1bOc", "\x1bf", // a word right
+)
 
 // Read reads from the terminal and mends what it read.
 func (f keyFilter) Read(p []byte) (int, error) {
@@ -90,6 +102,9 @@ func (f keyFilter) Read(p []byte) (int, error) {
 	if n > 0 && bytes.Contains(p[:n], deleteSeq) {
 		out := bytes.ReplaceAll(p[:n], deleteSeq, []byte(string(deleteRune)))
 		n = copy(p, out) // never longer than the input
+	}
+	if n > 0 && bytes.IndexByte(p[:n], 0x1b) >= 0 {
+		n = copy(p, keySeqs.Replace(string(p[:n]))) // never longer either
 	}
 	return n, err
 }

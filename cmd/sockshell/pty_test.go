@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -407,6 +408,28 @@ func TestTerminalCompletion(t *testing.T) {
 	tm.expect(`:help`)
 	tm.send("\r")
 	tm.expect(`:sockets +the open sockets`)
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// Home, End and Ctrl-Left/Right work with the sequences of xterm, screen,
+// tmux and rxvt alike.
+func TestTerminalHomeEndWordKeys(t *testing.T) {
+	tm := startTerm(t)
+	for i, keys := range []struct{ home, end string }{
+		{"\x1b[H", "\x1b[F"}, {"\x1bOH", "\x1bOF"}, {"\x1b[1~", "\x1b[4~"}, {"\x1b[7~", "\x1b[8~"},
+	} {
+		// "23", Home, "1", End, "+0": 123+0.
+		tm.send("23" + keys.home + "1" + keys.end + fmt.Sprintf("+%d\r", i))
+		tm.expectLine(fmt.Sprint(123 + i))
+	}
+	for i, left := range []string{"\x1b[1;5D", "\x1b[5D", "\x1bOd", "\x1b[1;3D"} {
+		// "12 34", a word left, "+": 12 +34.
+		tm.send("12 " + fmt.Sprint(34+i) + left + "+\r")
+		tm.expectLine(fmt.Sprint(46 + i))
+	}
 	tm.send("\x04")
 	if code := tm.exitCode(); code != 0 {
 		t.Errorf("exit %d", code)
