@@ -187,6 +187,10 @@ local function exchange(query, id, host, port)
     if answer then break end
   end
   s:close()
+  if err == "timeout" then
+    err = ("timeout: no answer from %s after %d tries of %gs (is a DNS server running there?)")
+      :format(host:find(":") and "[" .. host .. "]:" .. port or host .. ":" .. port, dns.retries + 1, dns.timeout)
+  end
   if not answer then return nil, err end
   if dns.parse(answer).tc then
     -- Truncated: ask again over TCP, where a message is preceded by its length.
