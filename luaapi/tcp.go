@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -325,8 +326,11 @@ func (c *tcpStream) receive(s *Session, a args) int {
 // streamFailure is the message for a stream's failed read or write: the
 // peer's end of the stream reads as "closed", as in LuaSocket.
 func streamFailure(err error, c *tcpStream) string {
-	if errors.Is(err, io.EOF) {
-		return "closed"
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) {
+		return "closed" // LuaSocket's word for a peer that has gone
+	}
+	if errors.Is(err, syscall.ECONNRESET) {
+		return "connection reset by peer"
 	}
 	return failure(err, c.remote.String())
 }
