@@ -1,13 +1,26 @@
--- broadcast.lua [message] [port]: the chapter's closing remark, tried out.
+-- broadcast.lua [interface] [message] [port]: the chapter's closing
+-- remark, tried out.
 --
 -- "An address whose last number is 255 is a broadcast address: every host
 -- on the local network receives the message." This sends the message to
--- the broadcast address of each IPv4 network this host is on, then listens
--- a moment for whatever answers come back.
+-- the broadcast address of each IPv4 network this host is on (or only of
+-- the interface named), then listens a moment for whatever answers come
+-- back.
 --
 --   sockshell scripts/broadcast.lua hello 5000
+--   sockshell scripts/broadcast.lua lo hello 5000     (loopback only: 127.255.255.255)
 
-local message, port = arg[1] or "hello, everyone", tonumber(arg[2]) or 5000
+local interfaces = hostinfo().interfaces
+local only
+local rest = {}
+for i = 1, #arg do
+  local named = false
+  for _, iface in ipairs(interfaces) do
+    if iface.name == arg[i] and not only then only, named = arg[i], true end
+  end
+  if not named then rest[#rest + 1] = arg[i] end
+end
+local message, port = rest[1] or "hello, everyone", tonumber(rest[2]) or 5000
 
 -- broadcast computes a network's broadcast address from "a.b.c.d/len".
 local function broadcast(cidr)
@@ -22,8 +35,8 @@ local function broadcast(cidr)
 end
 
 local s = assert(listen(0))
-for _, iface in ipairs(hostinfo().interfaces) do
-  if iface.up then
+for _, iface in ipairs(interfaces) do
+  if iface.up and (not only or iface.name == only) then
     for _, cidr in ipairs(iface.addrs) do
       local to = broadcast(cidr)
       if to and tonumber(cidr:match("/(%d+)$")) < 32 then

@@ -321,7 +321,8 @@ assert(tcp:log(7, "second over tcp, same connection"))
 tcp:close()
 assert(syslog.send{host = "127.0.0.1", port = %d, format = "3164", app = "oldtag", hostname = "h3", severity = "notice", message = "bsd format"})
 assert(syslog.format{hostname = "h", message = "m"}:match("^<14>1 %%d%%d%%d%%d%%-%%d%%d%%-%%d%%dT%%d%%d:%%d%%d:%%d%%dZ h sockshell %%- %%- %%- m$"))
-assert(not pcall(syslog.format, {severity = "loud"}))
+local ok, err = pcall(function() return syslog.format{severity = "loud"} end)
+assert(not ok and err:match("^test:%%d+: syslog: unknown severity 'loud' %%(emerg, alert, crit, err, warning, notice, info, debug%%)$"), err)
 `, udp, tcp, udp))
 	want := []string{
 		"19.4 h1 probe 42 ID47 over udp in 5424",

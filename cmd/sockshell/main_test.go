@@ -556,3 +556,19 @@ print(slept < 0.1, os.clock() - c > 0.1)`)
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// broadcast.lua limited to the loopback interface reaches a receiver on
+// this host through 127.255.255.255.
+func TestBroadcastOnLoopback(t *testing.T) {
+	rx, port := startReady(t, "scripts/receiver.lua", "0")
+	r := runCmd(t, command("scripts/broadcast.lua", "lo", "bye", strconv.Itoa(port)), "")
+	if r.code != 0 || !strings.Contains(r.stdout, "-> 127.255.255.255:"+strconv.Itoa(port)+"  sent") {
+		t.Fatalf("broadcast.lua lo: %+v", r)
+	}
+	if strings.Count(r.stdout, " sent") != 1 {
+		t.Errorf("sent on more than lo: %q", r.stdout)
+	}
+	if code := rx.wait(t); code != 0 || !strings.Contains(rx.stdout.String(), "received message:bye from PORT") {
+		t.Errorf("receiver: exit %d, %q", code, rx.stdout.String())
+	}
+}

@@ -14,10 +14,16 @@ for i = 0, 7 do FACILITIES["local" .. i] = 16 + i end
 local SEVERITIES = {emerg = 0, alert = 1, crit = 2, err = 3, error = 3, warning = 4, warn = 4,
                     notice = 5, info = 6, debug = 7}
 
+-- The names of each, in the order of their numbers, for error messages.
+local NAMES = {
+  facility = "kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, local0-local7",
+  severity = "emerg, alert, crit, err, warning, notice, info, debug",
+}
+
 local function code(map, v, what)
   if type(v) == "number" then return v end
   local c = map[v]
-  if not c then error("unknown syslog " .. what .. " '" .. tostring(v) .. "'", 3) end
+  if not c then error("syslog: unknown " .. what .. " '" .. tostring(v) .. "' (" .. NAMES[what] .. ")", 3) end
   return c
 end
 
