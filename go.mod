@@ -6,9 +6,9 @@ require (
 	github.com/chzyer/readline v1.5.1
 	github.com/creack/pty v1.1.24
 	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/net v0.46.0
 )
 
-require (
-	golang.org/x/net v0.46.0 // indirect
-	golang.org/x/sys v0.37.0 // indirect
-)
+require golang.org/x/sys v0.37.0 // indirect
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -269,3 +269,25 @@ return n, #sockets(), tostring(u)`)
 		t.Errorf(":sockets: %v", err)
 	}
 }
+
+// A chunk that fails after handing a closure to a task leaves the task
+// its variables: the task does not crash on them.
+func TestFailedChunkKeepsTaskUpvalues(t *testing.T) {
+	s, out := newTestSession(t)
+	got := make(chan string, 1)
+	setFunc(s, "got", func(L *lua.LState) int { got <- L.ToString(1); return 0 })
+	fn, err := s.Compile(`local s = listen(0, "127.0.0.1")
+local label = "the socket"
+spawn(function() got(label .. " " .. tostring(s):match("^udp")) end)
+error("after spawn")`, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Call(fn); err == nil || !strings.Contains(err.Error(), "after spawn") {
+		t.Fatalf("chunk: %v", err)
+	}
+	run(t, s, `local a, b, c, d = 1, 2, 3, 4 sleep(0)`) // reuses the registers
+	if v := receive(t, got, "the task"); v != "the socket udp" {
+		t.Errorf("task saw %q; output %q", v, out.String())
+	}
+}
