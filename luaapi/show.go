@@ -22,19 +22,57 @@ const (
 
 // shower renders values for people: the prompt's results and show().
 type shower struct {
-	L    *lua.LState
-	s    *Session
-	seen map[*lua.LTable]bool
+	L     *lua.LState
+	s     *Session
+	seen  map[*lua.LTable]bool
+	color bool // numbers, strings, booleans and nil in colour
+}
+
+// ANSI colours of a coloured result.
+const (
+	colorNumber = "\x1b[36m" // cyan
+	colorString = "\x1b[32m" // green
+	colorConst  = "\x1b[35m" // magenta: nil, true, false
+	colorReset  = "\x1b[0m"
+)
+
+func (sh *shower) paint(color, text string) string {
+	if !sh.color {
+		return text
+	}
+	return color + text + colorReset
+}
+
+// visible is how many columns s takes, colour codes left out.
+func visible(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i < len(s) && s[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		if s[i]&0xc0 != 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 // Show renders v as the prompt prints a result: strings with control or
 // non-UTF-8 bytes as Lua literals (a long binary one as a hexdump), tables
 // with their contents, nested and sorted, sockets with their traffic,
 // functions with their signature when documented.
-func (s *Session) Show(v lua.LValue) string {
+func (s *Session) Show(v lua.LValue) string { return s.ShowColor(v, false) }
+
+// ShowColor is Show, with numbers, strings, booleans and nil in colour
+// (ANSI codes) when color is true: for a terminal.
+func (s *Session) ShowColor(v lua.LValue, color bool) string {
 	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
-	return s.show(s.main, v)
+	sh := &shower{L: s.main, s: s, seen: map[*lua.LTable]bool{}, color: color}
+	return sh.value(v, 0, "")
 }
 
 func (s *Session) show(L *lua.LState, v lua.LValue) string {
@@ -66,7 +104,15 @@ func (s *Session) lShow(L *lua.LState) int {
 func (sh *shower) value(v lua.LValue, depth int, indent string) string {
 	switch v := v.(type) {
 	case lua.LString:
-		return showString(string(v), depth > 0)
+		text := showString(string(v), depth > 0)
+		if strings.Contains(text, "\n") && !strings.HasPrefix(text, "\"") {
+			return text // printable text or a hexdump: as it is
+		}
+		return sh.paint(colorString, text)
+	case lua.LNumber:
+		return sh.paint(colorNumber, v.String())
+	case lua.LBool, *lua.LNilType:
+		return sh.paint(colorConst, v.String())
 	case *lua.LTable:
 		if mt := sh.L.GetMetaField(v, "__tostring"); mt != lua.LNil {
 			return toString(sh.L, v)
@@ -208,7 +254,7 @@ func (sh *shower) table(t *lua.LTable, depth int, indent string) string {
 		return "{}"
 	}
 	one := "{" + strings.Join(items, ", ") + "}"
-	if len(one)+len(indent) <= showWidth && !strings.Contains(one, "\n") {
+	if visible(one)+len(indent) <= showWidth && !strings.Contains(one, "\n") {
 		return one
 	}
 	inner := indent + "  "
@@ -219,7 +265,7 @@ func (sh *shower) table(t *lua.LTable, depth int, indent string) string {
 		col := len(inner)
 		for i, it := range items {
 			if i > 0 {
-				if col+len(it)+2 > showWidth {
+				if col+visible(it)+2 > showWidth {
 					b.WriteString(",\n" + inner)
 					col = len(inner)
 				} else {
@@ -228,7 +274,7 @@ func (sh *shower) table(t *lua.LTable, depth int, indent string) string {
 				}
 			}
 			b.WriteString(it)
-			col += len(it)
+			col += visible(it)
 		}
 		return b.String() + ",\n" + indent + "}"
 	}

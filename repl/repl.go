@@ -45,6 +45,9 @@ type Options struct {
 	HistoryFile string
 	// Banner is printed before the first prompt, if not empty.
 	Banner string
+	// Color paints the prompt, errors and results (numbers, strings,
+	// booleans and nil) with ANSI colours; for a terminal only.
+	Color bool
 }
 
 // Run reads and runs chunks in s until the input ends or the code calls
@@ -71,7 +74,7 @@ func Run(s *luaapi.Session, opts Options) int {
 		return code
 	}
 	var pending string // the lines of an unfinished chunk
-	in.ask(Prompt, "")
+	in.ask(prompt(opts, Prompt), "")
 	for {
 		var r line
 		select {
@@ -92,7 +95,7 @@ func Run(s *luaapi.Session, opts Options) int {
 			if pending != "" {
 				// The input ended inside a chunk: say why it did not run.
 				if _, cerr := s.Compile(pending, "stdin"); cerr != nil {
-					fmt.Fprintln(opts.Err, cerr)
+					printError(opts, cerr)
 				}
 			}
 			return 0
@@ -105,7 +108,7 @@ func Run(s *luaapi.Session, opts Options) int {
 				src = fmt.Sprintf("help(%q)", name)
 			}
 			if err := s.DoString(src, "=?"); err != nil {
-				fmt.Fprintln(opts.Err, err)
+				printError(opts, err)
 			}
 		case pending == "" && strings.HasPrefix(r.text, ":"):
 			// A shell command: :help, :plugins, :reload, or a plugin's.
@@ -115,7 +118,7 @@ func Run(s *luaapi.Session, opts Options) int {
 				if errors.As(err, &exit) {
 					return exit.Code
 				}
-				fmt.Fprintln(opts.Err, err)
+				printError(opts, err)
 			}
 		default:
 			chunk := pending + r.text
@@ -127,7 +130,7 @@ func Run(s *luaapi.Session, opts Options) int {
 			}
 			pending, save = "", chunk
 			if cerr != nil {
-				fmt.Fprintln(opts.Err, cerr)
+				printError(opts, cerr)
 				break
 			}
 			if code, exit := runChunk(s, fn, opts); exit {
@@ -138,9 +141,9 @@ func Run(s *luaapi.Session, opts Options) int {
 			comp.names.Store(s.Names()) // what the chunk defined completes now
 		}
 		if pending == "" {
-			in.ask(Prompt, save)
+			in.ask(prompt(opts, Prompt), save)
 		} else {
-			in.ask(PromptContinue, save)
+			in.ask(prompt(opts, PromptContinue), save)
 		}
 		if code, exit := s.Exited(); exit {
 			return code
@@ -228,17 +231,34 @@ func runChunk(s *luaapi.Session, fn *lua.LFunction, opts Options) (int, bool) {
 	case errors.As(err, &exit):
 		return exit.Code, true
 	case errors.As(err, &le) && le.Interrupted:
-		fmt.Fprintln(opts.Err, "interrupted")
+		printError(opts, "interrupted")
 	case err != nil:
-		fmt.Fprintln(opts.Err, err)
+		printError(opts, err)
 	case len(results) > 0:
 		vals := make([]string, len(results))
 		for i, v := range results {
-			vals[i] = s.Show(v)
+			vals[i] = s.ShowColor(v, opts.Color)
 		}
 		fmt.Fprintln(opts.Out, strings.Join(vals, "\t"))
 	}
 	return 0, false
+}
+
+// prompt is p, in bold blue on a terminal with colour.
+func prompt(opts Options, p string) string {
+	if !opts.Color {
+		return p
+	}
+	return "\x1b[1;34m" + strings.TrimSpace(p) + "\x1b[0m "
+}
+
+// printError prints an error line, in red on a terminal with colour.
+func printError(opts Options, err any) {
+	text := fmt.Sprint(err)
+	if opts.Color {
+		text = "\x1b[31m" + text + "\x1b[0m"
+	}
+	fmt.Fprintln(opts.Err, text)
 }
 
 // HistoryFile is where the shell keeps its history:

@@ -43,7 +43,9 @@ func TestMain(m *testing.M) {
 func command(args ...string) *exec.Cmd {
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+os.TempDir()+"/sockshell-test-state")
+	// Without colour unless a test asks for it: the screen is then the
+	// text the tests look for.
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+os.TempDir()+"/sockshell-test-state", "NO_COLOR=1")
 	return cmd
 }
 

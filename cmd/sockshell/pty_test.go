@@ -81,7 +81,7 @@ func startTerm(t *testing.T, env ...string) *term {
 		f.Close()
 		<-tm.done
 	})
-	tm.expect("> ")
+	tm.expect(`>(?:\x1b\[0m)? `)
 	return tm
 }
 
@@ -433,5 +433,23 @@ func TestTerminalHomeEndWordKeys(t *testing.T) {
 	tm.send("\x04")
 	if code := tm.exitCode(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// On a terminal the prompt, errors and results are in colour, unless
+// NO_COLOR is set; off a terminal there is never an escape code.
+func TestTerminalColour(t *testing.T) {
+	tm := startTerm(t, "NO_COLOR=")
+	tm.send("42, 'text', nil, {true}\r")
+	tm.expect(`\x1b\[36m42\x1b\[0m\t\x1b\[32mtext\x1b\[0m\t\x1b\[35mnil\x1b\[0m\t\{\x1b\[35mtrue\x1b\[0m\}\r\n`)
+	tm.send("error('boom')\r")
+	tm.expect(`\x1b\[31mstdin:1: boom\x1b\[0m\r\n`)
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	r := sockshell(t, "42\nerror('boom')\n", "-i")
+	if strings.Contains(r.stdout+r.stderr, "\x1b") {
+		t.Errorf("escape codes off a terminal: %q %q", r.stdout, r.stderr)
 	}
 }

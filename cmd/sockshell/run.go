@@ -194,10 +194,11 @@ func run(argv []string, std stdio) int {
 	}
 	switch {
 	case shell:
-		opts := repl.Options{In: std.in, Out: out, Err: errw, Terminal: std.terminal}
+		opts := repl.Options{In: std.in, Out: out, Err: errw, Terminal: std.terminal,
+			Color: std.terminal && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
 		if std.terminal {
 			opts.HistoryFile = repl.HistoryFile()
-			opts.Banner = versionLine() + "\nhelp() lists the functions; Ctrl-D exits."
+			opts.Banner = versionLine() + "\nhelp() lists the functions, ?name shows one, Tab completes, :help lists the commands; Ctrl-D exits."
 		}
 		return repl.Run(s, opts)
 	case noScript:
