@@ -86,6 +86,7 @@ func init() {
 		{"bit32", "Lua 5.2's bitwise library: numbers are taken modulo 2^32 as unsigned 32-bit integers, and results are in [0, 2^32-1].", bit32Funcs, false},
 		{"The host", "", append(append([]libFunc{}, hostFuncs...), timeFuncs...), false},
 		{"Plugins", "A plugin is a Lua module on the plugin path (see `plugins`); it can add shell commands and document its functions.", pluginFuncs, false},
+		{"Seeing the traffic", "", traceFuncs, true},
 		{"The shell", "", append(append([]libFunc{}, shellFuncs...), showFuncs...), false},
 	}
 }

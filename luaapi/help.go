@@ -37,6 +37,10 @@ func (s *Session) width() int {
 
 func (s *Session) lHelp(L *lua.LState) int {
 	var text string
+	if d := s.docsByFn[L.Get(1)]; d != nil {
+		io.WriteString(s.stdout, s.docText(d))
+		return 0
+	}
 	switch v := L.Get(1).(type) {
 	case *lua.LNilType:
 		text = s.helpIndex()
@@ -67,7 +71,7 @@ var topics = map[string][]string{
 	"binary":  {"Binary data", "bit32"},
 	"host":    {"The host"},
 	"plugins": {"Plugins"},
-	"shell":   {"The shell"},
+	"shell":   {"The shell", "Seeing the traffic"},
 }
 
 // topicTitles head the topics in help()'s index.

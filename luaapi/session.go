@@ -79,6 +79,7 @@ type Session struct {
 
 	stdin   *stdinReader
 	sockets *registry
+	tracer  tracer
 
 	pluginDirs []PluginDir
 	builtin    fs.FS
@@ -146,6 +147,7 @@ func New(opts Options) *Session {
 	s.openTasks()
 	s.openBinary()
 	s.openTime()
+	s.openTrace()
 	s.sched.leave()
 	return s
 }
@@ -169,6 +171,9 @@ func (s *Session) Close() {
 	case <-timer.C:
 	}
 	s.sockets.closeAll()
+	s.tracer.mu.Lock()
+	s.tracer.closeFile()
+	s.tracer.mu.Unlock()
 	select {
 	case <-finished:
 		s.main.Close()

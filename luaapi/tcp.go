@@ -97,7 +97,9 @@ func checkListener(a args, n int) *tcpListener {
 
 // newStream registers a connection and makes its object.
 func (s *Session) newStream(L *lua.LState, c *sock.Conn) *lua.LUserData {
-	return s.newSocket(L, &tcpStream{conn: c, local: c.LocalAddr(), remote: c.RemoteAddr(),
+	local, remote := c.LocalAddr(), c.RemoteAddr()
+	c.Trace = func(in bool, b []byte) { s.packet(true, in, local, remote, b) }
+	return s.newSocket(L, &tcpStream{conn: c, local: local, remote: remote,
 		sockState: newSockState(c)}, streamClass)
 }
 

@@ -126,7 +126,7 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 	m.Buf = m.Buf[:size]
 	err := u.conn.Poll(m)
 	if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
-		return pushDatagram(L, u, m, err)
+		return s.pushDatagram(L, u, m, err)
 	}
 	// A read that waits has a buffer of its own (other tasks may use the
 	// socket's meanwhile), taken only once a datagram has come.
@@ -139,16 +139,17 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 		return func() { u.conn.Unread(w) } // for the next reader: nothing read is lost
 	})
 	raiseIfDone(L, ctx)
-	return pushDatagram(L, u, w, err)
+	return s.pushDatagram(L, u, w, err)
 }
 
 // pushDatagram pushes recvfrom's results for a read into m that ended
 // with err.
-func pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err error) int {
+func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err error) int {
 	if err != nil {
 		return fail(L, failure(err, u.addr.String()))
 	}
 	u.received(m.N)
+	s.packet(false, true, u.addr, m.Addr, m.Buf[:m.N])
 	L.Push(lua.LString(m.Buf[:m.N]))
 	L.Push(lua.LString(m.Addr.Addr().String()))
 	L.Push(lua.LNumber(m.Addr.Port()))
@@ -199,19 +200,23 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
 	target := fmt.Sprintf("%s:%d", host, port)
-	var sent int
+	var (
+		sent     int
+		from, to netip.AddrPort
+	)
 	send := func() error {
 		dst, err := sock.Resolve(ctx, host, port, u != nil && u.conn.IPv6())
 		if err != nil {
 			return err
 		}
-		target = dst.String()
+		target, to = dst.String(), dst
 		if u != nil {
+			from = u.addr
 			sent, err = u.conn.WriteTo([]byte(data), dst)
 			return err
 		}
 		return s.opening(func() (err error) {
-			sent, _, err = sock.SendTo(ctx, []byte(data), dst)
+			sent, from, err = sock.SendTo(ctx, []byte(data), dst)
 			return err
 		})
 	}
@@ -229,6 +234,7 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	if u != nil {
 		u.sent(sent)
 	}
+	s.packet(false, false, from, to, []byte(data))
 	L.Push(lua.LNumber(sent))
 	return 1
 }

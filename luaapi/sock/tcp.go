@@ -202,6 +202,10 @@ type Conn struct {
 	mu    sync.Mutex
 	buf   []byte // received and not yet returned; guarded by mu
 	eof   bool   // the peer has closed its side; guarded by mu
+
+	// Trace, when set (before the connection is used), is called with
+	// each chunk read from the network (in) and written to it.
+	Trace func(in bool, b []byte)
 }
 
 func newConn(c *net.TCPConn) *Conn {
@@ -338,6 +342,9 @@ func (c *Conn) readQueued(fd uintptr) error {
 	n, err := readNow(fd, *chunk)
 	if err != nil {
 		return err
+	}
+	if c.Trace != nil && n > 0 {
+		c.Trace(true, (*chunk)[:n])
 	}
 	c.mu.Lock()
 	if n == 0 {
@@ -477,6 +484,9 @@ func (c *Conn) TrySend(b []byte) (int, error) {
 	if werr == errWouldBlock {
 		return 0, nil
 	}
+	if c.Trace != nil && n > 0 {
+		c.Trace(false, b[:n])
+	}
 	return n, werr
 }
 
@@ -506,6 +516,9 @@ func (c *Conn) Send(ctx context.Context, t SendTicket, b []byte, wait time.Durat
 	n, err := c.c.Write(b)
 	stop()
 	c.ww.disarm()
+	if c.Trace != nil && n > 0 {
+		c.Trace(false, b[:n])
+	}
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return n, cerr

@@ -1,0 +1,286 @@
+package luaapi
+
+import (
+	"bufio"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/pcapng"
+)
+
+// traceKeep is how many packets a trace keeps for trace.save.
+const traceKeep = 100000
+
+// tracer records the traffic of the session's sockets while tracing is
+// on: one line each on the session's stderr, and the packets for
+// trace.save and a trace file. Any goroutine may call it.
+type tracer struct {
+	mu   sync.Mutex
+	on   bool
+	show bool // print a line per packet
+	kept []pcapng.Packet
+	// sent is, for each flow, what this session sent and has not yet seen
+	// arrive: when both ends are its own sockets, the arrival is the same
+	// packet, which a capture holds once.
+	sent    map[flowKey]*inFlight
+	file    *os.File
+	fileBuf *bufio.Writer
+	fileW   *pcapng.Writer
+}
+
+// flowKey names one direction of a conversation.
+type flowKey struct {
+	tcp      bool
+	src, dst netip.AddrPort
+}
+
+// inFlight is what a flow has sent and not yet been seen to receive.
+type inFlight struct {
+	bytes     int      // of a TCP stream
+	datagrams [][]byte // of UDP, oldest first
+}
+
+// seen reports whether p, received, is what this session had sent (and
+// forgets it); for a packet sent it remembers it.
+func (tr *tracer) seen(p pcapng.Packet, in bool) bool {
+	if tr.sent == nil {
+		tr.sent = map[flowKey]*inFlight{}
+	}
+	k := flowKey{p.TCP, p.Src, p.Dst}
+	f := tr.sent[k]
+	if !in {
+		if f == nil {
+			f = &inFlight{}
+			tr.sent[k] = f
+		}
+		if p.TCP {
+			f.bytes += len(p.Data)
+		} else if len(f.datagrams) < 1024 {
+			f.datagrams = append(f.datagrams, p.Data)
+		}
+		return false
+	}
+	switch {
+	case f == nil:
+		return false
+	case p.TCP && f.bytes >= len(p.Data):
+		f.bytes -= len(p.Data)
+		return true
+	case !p.TCP && len(f.datagrams) > 0 && string(f.datagrams[0]) == string(p.Data):
+		f.datagrams = f.datagrams[1:]
+		return true
+	}
+	return false
+}
+
+// packet records one unit of traffic if tracing is on: in is true for
+// what the socket received, from remote to local.
+func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte) {
+	tr := &s.tracer
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if !tr.on {
+		return
+	}
+	local = concrete(local, remote)
+	p := pcapng.Packet{Time: time.Now(), TCP: tcp, Src: local, Dst: remote, Data: append([]byte(nil), data...)}
+	if in {
+		p.Src, p.Dst = remote, local
+	}
+	if !tr.seen(p, in) {
+		if len(tr.kept) >= traceKeep {
+			tr.kept = append(tr.kept[:0], tr.kept[len(tr.kept)-traceKeep/2:]...)
+		}
+		tr.kept = append(tr.kept, p)
+		if tr.fileW != nil {
+			tr.fileW.Write(p)
+		}
+	}
+	if tr.show {
+		fmt.Fprint(s.stderr, traceLine(p, in))
+	}
+}
+
+// concrete is a socket's local address as a capture shows it: of the
+// remote's family, and the loopback address rather than "any" when the
+// remote is on loopback (the socket only knows it is bound to every
+// interface).
+func concrete(local, remote netip.AddrPort) netip.AddrPort {
+	a, r := local.Addr().Unmap(), remote.Addr().Unmap()
+	if a.IsUnspecified() || a.Is4() != r.Is4() {
+		switch {
+		case r.IsLoopback():
+			a = r
+		case r.Is4():
+			a = netip.IPv4Unspecified()
+		default:
+			a = netip.IPv6Unspecified()
+		}
+	}
+	return netip.AddrPortFrom(a, local.Port())
+}
+
+// traceLine is a packet as trace shows it: time, protocol, local and
+// remote address with the direction, size, and the data as text or hex.
+func traceLine(p pcapng.Packet, in bool) string {
+	proto, local, arrow, remote := "udp", p.Src, "->", p.Dst
+	if p.TCP {
+		proto = "tcp"
+	}
+	if in {
+		local, arrow, remote = p.Dst, "<-", p.Src
+	}
+	return fmt.Sprintf("%s %s %s %s %s %dB %s\n", p.Time.Format("15:04:05.000000"), proto, local, arrow, remote,
+		len(p.Data), traceData(p.Data))
+}
+
+// traceData shows up to 48 bytes: quoted text, or hex.
+func traceData(b []byte) string {
+	cut := ""
+	if len(b) > 48 {
+		b, cut = b[:48], "…"
+	}
+	if utf8.Valid(b) && printable(string(b)) || printable(strings.TrimRight(string(b), "\r\n")) {
+		return luaLiteral(string(b)) + cut
+	}
+	return fmt.Sprintf("%x", b) + cut
+}
+
+var traceFuncs = []libFunc{
+	{&Doc{
+		Name:  "trace",
+		Forms: []string{"trace(on)", "trace{file=, quiet=}"},
+		Summary: "Shows the traffic of the session's sockets: while it is on, every datagram and every chunk of a TCP stream sent or received prints as a line above the prompt — time, protocol, local address, direction, remote address, size, the data as text or hex. " +
+			"With a file, it is also recorded there as pcapng, which Wireshark opens.",
+		Args: []Arg{
+			{"on", "true to start, false to stop"},
+			{"file", "a pcapng file to record into, from now until trace(false)"},
+			{"quiet", "true: record without printing a line per packet"},
+		},
+		Returns: "nothing.",
+		Errors:  "A file that cannot be created raises.",
+		Example: `trace(true)
+local a, b = listen(0, "127.0.0.1"), listen(0, "127.0.0.1")
+a:sendto("hello", b:getsockname())
+b:recvfrom()
+trace(false)
+a:close() b:close()`,
+	}, (*Session).lTrace},
+	{&Doc{
+		Name:    "trace.save",
+		Forms:   []string{"trace.save(path)"},
+		Summary: "Writes the traffic traced so far (the last 100000 packets) to a pcapng file: each datagram or stream chunk becomes an Ethernet frame (once, when both ends are this session's sockets) with IP and UDP or TCP headers whose checksums are valid and whose TCP sequence numbers count each direction's bytes, so Wireshark and tshark read it as a capture.",
+		Args:    []Arg{{"path", "the file to write"}},
+		Returns: "the number of packets written.",
+		Errors:  "`nil, message` when the file cannot be written.",
+		Example: `trace{quiet = true}
+sendto("x", "127.0.0.1", 9)
+trace(false)
+local path = os.tmpname()
+print(trace.save(path) >= 1)  --> true
+os.remove(path)`,
+	}, (*Session).lTraceSave},
+}
+
+// openTrace makes the trace global: trace(on) is a call of the table,
+// which holds trace.save.
+func (s *Session) openTrace() {
+	L := s.main
+	t := L.NewTable()
+	mt := L.NewTable()
+	call := s.bind(traceFuncs[0])
+	s.docsByFn[call] = traceFuncs[0].doc
+	mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+		L.Remove(1) // the table itself
+		L.Insert(call, 1)
+		L.Call(L.GetTop()-1, 0)
+		return 0
+	}))
+	save := s.bind(traceFuncs[1])
+	s.docsByFn[save] = traceFuncs[1].doc
+	t.RawSetString("save", save)
+	L.SetMetatable(t, mt)
+	L.SetGlobal("trace", t)
+	s.docsByFn[t] = traceFuncs[0].doc
+}
+
+func (s *Session) lTrace(L *lua.LState) int {
+	a := args{L: L, fn: "trace"}
+	tr := &s.tracer
+	on, show, file := false, true, ""
+	switch v := L.Get(1).(type) {
+	case lua.LBool:
+		on = bool(v)
+	case *lua.LTable:
+		o := a.options(1, v, "file", "quiet")
+		on = true
+		if f, ok := o["file"]; ok {
+			file = a.name(1, f, "file")
+		}
+		if q, ok := o["quiet"]; ok {
+			show = !lua.LVAsBool(q)
+		}
+	default:
+		a.raise(1, "true, false or {file=, quiet=} expected, got %s", describe(L.Get(1)))
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.closeFile()
+	tr.on, tr.show, tr.sent = on, show, nil
+	if on && file != "" {
+		f, err := os.Create(file)
+		if err != nil {
+			tr.on = false
+			L.RaiseError("trace: %v", err)
+		}
+		tr.file, tr.fileBuf = f, bufio.NewWriter(f)
+		tr.fileW, _ = pcapng.NewWriter(tr.fileBuf)
+	}
+	return 0
+}
+
+// closeFile ends a trace file; tr.mu is held.
+func (tr *tracer) closeFile() {
+	if tr.file != nil {
+		tr.fileBuf.Flush()
+		tr.file.Close()
+		tr.file, tr.fileBuf, tr.fileW = nil, nil, nil
+	}
+}
+
+func (s *Session) lTraceSave(L *lua.LState) int {
+	path := args{L: L, fn: "trace.save"}.name(1, L.Get(1), "path")
+	tr := &s.tracer
+	tr.mu.Lock()
+	kept := append([]pcapng.Packet(nil), tr.kept...)
+	tr.mu.Unlock()
+	f, err := os.Create(path)
+	if err != nil {
+		return fail(L, err.Error())
+	}
+	buf := bufio.NewWriter(f)
+	w, err := pcapng.NewWriter(buf)
+	for _, p := range kept {
+		if err == nil {
+			err = w.Write(p)
+		}
+	}
+	if err == nil {
+		err = buf.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(L, err.Error())
+	}
+	L.Push(lua.LNumber(len(kept)))
+	return 1
+}
