@@ -91,12 +91,14 @@ func (sc *sched) leave() *task {
 // baton again; whoever stops a task or a chunk calls it sooner (reclaim),
 // so that the next reader gets what was read before anything newer.
 func (sc *sched) block(L *lua.LState, wait func() (undo func())) {
-	t := sc.leave()
+	t := sc.holder
 	ws := &sc.chunkWait
 	if t != nil {
+		// Before the baton goes: whoever has it next sees this task waiting.
 		t.setStatus(taskWaiting)
 		ws = &t.wait
 	}
+	sc.leave()
 	ws.begin()
 	var undo func()
 	defer func() {
