@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/creack/pty"
+	"github.com/hinshun/vt10x"
 )
 
 // term is sockshell running on a pseudo-terminal, as a person runs it.
@@ -25,7 +26,8 @@ type term struct {
 	pty    *os.File // the terminal's side the test types into
 	tty    *os.File // the side sockshell runs on
 	mu     sync.Mutex
-	out    bytes.Buffer // everything the terminal showed
+	out    bytes.Buffer   // everything the terminal showed
+	vt     vt10x.Terminal // the screen, as a terminal draws it
 	seen   int          // how much of out expect has consumed
 	more   chan struct{}
 	done   chan struct{} // the screen has ended
@@ -48,7 +50,8 @@ func startTerm(t *testing.T, env ...string) *term {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	tm := &term{t: t, cmd: cmd, pty: f, tty: tty, more: make(chan struct{}, 1), done: make(chan struct{})}
+	tm := &term{t: t, cmd: cmd, pty: f, tty: tty, more: make(chan struct{}, 1), done: make(chan struct{}),
+		vt: vt10x.New(vt10x.WithSize(120, 40))}
 	go func() {
 		defer close(tm.done)
 		buf := make([]byte, 4096)
@@ -56,6 +59,7 @@ func startTerm(t *testing.T, env ...string) *term {
 			n, err := f.Read(buf)
 			tm.mu.Lock()
 			tm.out.Write(buf[:n])
+			tm.vt.Write(buf[:n])
 			tm.mu.Unlock()
 			select {
 			case tm.more <- struct{}{}:
@@ -115,6 +119,37 @@ func (tm *term) expect(re string) []string {
 			tm.t.Fatalf("sockshell ended before %q; screen: %q", re, tm.out.String())
 		case <-deadline:
 			tm.t.Fatalf("no %q on the screen: %q", re, rest)
+		}
+	}
+}
+
+// screen is what the terminal shows now: its lines, trailing spaces cut,
+// and the line the cursor is on.
+func (tm *term) screen() (lines []string, cursor int) {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	for _, line := range strings.Split(tm.vt.String(), "\n") {
+		lines = append(lines, strings.TrimRight(line, " "))
+	}
+	return lines, tm.vt.Cursor().Y
+}
+
+// expectCursorLine waits until the screen's cursor line reads line, and
+// returns the screen.
+func (tm *term) expectCursorLine(line string) []string {
+	tm.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		lines, y := tm.screen()
+		if y < len(lines) && lines[y] == line {
+			return lines
+		}
+		select {
+		case <-tm.more:
+		case <-tm.exited:
+			tm.t.Fatalf("sockshell ended before the cursor line read %q", line)
+		case <-deadline:
+			tm.t.Fatalf("the cursor line reads %q, want %q; screen:\n%s", lines[min(y, len(lines)-1)], line, strings.Join(lines, "\n"))
 		}
 	}
 }
@@ -397,15 +432,15 @@ func TestTerminalCompletion(t *testing.T) {
 	tm := startTerm(t)
 	tm.enter(`sock = listen(0, "127.0.0.1")`)
 	tm.send("string.fo\t")
-	tm.expect(`string\.format`)
+	tm.expectCursorLine("> string.format")
 	tm.send("('%d', 7)\r")
 	tm.expectLine("7")
 	tm.send("sock:getsockn\t")
-	tm.expect(`sock:getsockname`)
+	tm.expectCursorLine("> sock:getsockname")
 	tm.send("()\r")
 	tm.expectLine(`127\.0\.0\.1\t\d+`)
 	tm.send(":hel\t")
-	tm.expect(`:help`)
+	tm.expectCursorLine("> :help")
 	tm.send("\r")
 	tm.expect(`:sockets +the open sockets`)
 	tm.send("\x04")
@@ -451,5 +486,29 @@ func TestTerminalColour(t *testing.T) {
 	r := sockshell(t, "42\nerror('boom')\n", "-i")
 	if strings.Contains(r.stdout+r.stderr, "\x1b") {
 		t.Errorf("escape codes off a terminal: %q %q", r.stdout, r.stderr)
+	}
+}
+
+// A task that prints 1000 lines while the user types never breaks the
+// line being typed: the screen shows it whole on the prompt's line, and
+// it runs as typed.
+func TestTerminalTypingThroughOutput(t *testing.T) {
+	tm := startTerm(t)
+	tm.enter("chatty = spawn(function() for i = 1, 1000 do print('line ' .. i) sleep(0.0005) end end)")
+	typed := "typed = 'every key of this line'"
+	for _, c := range typed {
+		tm.send(string(c))
+	}
+	lines := tm.expectCursorLine("> " + typed)
+	tm.send("\r")
+	tm.send("chatty:wait()\r")
+	tm.send("typed\r")
+	tm.expectLine("every key of this line")
+	if !strings.Contains(strings.Join(lines, "\n"), "line ") {
+		t.Errorf("the task's lines are not on the screen:\n%s", strings.Join(lines, "\n"))
+	}
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		t.Errorf("exit %d", code)
 	}
 }
