@@ -28,7 +28,7 @@ type term struct {
 	mu     sync.Mutex
 	out    bytes.Buffer   // everything the terminal showed
 	vt     vt10x.Terminal // the screen, as a terminal draws it
-	seen   int          // how much of out expect has consumed
+	seen   int            // how much of out expect has consumed
 	more   chan struct{}
 	done   chan struct{} // the screen has ended
 	exited chan struct{} // sockshell has ended
