@@ -88,6 +88,7 @@ type Session struct {
 	docsByFn   map[lua.LValue]*Doc
 
 	widthOf func() int
+	tourAt  int // the next step of tour(); guarded by the baton
 
 	onError    *lua.LFunction         // handleError
 	traceback  lua.LValue             // debug.traceback as it came
