@@ -291,14 +291,34 @@ func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
 			if p >= pc || opcode(in) != lua.OP_SELF || argA(in) != argA(f.proto.Code[pc]) {
 				continue
 			}
-			if _, n := f.local(argB(in), p); n > 0 {
-				if _, obj := f.L.GetLocal(f.dbg, n); obj != nil {
-					c.typ, c.hint = methodHint(f.L, obj, c.name)
-				}
+			if obj, ok := f.value(argB(in), p, pcs); ok {
+				c.typ, c.hint = methodHint(f.L, obj, c.name)
 			}
 			break
 		}
 	}
+}
+
+// value reads what register reg holds at pc, where that needs no code
+// run: a local's value, or a global's (raw) that an instruction on the line
+// loaded into it.
+func (f frameInfo) value(reg, pc int, pcs []int) (lua.LValue, bool) {
+	if _, n := f.local(reg, pc); n > 0 {
+		_, v := f.L.GetLocal(f.dbg, n)
+		return v, v != nil
+	}
+	for i := len(pcs) - 1; i >= 0; i-- {
+		p := pcs[i]
+		in := f.proto.Code[p]
+		if p >= pc || argA(in) != reg {
+			continue
+		}
+		if opcode(in) == lua.OP_GETGLOBAL && argBx(in) < len(f.proto.Constants) {
+			return f.L.G.Global.RawGetString(f.proto.Constants[argBx(in)].String()), true
+		}
+		break
+	}
+	return nil, false
 }
 
 // methodHint tells, for a method name missing on obj, the type of what

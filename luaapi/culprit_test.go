@@ -12,6 +12,7 @@ func TestErrorsNameTheCulprit(t *testing.T) {
 		{`return recvfom(1)`, `x:1: attempt to call global 'recvfom' (a nil value); did you mean 'recvfrom'?`},
 		{`nosuchthing()`, `x:1: attempt to call global 'nosuchthing' (a nil value)`},
 		{"local e = listen(0, '127.0.0.1')\ne:recvfom()", `x:2: attempt to call method 'recvfom' (a nil value); udp sockets have close, getoption, getsockname, join, leave, recvfrom, sendto, setoption, settimeout; did you mean 'recvfrom'?`},
+		{"gsock = listen(0, '127.0.0.1')\ngsock:recvfom()", `x:2: attempt to call method 'recvfom' (a nil value); udp sockets have close, getoption, getsockname, join, leave, recvfrom, sendto, setoption, settimeout; did you mean 'recvfrom'?`},
 		{`local t = spawn(sleep, 0) t:wiat()`, `x:1: attempt to call method 'wiat'`},
 		{`dns = {} dns.qury("x")`, `x:1: attempt to call field 'qury'`},
 		{`local t = nil; print(t.x)`, `x:1: attempt to index local 't' (a nil value)`},
