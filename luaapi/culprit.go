@@ -15,7 +15,14 @@ import (
 var (
 	callMsg  = regexp.MustCompile(`^(.*)attempt to call a non-function object$`)
 	indexMsg = regexp.MustCompile(`^(.*)attempt to index a non-table object\((\w+)\) with key '(.*)'$`)
+	arithMsg = regexp.MustCompile(`^(.*)cannot perform (add|sub|mul|div|mod|pow|unm|concat) operation between (\w+) and (\w+)$`)
 )
+
+// arithOps are the instructions of gopher-lua's operation names.
+var arithOps = map[string]int{
+	"add": lua.OP_ADD, "sub": lua.OP_SUB, "mul": lua.OP_MUL, "div": lua.OP_DIV,
+	"mod": lua.OP_MOD, "pow": lua.OP_POW, "unm": lua.OP_UNM, "concat": lua.OP_CONCAT,
+}
 
 // explain rewrites msg, an error just raised in the Lua function at level
 // 1 of L's stack (L runs the error handler at level 0), to name the
@@ -47,6 +54,23 @@ func explain(L *lua.LState, msg string) string {
 			return m[1] + "attempt to call " + what.String()
 		}
 		return msg
+	}
+	if m := arithMsg.FindStringSubmatch(msg); m != nil {
+		verb := "perform arithmetic on"
+		if m[2] == "concat" {
+			verb = "concatenate"
+		}
+		// As Lua 5.1: the left operand when it is the wrong kind, else the right.
+		left := m[3] != "number" && !(m[2] == "concat" && m[3] == "string")
+		typ := m[4]
+		if left {
+			typ = m[3]
+		}
+		if what := f.operand(arithOps[m[2]], left); what != nil {
+			what.typ = typ
+			return m[1] + "attempt to " + verb + " " + what.String()
+		}
+		return m[1] + fmt.Sprintf("attempt to %s a %s value", verb, typ)
 	}
 	if m := indexMsg.FindStringSubmatch(msg); m != nil {
 		if what := f.indexed(m[3]); what != nil {
@@ -252,6 +276,37 @@ func (f frameInfo) indexed(key string) *culprit {
 		}
 		if c := f.register(obj, pc, pcs); c != nil {
 			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		return nil
+	}
+	return found[0]
+}
+
+// operand finds the operand of the line's one instruction op that failed:
+// its left one (B) or its right one (C).
+func (f frameInfo) operand(op int, left bool) *culprit {
+	pcs := f.onLine()
+	var found []*culprit
+	for _, pc := range pcs {
+		in := f.proto.Code[pc]
+		if opcode(in) != op {
+			continue
+		}
+		b, c := argB(in), argC(in)
+		if op == lua.OP_CONCAT && c != b+1 {
+			continue // a chain: which pair failed cannot be told
+		}
+		rk := c
+		if left || op == lua.OP_UNM {
+			rk = b
+		}
+		if rk&0x100 != 0 {
+			continue // a constant is never the culprit
+		}
+		if w := f.register(rk, pc, pcs); w != nil {
+			found = append(found, w)
 		}
 	}
 	if len(found) != 1 {

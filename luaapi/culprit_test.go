@@ -20,6 +20,10 @@ func TestErrorsNameTheCulprit(t *testing.T) {
 		{`x = {} x.y.z = 1`, `x:1: attempt to index field 'y' (a nil value)`},
 		{`nothing.here = 1`, `x:1: attempt to index global 'nothing' (a nil value)`},
 		{`local n = 5 n()`, `x:1: attempt to call local 'n' (a number value)`},
+		{`local t = {} return t + 1`, `x:1: attempt to perform arithmetic on local 't' (a table value)`},
+		{`count = nil; return 1 + count`, `x:1: attempt to perform arithmetic on global 'count' (a nil value)`},
+		{`local name; return "hello " .. name`, `x:1: attempt to concatenate local 'name' (a nil value)`},
+		{`local cfg = {} return cfg.port * 2`, `x:1: attempt to perform arithmetic on field 'port' (a nil value)`},
 		{`error("plain")`, `x:1: plain`},
 	}
 	s, _ := newTestSession(t)
