@@ -25,8 +25,12 @@ func (s *Session) openStreams() {
 	iolib := L.GetGlobal("io").(*lua.LTable)
 	mt := L.NewTypeMetatable(fileClass)
 	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"write":   streamWrite,
-		"flush":   func(L *lua.LState) int { checkFileStream(L); L.Push(lua.LTrue); return 1 },
+		"write": streamWrite,
+		"flush": func(L *lua.LState) int {
+			flush(checkFileStream(L).w)
+			L.Push(lua.LTrue)
+			return 1
+		},
 		"setvbuf": func(L *lua.LState) int { checkFileStream(L); L.Push(lua.LTrue); return 1 },
 		"close": func(L *lua.LState) int {
 			checkFileStream(L)
@@ -66,6 +70,16 @@ func (s *Session) openStreams() {
 		L.Push(out)
 		return 1
 	}))
+	origFlush := iolib.RawGetString("flush")
+	iolib.RawSetString("flush", L.NewFunction(func(L *lua.LState) int {
+		if ud, ok := out.(*lua.LUserData); ok && ud.Metatable == mt {
+			flush(ud.Value.(*stream).w)
+			return 0
+		}
+		L.Push(origFlush)
+		L.Call(0, 0)
+		return 0
+	}))
 	iolib.RawSetString("write", L.NewFunction(func(L *lua.LState) int {
 		L.Insert(out, 1)
 		if ud, ok := out.(*lua.LUserData); ok && ud.Metatable == mt {
@@ -76,6 +90,13 @@ func (s *Session) openStreams() {
 		L.Call(L.GetTop()-1, lua.MultRet)
 		return L.GetTop()
 	}))
+}
+
+// flush writes out what w buffers, if it buffers.
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		f.Flush()
+	}
 }
 
 func checkFileStream(L *lua.LState) *stream {

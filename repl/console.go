@@ -25,6 +25,14 @@ func (c *Console) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
+// Flush writes out what the target buffers, if it buffers.
+func (c *Console) Flush() error {
+	if f, ok := c.target().(interface{ Flush() error }); ok {
+		return f.Flush()
+	}
+	return nil
+}
+
 // swap makes w the target and returns the previous one.
 func (c *Console) swap(w io.Writer) io.Writer {
 	c.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -131,7 +132,15 @@ func run(argv []string, std stdio) int {
 	}
 	defer signal.Stop(sigint)
 
-	out, errw := repl.NewConsole(std.out), repl.NewConsole(std.err)
+	// Off a terminal, standard output is buffered (and written out within
+	// 50 ms); standard error never is.
+	stdout, stderr := std.out, std.err
+	if !std.terminal {
+		buffered := newLaterWriter(std.out, 50*time.Millisecond)
+		defer buffered.Flush()
+		stdout, stderr = buffered, flushFirst{buffered, std.err}
+	}
+	out, errw := repl.NewConsole(stdout), repl.NewConsole(stderr)
 	noScript := c.script == len(argv) && len(c.actions) == 0 && !c.version
 	shell := c.interactive || noScript && std.terminal
 	in := std.in

@@ -2,7 +2,10 @@
 
 package sock
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // sockshell's socket core reads and writes its sockets without waiting
 // through the Unix system calls (recvmsg with MSG_DONTWAIT, read and write
@@ -24,3 +27,5 @@ func writeNow(uintptr, []byte) (int, error)          { return 0, errWouldBlock }
 func setReuseAddr(uintptr) error                     { return nil }
 func getsockoptInt(uintptr, int, int) (int, error)   { return 0, nil }
 func optionNumbers(string) (level, opt int, ok bool) { return 0, 0, false }
+
+func waitReadable(uintptr, time.Duration) bool { return false }
