@@ -133,7 +133,7 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 	w := &sock.Message{Size: size}
 	defer w.Release()
 	s.block(L, func() func() {
-		if err = u.conn.ReadFrom(ctx, w, wait); err != nil {
+		if err = u.conn.Await(ctx, w, wait); err != nil {
 			return nil
 		}
 		return func() { u.conn.Unread(w) } // for the next reader: nothing read is lost

@@ -219,10 +219,23 @@ func (c *UDPConn) poll(m *Message) error {
 // once), and an error matching net.ErrClosed once the socket is closed. A
 // datagram that arrives as ctx ends is kept for the next read.
 func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) error {
+	return c.readFrom(ctx, m, wait, false)
+}
+
+// Await is ReadFrom for a caller that has just found nothing there (a Poll
+// said ErrTimeout): it goes straight to waiting.
+func (c *UDPConn) Await(ctx context.Context, m *Message, wait time.Duration) error {
+	return c.readFrom(ctx, m, wait, true)
+}
+
+func (c *UDPConn) readFrom(ctx context.Context, m *Message, wait time.Duration, polled bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if wait == 0 {
+		if polled {
+			return ErrTimeout
+		}
 		return c.Poll(m)
 	}
 	var deadline time.Time
@@ -237,7 +250,11 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 	for {
 		// A queued datagram is taken without arming the deadline and the
 		// cancel watch: under load that is most reads.
-		err := c.Poll(m)
+		err := ErrTimeout
+		if !polled {
+			err = c.Poll(m)
+		}
+		polled = false
 		if errors.Is(err, ErrTimeout) {
 			if !deadline.IsZero() && !time.Now().Before(deadline) {
 				return ErrTimeout
