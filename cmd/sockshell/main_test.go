@@ -574,3 +574,47 @@ func TestBroadcastOnLoopback(t *testing.T) {
 		t.Errorf("receiver: exit %d, %q", code, rx.stdout.String())
 	}
 }
+
+// Off a terminal standard output is buffered, yet a line shows within a
+// moment while the script goes on, and what went to standard output comes
+// before an error that follows it.
+func TestBufferedOutputShowsSoon(t *testing.T) {
+	cmd := command("-e", `print("first") sleep(math.huge)`)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		lines <- line
+	}()
+	if line := receiveLine(t, lines); line != "first\n" {
+		t.Errorf("first line %q", line)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+
+	both := command("-e", `print("to stdout") io.write("more ") io.stdout:flush() error("boom", 0)`)
+	var merged bytes.Buffer
+	both.Stdout, both.Stderr = &merged, &merged
+	both.Run()
+	if got := merged.String(); got != "to stdout\nmore sockshell: boom\nstack traceback:\n\t[G]: in function 'error'\n\t(command line):1: in main chunk\n\t[G]: ?\n" {
+		t.Errorf("merged output %q", got)
+	}
+}
+
+// receiveLine waits for a line, failing after a while.
+func receiveLine(t *testing.T, ch <-chan string) string {
+	t.Helper()
+	select {
+	case line := <-ch:
+		return line
+	case <-time.After(10 * time.Second):
+		t.Fatal("no line within 10 s")
+	}
+	return ""
+}
