@@ -605,6 +605,10 @@ func TestBufferedOutputShowsSoon(t *testing.T) {
 	if got := merged.String(); got != "to stdout\nmore sockshell: boom\nstack traceback:\n\t[G]: in function 'error'\n\t(command line):1: in main chunk\n\t[G]: ?\n" {
 		t.Errorf("merged output %q", got)
 	}
+	// Nothing buffered is lost to os.exit.
+	if r := sockshell(t, "", "-e", `for i = 1, 3 do print(i) end os.exit(3)`); r.code != 3 || r.stdout != "1\n2\n3\n" {
+		t.Errorf("os.exit: %+v", r)
+	}
 }
 
 // receiveLine waits for a line, failing after a while.
