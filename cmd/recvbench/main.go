@@ -1,7 +1,9 @@
 // Command recvbench compares the chapter's UDP receiver written three ways —
 // scripts/receiver.lua run by sockshell, the chapter's Python program and a
 // pure-Go program — on the same paced sender, and prints the CPU each
-// receiver process spends per datagram, and the ratios.
+// receiver process spends per datagram, and the ratios. The Python program
+// is the chapter's as written (its output is not flushed per line), run
+// with a clean environment, as its reader runs it.
 //
 // Run it from the repository's root:
 //
@@ -90,7 +92,7 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 		{name: "sockshell", argv: []string{shell, "-e", readyHook, "scripts/receiver.lua", "0"}},
 	}
 	if path, err := exec.LookPath(python); err == nil {
-		rs = append(rs, &receiver{name: "python", argv: []string{path, "cmd/sockshell/testdata/chapter_receiver.py", "0"}})
+		rs = append(rs, &receiver{name: "python", argv: []string{path, "cmd/recvbench/testdata/chapter_receiver.py", "0"}})
 	} else {
 		fmt.Fprintf(w, "(%s not found: no Python receiver)\n", python)
 	}
@@ -126,7 +128,9 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 // datagrams sent (bye excluded).
 func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
+	// A clean environment, as the chapter's reader runs it: PYTHONUNBUFFERED
+	// or the like in ours would change what is measured.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8"}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, 0, 0, err
