@@ -28,4 +28,10 @@ func setReuseAddr(uintptr) error                     { return nil }
 func getsockoptInt(uintptr, int, int) (int, error)   { return 0, nil }
 func optionNumbers(string) (level, opt int, ok bool) { return 0, 0, false }
 
-func waitReadable(uintptr, time.Duration) bool { return false }
+var errSignal error
+
+func recvWait(uintptr, []byte) (int, int, netip.AddrPort, error) {
+	return 0, 0, netip.AddrPort{}, errWouldBlock
+}
+func setBlocking(uintptr, bool) error             { return nil }
+func setRecvTimeout(uintptr, time.Duration) error { return nil }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/netip"
 	"syscall"
+	"time"
 )
 
 // msgTrunc is the flag recvmsg sets on a datagram longer than the buffer.
@@ -16,10 +17,37 @@ var errWouldBlock = errors.New("would block")
 
 // recvNow reads a datagram queued on the socket fd without waiting.
 func recvNow(fd uintptr, buf []byte) (n, flags int, from netip.AddrPort, err error) {
-	n, _, flags, sa, err := syscall.Recvmsg(int(fd), buf, nil, syscall.MSG_DONTWAIT)
+	return recv(fd, buf, syscall.MSG_DONTWAIT)
+}
+
+// recvWait reads a datagram from the socket fd, which must be in blocking
+// mode, waiting at most its receive timeout: errWouldBlock when that
+// passed, errSignal when a signal cut the wait short.
+func recvWait(fd uintptr, buf []byte) (n, flags int, from netip.AddrPort, err error) {
+	return recv(fd, buf, 0)
+}
+
+// errSignal is what a wait cut short by a signal returns.
+var errSignal = errors.New("interrupted by a signal")
+
+// setBlocking makes reads of fd wait (true), or not (false, as Go's
+// netpoller wants them).
+func setBlocking(fd uintptr, blocking bool) error { return syscall.SetNonblock(int(fd), !blocking) }
+
+// setRecvTimeout sets how long a blocking read of fd waits; d > 0.
+func setRecvTimeout(fd uintptr, d time.Duration) error {
+	tv := syscall.NsecToTimeval(max(d.Nanoseconds(), 1000))
+	return syscall.SetsockoptTimeval(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
+}
+
+func recv(fd uintptr, buf []byte, flag int) (n, flags int, from netip.AddrPort, err error) {
+	n, _, flags, sa, err := syscall.Recvmsg(int(fd), buf, nil, flag)
 	if err != nil {
-		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
+		switch {
+		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK):
 			err = errWouldBlock
+		case errors.Is(err, syscall.EINTR):
+			err = errSignal
 		}
 		return 0, 0, netip.AddrPort{}, err
 	}

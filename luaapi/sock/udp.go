@@ -114,6 +114,11 @@ type UDPConn struct {
 	kept    []*Message // oldest first; reads return these before the network's
 	blocked bool       // a read is blocked in the kernel with its deadline set
 	kicked  bool       // Unread woke the blocked read: it should look again
+
+	// blocking says the socket is in blocking mode, for readHot, and
+	// rcvTimeout is its receive timeout then. Guarded by turn.
+	blocking   bool
+	rcvTimeout time.Duration
 }
 
 // listenConfig binds sockets. Go's net package turns SO_BROADCAST on for
@@ -261,17 +266,17 @@ func (c *UDPConn) readFrom(ctx context.Context, m *Message, wait time.Duration, 
 			}
 			if spin && ctx.Err() == nil {
 				// A busy socket's next datagram is a moment away: wait for
-				// it in the kernel first, which costs a system call, where
-				// the netpoller's park and wake cost several and two
-				// thread switches. A quiet socket goes on to the netpoller.
+				// it in a blocking read first, one system call as in C,
+				// where the netpoller's park and wake cost several and
+				// two thread switches. A quiet socket goes on to the
+				// netpoller.
 				spin = false
-				if c.waitKernel(deadline) {
-					spin = true
+				if err = c.readHot(m, deadline); errors.Is(err, errWouldBlock) {
 					continue
 				}
-				continue
+			} else {
+				err = c.block(ctx, m, deadline)
 			}
-			err = c.block(ctx, m, deadline)
 		}
 		if errors.Is(err, errKicked) {
 			continue
@@ -285,27 +290,84 @@ func (c *UDPConn) readFrom(ctx context.Context, m *Message, wait time.Duration, 
 	}
 }
 
-// spinWait is how long a read waits in the kernel before it parks in the
-// netpoller: a datagram that comes within it costs the least.
+// spinWait is how long a read waits in a blocking read before it parks
+// in the netpoller: a datagram that comes within it costs the least, and
+// a thread is held for no longer.
 const spinWait = 2 * time.Millisecond
 
-// waitKernel waits in the kernel, at most spinWait (or until deadline),
-// for a datagram; it reports whether one may be there.
-func (c *UDPConn) waitKernel(deadline time.Time) bool {
-	d := spinWait
-	if !deadline.IsZero() {
-		d = min(d, time.Until(deadline))
+// readHot reads a datagram into m waiting at most spinWait (or until
+// deadline) in a blocking read of the socket; errWouldBlock when none
+// came. The caller holds the turn; the socket stays in blocking mode
+// until the netpoller is needed (block).
+func (c *UDPConn) readHot(m *Message, deadline time.Time) error {
+	rc, err := c.conn.SyscallConn()
+	if err != nil {
+		return errWouldBlock
 	}
-	if d <= 0 {
-		return false
+	end := time.Now().Add(spinWait)
+	if !deadline.IsZero() && deadline.Before(end) {
+		end = deadline
+	}
+	for {
+		d := time.Until(end)
+		if d <= 0 {
+			return errWouldBlock
+		}
+		var (
+			n, flags int
+			from     netip.AddrPort
+			rerr     error
+		)
+		cerr := rc.Control(func(fd uintptr) {
+			if !c.blocking {
+				if rerr = setBlocking(fd, true); rerr != nil {
+					return
+				}
+				c.blocking = true
+			}
+			if d != c.rcvTimeout {
+				if rerr = setRecvTimeout(fd, d); rerr != nil {
+					return
+				}
+				c.rcvTimeout = d
+			}
+			hadBuf := m.Buf != nil
+			m.buffer()
+			n, flags, from, rerr = recvWait(fd, m.Buf)
+			if rerr != nil && !hadBuf {
+				m.Release()
+			}
+		})
+		switch {
+		case cerr != nil:
+			return c.finish(m, 0, 0, netip.AddrPort{}, cerr)
+		case errors.Is(rerr, errSignal):
+			continue // a signal for the runtime cut the wait short
+		case errors.Is(rerr, errWouldBlock):
+			return errWouldBlock
+		}
+		return c.finish(m, n, flags, from, rerr)
+	}
+}
+
+// nonblocking puts the socket back in the mode Go's netpoller needs; the
+// caller holds the turn.
+func (c *UDPConn) nonblocking() error {
+	if !c.blocking {
+		return nil
 	}
 	rc, err := c.conn.SyscallConn()
 	if err != nil {
-		return false
+		return err
 	}
-	ready := false
-	rc.Control(func(fd uintptr) { ready = waitReadable(fd, d) })
-	return ready
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = setBlocking(fd, false) }); err != nil {
+		return err
+	}
+	if serr == nil {
+		c.blocking = false
+	}
+	return serr
 }
 
 // errKicked says a blocked read was woken to look at the kept datagrams.
@@ -315,6 +377,9 @@ var errKicked = errors.New("kicked")
 // the caller holds the turn. The deadline is cleared again before it
 // returns: it is this read's, not the socket's.
 func (c *UDPConn) block(ctx context.Context, m *Message, deadline time.Time) error {
+	if err := c.nonblocking(); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	c.blocked, c.kicked = true, false
 	err := c.conn.SetReadDeadline(deadline)

@@ -385,3 +385,46 @@ func TestReadIntoPooledBuffer(t *testing.T) {
 		t.Errorf("timed-out read: %v, buffer %v", err, idle.Buf != nil)
 	}
 }
+
+// A read that waited in blocking mode leaves the socket as usable as
+// before: polls do not wait, a timeout shorter than the blocking wait
+// holds, and a later long wait goes through the netpoller and still stops
+// when its context ends.
+func TestHotReadThenEveryKindOfRead(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	tx := listenLoop(t, "127.0.0.1")
+	got := make(chan error, 1)
+	m := &Message{Buf: make([]byte, 100)}
+	go func() { got <- rx.ReadFrom(context.Background(), m, 5*time.Second) }()
+	tx.WriteTo([]byte("hot"), dest(rx))
+	if err := <-got; err != nil || string(m.Buf[:m.N]) != "hot" {
+		t.Fatalf("read: %v %q", err, m.Buf[:m.N])
+	}
+	start := time.Now()
+	if err := rx.Poll(m); !errors.Is(err, ErrTimeout) {
+		t.Errorf("poll: %v", err)
+	}
+	if err := rx.ReadFrom(context.Background(), m, time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Errorf("1 ms read: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("poll and 1 ms read took %v", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { got <- rx.ReadFrom(ctx, m, Forever) }()
+	tx.WriteTo([]byte("later"), dest(rx))
+	if err := <-got; err != nil || string(m.Buf[:m.N]) != "later" {
+		t.Fatalf("second read: %v %q", err, m.Buf[:m.N])
+	}
+	go func() { got <- rx.ReadFrom(ctx, m, Forever) }()
+	cancel()
+	if err := <-got; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled read: %v", err)
+	}
+	if _, err := tx.WriteTo([]byte("still"), dest(rx)); err != nil {
+		t.Fatal(err)
+	}
+	if err := rx.ReadFrom(context.Background(), m, 5*time.Second); err != nil || string(m.Buf[:m.N]) != "still" {
+		t.Errorf("after all: %v %q", err, m.Buf[:m.N])
+	}
+}
