@@ -21,6 +21,10 @@ type udpSocket struct {
 	conn *sock.UDPConn
 	addr netip.AddrPort // bound address, kept for tostring after close
 	msg  sock.Message   // the buffer of reads that need not wait; used under the baton
+	// The last sender's address and its text: a conversation's datagrams
+	// come from one address, whose text is then made once. Under the baton.
+	lastFrom netip.Addr
+	lastText lua.LString
 }
 
 func (u *udpSocket) kind() string { return "udp" }
@@ -151,7 +155,10 @@ func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err
 	u.received(m.N)
 	s.packet(false, true, u.addr, m.Addr, m.Buf[:m.N])
 	L.Push(lua.LString(m.Buf[:m.N]))
-	L.Push(lua.LString(m.Addr.Addr().String()))
+	if from := m.Addr.Addr(); from != u.lastFrom || u.lastText == "" {
+		u.lastFrom, u.lastText = from, lua.LString(from.String())
+	}
+	L.Push(u.lastText)
 	L.Push(lua.LNumber(m.Addr.Port()))
 	if m.Truncated {
 		L.Push(lua.LTrue)
