@@ -98,6 +98,7 @@ type culprit struct {
 	localNo    int    // a local's number among the active ones, for GetLocal
 }
 
+// String is the culprit as an error names it: "global 'x' (a nil value)".
 func (c *culprit) String() string {
 	s := fmt.Sprintf("%s '%s'", c.kind, c.name)
 	if c.typ != "" {

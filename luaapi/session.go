@@ -1,20 +1,13 @@
 // Package luaapi binds sockshell's socket core (package sock) to Lua: one
-// Session is one Lua state with the socket functions, its own output writers,
-// the sockets it opened and a way to interrupt whatever it runs.
+// Session is one Lua world (gopher-lua) with sockshell's functions — UDP and
+// TCP sockets, tasks, binary data, plugins, help, trace — its own output
+// writers, the sockets it opened and a way to interrupt whatever it runs.
+// Every Lua function is documented once, in Docs, which the README and the
+// shell's help() both read.
 //
-// Lua functions (every one is documented in Docs, which the README and the
-// shell's help() both read):
-//
-//	listen(port [, host]) / listen{port=, host=}  -> socket | nil, err
-//	recvfrom(sock [, bufsize [, timeout]])         -> data, ip, port [, truncated] | nil, err
-//	sendto(data, host, port)                       -> bytes | nil, err
-//	sendto(sock, data, host, port)                 -> bytes | nil, err
-//	hostinfo()                                     -> table
-//	help([fn])
-//	sock:recvfrom, sock:sendto, sock:settimeout, sock:getsockname, sock:close
-//
-// A Session must be used from one goroutine, except Interrupt, which any
-// goroutine may call.
+// Lua code runs on the goroutine that holds the session's baton (see
+// sched): the caller's for a chunk, a task's own for a task. Any goroutine
+// may call a Session's methods; they take the baton themselves.
 package luaapi
 
 import (

@@ -81,6 +81,7 @@ func boolArg(a args, name string, v lua.LValue) bool {
 // errOptionKind reports an option this kind of socket does not have.
 type errOptionKind struct{ option, kind string }
 
+// Error names the option and the kind of socket.
 func (e errOptionKind) Error() string {
 	return fmt.Sprintf("a %s socket has no option '%s'", e.kind, e.option)
 }

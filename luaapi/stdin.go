@@ -310,6 +310,7 @@ func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\
 // shellInput is standard input as Lua sees it at the shell's prompt.
 type shellInput struct{}
 
+// Read fails: the shell's line editor owns standard input.
 func (shellInput) Read([]byte) (int, error) { return 0, ErrShellInput }
 
 // ShellInput is the Stdin to give a session whose standard input is the

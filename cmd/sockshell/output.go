@@ -51,6 +51,7 @@ type flushFirst struct {
 	w   io.Writer
 }
 
+// Write flushes standard output, then writes p.
 func (f flushFirst) Write(p []byte) (int, error) {
 	f.out.Flush()
 	return f.w.Write(p)
