@@ -16,7 +16,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/chzyer/readline"
 	lua "github.com/yuin/gopher-lua"
@@ -84,7 +86,11 @@ func Run(s *luaapi.Session, opts Options) int {
 			return code
 		}
 		save := ""
+		var bug *editorPanic
 		switch {
+		case errors.As(r.err, &bug):
+			printError(opts, "sockshell: "+bug.Error())
+			return ExitBug
 		case errors.Is(r.err, readline.ErrInterrupt):
 			pending = "" // Ctrl-C at the prompt discards the chunk
 		case r.err != nil && pending != "" && opts.Terminal:
@@ -157,6 +163,19 @@ type line struct {
 	err  error
 }
 
+// editorPanic is a panic in the line editor, reported as a line's error.
+type editorPanic struct {
+	value any
+	stack []byte
+}
+
+func (e *editorPanic) Error() string {
+	return fmt.Sprintf("internal error in the line editor: %v (a bug: please report it with what you did)\n%s", e.value, e.stack)
+}
+
+// ExitBug is Run's status when the shell itself failed (EX_SOFTWARE).
+const ExitBug = 70
+
 // request asks the input goroutine for a line, after saving a chunk.
 type request struct{ prompt, save string }
 
@@ -176,7 +195,20 @@ func startInput(ed editor, s *luaapi.Session) *input {
 		quit: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(in.done)
-		defer ed.Close()
+		var closeOnce sync.Once
+		closeEditor := func() { closeOnce.Do(func() { ed.Close() }) }
+		defer closeEditor()
+		defer func() {
+			// A bug in the line editor: put the terminal back first,
+			// then tell the shell, which ends.
+			if r := recover(); r != nil {
+				closeEditor()
+				select {
+				case in.lines <- line{err: &editorPanic{value: r, stack: debug.Stack()}}:
+				case <-in.quit:
+				}
+			}
+		}()
 		for req := range in.requests {
 			if req.save != "" {
 				ed.SaveHistory(req.save)

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -203,5 +204,39 @@ func TestHistoryFile(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
 	if got := HistoryFile(); got != "/home/u/.local/state/sockshell/history" {
 		t.Errorf("default: %s", got)
+	}
+}
+
+// panickyEditor panics when asked for a line, as a bug in the line editor
+// would.
+type panickyEditor struct{ closed chan struct{} }
+
+func (e *panickyEditor) Readline(string) (string, error) { panic("editor bug") }
+func (e *panickyEditor) SaveHistory(string)              {}
+func (e *panickyEditor) Close() error                    { close(e.closed); return nil }
+func (e *panickyEditor) Cancel() bool                    { return true }
+
+// A panic in the line editor closes the editor (which restores the
+// terminal) before the shell hears of it, and the shell ends with ExitBug.
+func TestEditorPanicRestoresFirst(t *testing.T) {
+	s := luaapi.New(luaapi.Options{Stdout: &strings.Builder{}, Stderr: &strings.Builder{}})
+	defer s.Close()
+	ed := &panickyEditor{closed: make(chan struct{})}
+	in := startInput(ed, s)
+	defer in.stop()
+	go in.ask(Prompt, "")
+	select {
+	case r := <-in.lines:
+		var bug *editorPanic
+		if !errors.As(r.err, &bug) || !strings.Contains(bug.Error(), "internal error in the line editor: editor bug") {
+			t.Fatalf("line %+v", r)
+		}
+		select {
+		case <-ed.closed:
+		default:
+			t.Error("the editor was not closed before the shell heard of the panic")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no line")
 	}
 }

@@ -30,9 +30,11 @@
 // Exit status: 0 on success; 1 when the script raises an uncaught error
 // (printed on standard error as "sockshell: file:line: message" with a
 // traceback); 2 for a usage error; 130 when interrupted by SIGINT (Ctrl-C);
-// n when the script calls os.exit(n). Sockets are closed and the terminal is
+// n when the script calls os.exit(n); 70 when sockshell itself fails (a
+// bug, reported with its stack). Sockets are closed and the terminal is
 // restored in every case; SIGTERM and SIGHUP end the shell with 128+signal,
-// the terminal restored.
+// the terminal restored. Off a terminal, standard output is buffered and
+// written out within 50 ms, and before anything goes to standard error.
 //
 // Environment:
 //
@@ -45,8 +47,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/chzyer/readline"
@@ -57,26 +62,46 @@ func main() {
 	// session is being made still stops the script, with status 130.
 	sigint := make(chan os.Signal, 1)
 	signal.Notify(sigint, os.Interrupt)
-	term := readline.IsTerminal(int(os.Stdin.Fd())) && readline.IsTerminal(int(os.Stdout.Fd()))
+	fd := int(os.Stdin.Fd())
+	term := readline.IsTerminal(fd) && readline.IsTerminal(int(os.Stdout.Fd()))
+	restore := func() {}
 	if term {
-		restoreTerminalOnExitSignals(int(os.Stdin.Fd()))
+		if state, err := readline.GetState(fd); err == nil {
+			restore = func() { readline.Restore(fd, state) }
+			restoreTerminalOnExitSignals(restore)
+		}
 	}
-	os.Exit(run(os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, terminal: term, sigint: sigint}))
+	os.Exit(guard(func() int {
+		return run(os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, terminal: term, sigint: sigint})
+	}, restore, os.Stderr))
+}
+
+// exitBug is the status when sockshell itself failed (EX_SOFTWARE).
+const exitBug = 70
+
+// guard runs the command; if it panics (a bug in sockshell: Lua code and
+// bindings never panic through here), the terminal is put back as it was,
+// the panic is reported on w with its stack, and the status is exitBug.
+func guard(command func() int, restore func(), w io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			restore()
+			fmt.Fprintf(w, "sockshell: internal error: %v (a bug in sockshell: please report it with what you did)\n%s", r, debug.Stack())
+			code = exitBug
+		}
+	}()
+	return command()
 }
 
 // restoreTerminalOnExitSignals puts the terminal back as it was before
 // exiting on SIGTERM or SIGHUP: the shell may be at its prompt, with the
 // terminal in raw mode, and a shell that dies must not leave it so.
-func restoreTerminalOnExitSignals(fd int) {
-	state, err := readline.GetState(fd)
-	if err != nil {
-		return
-	}
+func restoreTerminalOnExitSignals(restore func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		sig := <-ch
-		readline.Restore(fd, state)
+		restore()
 		os.Exit(128 + int(sig.(syscall.Signal)))
 	}()
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/chzyer/readline"
 	"github.com/creack/pty"
 	"github.com/hinshun/vt10x"
 )
@@ -510,5 +511,35 @@ func TestTerminalTypingThroughOutput(t *testing.T) {
 	tm.send("\x04")
 	if code := tm.exitCode(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// A panic in the command (a bug) puts the terminal back as it was, says
+// so and exits with status 70.
+func TestGuardRestoresTerminalOnPanic(t *testing.T) {
+	ptm, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptm.Close()
+	defer tty.Close()
+	fd := int(tty.Fd())
+	state, err := readline.GetState(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readline.MakeRaw(fd); err != nil { // as at the prompt
+		t.Fatal(err)
+	}
+	if tio := termios(t, tty); tio.Lflag&syscall.ICANON != 0 {
+		t.Fatal("the terminal did not go raw")
+	}
+	var out bytes.Buffer
+	code := guard(func() int { panic("a bug") }, func() { readline.Restore(fd, state) }, &out)
+	if code != exitBug || !strings.HasPrefix(out.String(), "sockshell: internal error: a bug (a bug in sockshell") {
+		t.Errorf("code %d, output %q", code, out.String())
+	}
+	if tio := termios(t, tty); tio.Lflag&(syscall.ICANON|syscall.ECHO) != syscall.ICANON|syscall.ECHO {
+		t.Errorf("terminal left raw: lflag %#x", tio.Lflag)
 	}
 }
