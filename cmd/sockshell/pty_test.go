@@ -417,9 +417,9 @@ func TestTerminalCtrlDDropsChunk(t *testing.T) {
 	tm := startTerm(t)
 	tm.enter("x = 7")
 	tm.send("function f()\r")
-	tm.expect(`>> `)
+	tm.expectCursorLine(">>")
 	tm.send("\x04")
-	tm.expect(`> `)
+	tm.expectCursorLine(">")
 	tm.send("x, f\r")
 	tm.expectLine("7\tnil")
 	tm.send("\x04")
@@ -458,12 +458,16 @@ func TestTerminalHomeEndWordKeys(t *testing.T) {
 		{"\x1b[H", "\x1b[F"}, {"\x1bOH", "\x1bOF"}, {"\x1b[1~", "\x1b[4~"}, {"\x1b[7~", "\x1b[8~"},
 	} {
 		// "23", Home, "1", End, "+0": 123+0.
-		tm.send("23" + keys.home + "1" + keys.end + fmt.Sprintf("+%d\r", i))
+		tm.send("23" + keys.home + "1" + keys.end + fmt.Sprintf("+%d", i))
+		tm.expectCursorLine(fmt.Sprintf("> 123+%d", i))
+		tm.send("\r")
 		tm.expectLine(fmt.Sprint(123 + i))
 	}
 	for i, left := range []string{"\x1b[1;5D", "\x1b[5D", "\x1bOd", "\x1b[1;3D"} {
 		// "12 34", a word left, "+": 12 +34.
-		tm.send("12 " + fmt.Sprint(34+i) + left + "+\r")
+		tm.send("12 " + fmt.Sprint(34+i) + left + "+")
+		tm.expectCursorLine(fmt.Sprintf("> 12 +%d", 34+i))
+		tm.send("\r")
 		tm.expectLine(fmt.Sprint(46 + i))
 	}
 	tm.send("\x04")
