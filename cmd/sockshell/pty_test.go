@@ -440,6 +440,11 @@ func TestTerminalCompletion(t *testing.T) {
 	tm.expectCursorLine("> sock:getsockname")
 	tm.send("()\r")
 	tm.expectLine(`127\.0\.0\.1\t\d+`)
+	// Two Tabs list the candidates.
+	tm.send("sock:se\t\t")
+	tm.expect(`sendto\s+setoption\s+settimeout`)
+	tm.send("ttimeout(1)\r")
+	tm.expectLine(`udp\{127\.0\.0\.1:\d+, 0 in, 0 out\}`)
 	tm.send(":hel\t")
 	tm.expectCursorLine("> :help")
 	tm.send("\r")
