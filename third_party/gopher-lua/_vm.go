@@ -44,18 +44,21 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
+	// sockshell: the context's Done channel is asked for once, not at
+	// every instruction (README.sockshell.md).
+	done := L.ctx.Done()
 	for {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
 		select {
-		case <-L.ctx.Done():
+		case <-done:
 			L.RaiseError(L.ctx.Err().Error())
 			return
 		default:
-			if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-				return
-			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
 		}
 	}
 }
