@@ -309,10 +309,13 @@ func (c *UDPConn) readHot(m *Message, deadline time.Time) error {
 		end = deadline
 	}
 	for {
+		// Whole milliseconds, so that the socket's timeout is set again
+		// only when it changes, not at every read.
 		d := time.Until(end)
 		if d <= 0 {
 			return errWouldBlock
 		}
+		d = (d + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 		var (
 			n, flags int
 			from     netip.AddrPort
