@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -221,26 +222,35 @@ func (s *Session) lConnect(L *lua.LState) int {
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
+	c, err := s.waitStream(L, ctx, func() (*sock.Conn, error) { return sock.Dial(ctx, host, port, wait) },
+		func(c *sock.Conn) { c.Close() }) // nothing was read from it: nothing is lost
+	if err != nil {
+		return fail(L, failure(err, fmt.Sprintf("%s:%d", host, port)))
+	}
+	L.Push(s.newStream(L, c))
+	return 1
+}
+
+// waitStream waits, as every blocking call does, for open to give a
+// connection; undo gives it back when the caller is stopped before it
+// can use it.
+func (s *Session) waitStream(L *lua.LState, ctx context.Context, open func() (*sock.Conn, error), undo func(*sock.Conn)) (*sock.Conn, error) {
 	var (
 		c   *sock.Conn
 		err error
 	)
 	s.block(L, func() func() {
 		err = s.opening(func() (err error) {
-			c, err = sock.Dial(ctx, host, port, wait)
+			c, err = open()
 			return err
 		})
 		if err != nil {
 			return nil
 		}
-		return func() { c.Close() } // nothing was read from it: nothing is lost
+		return func() { undo(c) }
 	})
 	raiseIfDone(L, ctx)
-	if err != nil {
-		return fail(L, failure(err, fmt.Sprintf("%s:%d", host, port)))
-	}
-	L.Push(s.newStream(L, c))
-	return 1
+	return c, err
 }
 
 // accept is l:accept([timeout]).
@@ -252,21 +262,8 @@ func (l *tcpListener) accept(s *Session, a args) int {
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
-	var (
-		c   *sock.Conn
-		err error
-	)
-	s.block(L, func() func() {
-		err = s.opening(func() (err error) {
-			c, err = l.l.Accept(ctx, wait)
-			return err
-		})
-		if err != nil {
-			return nil
-		}
-		return func() { l.l.Unaccept(c) } // for the next accept
-	})
-	raiseIfDone(L, ctx)
+	c, err := s.waitStream(L, ctx, func() (*sock.Conn, error) { return l.l.Accept(ctx, wait) },
+		l.l.Unaccept) // for the next accept
 	if err != nil {
 		return fail(L, failure(err, l.addr.String()))
 	}

@@ -476,21 +476,28 @@ print("opened 100000")`)
 	}
 }
 
-// Ctrl-C stops a script waiting in io.read at once, not at the next line.
+// Ctrl-C stops a script waiting on standard input at once, not at the
+// next line: in io.read, and in dofile() reading a script from it.
 func TestInterruptStdinRead(t *testing.T) {
-	cmd := command("-e", `io.stderr:write("ready 0\n") local line = io.read() print("read", line)`)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close() // open, and never written: the read waits
-	p, _ := startReadyCmd(t, cmd)
-	p.cmd.Process.Signal(syscall.SIGINT)
-	if code := p.wait(t); code != 130 {
-		t.Errorf("exit %d, want 130", code)
-	}
-	if p.stdout.String() != "" {
-		t.Errorf("stdout %q", p.stdout.String())
+	for _, tc := range []struct{ chunk, input string }{
+		{`local line = io.read() print("read", line)`, ""},
+		{`dofile() print("ran")`, "print('part of a script')\n"}, // and no end: dofile waits
+	} {
+		cmd := command("-e", `io.stderr:write("ready 0\n") `+tc.chunk)
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(in, tc.input) // and the pipe stays open: the read waits
+		p, _ := startReadyCmd(t, cmd)
+		p.cmd.Process.Signal(syscall.SIGINT)
+		if code := p.wait(t); code != 130 {
+			t.Errorf("%s: exit %d, want 130", tc.chunk, code)
+		}
+		if p.stdout.String() != "" {
+			t.Errorf("%s: stdout %q", tc.chunk, p.stdout.String())
+		}
+		in.Close()
 	}
 }
 
@@ -522,25 +529,6 @@ func TestEarlySIGINT(t *testing.T) {
 		if st.ExitCode() != 130 && !(ws.Signaled() && ws.Signal() == syscall.SIGINT) {
 			t.Errorf("SIGINT after %d ms: %v, want status 130", delay, st)
 		}
-	}
-}
-
-// Ctrl-C stops dofile() reading a script from standard input.
-func TestInterruptDofileStdin(t *testing.T) {
-	cmd := command("-e", `io.stderr:write("ready 0\n") dofile() print("ran")`)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	io.WriteString(in, "print('part of a script')\n") // and no end: dofile waits
-	p, _ := startReadyCmd(t, cmd)
-	p.cmd.Process.Signal(syscall.SIGINT)
-	if code := p.wait(t); code != 130 {
-		t.Errorf("exit %d, want 130", code)
-	}
-	if p.stdout.String() != "" {
-		t.Errorf("stdout %q", p.stdout.String())
 	}
 }
 
