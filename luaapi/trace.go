@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -22,6 +23,10 @@ const traceKeep = 100000
 // on: one line each on the session's stderr, and the packets for
 // trace.save and a trace file. Any goroutine may call it.
 type tracer struct {
+	// active mirrors on for the traffic's hot path, which then takes no
+	// lock while tracing is off.
+	active atomic.Bool
+
 	mu   sync.Mutex
 	on   bool
 	show bool // print a line per packet
@@ -84,6 +89,9 @@ func (tr *tracer) seen(p pcapng.Packet, in bool) bool {
 // what the socket received, from remote to local.
 func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte) {
 	tr := &s.tracer
+	if !tr.active.Load() {
+		return
+	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	if !tr.on {
@@ -234,6 +242,7 @@ func (s *Session) lTrace(L *lua.LState) int {
 	defer tr.mu.Unlock()
 	tr.closeFile()
 	tr.on, tr.show, tr.sent = on, show, nil
+	defer func() { tr.active.Store(tr.on) }()
 	if on && file != "" {
 		f, err := os.Create(file)
 		if err != nil {
