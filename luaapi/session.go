@@ -474,7 +474,8 @@ func (s *Session) SetGlobal(name string, v lua.LValue) {
 }
 
 // Register makes fn the global function name. fn runs holding the baton,
-// as all Lua code does.
+// as all Lua code does: it may use the LState it is given, but must not
+// call the Session's methods, which would wait for the baton it holds.
 func (s *Session) Register(name string, fn lua.LGFunction) {
 	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
