@@ -111,24 +111,30 @@ func (sc *sched) block(L *lua.LState, wait func() (undo func())) {
 	undo = wait()
 }
 
-// waitState is one goroutine's blocking call, for reclaim.
+// waitState is one goroutine's blocking call, for reclaim. A call makes
+// no channel unless reclaim has to wait for it: the hot path allocates
+// nothing.
 type waitState struct {
-	mu   sync.Mutex
-	done chan struct{} // closed when the call's wait is over; nil outside calls
-	undo func()
+	mu      sync.Mutex
+	active  bool          // between begin and take
+	over    bool          // the wait has ended
+	undo    func()        // what gives back what the wait took
+	waiting chan struct{} // made by reclaim, closed by end
 }
 
 func (ws *waitState) begin() {
 	ws.mu.Lock()
-	ws.done, ws.undo = make(chan struct{}), nil
+	ws.active, ws.over, ws.undo, ws.waiting = true, false, nil, nil
 	ws.mu.Unlock()
 }
 
 // end records that the wait is over and what undoes it.
 func (ws *waitState) end(undo func()) {
 	ws.mu.Lock()
-	ws.undo = undo
-	close(ws.done)
+	ws.over, ws.undo = true, undo
+	if ws.waiting != nil {
+		close(ws.waiting)
+	}
 	ws.mu.Unlock()
 }
 
@@ -137,7 +143,7 @@ func (ws *waitState) take() func() {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	u := ws.undo
-	ws.undo, ws.done = nil, nil
+	ws.active, ws.undo = false, nil
 	return u
 }
 
@@ -146,17 +152,25 @@ func (ws *waitState) take() func() {
 // once) for the wait to end, then undoes it.
 func (ws *waitState) reclaim() {
 	ws.mu.Lock()
-	done := ws.done
-	ws.mu.Unlock()
-	if done == nil {
+	if !ws.active {
+		ws.mu.Unlock()
 		return
 	}
-	timer := time.NewTimer(time.Second)
-	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
-		return
+	if !ws.over {
+		if ws.waiting == nil {
+			ws.waiting = make(chan struct{})
+		}
+		waiting := ws.waiting
+		ws.mu.Unlock()
+		timer := time.NewTimer(time.Second)
+		defer timer.Stop()
+		select {
+		case <-waiting:
+		case <-timer.C:
+			return
+		}
+	} else {
+		ws.mu.Unlock()
 	}
 	if u := ws.take(); u != nil {
 		u()
