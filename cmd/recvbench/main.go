@@ -11,7 +11,9 @@
 //
 // Flags:
 //
-//	-rate N       datagrams per second the sender sends (default 50000)
+//	-rate N       datagrams per second the sender sends (default 50000); 0
+//	              sends as fast as it can and reports what each receiver
+//	              keeps up with, in datagrams received per second
 //	-seconds S    how long each receiver is fed (default 2)
 //	-rounds R     rounds; each runs every receiver once, in turn (default 3)
 //	-python PATH  the Python interpreter (default python3; skipped if missing)
@@ -95,6 +97,9 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 		rs = append(rs, &receiver{name: "python", argv: []string{path, "cmd/recvbench/testdata/chapter_receiver.py", "0"}})
 	} else {
 		fmt.Fprintf(w, "(%s not found: no Python receiver)\n", python)
+	}
+	if rate <= 0 {
+		return flood(w, rs, feed, rounds)
 	}
 	fmt.Fprintf(w, "%d datagrams/s for %v, %d rounds; CPU µs per datagram:\n", rate, feed, rounds)
 	for round := 1; round <= rounds; round++ {
@@ -193,10 +198,50 @@ func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, er
 	}
 }
 
+// flood feeds each receiver as fast as the sender can for feed, and
+// reports how many datagrams a second each received (and printed): what a
+// receiver keeps up with when the sender is not paced.
+func flood(w io.Writer, rs []*receiver, feed time.Duration, rounds int) error {
+	fmt.Fprintf(w, "unpaced for %v, %d rounds; datagrams received per second:\n", feed, rounds)
+	rates := map[string][]float64{}
+	for round := 1; round <= rounds; round++ {
+		for _, r := range rs {
+			_, got, sent, err := runOnce(r.argv, 0, feed)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.name, err)
+			}
+			perSecond := float64(got) / feed.Seconds()
+			rates[r.name] = append(rates[r.name], perSecond)
+			fmt.Fprintf(w, "  round %d %-10s %9.0f /s  (%d of %d received)\n", round, r.name, perSecond, got, sent)
+		}
+	}
+	med := map[string]float64{}
+	fmt.Fprintln(w, "median:")
+	for _, r := range rs {
+		v := rates[r.name]
+		sort.Float64s(v)
+		med[r.name] = v[len(v)/2]
+		fmt.Fprintf(w, "  %-10s %9.0f datagrams/s\n", r.name, med[r.name])
+	}
+	fmt.Fprintf(w, "ratio sockshell/go     %.2f\n", med["sockshell"]/med["go"])
+	if p, ok := med["python"]; ok {
+		fmt.Fprintf(w, "ratio sockshell/python %.2f\n", med["sockshell"]/p)
+	}
+	return nil
+}
+
 // pace sends datagrams at rate per second for d, in steps of a millisecond,
 // and returns how many it sent.
 func pace(conn *net.UDPConn, rate int, d time.Duration) int {
 	payload := []byte("hello from recvbench 0123456789")
+	if rate <= 0 { // unpaced: as fast as the sender can
+		start, sent := time.Now(), 0
+		for time.Since(start) < d {
+			conn.Write(payload)
+			sent++
+		}
+		return sent
+	}
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	start := time.Now()

@@ -47,3 +47,21 @@ func TestCompareReport(t *testing.T) {
 		}
 	}
 }
+
+// Unpaced, the report says how many datagrams a second each receiver took.
+func TestFloodReport(t *testing.T) {
+	var out strings.Builder
+	if err := compare(&out, 0, 100*time.Millisecond, 1, "no-such-python", ""); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, name := range []string{"go", "sockshell"} {
+		re := regexp.MustCompile(`round 1 ` + name + ` +[1-9]\d* /s  \(([1-9]\d*) of \d+ received\)`)
+		if !re.MatchString(report) {
+			t.Errorf("no rate for %s in:\n%s", name, report)
+		}
+	}
+	if !strings.Contains(report, "ratio sockshell/go ") {
+		t.Errorf("no ratio in:\n%s", report)
+	}
+}
