@@ -43,13 +43,10 @@ func setRecvTimeout(fd uintptr, d time.Duration) error {
 func recv(fd uintptr, buf []byte, flag int) (n, flags int, from netip.AddrPort, err error) {
 	n, _, flags, sa, err := syscall.Recvmsg(int(fd), buf, nil, flag)
 	if err != nil {
-		switch {
-		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK):
-			err = errWouldBlock
-		case errors.Is(err, syscall.EINTR):
-			err = errSignal
+		if errors.Is(err, syscall.EINTR) {
+			return 0, 0, netip.AddrPort{}, errSignal
 		}
-		return 0, 0, netip.AddrPort{}, err
+		return 0, 0, netip.AddrPort{}, wouldBlock(err)
 	}
 	switch sa := sa.(type) {
 	case *syscall.SockaddrInet4:
@@ -65,10 +62,7 @@ func recv(fd uintptr, buf []byte, flag int) (n, flags int, from netip.AddrPort, 
 func readNow(fd uintptr, buf []byte) (int, error) {
 	n, err := syscall.Read(int(fd), buf)
 	if err != nil {
-		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
-			err = errWouldBlock
-		}
-		return 0, err
+		return 0, wouldBlock(err)
 	}
 	return n, nil
 }
@@ -77,12 +71,17 @@ func readNow(fd uintptr, buf []byte) (int, error) {
 func writeNow(fd uintptr, b []byte) (int, error) {
 	n, err := syscall.Write(int(fd), b)
 	if err != nil {
-		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
-			err = errWouldBlock
-		}
-		return 0, err
+		return 0, wouldBlock(err)
 	}
 	return n, nil
+}
+
+// wouldBlock is err, or errWouldBlock for EAGAIN.
+func wouldBlock(err error) error {
+	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
+		return errWouldBlock
+	}
+	return err
 }
 
 // setReuseAddr sets SO_REUSEADDR on fd.
