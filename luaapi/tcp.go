@@ -313,13 +313,19 @@ func (c *tcpStream) receive(s *Session, a args) int {
 	}
 	c.received(len(data))
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(streamFailure(err, c)))
-		L.Push(lua.LString(data))
-		return 3
+		return c.failed(L, err, lua.LString(data))
 	}
 	L.Push(lua.LString(data))
 	return 1
+}
+
+// failed pushes a stream call's failure: nil, the message, and what the
+// call did get done (the bytes read, or how many were sent).
+func (c *tcpStream) failed(L *lua.LState, err error, partial lua.LValue) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(streamFailure(err, c)))
+	L.Push(partial)
+	return 3
 }
 
 // streamFailure is the message for a stream's failed read or write: the
@@ -356,10 +362,7 @@ func (c *tcpStream) send(s *Session, a args) int {
 	c.sent(sent)
 	if err != nil {
 		raiseIfDone(L, ctx)
-		L.Push(lua.LNil)
-		L.Push(lua.LString(streamFailure(err, c)))
-		L.Push(lua.LNumber(sent))
-		return 3
+		return c.failed(L, err, lua.LNumber(sent))
 	}
 	L.Push(lua.LNumber(sent))
 	return 1
