@@ -3,23 +3,18 @@ package luaapi
 import (
 	"fmt"
 	"math/rand"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sockshell/sockshell/internal/testenv"
 )
 
 // strftime agrees with C's (through Python's time.strftime, which calls
 // it) on every conversion, for dates across four centuries.
 func TestStrftimeAgreesWithC(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 missing")
-		}
-		t.Skip("python3 not installed (apt-get install python3)")
-	}
+	py := testenv.Need(t, "python3", "python3")
 	formats := []string{"%a %A %b %B %c %C %d %D %e %F %g %G %h %H %I %j %k %l %m %M %n %p %r %R %S %t %T %u %U %V %w %W %x %X %y %Y %z %Z %%"}
 	rng := rand.New(rand.NewSource(1))
 	var stamps []int64

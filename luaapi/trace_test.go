@@ -2,12 +2,13 @@ package luaapi
 
 import (
 	"encoding/hex"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sockshell/sockshell/internal/testenv"
 )
 
 // trace shows each packet as a line, and trace.save writes them as a
@@ -53,13 +54,7 @@ assert(trace.save(`+luaQuote(saved)+`) == 4)`)
 			t.Errorf("line %d: %q, want %s", i+1, lines[i], re)
 		}
 	}
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark missing")
-		}
-		t.Skip("tshark not installed (apt-get install tshark)")
-	}
+	tshark := testenv.Need(t, "tshark", "tshark")
 	for _, path := range []string{saved, live} {
 		got, err := exec.Command(tshark, "-r", path, "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
 			"-T", "fields", "-E", "separator=|", "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.payload", "-e", "tcp.payload",

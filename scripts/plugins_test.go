@@ -16,29 +16,9 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/internal/testenv"
 	"github.com/sockshell/sockshell/luaapi"
 )
-
-// need finds a server program, or skips the test with the command that
-// installs it (fails it in CI, where .ci/run installs it).
-func need(t testing.TB, program, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(program)
-	if err != nil {
-		for _, dir := range []string{"/usr/sbin", "/usr/bin"} {
-			if p := filepath.Join(dir, program); fileExists(p) {
-				return p
-			}
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing; .ci/run installs it (apt-get install -y %s)", program, pkg)
-		}
-		t.Skipf("%s is missing: apt-get install -y %s", program, pkg)
-	}
-	return path
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // freePort finds a port free for TCP and UDP on loopback.
 func freePort(t testing.TB) int {
@@ -120,7 +100,7 @@ func runLua(t *testing.T, src string) string {
 // lines) and extra options; it returns the port.
 func startDnsmasq(t testing.TB, hosts string, extra ...string) int {
 	t.Helper()
-	dnsmasq := need(t, "dnsmasq", "dnsmasq-base")
+	dnsmasq := testenv.Need(t, "dnsmasq", "dnsmasq-base")
 	dir := t.TempDir()
 	hostsFile := filepath.Join(dir, "hosts")
 	os.WriteFile(hostsFile, []byte(hosts), 0o644)
@@ -214,7 +194,7 @@ func TestDigCommand(t *testing.T) {
 
 // The redis plugin against a real redis-server on a loopback port.
 func TestRedisPlugin(t *testing.T) {
-	redisServer := need(t, "redis-server", "redis-server")
+	redisServer := testenv.Need(t, "redis-server", "redis-server")
 	port := freePort(t)
 	server(t, "Ready to accept connections", redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
@@ -265,7 +245,7 @@ print(redis.connect("127.0.0.1", p))
 // The syslog plugin against a real rsyslogd with inputs on loopback ports;
 // what it receives comes back through a named pipe, line by line.
 func TestSyslogPlugin(t *testing.T) {
-	rsyslogd := need(t, "rsyslogd", "rsyslog")
+	rsyslogd := testenv.Need(t, "rsyslogd", "rsyslog")
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "out")
 	if err := exec.Command("mkfifo", fifo).Run(); err != nil {

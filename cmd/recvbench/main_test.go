@@ -2,11 +2,12 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sockshell/sockshell/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -23,13 +24,7 @@ func TestMain(m *testing.M) {
 
 // A short, gentle comparison runs every receiver and reports the ratios.
 func TestCompareReport(t *testing.T) {
-	python := "python3"
-	if _, err := exec.LookPath(python); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is missing; .ci/run installs it")
-		}
-		t.Skip("python3 is missing: apt-get install -y python3")
-	}
+	python := testenv.Need(t, "python3", "python3")
 	var out strings.Builder
 	if err := compare(&out, 2000, 200*time.Millisecond, 1, python, ""); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sockshell/sockshell/internal/testenv"
 )
 
 // hosts is a small network of the test's own: network namespaces with veth
@@ -14,6 +16,7 @@ import (
 // touches the machine's own network. Only its addresses are used.
 type hosts struct {
 	t      *testing.T
+	ipCmd  string // the ip command's path
 	bridge string
 	names  []string // namespace of host i+1, addressed 10.213.7.(i+1)/24
 }
@@ -22,7 +25,7 @@ const subnet = "10.213.7"
 
 func (h *hosts) ip(args ...string) string {
 	h.t.Helper()
-	out, err := exec.Command("ip", args...).CombinedOutput()
+	out, err := exec.Command(h.ipCmd, args...).CombinedOutput()
 	if err != nil {
 		h.t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -32,23 +35,14 @@ func (h *hosts) ip(args ...string) string {
 // newHosts builds n hosts, or skips (fails in CI) where it cannot.
 func newHosts(t *testing.T, n int) *hosts {
 	t.Helper()
-	reason := ""
 	if os.Geteuid() != 0 {
-		reason = "network namespaces need root"
-	} else if _, err := exec.LookPath("ip"); err != nil {
-		reason = "the ip command is missing: apt-get install -y iproute2"
-	}
-	if reason != "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(reason)
-		}
-		t.Skip(reason)
+		testenv.Missing(t, "network namespaces need root")
 	}
 	id := fmt.Sprintf("ss%d", os.Getpid())
-	h := &hosts{t: t, bridge: id + "br"}
+	h := &hosts{t: t, ipCmd: testenv.Need(t, "ip", "iproute2"), bridge: id + "br"}
 	t.Cleanup(func() {
 		for _, ns := range append(h.names, h.bridge) {
-			exec.Command("ip", "netns", "del", ns).Run()
+			exec.Command(h.ipCmd, "netns", "del", ns).Run()
 		}
 	})
 	h.ip("netns", "add", h.bridge)
@@ -71,7 +65,7 @@ func newHosts(t *testing.T, n int) *hosts {
 
 // on makes a sockshell command that runs on host i.
 func (h *hosts) on(i int, args ...string) *exec.Cmd {
-	cmd := exec.Command("ip", append([]string{"netns", "exec", h.names[i-1], binary}, args...)...)
+	cmd := exec.Command(h.ipCmd, append([]string{"netns", "exec", h.names[i-1], binary}, args...)...)
 	cmd.Dir = repoRoot
 	return cmd
 }

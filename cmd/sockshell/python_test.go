@@ -12,27 +12,16 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// python3 finds the interpreter or skips (fails in CI) with the install hint.
-func python3(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is missing; .ci/run installs it")
-		}
-		t.Skip("python3 is missing: apt-get install -y python3")
-	}
-	return path
-}
+	"github.com/sockshell/sockshell/internal/testenv"
+)
 
 func pythonCmd(t *testing.T, script string, args ...string) *exec.Cmd {
 	abs, err := filepath.Abs(filepath.Join("testdata", script))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(python3(t), append([]string{abs}, args...)...)
+	cmd := exec.Command(testenv.Need(t, "python3", "python3"), append([]string{abs}, args...)...)
 	cmd.Env = append(os.Environ(), "PYTHONUTF8=1", "PYTHONIOENCODING=utf-8")
 	return cmd
 }
@@ -57,7 +46,7 @@ func receivedData(t *testing.T, out string) []string {
 
 // The chapter's Python sender talks to sockshell's receiver.
 func TestPythonSenderToSockshellReceiver(t *testing.T) {
-	python3(t)
+	testenv.Need(t, "python3", "python3")
 	rx, port := startReady(t, "scripts/receiver.lua", "0")
 	for _, m := range messages {
 		r := runCmd(t, pythonCmd(t, "chapter_sender.py", m, strconv.Itoa(port)), "")

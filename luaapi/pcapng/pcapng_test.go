@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sockshell/sockshell/internal/testenv"
 )
 
 func capture(t *testing.T, packets []Packet) string {
@@ -34,13 +36,7 @@ func capture(t *testing.T, packets []Packet) string {
 // tshark reads what the writer writes: addresses, ports, payloads, valid
 // checksums and a TCP stream it can follow.
 func TestTsharkReadsIt(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark missing")
-		}
-		t.Skip("tshark not installed (apt-get install tshark)")
-	}
+	tshark := testenv.Need(t, "tshark", "tshark")
 	at := time.Unix(1700000000, 123456789)
 	a4, b4 := netip.MustParseAddrPort("127.0.0.1:40000"), netip.MustParseAddrPort("127.0.0.1:5000")
 	a6, b6 := netip.MustParseAddrPort("[::1]:40001"), netip.MustParseAddrPort("[::1]:5001")

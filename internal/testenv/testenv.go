@@ -1,0 +1,40 @@
+// Package testenv finds the programs that tests run beside sockshell (a
+// DNS server, Python, tshark, …). Outside CI a missing program skips the
+// test with the command that installs it; in CI (CI=true), where .ci/run
+// installs them all, it fails the test.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Need returns the path of program, which Debian's package pkg installs,
+// or ends the test: skipped outside CI, failed in CI. Servers installed in
+// /usr/sbin are found even when that is not on PATH.
+func Need(t testing.TB, program, pkg string) string {
+	t.Helper()
+	if path, err := exec.LookPath(program); err == nil {
+		return path
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/bin"} {
+		p := filepath.Join(dir, program)
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			return p
+		}
+	}
+	Missing(t, program+" is missing: apt-get install -y "+pkg)
+	return ""
+}
+
+// Missing ends a test that cannot run here for the reason given: skipped
+// outside CI, failed in CI.
+func Missing(t testing.TB, reason string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(reason)
+	}
+	t.Skip(reason)
+}
