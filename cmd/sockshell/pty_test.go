@@ -170,6 +170,16 @@ func (tm *term) enter(line string) {
 	tm.expect(`\r\n(?:.*\r)?>>? +\x08`)
 }
 
+// quit types Ctrl-D on an empty line and waits for the shell to end, as
+// it should, with status 0.
+func (tm *term) quit() {
+	tm.t.Helper()
+	tm.send("\x04")
+	if code := tm.exitCode(); code != 0 {
+		tm.t.Errorf("exit %d after Ctrl-D", code)
+	}
+}
+
 // exitCode waits for the shell to end.
 func (tm *term) exitCode() int {
 	tm.t.Helper()
@@ -222,10 +232,7 @@ func TestTerminalSession(t *testing.T) {
 	tm.send("print('abXc')\x1b[D\x1b[D\x1b[D\x1b[D\x1b[3~\r")
 	tm.expectLine(`abc`)
 	// Ctrl-D on an empty line exits 0.
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d after Ctrl-D", code)
-	}
+	tm.quit()
 }
 
 // Ctrl-C stops a chunk blocked in recvfrom, or spinning, and the session
@@ -275,8 +282,7 @@ func TestTerminalHistory(t *testing.T) {
 	tm.send("function f()\r")
 	tm.expect(`>> `)
 	tm.enter("end")
-	tm.send("\x04")
-	tm.exitCode()
+	tm.quit()
 	hist, err := os.ReadFile(filepath.Join(state, "sockshell", "history"))
 	if err != nil {
 		t.Fatal(err)
@@ -370,10 +376,7 @@ func TestTerminalBackgroundReceiver(t *testing.T) {
 	tm.expect(`> `)
 	tm.send("b.status\r")
 	tm.expectLine("waiting")
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
+	tm.quit()
 }
 
 // Ctrl-C at the prompt leaves waiting tasks alone, but stops one that
@@ -392,10 +395,7 @@ func TestTerminalCtrlCAndTasks(t *testing.T) {
 	tm.expect(`task#2 \(stdin:1\) interrupted\r\n`)
 	tm.send("hog.status, w.status\r")
 	tm.expectLine("cancelled\twaiting")
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
+	tm.quit()
 }
 
 // A task that floods the terminal with output does not starve the prompt.
@@ -422,10 +422,7 @@ func TestTerminalCtrlDDropsChunk(t *testing.T) {
 	tm.expectCursorLine(">")
 	tm.send("x, f\r")
 	tm.expectLine("7\tnil")
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
+	tm.quit()
 }
 
 // Tab completes at the prompt, from the names the session has.
@@ -449,10 +446,7 @@ func TestTerminalCompletion(t *testing.T) {
 	tm.expectCursorLine("> :help")
 	tm.send("\r")
 	tm.expect(`:sockets +the open sockets`)
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
+	tm.quit()
 }
 
 // Home, End and Ctrl-Left/Right work with the sequences of xterm, screen,
@@ -475,10 +469,7 @@ func TestTerminalHomeEndWordKeys(t *testing.T) {
 		tm.send("\r")
 		tm.expectLine(fmt.Sprint(46 + i))
 	}
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
+	tm.quit()
 }
 
 // On a terminal the prompt, errors and results are in colour, unless
@@ -489,10 +480,7 @@ func TestTerminalColour(t *testing.T) {
 	tm.expect(`\x1b\[36m42\x1b\[0m\t\x1b\[32mtext\x1b\[0m\t\x1b\[35mnil\x1b\[0m\t\{\x1b\[35mtrue\x1b\[0m\}\r\n`)
 	tm.send("error('boom')\r")
 	tm.expect(`\x1b\[31mstdin:1: boom\x1b\[0m\r\n`)
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
+	tm.quit()
 	r := sockshell(t, "42\nerror('boom')\n", "-i")
 	if strings.Contains(r.stdout+r.stderr, "\x1b") {
 		t.Errorf("escape codes off a terminal: %q %q", r.stdout, r.stderr)
@@ -517,10 +505,7 @@ func TestTerminalTypingThroughOutput(t *testing.T) {
 	if !strings.Contains(strings.Join(lines, "\n"), "line ") {
 		t.Errorf("the task's lines are not on the screen:\n%s", strings.Join(lines, "\n"))
 	}
-	tm.send("\x04")
-	if code := tm.exitCode(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
+	tm.quit()
 }
 
 // A panic in the command (a bug) puts the terminal back as it was, says
