@@ -10,6 +10,6 @@ require (
 	golang.org/x/net v0.46.0
 )
 
-require golang.org/x/sys v0.37.0 // indirect
+require golang.org/x/sys v0.37.0
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

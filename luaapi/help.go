@@ -64,24 +64,25 @@ func (s *Session) lHelp(L *lua.LState) int {
 
 // topics are the names help takes for the reference's sections.
 var topics = map[string][]string{
-	"sockets": {"Sockets", "Methods of every socket"},
-	"udp":     {"UDP", "UDP socket methods"},
-	"tcp":     {"TCP stream methods", "TCP listener methods"},
-	"tasks":   {"Tasks", "Task methods"},
-	"binary":  {"Binary data", "bit32"},
-	"host":    {"The host"},
-	"plugins": {"Plugins"},
-	"shell":   {"The shell", "Seeing the traffic"},
+	"sockets":   {"Sockets", "Methods of every socket"},
+	"udp":       {"UDP", "UDP socket methods"},
+	"tcp":       {"TCP stream methods", "TCP listener methods"},
+	"tasks":     {"Tasks", "Task methods"},
+	"binary":    {"Binary data", "bit32"},
+	"host":      {"The host"},
+	"plugins":   {"Plugins"},
+	"shell":     {"The shell", "Seeing the traffic"},
+	"luasocket": {"LuaSocket"},
 }
 
 // topicTitles head the topics in help()'s index.
 var topicTitles = map[string]string{
 	"sockets": "Sockets", "udp": "UDP", "tcp": "TCP", "tasks": "Tasks", "binary": "Binary data",
-	"host": "The host", "plugins": "Plugins", "shell": "The shell",
+	"host": "The host", "plugins": "Plugins", "shell": "The shell", "luasocket": "LuaSocket programs",
 }
 
 // topicOrder is the order of help()'s index.
-var topicOrder = []string{"sockets", "udp", "tcp", "tasks", "binary", "host", "plugins", "shell"}
+var topicOrder = []string{"sockets", "udp", "tcp", "tasks", "binary", "host", "plugins", "shell", "luasocket"}
 
 func (s *Session) helpIndex() string {
 	var b strings.Builder

@@ -80,6 +80,12 @@ type Session struct {
 	pluginDocs map[string]*Doc
 	docsByFn   map[lua.LValue]*Doc
 
+	// LuaSocket's module, made on the first require: its table, the
+	// metatables of its classes, and the marker of socket.try's errors.
+	lsCore    *lua.LTable
+	lsClasses map[string]*lua.LTable
+	lsTry     *lua.LTable
+
 	widthOf func() int
 	tourAt  int // the next step of tour(); guarded by the baton
 
@@ -142,6 +148,7 @@ func New(opts Options) *Session {
 	s.openBinary()
 	s.openTime()
 	s.openTrace()
+	s.openLuaSocket()
 	s.sched.leave()
 	return s
 }

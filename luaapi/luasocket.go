@@ -1,0 +1,642 @@
+package luaapi
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
+)
+
+// LuaSocket's API, so that programs written for it run unchanged:
+// require "socket" (and "socket.core") gives its core module with its
+// names, arguments, results and error strings. Its objects are sockets of
+// the session like those of listen and connect: sockets() lists them,
+// trace sees their traffic, the garbage collector and the session's end
+// close them, and their blocking calls give other tasks the session and
+// stop on Ctrl-C.
+//
+// An object is a descriptor in non-blocking mode, used as LuaSocket uses
+// it: a call tries the system call with the session held, and only when it
+// would block does it wait (poll(2), without the session) for as long as
+// the object's timeouts allow.
+
+// The classes of LuaSocket's objects, as tostring and error messages name
+// them.
+const (
+	lsMaster      = "tcp{master}"
+	lsClient      = "tcp{client}"
+	lsServer      = "tcp{server}"
+	lsUnconnected = "udp{unconnected}"
+	lsConnected   = "udp{connected}"
+)
+
+// lsBufSize is how much a TCP object reads at a time, as LuaSocket's
+// buffer does.
+const lsBufSize = 8192
+
+// lsDatagramSize is the largest datagram receive reads unless told, as
+// LuaSocket's _DATAGRAMSIZE.
+const lsDatagramSize = 8192
+
+// lsDebug is whether LuaSocket's debug behaviour is on (LUASOCKET_DEBUG=1):
+// socket._DEBUG is true, and send and receive return the time they took as
+// an extra result.
+func lsDebug() bool {
+	v := os.Getenv("LUASOCKET_DEBUG")
+	return v != "" && v != "0"
+}
+
+// luaSocket is one LuaSocket object. Its fields are used with the session
+// held, except fd, which the registry may close from another goroutine.
+type luaSocket struct {
+	sockState
+	s      *Session
+	tcp    bool
+	class  string
+	fd     atomic.Int64 // -1: none
+	mu     sync.Mutex   // serializes closing
+	family int          // unix.AF_UNSPEC, AF_INET or AF_INET6
+
+	block, total float64   // LuaSocket's timeouts, in seconds; < 0: none
+	start        time.Time // when the running call started
+
+	buf []byte // a TCP object's bytes read and not yet taken
+
+	// LuaSocket's own counters, which setstats can change.
+	nIn, nOut uint64
+	birth     time.Time
+
+	waiters atomic.Int32 // calls waiting on fd without the session
+
+	local, remote netip.AddrPort // for trace, known after bind or connect
+}
+
+func newLuaSocket(s *Session, tcp bool, family int) *luaSocket {
+	ls := &luaSocket{s: s, tcp: tcp, family: family, block: -1, total: -1, birth: time.Now()}
+	ls.sockState = newSockState(fdCloser{ls})
+	ls.fd.Store(-1)
+	if tcp {
+		ls.class = lsMaster
+	} else {
+		ls.class = lsUnconnected
+	}
+	return ls
+}
+
+// fdCloser closes a LuaSocket object's descriptor for the registry.
+type fdCloser struct{ ls *luaSocket }
+
+func (c fdCloser) Close() error { c.ls.destroy(); return nil }
+
+// getfd is the descriptor, or -1.
+func (ls *luaSocket) getfd() int { return int(ls.fd.Load()) }
+
+// destroy closes the descriptor, waking the calls that wait on it.
+func (ls *luaSocket) destroy() {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	fd := int(ls.fd.Swap(-1))
+	if fd < 0 {
+		return
+	}
+	if ls.waiters.Load() > 0 {
+		unix.Shutdown(fd, unix.SHUT_RDWR)
+	}
+	unix.Close(fd)
+}
+
+// create makes the object's descriptor, of family.
+func (ls *luaSocket) create(family int) error {
+	typ := unix.SOCK_DGRAM
+	if ls.tcp {
+		typ = unix.SOCK_STREAM
+	}
+	var fd int
+	err := ls.s.opening(func() error {
+		var err error
+		fd, err = unix.Socket(family, typ, 0)
+		return err
+	})
+	unix.CloseOnExec(fd)
+	if err != nil {
+		return err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	if family == unix.AF_INET6 {
+		// As LuaSocket 3 does: an IPv6 socket is IPv6 only.
+		unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
+	}
+	ls.destroy()
+	ls.fd.Store(int64(fd))
+	ls.family = family
+	ls.local, ls.remote = netip.AddrPort{}, netip.AddrPort{}
+	return nil
+}
+
+// The registry's view of the object (the socket interface).
+
+func (ls *luaSocket) shutdown() bool {
+	was := ls.getfd() >= 0
+	ls.destroy()
+	return was
+}
+func (ls *luaSocket) closed() bool { return ls.getfd() < 0 }
+func (ls *luaSocket) localAddr() netip.AddrPort {
+	if !ls.local.IsValid() {
+		ls.local = lsSockname(ls.getfd(), false)
+	}
+	return ls.local
+}
+func (ls *luaSocket) kind() string { return ls.class }
+func (ls *luaSocket) peer() string {
+	if p := lsSockname(ls.getfd(), true); p.IsValid() {
+		return p.String()
+	}
+	return ""
+}
+func (ls *luaSocket) timeout() time.Duration {
+	if ls.block < 0 {
+		return -1
+	}
+	return time.Duration(ls.block * float64(time.Second))
+}
+func (ls *luaSocket) setTimeout(d time.Duration) {
+	ls.block = -1
+	if d >= 0 {
+		ls.block = d.Seconds()
+	}
+}
+func (ls *luaSocket) setOption(a args, name string, v lua.LValue) error {
+	return errOptionKind{name, ls.class}
+}
+func (ls *luaSocket) option(name string) (lua.LValue, error) {
+	return nil, errOptionKind{name, ls.class}
+}
+
+// String is what tostring gives, as LuaSocket prints its objects.
+func (ls *luaSocket) String() string { return fmt.Sprintf("%s: %p", ls.class, ls) }
+
+// lsSockname is fd's local (or, with peer, remote) address.
+func lsSockname(fd int, peer bool) netip.AddrPort {
+	if fd < 0 {
+		return netip.AddrPort{}
+	}
+	var sa unix.Sockaddr
+	var err error
+	if peer {
+		sa, err = unix.Getpeername(fd)
+	} else {
+		sa, err = unix.Getsockname(fd)
+	}
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return fromSockaddr(sa)
+}
+
+func fromSockaddr(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		a := netip.AddrFrom16(sa.Addr)
+		if sa.ZoneId != 0 {
+			a = a.WithZone(fmt.Sprint(sa.ZoneId))
+		}
+		return netip.AddrPortFrom(a, uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+func toSockaddr(ap netip.AddrPort) (unix.Sockaddr, int) {
+	a := ap.Addr()
+	if a.Is4() {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}, unix.AF_INET
+	}
+	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}, unix.AF_INET6
+}
+
+// markStart begins a call: its total timeout counts from now.
+func (ls *luaSocket) markStart() { ls.start = time.Now() }
+
+// retry is how long the next wait of the running call may last, in
+// LuaSocket's terms: -1 for as long as it takes.
+func (ls *luaSocket) retry() float64 {
+	switch {
+	case ls.block < 0 && ls.total < 0:
+		return -1
+	case ls.block < 0:
+		return math.Max(ls.total-time.Since(ls.start).Seconds(), 0)
+	case ls.total < 0:
+		return ls.block
+	}
+	return math.Min(ls.block, math.Max(ls.total-time.Since(ls.start).Seconds(), 0))
+}
+
+// errLsTimeout and errLsClosed are LuaSocket's "timeout" and "closed".
+var (
+	errLsTimeout = errors.New("timeout")
+	errLsClosed  = errors.New("closed")
+)
+
+// wait waits, without the session, until the descriptor is ready for
+// events or the call's time is up (errLsTimeout). A stopped caller gets
+// its context's error.
+func (ls *luaSocket) wait(L *lua.LState, events int16) (int16, error) {
+	if ls.block == 0 {
+		return 0, errLsTimeout
+	}
+	fd := ls.getfd()
+	if fd < 0 {
+		return 0, errLsClosed
+	}
+	var deadline time.Time
+	if r := ls.retry(); r >= 0 {
+		deadline = time.Now().Add(time.Duration(r * float64(time.Second)))
+	}
+	ctx := ctxOf(L)
+	var got int16
+	var err error
+	ls.waiters.Add(1)
+	ls.s.sched.block(L, func() func() {
+		got, err = sock.WaitFD(ctx, fd, events, deadline)
+		return nil
+	})
+	ls.waiters.Add(-1)
+	switch {
+	case ctx.Err() != nil:
+		return 0, ctx.Err()
+	case errors.Is(err, sock.ErrTimeout):
+		return 0, errLsTimeout
+	case err != nil:
+		if ls.getfd() < 0 {
+			return 0, errLsClosed
+		}
+		return 0, err
+	}
+	return got, nil
+}
+
+// lsError is LuaSocket's message for err.
+func lsError(err error) string {
+	var errno unix.Errno
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, errLsTimeout), errors.Is(err, sock.ErrTimeout):
+		return "timeout"
+	case errors.Is(err, errLsClosed):
+		return "closed"
+	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
+		return "interrupted"
+	case errors.As(err, &errno):
+		switch errno {
+		case unix.EADDRINUSE:
+			return "address already in use"
+		case unix.EISCONN:
+			return "already connected"
+		case unix.EACCES:
+			return "permission denied"
+		case unix.ECONNREFUSED:
+			return "connection refused"
+		case unix.ECONNABORTED, unix.ECONNRESET, unix.EPIPE:
+			return "closed"
+		case unix.ETIMEDOUT:
+			return "timeout"
+		}
+		return cStrerror(errno)
+	}
+	var gai gaiError
+	if errors.As(err, &gai) {
+		return string(gai)
+	}
+	return err.Error()
+}
+
+// cStrerror is the C library's text for errno, which Go's table spells the
+// same but for the capital.
+func cStrerror(errno unix.Errno) string {
+	s := errno.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// --- The module ----------------------------------------------------------
+
+//go:embed luasocket.lua
+var luasocketLua string
+
+// lsModule makes socket.core's table for the session (once).
+func (s *Session) lsModule(L *lua.LState) *lua.LTable {
+	if s.lsCore != nil {
+		return s.lsCore
+	}
+	m := L.NewTable()
+	s.lsCore = m
+	s.lsClasses = map[string]*lua.LTable{}
+	for _, c := range []struct {
+		name   string
+		tcp    bool
+		groups []string
+	}{
+		{lsMaster, true, []string{"tcp{any}"}},
+		{lsClient, true, []string{"tcp{any}", "tcp{client,server}", "select{able}"}},
+		{lsServer, true, []string{"tcp{any}", "tcp{client,server}", "select{able}"}},
+		{lsUnconnected, false, []string{"udp{any}", "select{able}"}},
+		{lsConnected, false, []string{"udp{any}", "select{able}"}},
+	} {
+		mt := L.NewTable()
+		methods := L.NewTable()
+		list := udpMethodsLS
+		if c.tcp {
+			list = tcpMethodsLS
+		}
+		for name, fn := range list {
+			methods.RawSetString(name, s.lsFunc(name, fn))
+		}
+		methods.RawSetString("class", lua.LString(c.name))
+		mt.RawSetString("__index", methods)
+		mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+			ls, _ := L.CheckUserData(1).Value.(*luaSocket)
+			if ls == nil {
+				L.Push(lua.LString(c.name))
+			} else {
+				L.Push(lua.LString(ls.String()))
+			}
+			return 1
+		}))
+		for _, g := range c.groups {
+			mt.RawSetString(g, lua.LTrue)
+		}
+		s.lsClasses[c.name] = mt
+	}
+	for name, fn := range lsFuncs {
+		m.RawSetString(name, s.lsFunc(name, fn))
+	}
+	dns := L.NewTable()
+	for name, fn := range lsDNSFuncs {
+		dns.RawSetString(name, s.lsFunc(name, fn))
+	}
+	m.RawSetString("dns", dns)
+	m.RawSetString("_VERSION", lua.LString("LuaSocket 3.1.0"))
+	m.RawSetString("_SETSIZE", lua.LNumber(1024))
+	m.RawSetString("_SOCKETINVALID", lua.LNumber(-1))
+	m.RawSetString("_DATAGRAMSIZE", lua.LNumber(lsDatagramSize))
+	if lsDebug() {
+		m.RawSetString("_DEBUG", lua.LTrue)
+	}
+	s.lsTry = L.NewTable()
+	return m
+}
+
+// lsFunc binds a LuaSocket function.
+func (s *Session) lsFunc(name string, fn func(*Session, *lua.LState) int) *lua.LFunction {
+	return s.bind(libFunc{&Doc{Name: name}, fn})
+}
+
+// openLuaSocket makes require find LuaSocket's modules: socket.core and
+// mime.core built in, socket (its Lua layer) built in, and LuaSocket's
+// other Lua modules (socket.http, ltn12, mime, …) where the system keeps
+// them.
+func (s *Session) openLuaSocket() {
+	L := s.main
+	preload := L.GetField(L.GetGlobal("package"), "preload").(*lua.LTable)
+	preload.RawSetString("socket.core", L.NewFunction(func(L *lua.LState) int {
+		L.Push(s.lsModule(L))
+		return 1
+	}))
+	preload.RawSetString("socket", L.NewFunction(func(L *lua.LState) int {
+		fn, err := s.Compile(luasocketLua, "builtin:socket.lua")
+		if err != nil {
+			L.RaiseError("%v", err)
+		}
+		L.Push(fn)
+		L.Call(0, 1)
+		return 1
+	}))
+	preload.RawSetString("mime.core", L.NewFunction(func(L *lua.LState) int {
+		L.Push(s.mimeModule(L))
+		return 1
+	}))
+	loaders := L.GetField(L.GetGlobal("package"), "loaders").(*lua.LTable)
+	loaders.Append(L.NewFunction(s.loadSystemLuaModule))
+}
+
+// userdata makes the Lua object of ls, of its class.
+func (s *Session) lsObject(L *lua.LState, ls *luaSocket) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = ls
+	ud.Metatable = s.lsClasses[ls.class]
+	s.sockets.add(ls, ud)
+	return ud
+}
+
+// setClass changes the class of the object at stack index 1.
+func (s *Session) setClass(L *lua.LState, ls *luaSocket, class string) {
+	ls.class = class
+	L.CheckUserData(1).Metatable = s.lsClasses[class]
+}
+
+// lsCheck returns the object at n, which must be of one of classes (a
+// group name ending in "{any}" or "{client,server}" is checked by prefix),
+// or raises as LuaSocket does: "tcp{client} expected".
+func lsCheck(L *lua.LState, fn string, want string) *luaSocket {
+	a := args{L: L, fn: fn, base: 1}
+	ud, ok := L.Get(1).(*lua.LUserData)
+	var ls *luaSocket
+	if ok {
+		ls, _ = ud.Value.(*luaSocket)
+	}
+	if ls == nil {
+		a.raise(1, "%s expected", want)
+	}
+	if mt, ok := ud.Metatable.(*lua.LTable); !ok || mt.RawGetString(want) == lua.LNil && ls.class != want {
+		a.raise(1, "%s expected", want)
+	}
+	return ls
+}
+
+// lsArgs is the argument checker for a LuaSocket method.
+func lsArgs(L *lua.LState, fn string) args { return args{L: L, fn: fn, base: 1} }
+
+// checkString is luaL_checkstring: strings and numbers.
+func (a args) checkString(n int) string {
+	v := a.L.Get(n)
+	switch v := v.(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return v.String()
+	}
+	a.raise(n, "string expected, got %s", a.typeAt(n))
+	return ""
+}
+
+// optString is luaL_optstring.
+func (a args) optString(n int, def string) (string, bool) {
+	if a.L.Get(n) == lua.LNil {
+		return def, false
+	}
+	return a.checkString(n), true
+}
+
+// checkNumber is luaL_checknumber: numbers and numeric strings.
+func (a args) checkNumber(n int) float64 {
+	v := a.L.Get(n)
+	if f, ok := toNumber(v); ok {
+		return f
+	}
+	a.raise(n, "number expected, got %s", a.typeAt(n))
+	return 0
+}
+
+// optNumber is luaL_optnumber.
+func (a args) optNumber(n int, def float64) float64 {
+	if a.L.Get(n) == lua.LNil {
+		return def
+	}
+	return a.checkNumber(n)
+}
+
+// checkOption is luaL_checkoption.
+func (a args) checkOption(n int, def string, names ...string) int {
+	name := def
+	if a.L.Get(n) != lua.LNil || def == "" {
+		name = a.checkString(n)
+	}
+	for i, x := range names {
+		if x == name {
+			return i
+		}
+	}
+	a.raise(n, "invalid option '%s'", name)
+	return 0
+}
+
+// typeAt is the type of argument n as Lua's messages name it: "no
+// value" past the last argument.
+func (a args) typeAt(n int) string {
+	if n > a.L.GetTop() {
+		return "no value"
+	}
+	return a.L.Get(n).Type().String()
+}
+
+// pushNilErr returns nil, message.
+func pushNilErr(L *lua.LState, msg string) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(msg))
+	return 2
+}
+
+// pushOne returns LuaSocket's success, the number 1.
+func pushOne(L *lua.LState) int {
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+// luaSystemPath is where Lua 5.1 installations keep Lua modules, searched
+// for LuaSocket's Lua modules when $LUA_PATH does not say.
+const luaSystemPath = "/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;" +
+	"/usr/local/lib/lua/5.1/?.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
+
+// isLuaSocketModule tells the names of LuaSocket's Lua modules, which
+// require looks for where the system's Lua keeps them.
+func isLuaSocketModule(name string) bool {
+	return name == "ltn12" || name == "mime" || strings.HasPrefix(name, "socket.")
+}
+
+// luaSocketPath is the search path of LuaSocket's Lua modules: $LUA_PATH,
+// as Lua reads it (";;" is the default), or the system's directories.
+func luaSocketPath() string {
+	p, ok := os.LookupEnv("LUA_PATH")
+	if !ok {
+		return luaSystemPath
+	}
+	return strings.Replace(p, ";;", ";"+luaSystemPath+";", 1)
+}
+
+// loadSystemLuaModule is require's searcher for LuaSocket's Lua modules
+// (socket.http, socket.url, ltn12, mime, …), which run over sockshell's
+// socket.core and mime.core.
+func (s *Session) loadSystemLuaModule(L *lua.LState) int {
+	name := L.CheckString(1)
+	if !isLuaSocketModule(name) {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	var tried strings.Builder
+	for _, pat := range strings.Split(luaSocketPath(), ";") {
+		if pat == "" {
+			continue
+		}
+		file := strings.ReplaceAll(pat, "?", strings.ReplaceAll(name, ".", "/"))
+		src, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(&tried, "\n\tno file '%s'", file)
+			continue
+		}
+		fn, err := s.LoadSource(string(src), file)
+		if err != nil {
+			L.RaiseError("error loading module '%s' from file '%s':\n\t%v", name, file, err)
+		}
+		L.Push(fn)
+		return 1
+	}
+	tried.WriteString("\n\t(LuaSocket's Lua modules: apt-get install lua-socket, or set LUA_PATH)")
+	L.Push(lua.LString(tried.String()))
+	return 1
+}
+
+// luasocketDocs document LuaSocket's modules as sockshell provides them;
+// LuaSocket's own manual documents each function.
+var luasocketDocs = []libFunc{
+	{&Doc{
+		Name:  "socket",
+		Forms: []string{`require "socket"`, `require "socket.core"`},
+		Summary: "LuaSocket 3.1's API, so that LuaSocket programs run unchanged: `socket.udp/udp4/udp6`, `socket.tcp/tcp4/tcp6`, `socket.bind`, `socket.connect/connect4/connect6`, " +
+			"`socket.select`, `socket.gettime`, `socket.sleep`, `socket.skip`, `socket.newtry`, `socket.try`, `socket.protect`, `socket.sink/source/choose`, " +
+			"`socket.dns.toip/tohostname/gethostname/getaddrinfo/getnameinfo`, and every method of LuaSocket's master, client, server, connected and unconnected objects, " +
+			"with LuaSocket's names, results and error strings. Its objects are session sockets: `sockets()` lists them, `trace` shows their traffic, " +
+			"and their blocking calls let tasks run and stop on Ctrl-C. LuaSocket's Lua modules (`socket.http`, `socket.url`, `socket.smtp`, `ltn12`, `mime`) " +
+			"load from `$LUA_PATH` or the system's Lua directories (Debian: `apt-get install lua-socket`).",
+		Returns: "the module table (`require` sets no global, as LuaSocket 3 under Lua 5.1).",
+		Errors:  "As LuaSocket: bad arguments raise (`bad argument #1 to 'receive' (invalid receive pattern)`); network failures return `nil` and LuaSocket's message (`\"timeout\"`, `\"closed\"`, `\"connection refused\"`). `LUASOCKET_DEBUG=1` sets `socket._DEBUG` and adds the elapsed time to the results of `send` and `receive`, as LuaSocket's debug build does.",
+		Example: `local socket = require "socket"
+local server = assert(socket.bind("127.0.0.1", 0))
+local _, port = server:getsockname()
+local c = assert(socket.connect("127.0.0.1", port))
+local s = server:accept()
+c:send("hello\n")
+print(s:receive())  --> hello
+c:close() s:close() server:close()`,
+	}, nil},
+	{&Doc{
+		Name:    "mime.core",
+		Forms:   []string{`require "mime.core"`},
+		Summary: "The filters under LuaSocket's `mime` module, as LuaSocket's C code has them: `b64`, `unb64`, `qp`, `unqp`, `wrp`, `qpwrp`, `eol`, `dot`. Each converts a stream in chunks: it takes a chunk and what the last call left, and returns what it converted and what is left; without a chunk it finishes.",
+		Returns: "the module table.",
+		Errors:  "Bad arguments raise, as LuaSocket's.",
+		Example: `local mime = require "mime.core"
+print((mime.b64("sockshell")))  --> c29ja3NoZWxs
+print((mime.unb64("c29ja3NoZWxs")))  --> sockshell
+print((mime.qp("caf\233 = ok")))  --> caf=E9 =3D ok`,
+	}, nil},
+}

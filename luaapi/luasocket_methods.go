@@ -1,0 +1,759 @@
+package luaapi
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
+)
+
+// The methods of LuaSocket's objects, each checking its class as
+// LuaSocket does.
+
+var tcpMethodsLS = map[string]func(*Session, *lua.LState) int{
+	"accept":      lsAccept,
+	"bind":        lsBindMethod(lsMaster, true),
+	"setsockname": lsBindMethod(lsMaster, true),
+	"close":       lsClose("tcp{any}"),
+	"connect":     lsConnectMethod("tcp{any}"),
+	"setpeername": lsConnectMethod("tcp{any}"),
+	"dirty":       lsDirty("tcp{any}"),
+	"getfamily":   lsGetfamily("tcp{any}"),
+	"getfd":       lsGetfd("tcp{any}"),
+	"setfd":       lsSetfd("tcp{any}"),
+	"getoption":   lsGetoption("tcp{any}", tcpGetOptions),
+	"setoption":   lsSetoption("tcp{any}", tcpSetOptions),
+	"getpeername": lsGetpeername("tcp{any}"),
+	"getsockname": lsGetsockname("tcp{any}"),
+	"getstats":    lsGetstats,
+	"setstats":    lsSetstats,
+	"listen":      lsListen,
+	"receive":     lsReceive,
+	"send":        lsSend,
+	"settimeout":  lsSettimeout("tcp{any}"),
+	"gettimeout":  lsGettimeout("tcp{any}"),
+	"shutdown":    lsShutdown,
+}
+
+var udpMethodsLS = map[string]func(*Session, *lua.LState) int{
+	"close":       lsClose("udp{any}"),
+	"dirty":       lsDirty("udp{any}"),
+	"getfamily":   lsGetfamily("udp{any}"),
+	"getfd":       lsGetfd("udp{any}"),
+	"setfd":       lsSetfd("udp{any}"),
+	"getoption":   lsGetoption("udp{any}", udpGetOptions),
+	"setoption":   lsSetoption("udp{any}", udpSetOptions),
+	"getpeername": lsGetpeername(lsConnected),
+	"getsockname": lsGetsockname("udp{any}"),
+	"receive":     lsUDPReceive(false),
+	"receivefrom": lsUDPReceive(true),
+	"send":        lsUDPSend,
+	"sendto":      lsSendto,
+	"setpeername": lsSetpeername,
+	"setsockname": lsBindMethod(lsUnconnected, false),
+	"settimeout":  lsSettimeout("udp{any}"),
+	"gettimeout":  lsGettimeout("udp{any}"),
+}
+
+func lsClose(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		lsCheck(L, "close", group).destroy()
+		return pushOne(L)
+	}
+}
+
+func lsDirty(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "dirty", group)
+		L.Push(lua.LBool(len(ls.buf) > 0))
+		return 1
+	}
+}
+
+func lsGetfamily(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "getfamily", group)
+		if ls.family == unix.AF_INET6 {
+			L.Push(lua.LString("inet6"))
+		} else {
+			L.Push(lua.LString("inet4"))
+		}
+		return 1
+	}
+}
+
+func lsGetfd(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		L.Push(lua.LNumber(lsCheck(L, "getfd", group).getfd()))
+		return 1
+	}
+}
+
+// lsSetfd gives the object another descriptor, as LuaSocket's setfd does:
+// the one it had stays open (whoever took it with getfd owns it), and the
+// object owns the new one.
+func lsSetfd(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "setfd", group)
+		n := int64(lsArgs(L, "setfd").checkNumber(2))
+		if n < 0 {
+			n = -1
+		}
+		ls.mu.Lock()
+		ls.fd.Store(n)
+		ls.mu.Unlock()
+		ls.buf = nil
+		ls.local, ls.remote = netip.AddrPort{}, netip.AddrPort{}
+		return 0
+	}
+}
+
+func lsSettimeout(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "settimeout", group)
+		a := lsArgs(L, "settimeout")
+		t := a.optNumber(2, -1)
+		mode, _ := a.optString(3, "b")
+		switch {
+		case mode != "" && mode[0] == 'b':
+			ls.block = t
+		case mode != "" && (mode[0] == 'r' || mode[0] == 't'):
+			ls.total = t
+		default:
+			a.raise(3, "invalid timeout mode")
+		}
+		return pushOne(L)
+	}
+}
+
+func lsGettimeout(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "gettimeout", group)
+		L.Push(lua.LNumber(ls.block))
+		L.Push(lua.LNumber(ls.total))
+		return 2
+	}
+}
+
+func lsGetsockname(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "getsockname", group)
+		sa, err := unix.Getsockname(ls.getfd())
+		if err != nil {
+			return pushNilErr(L, lsError(err))
+		}
+		ap := fromSockaddr(sa)
+		L.Push(lua.LString(ap.Addr().String()))
+		L.Push(lua.LString(lua.LNumber(ap.Port()).String()))
+		L.Push(lua.LString(familyName(ap.Addr())))
+		return 3
+	}
+}
+
+func lsGetpeername(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "getpeername", group)
+		sa, err := unix.Getpeername(ls.getfd())
+		if err != nil {
+			return pushNilErr(L, lsError(err))
+		}
+		ap := fromSockaddr(sa)
+		L.Push(lua.LString(ap.Addr().String()))
+		L.Push(lua.LNumber(ap.Port()))
+		L.Push(lua.LString(familyName(ap.Addr())))
+		return 3
+	}
+}
+
+// lsBindMethod is bind (TCP) and setsockname (UDP).
+func lsBindMethod(class string, tcp bool) func(*Session, *lua.LState) int {
+	name := "bind"
+	if !tcp {
+		name = "setsockname"
+	}
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, name, class)
+		a := lsArgs(L, name)
+		address := a.checkString(2)
+		port := a.checkString(3)
+		if err := s.lsBind(L, ls, address, port); err != nil {
+			return pushNilErr(L, lsError(err))
+		}
+		return pushOne(L)
+	}
+}
+
+// lsBind binds ls to the first of address's addresses that takes it,
+// making its descriptor when it has none.
+func (s *Session) lsBind(L *lua.LState, ls *luaSocket, address, port string) error {
+	var found []netip.AddrPort
+	var err error
+	ctx := ctxOf(L)
+	s.sched.block(L, func() func() {
+		found, err = lsResolve(ctx, address, port, ls.family, true, false, ls.tcp)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ap := range found {
+		sa, family := toSockaddr(ap)
+		made := false
+		if ls.getfd() < 0 {
+			if err = ls.create(family); err != nil {
+				continue
+			}
+			made = true
+		}
+		err = s.opening(func() error { return unix.Bind(ls.getfd(), sa) })
+		if err == nil {
+			ls.local = netip.AddrPort{}
+			return nil
+		}
+		if made {
+			ls.destroy()
+		}
+	}
+	return err
+}
+
+// lsConnectMethod is a TCP object's connect.
+func lsConnectMethod(group string) func(*Session, *lua.LState) int {
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, "connect", group)
+		a := lsArgs(L, "connect")
+		address := a.checkString(2)
+		port := a.checkString(3)
+		ls.markStart()
+		err := s.lsConnect(L, ls, address, port, ls.family)
+		// Even when it failed: a connect that did not finish in time
+		// goes on, and select tells when it has.
+		s.setClass(L, ls, lsClient)
+		if err != nil {
+			return pushNilErr(L, lsError(err))
+		}
+		return pushOne(L)
+	}
+}
+
+// lsConnect connects ls to the first of address's addresses that answers,
+// making a descriptor of each address's family as it needs one.
+func (s *Session) lsConnect(L *lua.LState, ls *luaSocket, address, port string, family int) error {
+	var found []netip.AddrPort
+	var err error
+	ctx := ctxOf(L)
+	s.sched.block(L, func() func() {
+		found, err = lsResolve(ctx, address, port, family, false, false, ls.tcp)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ap := range found {
+		ls.markStart()
+		sa, fam := toSockaddr(ap)
+		if ls.family != fam || ls.getfd() < 0 && ls.family == unix.AF_UNSPEC {
+			if err = ls.create(fam); err != nil {
+				return err
+			}
+		}
+		if err = s.lsConnectOne(L, ls, sa); err == nil {
+			ls.local, ls.remote = netip.AddrPort{}, ap
+			return nil
+		}
+		if ctxOf(L).Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// lsConnectOne connects ls to sa, waiting as its timeouts allow.
+func (s *Session) lsConnectOne(L *lua.LState, ls *luaSocket, sa unix.Sockaddr) error {
+	fd := ls.getfd()
+	if fd < 0 {
+		return errLsClosed
+	}
+	err := unix.Connect(fd, sa)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.EINPROGRESS) && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+		return err
+	}
+	if _, err := ls.wait(L, sock.Readable|sock.Writable); err != nil {
+		return err
+	}
+	if v, err := unix.GetsockoptInt(ls.getfd(), unix.SOL_SOCKET, unix.SO_ERROR); err != nil {
+		return err
+	} else if v != 0 {
+		return unix.Errno(v)
+	}
+	return nil
+}
+
+func lsListen(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "listen", lsMaster)
+	backlog := int(lsArgs(L, "listen").optNumber(2, 32))
+	if err := unix.Listen(ls.getfd(), backlog); err != nil {
+		return pushNilErr(L, lsError(err))
+	}
+	s.setClass(L, ls, lsServer)
+	return pushOne(L)
+}
+
+func lsAccept(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "accept", lsServer)
+	ls.markStart()
+	for {
+		fd := ls.getfd()
+		if fd < 0 {
+			return pushNilErr(L, "closed")
+		}
+		nfd, _, err := unix.Accept(fd)
+		if err == nil {
+			unix.CloseOnExec(nfd)
+			unix.SetNonblock(nfd, true)
+			c := newLuaSocket(s, true, ls.family)
+			c.fd.Store(int64(nfd))
+			c.class = lsClient
+			ls.received(0)
+			L.Push(s.lsObject(L, c))
+			return 1
+		}
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.ECONNABORTED) {
+			return pushNilErr(L, lsError(err))
+		}
+		if _, err := ls.wait(L, sock.Readable); err != nil {
+			return pushNilErr(L, lsError(err))
+		}
+	}
+}
+
+func lsShutdown(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "shutdown", lsClient)
+	how := lsArgs(L, "shutdown").checkOption(2, "both", "receive", "send", "both")
+	unix.Shutdown(ls.getfd(), []int{unix.SHUT_RD, unix.SHUT_WR, unix.SHUT_RDWR}[how])
+	return pushOne(L)
+}
+
+func lsGetstats(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "getstats", lsClient)
+	L.Push(lua.LNumber(ls.nIn))
+	L.Push(lua.LNumber(ls.nOut))
+	L.Push(lua.LNumber(time.Since(ls.birth).Seconds()))
+	return 3
+}
+
+func lsSetstats(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "setstats", lsClient)
+	a := lsArgs(L, "setstats")
+	ls.nIn = uint64(a.optNumber(2, float64(ls.nIn)))
+	ls.nOut = uint64(a.optNumber(3, float64(ls.nOut)))
+	if f, ok := toNumber(L.Get(4)); ok {
+		ls.birth = time.Now().Add(-time.Duration(f * float64(time.Second)))
+	}
+	return pushOne(L)
+}
+
+// elapsed pushes, in LuaSocket's debug mode, the time the call took.
+func (ls *luaSocket) elapsed(L *lua.LState, n int) int {
+	if lsDebug() {
+		L.Push(lua.LNumber(time.Since(ls.start).Seconds()))
+		n++
+	}
+	return n
+}
+
+// tcpPeers knows a TCP object's addresses for trace.
+func (ls *luaSocket) tcpPeers() (netip.AddrPort, netip.AddrPort) {
+	if !ls.local.IsValid() {
+		ls.local = lsSockname(ls.getfd(), false)
+	}
+	if !ls.remote.IsValid() {
+		ls.remote = lsSockname(ls.getfd(), true)
+	}
+	return ls.local, ls.remote
+}
+
+// lsSend is a TCP object's send(data [, i [, j]]).
+func lsSend(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "send", lsClient)
+	a := lsArgs(L, "send")
+	data := a.checkString(2)
+	size := int64(len(data))
+	start := int64(a.optNumber(3, 1))
+	end := int64(a.optNumber(4, -1))
+	ls.markStart()
+	if start < 0 {
+		start = size + start + 1
+	}
+	if end < 0 {
+		end = size + end + 1
+	}
+	if start < 1 {
+		start = 1
+	}
+	if end > size {
+		end = size
+	}
+	var sent int64
+	var err error
+	if start <= end {
+		sent, err = s.lsWrite(L, ls, []byte(data[start-1:end]))
+	}
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(lsError(err)))
+		L.Push(lua.LNumber(sent + start - 1))
+	} else {
+		L.Push(lua.LNumber(sent + start - 1))
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+	}
+	return ls.elapsed(L, 3)
+}
+
+// lsWrite writes b to a TCP object, waiting as its timeouts allow; it
+// reports how much went.
+func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error) {
+	var total int64
+	for len(b) > 0 {
+		fd := ls.getfd()
+		if fd < 0 {
+			return total, errLsClosed
+		}
+		chunk := b
+		if len(chunk) > lsBufSize {
+			chunk = chunk[:lsBufSize]
+		}
+		n, err := unix.Write(fd, chunk)
+		if n > 0 {
+			if s.tracer.active.Load() {
+				local, remote := ls.tcpPeers()
+				s.packet(true, false, local, remote, chunk[:n])
+			}
+			total += int64(n)
+			ls.nOut += uint64(n)
+			ls.sent(n)
+			b = b[n:]
+			continue
+		}
+		switch {
+		case err == nil, errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			if _, err := ls.wait(L, sock.Writable); err != nil {
+				return total, err
+			}
+		default:
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// fill reads what the stream has into the object's buffer, waiting as its
+// timeouts allow; errLsClosed at the end of the stream.
+func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
+	chunk := make([]byte, lsBufSize)
+	for {
+		fd := ls.getfd()
+		if fd < 0 {
+			return errLsClosed
+		}
+		n, err := unix.Read(fd, chunk)
+		if n > 0 {
+			if s.tracer.active.Load() {
+				local, remote := ls.tcpPeers()
+				s.packet(true, true, local, remote, chunk[:n])
+			}
+			ls.buf = append(ls.buf, chunk[:n]...)
+			ls.nIn += uint64(n)
+			ls.received(n)
+			return nil
+		}
+		switch {
+		case err == nil:
+			return errLsClosed
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			if _, err := ls.wait(L, sock.Readable); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
+}
+
+// lsReceive is a TCP object's receive([pattern [, prefix]]).
+func lsReceive(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "receive", lsClient)
+	a := lsArgs(L, "receive")
+	prefix, _ := a.optString(3, "")
+	ls.markStart()
+	out := []byte(prefix)
+	var err error
+	if n, ok := L.Get(2).(lua.LNumber); ok || isNumericString(L.Get(2)) {
+		f, _ := toNumber(L.Get(2))
+		if !ok {
+			n = lua.LNumber(f)
+		}
+		if n < 0 {
+			a.raise(2, "invalid receive pattern")
+		}
+		wanted := int(n)
+		if len(prefix) == 0 || wanted > len(prefix) {
+			// As LuaSocket does, it reads at least once when its buffer
+			// is empty, even for 0 bytes: receive(0) waits for data (or
+			// reports the stream's end) without taking any.
+			wanted -= len(prefix)
+			for {
+				if len(ls.buf) == 0 {
+					if err = s.fill(L, ls); err != nil {
+						break
+					}
+				}
+				take := min(wanted, len(ls.buf))
+				out = append(out, ls.buf[:take]...)
+				ls.buf = ls.buf[take:]
+				wanted -= take
+				if wanted <= 0 {
+					break
+				}
+			}
+		}
+	} else {
+		p, _ := a.optString(2, "*l")
+		switch {
+		case len(p) >= 2 && p[0] == '*' && p[1] == 'l':
+			out, err = s.lsLine(L, ls, out)
+		case len(p) >= 2 && p[0] == '*' && p[1] == 'a':
+			got := 0
+			for {
+				got += len(ls.buf)
+				out = append(out, ls.buf...)
+				ls.buf = nil
+				if err = s.fill(L, ls); err != nil {
+					break
+				}
+			}
+			if errors.Is(err, errLsClosed) && got > 0 {
+				err = nil
+			}
+		default:
+			a.raise(2, "invalid receive pattern")
+		}
+	}
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(lsError(err)))
+		L.Push(lua.LString(out))
+	} else {
+		L.Push(lua.LString(out))
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+	}
+	return ls.elapsed(L, 3)
+}
+
+// lsLine reads a line ended by LF; every CR is dropped, as LuaSocket does.
+func (s *Session) lsLine(L *lua.LState, ls *luaSocket, out []byte) ([]byte, error) {
+	for {
+		for i, c := range ls.buf {
+			if c == '\n' {
+				ls.buf = ls.buf[i+1:]
+				return out, nil
+			}
+			if c != '\r' {
+				out = append(out, c)
+			}
+		}
+		ls.buf = nil
+		if err := s.fill(L, ls); err != nil {
+			return out, err
+		}
+	}
+}
+
+// isNumericString reports whether v is a string Lua converts to a number.
+func isNumericString(v lua.LValue) bool {
+	if _, ok := v.(lua.LString); !ok {
+		return false
+	}
+	_, ok := toNumber(v)
+	return ok
+}
+
+// UDP.
+
+// lsUDPReceive is receive and receivefrom.
+func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
+	name, class := "receive", "udp{any}"
+	if from {
+		name, class = "receivefrom", lsUnconnected
+	}
+	return func(s *Session, L *lua.LState) int {
+		ls := lsCheck(L, name, class)
+		wanted := int(lsArgs(L, name).optNumber(2, lsDatagramSize))
+		ls.markStart()
+		if wanted < 0 {
+			wanted = 0
+		}
+		buf := make([]byte, max(wanted, 1))[:wanted]
+		for {
+			fd := ls.getfd()
+			if fd < 0 {
+				return pushNilErr(L, "closed")
+			}
+			n, sa, err := unix.Recvfrom(fd, buf, 0)
+			if err == nil {
+				if n > len(buf) {
+					n = len(buf)
+				}
+				peer := netip.AddrPort{}
+				if sa != nil {
+					peer = fromSockaddr(sa)
+				}
+				if s.tracer.active.Load() {
+					s.packet(false, true, ls.localAddr(), peer, buf[:n])
+				}
+				ls.received(n)
+				L.Push(lua.LString(buf[:n]))
+				if !from {
+					return 1
+				}
+				L.Push(lua.LString(peer.Addr().String()))
+				L.Push(lua.LNumber(peer.Port()))
+				return 3
+			}
+			switch {
+			case errors.Is(err, unix.EINTR):
+				continue
+			case errors.Is(err, unix.EAGAIN):
+				if _, err := ls.wait(L, sock.Readable); err != nil {
+					return pushNilErr(L, udpError(err))
+				}
+			default:
+				return pushNilErr(L, udpError(err))
+			}
+		}
+	}
+}
+
+// udpError is LuaSocket's word for a UDP failure: "refused" where TCP's
+// would be "closed".
+func udpError(err error) string {
+	if msg := lsError(err); msg != "closed" || errors.Is(err, errLsClosed) {
+		return msg
+	}
+	return "refused"
+}
+
+// lsUDPWrite sends one datagram, to sa or (nil) the peer.
+func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, sa unix.Sockaddr) int {
+	for {
+		fd := ls.getfd()
+		if fd < 0 {
+			return pushNilErr(L, "closed")
+		}
+		var err error
+		if sa == nil {
+			_, err = unix.Write(fd, data)
+		} else {
+			err = unix.Sendto(fd, data, 0, sa)
+		}
+		if err == nil {
+			if s.tracer.active.Load() {
+				peer := ls.remote
+				if sa != nil {
+					peer = fromSockaddr(sa)
+				} else if !peer.IsValid() {
+					peer = lsSockname(fd, true)
+				}
+				s.packet(false, false, ls.localAddr(), peer, data)
+			}
+			ls.sent(len(data))
+			L.Push(lua.LNumber(len(data)))
+			return 1
+		}
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			if _, err := ls.wait(L, sock.Writable); err != nil {
+				return pushNilErr(L, udpError(err))
+			}
+		default:
+			return pushNilErr(L, udpError(err))
+		}
+	}
+}
+
+func lsUDPSend(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "send", lsConnected)
+	data := lsArgs(L, "send").checkString(2)
+	ls.markStart()
+	return s.lsUDPWrite(L, ls, []byte(data), nil)
+}
+
+func lsSendto(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "sendto", lsUnconnected)
+	a := lsArgs(L, "sendto")
+	data := a.checkString(2)
+	ip := a.checkString(3)
+	port := a.checkString(4)
+	found, err := lsResolve(ctxOf(L), ip, port, ls.family, false, true, false)
+	if err != nil {
+		return pushNilErr(L, lsError(err))
+	}
+	sa, family := toSockaddr(found[0])
+	if ls.getfd() < 0 && ls.family == unix.AF_UNSPEC {
+		if err := ls.create(family); err != nil {
+			return pushNilErr(L, lsError(err))
+		}
+	}
+	ls.markStart()
+	return s.lsUDPWrite(L, ls, []byte(data), sa)
+}
+
+func lsSetpeername(s *Session, L *lua.LState) int {
+	ls := lsCheck(L, "setpeername", "udp{any}")
+	a := lsArgs(L, "setpeername")
+	address := a.checkString(2)
+	if address == "*" {
+		if fd := ls.getfd(); fd >= 0 {
+			// Connecting to AF_UNSPEC dissolves the association.
+			disconnect(fd)
+		}
+		ls.remote = netip.AddrPort{}
+		s.setClass(L, ls, lsUnconnected)
+		return pushOne(L)
+	}
+	port := a.checkString(3)
+	ls.markStart()
+	if err := s.lsConnect(L, ls, address, port, ls.family); err != nil {
+		return pushNilErr(L, lsError(err))
+	}
+	s.setClass(L, ls, lsConnected)
+	return pushOne(L)
+}
+
+// disconnect dissolves a UDP socket's association by connecting it to an
+// address of family AF_UNSPEC. Some systems report an error although they
+// did it; like LuaSocket, it ignores errors.
+func disconnect(fd int) {
+	var sa unix.RawSockaddrInet6
+	sa.Family = unix.AF_UNSPEC
+	unix.Syscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa)), unsafe.Sizeof(sa))
+}

@@ -1,0 +1,66 @@
+package luaapi
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A LuaSocket server runs as a task beside the prompt's code: its blocking
+// accept and receive let the session go on, sockets() lists its objects,
+// and trace shows their traffic.
+func TestLuaSocketServerAsTask(t *testing.T) {
+	s, stderr := newTestSession(t)
+	got := run(t, s, `local socket = require "socket"
+local server = assert(socket.bind("127.0.0.1", 0))
+local _, port = server:getsockname()
+trace(true)
+local t = spawn(function()
+  local c = assert(server:accept())
+  local line = c:receive()
+  c:send("echo " .. line .. "\n")
+  c:close()
+end)
+local listed = tostring(sockets())
+local c = assert(socket.connect("127.0.0.1", port))
+c:send("hi\n")
+local reply = c:receive()
+t:wait()
+trace(false)
+c:close() server:close()
+return reply, listed`)
+	if got[0].String() != "echo hi" {
+		t.Errorf("reply %q", got[0].String())
+	}
+	if !strings.Contains(got[1].String(), "tcp{server}") {
+		t.Errorf("sockets() did not list the server: %q", got[1].String())
+	}
+	if out := stderr.String(); !strings.Contains(out, "hi") || !strings.Contains(out, "echo hi") {
+		t.Errorf("trace did not show the traffic: %q", out)
+	}
+}
+
+// An interrupt stops a LuaSocket call that waits for ever, at once, and
+// the session goes on.
+func TestLuaSocketInterrupted(t *testing.T) {
+	s, _ := newTestSession(t)
+	for _, src := range []string{
+		`local u = require("socket").udp() u:setsockname("127.0.0.1", 0) started() u:receivefrom()`,
+		`local server = require("socket").bind("127.0.0.1", 0) started() server:accept()`,
+		`started() require("socket").select(nil, nil)`,
+		`started() require("socket").sleep(1e6)`,
+	} {
+		err, took := interruptWhenRunning(t, s, src)
+		var le *Error
+		if !errors.As(err, &le) || !le.Interrupted {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if took > 2*time.Second {
+			t.Errorf("%s: took %v to stop", src, took)
+		}
+	}
+	if got := run(t, s, `return #require("socket").dns.getaddrinfo("127.0.0.1")`)[0].String(); got != "1" {
+		t.Errorf("after the interrupts: %s", got)
+	}
+}

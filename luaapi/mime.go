@@ -1,0 +1,445 @@
+package luaapi
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// mime.core, the filters under LuaSocket's mime module: Base64,
+// quoted-printable, line wrapping, end-of-line normalization and SMTP dot
+// stuffing. Each works on a stream in pieces, as LTN12 filters do: it takes
+// a chunk and what was left over from the last one, and returns what it
+// could convert and what is left; called without a chunk it finishes.
+
+const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+var b64Values = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 255
+	}
+	for i := 0; i < 64; i++ {
+		t[b64Alphabet[i]] = byte(i)
+	}
+	t['='] = 0
+	return t
+}()
+
+var qpHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 255
+	}
+	for i, c := range "0123456789ABCDEF" {
+		t[c] = byte(i)
+	}
+	for i, c := range "abcdef" {
+		t[c] = byte(10 + i)
+	}
+	return t
+}()
+
+// mimeModule makes mime.core's table for the session.
+func (s *Session) mimeModule(L *lua.LState) *lua.LTable {
+	m := L.NewTable()
+	for name, fn := range map[string]lua.LGFunction{
+		"b64": mimeB64, "unb64": mimeUnb64, "qp": mimeQP, "unqp": mimeUnqp,
+		"wrp": mimeWrp, "qpwrp": mimeQPWrp, "eol": mimeEOL, "dot": mimeDot,
+	} {
+		m.RawSetString(name, L.NewFunction(fn))
+	}
+	m.RawSetString("_VERSION", lua.LString("MIME 1.0.3"))
+	return m
+}
+
+// optBytes is luaL_optlstring: a string or number at n, or none.
+func optBytes(L *lua.LState, fn string, n int) ([]byte, bool) {
+	v := L.Get(n)
+	if v == lua.LNil {
+		return nil, false
+	}
+	return []byte(args{L: L, fn: fn}.checkString(n)), true
+}
+
+// mimeResult pushes out and the rest: out is nil when it is empty and the
+// input ended.
+func mimeResult(L *lua.LState, out []byte, rest []byte, ended bool) int {
+	if ended {
+		if len(out) == 0 {
+			L.Push(lua.LNil)
+		} else {
+			L.Push(lua.LString(out))
+		}
+		L.Push(lua.LNil)
+		return 2
+	}
+	L.Push(lua.LString(out))
+	L.Push(lua.LString(rest))
+	return 2
+}
+
+func b64Encode(out, atom []byte) []byte {
+	v := uint(atom[0])<<16 | uint(atom[1])<<8 | uint(atom[2])
+	return append(out, b64Alphabet[v>>18], b64Alphabet[v>>12&63], b64Alphabet[v>>6&63], b64Alphabet[v&63])
+}
+
+// mimeB64 is b64(C [, D]): the Base64 of the longest prefix of C..D whose
+// length is a multiple of 3, and the rest; b64(C) pads and finishes.
+func mimeB64(L *lua.LState) int {
+	c, ok := optBytes(L, "b64", 1)
+	if !ok {
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+		return 2
+	}
+	var out, atom []byte
+	feed := func(in []byte) {
+		for _, b := range in {
+			atom = append(atom, b)
+			if len(atom) == 3 {
+				out = b64Encode(out, atom)
+				atom = atom[:0]
+			}
+		}
+	}
+	feed(c)
+	d, ok := optBytes(L, "b64", 2)
+	if !ok {
+		switch len(atom) {
+		case 1:
+			v := uint(atom[0]) << 4
+			out = append(out, b64Alphabet[v>>6], b64Alphabet[v&63], '=', '=')
+		case 2:
+			v := (uint(atom[0])<<8 | uint(atom[1])) << 2
+			out = append(out, b64Alphabet[v>>12], b64Alphabet[v>>6&63], b64Alphabet[v&63], '=')
+		}
+		return mimeResult(L, out, nil, true)
+	}
+	feed(d)
+	return mimeResult(L, out, atom, false)
+}
+
+// mimeUnb64 is unb64(C [, D]), the reverse of b64: characters outside the
+// alphabet are skipped.
+func mimeUnb64(L *lua.LState) int {
+	c, ok := optBytes(L, "unb64", 1)
+	if !ok {
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+		return 2
+	}
+	var out, atom []byte
+	feed := func(in []byte) {
+		for _, b := range in {
+			if b64Values[b] > 64 {
+				continue
+			}
+			atom = append(atom, b)
+			if len(atom) == 4 {
+				v := uint(b64Values[atom[0]])<<18 | uint(b64Values[atom[1]])<<12 | uint(b64Values[atom[2]])<<6 | uint(b64Values[atom[3]])
+				dec := []byte{byte(v >> 16), byte(v >> 8), byte(v)}
+				switch {
+				case atom[2] == '=':
+					dec = dec[:1]
+				case atom[3] == '=':
+					dec = dec[:2]
+				}
+				out = append(out, dec...)
+				atom = atom[:0]
+			}
+		}
+	}
+	feed(c)
+	d, ok := optBytes(L, "unb64", 2)
+	if !ok {
+		return mimeResult(L, out, nil, true)
+	}
+	feed(d)
+	return mimeResult(L, out, atom, false)
+}
+
+// qpClass is how quoted-printable encoding treats a byte.
+func qpClass(b byte) byte {
+	switch {
+	case b == '\t' || b == ' ':
+		return 'l' // plain unless last on a line
+	case b == '\r':
+		return 'r' // maybe the start of CRLF
+	case b >= 33 && b <= 60 || b >= 62 && b <= 126:
+		return 'p' // plain
+	}
+	return 'q' // quoted
+}
+
+func qpQuote(out []byte, b byte) []byte {
+	const hex = "0123456789ABCDEF"
+	return append(out, '=', hex[b>>4], hex[b&15])
+}
+
+// mimeQP is qp(C [, D [, marker]]): the quoted-printable of what of C..D
+// can be encoded without seeing more, and the rest; CRLF becomes marker.
+func mimeQP(L *lua.LState) int {
+	c, ok := optBytes(L, "qp", 1)
+	if !ok {
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+		return 2
+	}
+	marker := "\r\n"
+	if L.Get(3) != lua.LNil {
+		marker = args{L: L, fn: "qp"}.checkString(3)
+	}
+	var out, atom []byte
+	feed := func(in []byte) {
+		for _, b := range in {
+			atom = append(atom, b)
+		loop:
+			for len(atom) > 0 {
+				switch qpClass(atom[0]) {
+				case 'r':
+					if len(atom) < 2 {
+						break loop
+					}
+					if atom[1] == '\n' {
+						out = append(out, marker...)
+						atom = atom[:0]
+						break loop
+					}
+					out = qpQuote(out, atom[0])
+				case 'l':
+					if len(atom) < 3 {
+						break loop
+					}
+					if atom[1] == '\r' && atom[2] == '\n' {
+						out = qpQuote(out, atom[0])
+						out = append(out, marker...)
+						atom = atom[:0]
+						break loop
+					}
+					out = append(out, atom[0])
+				case 'q':
+					out = qpQuote(out, atom[0])
+				default:
+					out = append(out, atom[0])
+				}
+				atom = atom[1:]
+			}
+		}
+	}
+	feed(c)
+	d, ok := optBytes(L, "qp", 2)
+	if !ok {
+		for _, b := range atom {
+			if qpClass(b) == 'p' {
+				out = append(out, b)
+			} else {
+				out = qpQuote(out, b)
+			}
+		}
+		if len(atom) > 0 {
+			out = append(out, "=\r\n"...)
+		}
+		return mimeResult(L, out, nil, true)
+	}
+	feed(d)
+	return mimeResult(L, out, atom, false)
+}
+
+// mimeUnqp is unqp(C [, D]), the reverse of qp.
+func mimeUnqp(L *lua.LState) int {
+	c, ok := optBytes(L, "unqp", 1)
+	if !ok {
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+		return 2
+	}
+	var out, atom []byte
+	feed := func(in []byte) {
+		for _, b := range in {
+			atom = append(atom, b)
+			switch atom[0] {
+			case '=':
+				if len(atom) < 3 {
+					continue
+				}
+				if !(atom[1] == '\r' && atom[2] == '\n') {
+					hi, lo := qpHex[atom[1]], qpHex[atom[2]]
+					if hi > 15 || lo > 15 {
+						out = append(out, atom...)
+					} else {
+						out = append(out, hi<<4|lo)
+					}
+				}
+			case '\r':
+				if len(atom) < 2 {
+					continue
+				}
+				if atom[1] == '\n' {
+					out = append(out, atom...)
+				}
+			default:
+				if atom[0] == '\t' || atom[0] > 31 && atom[0] < 127 {
+					out = append(out, atom[0])
+				}
+			}
+			atom = atom[:0]
+		}
+	}
+	feed(c)
+	d, ok := optBytes(L, "unqp", 2)
+	if !ok {
+		return mimeResult(L, out, nil, true)
+	}
+	feed(d)
+	return mimeResult(L, out, atom, false)
+}
+
+// wrapArgs reads (left, B, length) of wrp and qpwrp.
+func wrapArgs(L *lua.LState, fn string) (left int, in []byte, ok bool, length int) {
+	a := args{L: L, fn: fn}
+	left = int(a.checkNumber(1))
+	in, ok = optBytes(L, fn, 2)
+	length = int(a.optNumber(3, 76))
+	return
+}
+
+// mimeWrp is wrp(left, B [, length]): B broken into lines of at most
+// length bytes, left being the room on the current line; it returns the
+// text and the room left.
+func mimeWrp(L *lua.LState) int {
+	left, in, ok, length := wrapArgs(L, "wrp")
+	if !ok {
+		if left < length {
+			L.Push(lua.LString("\r\n"))
+		} else {
+			L.Push(lua.LNil)
+		}
+		L.Push(lua.LNumber(length))
+		return 2
+	}
+	var out []byte
+	for _, b := range in {
+		switch b {
+		case '\r':
+		case '\n':
+			out = append(out, '\r', '\n')
+			left = length
+		default:
+			if left <= 0 {
+				left = length
+				out = append(out, '\r', '\n')
+			}
+			out = append(out, b)
+			left--
+		}
+	}
+	L.Push(lua.LString(out))
+	L.Push(lua.LNumber(left))
+	return 2
+}
+
+// mimeQPWrp is qpwrp(left, B [, length]): wrp for quoted-printable text,
+// with soft line breaks, never inside an =XX.
+func mimeQPWrp(L *lua.LState) int {
+	left, in, ok, length := wrapArgs(L, "qpwrp")
+	if !ok {
+		if left < length {
+			L.Push(lua.LString("=\r\n"))
+		} else {
+			L.Push(lua.LNil)
+		}
+		L.Push(lua.LNumber(length))
+		return 2
+	}
+	var out []byte
+	for _, b := range in {
+		switch b {
+		case '\r':
+		case '\n':
+			left = length
+			out = append(out, '\r', '\n')
+		case '=':
+			if left <= 3 {
+				left = length
+				out = append(out, "=\r\n"...)
+			}
+			out = append(out, b)
+			left--
+		default:
+			if left <= 1 {
+				left = length
+				out = append(out, "=\r\n"...)
+			}
+			out = append(out, b)
+			left--
+		}
+	}
+	L.Push(lua.LString(out))
+	L.Push(lua.LNumber(left))
+	return 2
+}
+
+// mimeEOL is eol(ctx, B [, marker]): every end of line in B (CR, LF, CRLF
+// or LFCR) as marker; ctx carries a pending CR or LF between calls.
+func mimeEOL(L *lua.LState) int {
+	a := args{L: L, fn: "eol"}
+	ctx := int(a.checkNumber(1))
+	in, ok := optBytes(L, "eol", 2)
+	marker := "\r\n"
+	if L.Get(3) != lua.LNil {
+		marker = a.checkString(3)
+	}
+	if !ok {
+		L.Push(lua.LNil)
+		L.Push(lua.LNumber(0))
+		return 2
+	}
+	isEOL := func(c int) bool { return c == '\r' || c == '\n' }
+	var out []byte
+	for _, b := range in {
+		c := int(b)
+		switch {
+		case !isEOL(c):
+			out = append(out, b)
+			ctx = 0
+		case isEOL(ctx):
+			if c == ctx {
+				out = append(out, marker...)
+			}
+			ctx = 0
+		default:
+			out = append(out, marker...)
+			ctx = c
+		}
+	}
+	L.Push(lua.LString(out))
+	L.Push(lua.LNumber(ctx))
+	return 2
+}
+
+// mimeDot is dot(state, B): B with SMTP's dot stuffing (a "." that starts
+// a line doubled); state carries how much of CRLF was last seen.
+func mimeDot(L *lua.LState) int {
+	state := int(args{L: L, fn: "dot"}.checkNumber(1))
+	in, ok := optBytes(L, "dot", 2)
+	if !ok {
+		L.Push(lua.LNil)
+		L.Push(lua.LNumber(2))
+		return 2
+	}
+	var out []byte
+	for _, b := range in {
+		out = append(out, b)
+		switch {
+		case b == '\r':
+			state = 1
+		case b == '\n' && state == 1:
+			state = 2
+		case b == '.' && state == 2:
+			out = append(out, '.')
+			state = 0
+		default:
+			state = 0
+		}
+	}
+	L.Push(lua.LString(out))
+	L.Push(lua.LNumber(state))
+	return 2
+}

@@ -1,0 +1,111 @@
+//go:build unix
+
+package sock
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pollSlice bounds how long WaitFD sleeps in the kernel before it looks at
+// its context again: the latency of a cancellation (Ctrl-C) of a wait.
+const pollSlice = 100 * time.Millisecond
+
+// Events WaitFD waits for.
+const (
+	Readable = unix.POLLIN
+	Writable = unix.POLLOUT
+)
+
+// WaitFD waits until the descriptor fd is ready for events (Readable,
+// Writable or both), ctx ends, or deadline passes (zero: it does not). It
+// returns the events that happened (errors and hang-ups count as ready:
+// the next call on fd reports them), ErrTimeout, or ctx's error. It does
+// not touch fd's data, and holds one system thread while it waits, so it
+// serves descriptors the program got from elsewhere (LuaSocket's setfd and
+// select) as well as its own.
+func WaitFD(ctx context.Context, fd int, events int16, deadline time.Time) (int16, error) {
+	if fd < 0 {
+		return 0, unix.EBADF
+	}
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: events}}
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		wait := pollSlice
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				wait = 0
+			} else if left < wait {
+				// Round up: poll's milliseconds must not end the wait early.
+				wait = left + time.Millisecond - 1
+			}
+		}
+		pfd[0].Revents = 0
+		n, err := unix.Poll(pfd, int(wait/time.Millisecond))
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return 0, err
+		}
+		if n > 0 {
+			if pfd[0].Revents&unix.POLLNVAL != 0 {
+				return 0, unix.EBADF
+			}
+			return pfd[0].Revents, nil
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return 0, ErrTimeout
+		}
+	}
+}
+
+// WaitFDs waits as WaitFD for any of several descriptors: read lists those
+// to wait on for reading, write those for writing. It returns which of each
+// are ready; none with ErrTimeout when deadline passes first.
+func WaitFDs(ctx context.Context, read, write []int, deadline time.Time) (readable, writable []int, err error) {
+	pfds := make([]unix.PollFd, 0, len(read)+len(write))
+	for _, fd := range read {
+		pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+	}
+	for _, fd := range write {
+		pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLOUT})
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		wait := pollSlice
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				wait = 0
+			} else if left < wait {
+				wait = left + time.Millisecond - 1
+			}
+		}
+		n, err := unix.Poll(pfds, int(wait/time.Millisecond))
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return nil, nil, err
+		}
+		if n > 0 {
+			for i, p := range pfds {
+				if p.Revents == 0 {
+					continue
+				}
+				if i < len(read) {
+					readable = append(readable, int(p.Fd))
+				} else {
+					writable = append(writable, int(p.Fd))
+				}
+			}
+			return readable, writable, nil
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return nil, nil, ErrTimeout
+		}
+	}
+}
