@@ -226,36 +226,22 @@ var udpGetOptions = map[string]lsOption{
 	"send-buffer-size":    intOpt(unix.SOL_SOCKET, unix.SO_SNDBUF),
 }
 
-func lsSetoption(group string, opts map[string]lsOption) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
-		ls := lsCheck(L, "setoption", group)
-		a := lsArgs(L, "setoption")
-		name := a.checkString(2)
-		opt, ok := opts[name]
-		if !ok {
-			a.raise(2, "unsupported option `%s'", name)
-		}
-		v, ok := opt(a, ls.getfd(), true)
-		if !ok {
-			return pushNilErr(L, "setsockopt failed")
-		}
-		L.Push(v)
-		return 1
+// lsOptionMethod is setoption (set) or getoption, over opts.
+func lsOptionMethod(group string, opts map[string]lsOption, set bool) func(*Session, *lua.LState) int {
+	name, failed := "getoption", "getsockopt failed"
+	if set {
+		name, failed = "setoption", "setsockopt failed"
 	}
-}
-
-func lsGetoption(group string, opts map[string]lsOption) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
-		ls := lsCheck(L, "getoption", group)
-		a := lsArgs(L, "getoption")
-		name := a.checkString(2)
-		opt, ok := opts[name]
+		ls := lsCheck(L, name, group)
+		a := lsArgs(L, name)
+		opt, ok := opts[a.checkString(2)]
 		if !ok {
-			a.raise(2, "unsupported option `%s'", name)
+			a.raise(2, "unsupported option `%s'", a.checkString(2))
 		}
-		v, ok := opt(a, ls.getfd(), false)
+		v, ok := opt(a, ls.getfd(), set)
 		if !ok {
-			return pushNilErr(L, "getsockopt failed")
+			return pushNilErr(L, failed)
 		}
 		L.Push(v)
 		return 1

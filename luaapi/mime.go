@@ -80,79 +80,88 @@ func b64Encode(out, atom []byte) []byte {
 	return append(out, b64Alphabet[v>>18], b64Alphabet[v>>12&63], b64Alphabet[v>>6&63], b64Alphabet[v&63])
 }
 
-// mimeB64 is b64(C [, D]): the Base64 of the longest prefix of C..D whose
-// length is a multiple of 3, and the rest; b64(C) pads and finishes.
-func mimeB64(L *lua.LState) int {
-	c, ok := optBytes(L, "b64", 1)
+// mimeStep is one call of a filter that converts bytes in groups (an
+// atom): feed takes one byte, adding what it can convert to out and
+// keeping the rest in atom; finish, at the input's end, converts the rest.
+type mimeStep struct {
+	out, atom []byte
+	feed      func(m *mimeStep, b byte)
+	finish    func(m *mimeStep)
+}
+
+// run is the call f(C [, D]): C, then D, and without D the end.
+func (m *mimeStep) run(L *lua.LState, fn string) int {
+	c, ok := optBytes(L, fn, 1)
 	if !ok {
 		L.Push(lua.LNil)
 		L.Push(lua.LNil)
 		return 2
 	}
-	var out, atom []byte
-	feed := func(in []byte) {
-		for _, b := range in {
-			atom = append(atom, b)
-			if len(atom) == 3 {
-				out = b64Encode(out, atom)
-				atom = atom[:0]
-			}
-		}
+	for _, b := range c {
+		m.feed(m, b)
 	}
-	feed(c)
-	d, ok := optBytes(L, "b64", 2)
+	d, ok := optBytes(L, fn, 2)
 	if !ok {
-		switch len(atom) {
-		case 1:
-			v := uint(atom[0]) << 4
-			out = append(out, b64Alphabet[v>>6], b64Alphabet[v&63], '=', '=')
-		case 2:
-			v := (uint(atom[0])<<8 | uint(atom[1])) << 2
-			out = append(out, b64Alphabet[v>>12], b64Alphabet[v>>6&63], b64Alphabet[v&63], '=')
+		if m.finish != nil {
+			m.finish(m)
 		}
-		return mimeResult(L, out, nil, true)
+		return mimeResult(L, m.out, nil, true)
 	}
-	feed(d)
-	return mimeResult(L, out, atom, false)
+	for _, b := range d {
+		m.feed(m, b)
+	}
+	return mimeResult(L, m.out, m.atom, false)
+}
+
+// mimeB64 is b64(C [, D]): the Base64 of the longest prefix of C..D whose
+// length is a multiple of 3, and the rest; b64(C) pads and finishes.
+func mimeB64(L *lua.LState) int {
+	m := &mimeStep{
+		feed: func(m *mimeStep, b byte) {
+			m.atom = append(m.atom, b)
+			if len(m.atom) == 3 {
+				m.out = b64Encode(m.out, m.atom)
+				m.atom = m.atom[:0]
+			}
+		},
+		finish: func(m *mimeStep) {
+			switch len(m.atom) {
+			case 1:
+				v := uint(m.atom[0]) << 4
+				m.out = append(m.out, b64Alphabet[v>>6], b64Alphabet[v&63], '=', '=')
+			case 2:
+				v := (uint(m.atom[0])<<8 | uint(m.atom[1])) << 2
+				m.out = append(m.out, b64Alphabet[v>>12], b64Alphabet[v>>6&63], b64Alphabet[v&63], '=')
+			}
+		},
+	}
+	return m.run(L, "b64")
 }
 
 // mimeUnb64 is unb64(C [, D]), the reverse of b64: characters outside the
 // alphabet are skipped.
 func mimeUnb64(L *lua.LState) int {
-	c, ok := optBytes(L, "unb64", 1)
-	if !ok {
-		L.Push(lua.LNil)
-		L.Push(lua.LNil)
-		return 2
-	}
-	var out, atom []byte
-	feed := func(in []byte) {
-		for _, b := range in {
-			if b64Values[b] > 64 {
-				continue
-			}
-			atom = append(atom, b)
-			if len(atom) == 4 {
-				v := uint(b64Values[atom[0]])<<18 | uint(b64Values[atom[1]])<<12 | uint(b64Values[atom[2]])<<6 | uint(b64Values[atom[3]])
-				dec := []byte{byte(v >> 16), byte(v >> 8), byte(v)}
-				switch {
-				case atom[2] == '=':
-					dec = dec[:1]
-				case atom[3] == '=':
-					dec = dec[:2]
-				}
-				out = append(out, dec...)
-				atom = atom[:0]
-			}
+	m := &mimeStep{feed: func(m *mimeStep, b byte) {
+		if b64Values[b] > 64 {
+			return
 		}
-	}
-	feed(c)
-	d, ok := optBytes(L, "unb64", 2)
-	if !ok {
-		return mimeResult(L, out, nil, true)
-	}
-	feed(d)
-	return mimeResult(L, out, atom, false)
+		m.atom = append(m.atom, b)
+		if len(m.atom) < 4 {
+			return
+		}
+		a := m.atom
+		v := uint(b64Values[a[0]])<<18 | uint(b64Values[a[1]])<<12 | uint(b64Values[a[2]])<<6 | uint(b64Values[a[3]])
+		dec := []byte{byte(v >> 16), byte(v >> 8), byte(v)}
+		switch {
+		case a[2] == '=':
+			dec = dec[:1]
+		case a[3] == '=':
+			dec = dec[:2]
+		}
+		m.out = append(m.out, dec...)
+		m.atom = m.atom[:0]
+	}}
+	return m.run(L, "unb64")
 }
 
 // qpClass is how quoted-printable encoding treats a byte.
@@ -176,119 +185,93 @@ func qpQuote(out []byte, b byte) []byte {
 // mimeQP is qp(C [, D [, marker]]): the quoted-printable of what of C..D
 // can be encoded without seeing more, and the rest; CRLF becomes marker.
 func mimeQP(L *lua.LState) int {
-	c, ok := optBytes(L, "qp", 1)
-	if !ok {
-		L.Push(lua.LNil)
-		L.Push(lua.LNil)
-		return 2
-	}
 	marker := "\r\n"
 	if L.Get(3) != lua.LNil {
 		marker = args{L: L, fn: "qp"}.checkString(3)
 	}
-	var out, atom []byte
-	feed := func(in []byte) {
-		for _, b := range in {
-			atom = append(atom, b)
-		loop:
-			for len(atom) > 0 {
-				switch qpClass(atom[0]) {
+	m := &mimeStep{
+		feed: func(m *mimeStep, b byte) {
+			m.atom = append(m.atom, b)
+			for len(m.atom) > 0 {
+				a := m.atom
+				switch qpClass(a[0]) {
 				case 'r':
-					if len(atom) < 2 {
-						break loop
+					if len(a) < 2 {
+						return
 					}
-					if atom[1] == '\n' {
-						out = append(out, marker...)
-						atom = atom[:0]
-						break loop
+					if a[1] == '\n' {
+						m.out = append(m.out, marker...)
+						m.atom = a[:0]
+						return
 					}
-					out = qpQuote(out, atom[0])
+					m.out = qpQuote(m.out, a[0])
 				case 'l':
-					if len(atom) < 3 {
-						break loop
+					if len(a) < 3 {
+						return
 					}
-					if atom[1] == '\r' && atom[2] == '\n' {
-						out = qpQuote(out, atom[0])
-						out = append(out, marker...)
-						atom = atom[:0]
-						break loop
+					if a[1] == '\r' && a[2] == '\n' {
+						m.out = append(qpQuote(m.out, a[0]), marker...)
+						m.atom = a[:0]
+						return
 					}
-					out = append(out, atom[0])
+					m.out = append(m.out, a[0])
 				case 'q':
-					out = qpQuote(out, atom[0])
+					m.out = qpQuote(m.out, a[0])
 				default:
-					out = append(out, atom[0])
+					m.out = append(m.out, a[0])
 				}
-				atom = atom[1:]
+				m.atom = a[1:]
 			}
-		}
-	}
-	feed(c)
-	d, ok := optBytes(L, "qp", 2)
-	if !ok {
-		for _, b := range atom {
-			if qpClass(b) == 'p' {
-				out = append(out, b)
-			} else {
-				out = qpQuote(out, b)
+		},
+		finish: func(m *mimeStep) {
+			for _, b := range m.atom {
+				if qpClass(b) == 'p' {
+					m.out = append(m.out, b)
+				} else {
+					m.out = qpQuote(m.out, b)
+				}
 			}
-		}
-		if len(atom) > 0 {
-			out = append(out, "=\r\n"...)
-		}
-		return mimeResult(L, out, nil, true)
+			if len(m.atom) > 0 {
+				m.out = append(m.out, "=\r\n"...)
+			}
+		},
 	}
-	feed(d)
-	return mimeResult(L, out, atom, false)
+	return m.run(L, "qp")
 }
 
 // mimeUnqp is unqp(C [, D]), the reverse of qp.
 func mimeUnqp(L *lua.LState) int {
-	c, ok := optBytes(L, "unqp", 1)
-	if !ok {
-		L.Push(lua.LNil)
-		L.Push(lua.LNil)
-		return 2
-	}
-	var out, atom []byte
-	feed := func(in []byte) {
-		for _, b := range in {
-			atom = append(atom, b)
-			switch atom[0] {
-			case '=':
-				if len(atom) < 3 {
-					continue
-				}
-				if !(atom[1] == '\r' && atom[2] == '\n') {
-					hi, lo := qpHex[atom[1]], qpHex[atom[2]]
-					if hi > 15 || lo > 15 {
-						out = append(out, atom...)
-					} else {
-						out = append(out, hi<<4|lo)
-					}
-				}
-			case '\r':
-				if len(atom) < 2 {
-					continue
-				}
-				if atom[1] == '\n' {
-					out = append(out, atom...)
-				}
-			default:
-				if atom[0] == '\t' || atom[0] > 31 && atom[0] < 127 {
-					out = append(out, atom[0])
+	m := &mimeStep{feed: func(m *mimeStep, b byte) {
+		m.atom = append(m.atom, b)
+		a := m.atom
+		switch a[0] {
+		case '=':
+			if len(a) < 3 {
+				return
+			}
+			if !(a[1] == '\r' && a[2] == '\n') {
+				hi, lo := qpHex[a[1]], qpHex[a[2]]
+				if hi > 15 || lo > 15 {
+					m.out = append(m.out, a...)
+				} else {
+					m.out = append(m.out, hi<<4|lo)
 				}
 			}
-			atom = atom[:0]
+		case '\r':
+			if len(a) < 2 {
+				return
+			}
+			if a[1] == '\n' {
+				m.out = append(m.out, a...)
+			}
+		default:
+			if a[0] == '\t' || a[0] > 31 && a[0] < 127 {
+				m.out = append(m.out, a[0])
+			}
 		}
-	}
-	feed(c)
-	d, ok := optBytes(L, "unqp", 2)
-	if !ok {
-		return mimeResult(L, out, nil, true)
-	}
-	feed(d)
-	return mimeResult(L, out, atom, false)
+		m.atom = a[:0]
+	}}
+	return m.run(L, "unqp")
 }
 
 // wrapArgs reads (left, B, length) of wrp and qpwrp.

@@ -32,9 +32,22 @@ func WaitFD(ctx context.Context, fd int, events int16, deadline time.Time) (int1
 		return 0, unix.EBADF
 	}
 	pfd := []unix.PollFd{{Fd: int32(fd), Events: events}}
+	if err := pollUntil(ctx, pfd, deadline); err != nil {
+		return 0, err
+	}
+	if pfd[0].Revents&unix.POLLNVAL != 0 {
+		return 0, unix.EBADF
+	}
+	return pfd[0].Revents, nil
+}
+
+// pollUntil polls pfds until one is ready (their Revents say which), ctx
+// ends or deadline (zero: none) passes (ErrTimeout), in slices of at most
+// pollSlice.
+func pollUntil(ctx context.Context, pfds []unix.PollFd, deadline time.Time) error {
 	for {
 		if err := ctx.Err(); err != nil {
-			return 0, err
+			return err
 		}
 		wait := pollSlice
 		if !deadline.IsZero() {
@@ -46,19 +59,18 @@ func WaitFD(ctx context.Context, fd int, events int16, deadline time.Time) (int1
 				wait = left + time.Millisecond - 1
 			}
 		}
-		pfd[0].Revents = 0
-		n, err := unix.Poll(pfd, int(wait/time.Millisecond))
+		for i := range pfds {
+			pfds[i].Revents = 0
+		}
+		n, err := unix.Poll(pfds, int(wait/time.Millisecond))
 		if err != nil && !errors.Is(err, unix.EINTR) {
-			return 0, err
+			return err
 		}
 		if n > 0 {
-			if pfd[0].Revents&unix.POLLNVAL != 0 {
-				return 0, unix.EBADF
-			}
-			return pfd[0].Revents, nil
+			return nil
 		}
 		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return 0, ErrTimeout
+			return ErrTimeout
 		}
 	}
 }
@@ -74,38 +86,18 @@ func WaitFDs(ctx context.Context, read, write []int, deadline time.Time) (readab
 	for _, fd := range write {
 		pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLOUT})
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+	if err := pollUntil(ctx, pfds, deadline); err != nil {
+		return nil, nil, err
+	}
+	for i, p := range pfds {
+		if p.Revents == 0 {
+			continue
 		}
-		wait := pollSlice
-		if !deadline.IsZero() {
-			left := time.Until(deadline)
-			if left <= 0 {
-				wait = 0
-			} else if left < wait {
-				wait = left + time.Millisecond - 1
-			}
-		}
-		n, err := unix.Poll(pfds, int(wait/time.Millisecond))
-		if err != nil && !errors.Is(err, unix.EINTR) {
-			return nil, nil, err
-		}
-		if n > 0 {
-			for i, p := range pfds {
-				if p.Revents == 0 {
-					continue
-				}
-				if i < len(read) {
-					readable = append(readable, int(p.Fd))
-				} else {
-					writable = append(writable, int(p.Fd))
-				}
-			}
-			return readable, writable, nil
-		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return nil, nil, ErrTimeout
+		if i < len(read) {
+			readable = append(readable, int(p.Fd))
+		} else {
+			writable = append(writable, int(p.Fd))
 		}
 	}
+	return readable, writable, nil
 }
