@@ -193,6 +193,8 @@ func (s *Session) helpMethods(ud *lua.LUserData) string {
 		titles, what = []string{"TCP listener methods", "Methods of every socket"}, v.String()
 	case *task:
 		titles, what = []string{"Task methods"}, fmt.Sprintf("task#%d", v.id)
+	case *luaSocket:
+		return luaSocketMethods(ud, v)
 	default:
 		return ""
 	}
@@ -314,4 +316,22 @@ func firstSentence(s string) string {
 		}
 	}
 	return unmark(s)
+}
+
+// luaSocketMethods lists a LuaSocket object's methods, which LuaSocket's
+// manual documents.
+func luaSocketMethods(ud *lua.LUserData, ls *luaSocket) string {
+	var names []string
+	if mt, ok := ud.Metatable.(*lua.LTable); ok {
+		if methods, ok := mt.RawGetString("__index").(*lua.LTable); ok {
+			methods.ForEach(func(k, v lua.LValue) {
+				if v.Type() == lua.LTFunction {
+					names = append(names, k.String())
+				}
+			})
+		}
+	}
+	sort.Strings(names)
+	return fmt.Sprintf("%s is a LuaSocket object (help \"luasocket\"); its methods, as LuaSocket's manual has them:\n%s", ls.class,
+		wrap("  ", strings.Join(names, ", "), 80, "  "))
 }

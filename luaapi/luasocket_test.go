@@ -64,3 +64,27 @@ func TestLuaSocketInterrupted(t *testing.T) {
 		t.Errorf("after the interrupts: %s", got)
 	}
 }
+
+// At the prompt a LuaSocket object shows its class and addresses, and
+// help lists its methods.
+func TestLuaSocketAtThePrompt(t *testing.T) {
+	s, out := newTestSession(t)
+	run(t, s, `socket = require "socket"
+master = socket.tcp()
+server = socket.bind("127.0.0.1", 0)
+help(master)`)
+	if got := out.String(); !strings.Contains(got, "tcp{master} is a LuaSocket object") || !strings.Contains(got, "setpeername, setsockname") {
+		t.Errorf("help(master) printed %q", got)
+	}
+	for src, want := range map[string]string{
+		`return show(master)`:                              "tcp{master} no descriptor yet",
+		`return show(server)`:                              "tcp{server} 127.0.0.1:",
+		`local u = socket.udp4() u:close() return show(u)`: "udp{unconnected} closed, 0 in, 0 out",
+	} {
+		out.Reset()
+		run(t, s, src)
+		if got := out.String(); !strings.Contains(got, want) {
+			t.Errorf("%s printed %q, want %q", src, got, want)
+		}
+	}
+}

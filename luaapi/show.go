@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
 )
 
 // Limits of what show prints of one value.
@@ -132,9 +133,27 @@ func (sh *shower) value(v lua.LValue, depth int, indent string) string {
 	return toString(sh.L, v)
 }
 
-// showSocket is a socket with its state: udp{0.0.0.0:5000, 12 in, 3 out}.
+// showSocket is a socket with its state: udp{0.0.0.0:5000, 12 in, 3 out};
+// a LuaSocket object is shown by its class, as LuaSocket names it:
+// tcp{client} 127.0.0.1:41778 -> 127.0.0.1:8080, 2 in, 1 out.
 func showSocket(so socket) string {
 	st := so.base()
+	if ls, ok := so.(*luaSocket); ok {
+		addr := "no address"
+		if a := ls.localAddr(); a.IsValid() {
+			addr = a.String()
+		}
+		if p := ls.peer(); p != "" {
+			addr += " -> " + p
+		}
+		switch {
+		case ls.closed() && ls.family == unix.AF_UNSPEC:
+			addr = "no descriptor yet (bind, connect or sendto makes it)"
+		case ls.closed():
+			addr = "closed"
+		}
+		return fmt.Sprintf("%s %s, %d in, %d out", ls.class, addr, st.countIn.Load(), st.countOut.Load())
+	}
 	addr := so.localAddr().String()
 	if p := so.peer(); p != "" {
 		addr += " -> " + p
