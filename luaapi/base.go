@@ -100,7 +100,7 @@ func (s *Session) lPrint(L *lua.LState) int {
 		if i > 1 {
 			b.WriteByte('\t')
 		}
-		b.WriteString(toString(L, L.Get(i)))
+		b.WriteString(tostringOf(L, L.Get(i), "print"))
 	}
 	b.WriteByte('\n')
 	io.WriteString(s.stdout, b.String())

@@ -104,16 +104,21 @@ func (s *Session) lUnpackAny(L *lua.LState) int {
 
 // tableUnpack is Lua 5.1's unpack(list [, i [, j]]).
 func (s *Session) tableUnpack(L *lua.LState) int {
+	a := args{L: L, fn: "unpack"}
 	t := L.CheckTable(1)
-	i := L.OptInt(2, 1)
-	j := L.OptInt(3, t.Len())
+	i := a.optIntArg(2, 1)
+	j := a.optIntArg(3, int64(t.Len()))
 	if i > j {
 		return 0
 	}
-	for k := i; k <= j; k++ {
-		L.Push(t.RawGetInt(k))
+	n := j - i + 1
+	if n <= 0 || n > maxResults {
+		L.RaiseError("too many results to unpack")
 	}
-	return j - i + 1
+	for k := i; k <= j; k++ {
+		L.Push(t.RawGetInt(int(k)))
+	}
+	return int(n)
 }
 
 func (s *Session) lTohex(L *lua.LState) int {

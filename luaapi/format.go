@@ -58,14 +58,14 @@ func (s *Session) lFormat(L *lua.LState) int {
 		v := L.Get(argn)
 		switch conv {
 		case 'd', 'i':
-			n := formatNumber(a, argn, v)
-			out = fmt.Appendf(out, string(append(pre, 'd')), int64(n))
+			n := formatInteger(a, argn, v)
+			out = fmt.Appendf(out, string(append(pre, 'd')), n)
 		case 'u':
-			out = fmt.Appendf(out, string(append(pre, 'd')), uint64(int64(formatNumber(a, argn, v))))
+			out = fmt.Appendf(out, string(append(pre, 'd')), uint64(formatInteger(a, argn, v)))
 		case 'o', 'x', 'X':
-			out = fmt.Appendf(out, string(append(pre, conv)), uint64(int64(formatNumber(a, argn, v))))
+			out = fmt.Appendf(out, string(append(pre, conv)), uint64(formatInteger(a, argn, v)))
 		case 'c':
-			out = append(out, byte(int64(formatNumber(a, argn, v))))
+			out = append(out, byte(formatInteger(a, argn, v)))
 		case 'e', 'E', 'f', 'g', 'G':
 			n := formatNumber(a, argn, v)
 			if math.IsInf(n, 0) || math.IsNaN(n) {
@@ -80,7 +80,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 		case 'q':
 			out = quoteLua(out, a.str(argn, v, "string"))
 		case 's':
-			str := toString(a.L, v)
+			str := tostringOf(a.L, v, "format")
 			if len(pre) == 1 {
 				out = append(out, str...)
 			} else {
@@ -112,6 +112,17 @@ func formatNumber(a args, n int, v lua.LValue) float64 {
 		a.raise(n, "number expected, got %s", describe(v))
 	}
 	return f
+}
+
+// formatInteger reads an argument of an integer conversion: one that has
+// no integer value (inf, nan, beyond 64 bits) raises, as Lua 5.3 does,
+// where C would print garbage.
+func formatInteger(a args, n int, v lua.LValue) int64 {
+	f := formatNumber(a, n, v)
+	if f != f || f >= 1<<63 || f < -(1<<63) {
+		a.raise(n, "number has no integer representation")
+	}
+	return int64(f)
 }
 
 // cFloatWord is how C prints an infinity or a NaN.

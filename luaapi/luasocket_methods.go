@@ -2,6 +2,7 @@ package luaapi
 
 import (
 	"errors"
+	"math"
 	"net/netip"
 	"time"
 	"unsafe"
@@ -605,10 +606,14 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 	}
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, name, class)
-		wanted := int(lsArgs(L, name).optNumber(2, lsDatagramSize))
+		want := lsArgs(L, name).optNumber(2, lsDatagramSize)
 		ls.markStart()
-		if wanted < 0 {
-			wanted = 0
+		// No datagram is larger than 64 KiB: a larger buffer would only
+		// cost memory (LuaSocket allocates it, and says "out of memory"
+		// when it cannot).
+		wanted := int(math.Max(0, math.Min(want, 1<<16)))
+		if !(want < 1<<62) {
+			return pushNilErr(L, "out of memory")
 		}
 		buf := make([]byte, max(wanted, 1))[:wanted]
 		for {

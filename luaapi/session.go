@@ -129,6 +129,7 @@ func New(opts Options) *Session {
 	s.traceback = s.main.GetField(s.main.GetGlobal("debug"), "traceback")
 	s.onError = s.main.NewFunction(s.handleError)
 	s.openBase()
+	s.openLibFixes()
 	in := opts.Stdin
 	if in == nil {
 		in = os.Stdin
@@ -462,6 +463,29 @@ func (s *Session) ToString(v lua.LValue) string {
 }
 
 // toString is ToString for Lua code that holds the baton, on its thread L.
+// tostringOf is tostring(v) for print and format's %s: a failing
+// __tostring raises its error, and one that returns no string says so, as
+// Lua's print does.
+func tostringOf(L *lua.LState, v lua.LValue, fn string) string {
+	mt := L.GetMetaField(v, "__tostring")
+	if mt == lua.LNil {
+		return v.String()
+	}
+	L.Push(mt)
+	L.Push(v)
+	L.Call(1, 1)
+	r := L.Get(-1)
+	L.Pop(1)
+	switch r := r.(type) {
+	case lua.LString:
+		return string(r)
+	case lua.LNumber:
+		return r.String()
+	}
+	L.RaiseError("'__tostring' must return a string to '%s'", fn)
+	return ""
+}
+
 func toString(L *lua.LState, v lua.LValue) string {
 	if mt := L.GetMetaField(v, "__tostring"); mt != lua.LNil {
 		if err := L.CallByParam(lua.P{Fn: mt, NRet: 1, Protect: true}, v); err == nil {

@@ -297,6 +297,8 @@ func TestScriptFailures(t *testing.T) {
 		{"os.exit", []string{exit}, 3, "bye\n", `^$`},
 		{"unknown option", []string{"-x"}, 2, "", `^sockshell: unrecognized option '-x'\nusage: `},
 		{"-e without its chunk", []string{"-e"}, 2, "", `^sockshell: '-e' needs an argument\nusage: `},
+		{"--max-memory of no size", []string{"--max-memory", "lots"}, 2, "", `^sockshell: --max-memory takes a size such as 512M or 2G, got 'lots'\nusage: `},
+		{"past --max-memory", []string{"--max-memory=64M", "-e", `print(pcall(string.rep, "x", 2^27)) print(#string.rep("x", 2^20))`}, 0, "false\tnot enough memory\n1048576\n", `^$`},
 		{"error in -e", []string{"-e", "error('early', 0)", runtime}, 1, "", `^sockshell: early\n`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

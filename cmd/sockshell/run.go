@@ -38,6 +38,8 @@ const usage = `usage: sockshell [options] [script [args...]]
   -h         print this help
   --safe     no os.execute, io.popen, loadlib, os.exit, nor file writes
              outside the current directory (sockets stay)
+  --max-memory SIZE  how much memory scripts may use (e.g. 512M, 2G;
+             default 3/4 of the machine's): past it, "not enough memory"
   --         stop handling options
   -          run standard input
 With no script: the shell on a terminal, else standard input as a script.
@@ -62,11 +64,12 @@ type action struct {
 // cmdline is a parsed command line.
 type cmdline struct {
 	actions     []action
-	interactive bool // -i
-	version     bool // -v
-	help        bool // -h
-	safe        bool // --safe
-	script      int  // index in argv of the script, or len(argv) for none
+	interactive bool  // -i
+	version     bool  // -v
+	help        bool  // -h
+	safe        bool  // --safe
+	maxMemory   int64 // --max-memory, bytes; 0 for the default
+	script      int   // index in argv of the script, or len(argv) for none
 }
 
 // parse reads options up to the script, as lua does.
@@ -91,6 +94,20 @@ func parse(argv []string) (cmdline, error) {
 			c.help = true
 		case a == "--safe":
 			c.safe = true
+		case a == "--max-memory" || strings.HasPrefix(a, "--max-memory="):
+			text, ok := strings.CutPrefix(a, "--max-memory=")
+			if !ok {
+				if i+1 >= len(argv) {
+					return c, fmt.Errorf("'%s' needs an argument", a)
+				}
+				i++
+				text = argv[i]
+			}
+			n, err := luaapi.ParseMemory(text)
+			if err != nil {
+				return c, fmt.Errorf("--max-memory takes %v, got '%s'", err, text)
+			}
+			c.maxMemory = n
 		case a == "-e" || a == "-l" || strings.HasPrefix(a, "-e") || strings.HasPrefix(a, "-l"):
 			text := a[2:]
 			if text == "" {
@@ -122,6 +139,8 @@ func run(argv []string, std stdio) int {
 	if c.version {
 		fmt.Fprintln(std.out, versionLine())
 	}
+
+	luaapi.SetMemoryBudget(c.maxMemory)
 
 	// SIGINT is caught from the start: one that comes while the session
 	// is being made still stops the script.

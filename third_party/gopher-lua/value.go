@@ -3,7 +3,9 @@ package lua
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 )
 
 type LValueType int
@@ -111,11 +113,27 @@ func (st LString) Format(f fmt.State, c rune) {
 	}
 }
 
+// String formats the number as Lua 5.1 does (its "%.14g"): 0.3 for
+// 0.1+0.2, 1e+15, -0, and inf, -inf, nan (-nan with the sign bit set, as
+// C prints 0/0 on common machines). sockshell: see README.sockshell.md.
 func (nm LNumber) String() string {
-	if isInteger(nm) {
-		return fmt.Sprint(int64(nm))
+	f := float64(nm)
+	switch {
+	case f != f:
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case f == 0 && math.Signbit(f):
+		return "-0"
+	case f > -1e14 && f < 1e14 && isInteger(nm):
+		return strconv.FormatInt(int64(f), 10)
 	}
-	return fmt.Sprint(float64(nm))
+	return strconv.FormatFloat(f, 'g', 14, 64)
 }
 
 func (nm LNumber) Type() LValueType { return LTNumber }
@@ -132,11 +150,7 @@ func (nm LNumber) Format(f fmt.State, c rune) {
 	case 'i':
 		defaultFormat(int64(nm), f, 'd')
 	default:
-		if isInteger(nm) {
-			defaultFormat(int64(nm), f, c)
-		} else {
-			defaultFormat(float64(nm), f, c)
-		}
+		defaultFormat(nm.String(), f, 's') // sockshell: as Lua prints it
 	}
 }
 

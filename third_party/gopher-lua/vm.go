@@ -2371,14 +2371,23 @@ func stringConcat(L *LState, total, last int) LValue {
 		} else {
 			buf := make([]string, total+1)
 			buf[total] = LVAsString(rhs)
+			size := len(buf[total])
 			for total > 0 {
 				lhs = L.reg.Get(i)
 				if !LVCanConvToString(lhs) {
 					break
 				}
 				buf[total-1] = LVAsString(lhs)
+				size += len(buf[total-1])
 				i--
 				total--
+			}
+			// sockshell: a concatenation as large as the memory left
+			// raises, as C Lua's "not enough memory" (README.sockshell.md).
+			if AllocCheck != nil && size >= allocCheckMin {
+				if err := AllocCheck(size); err != nil {
+					L.Error(LString(err.Error()), 0)
+				}
 			}
 			rhs = LString(strings.Join(buf, ""))
 		}

@@ -1,0 +1,203 @@
+package luaapi
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Lua's library functions where gopher-lua's let a Go message, a Go
+// runtime failure or an unbounded allocation through: each here checks
+// its arguments and sizes as C Lua does and raises Lua's words.
+
+// maxResults bounds how many values one call may return (unpack,
+// string.byte): C Lua's limit is 8000; a whole datagram's bytes (65535)
+// must fit.
+const maxResults = 1 << 17
+
+func (s *Session) openLibFixes() {
+	L := s.main
+	// gopher-lua's channel library is Go's channels, not Lua's: a
+	// receive would block the whole session, and channel.make(2^31)
+	// ends the process. Tasks and sockets are sockshell's concurrency.
+	L.SetGlobal("channel", lua.LNil)
+	if loaded, ok := L.GetField(L.GetGlobal("package"), "loaded").(*lua.LTable); ok {
+		loaded.RawSetString("channel", lua.LNil)
+	}
+	str := L.GetGlobal("string").(*lua.LTable)
+	str.RawSetString("rep", L.NewFunction(lStringRep))
+	str.RawSetString("byte", L.NewFunction(lStringByte))
+	math := L.GetGlobal("math").(*lua.LTable)
+	math.RawSetString("random", L.NewFunction(lMathRandom))
+	math.RawSetString("randomseed", L.NewFunction(lMathRandomseed))
+	if t, ok := L.GetGlobal("table").(*lua.LTable); ok {
+		t.RawSetString("concat", L.NewFunction(lTableConcat))
+	}
+}
+
+// intArg is luaL_checkint: a number (or numeric string) truncated to an
+// integer; one that has no integer value raises.
+func (a args) intArg(n int) int64 {
+	f, ok := toNumber(a.L.Get(n))
+	if !ok {
+		a.raise(n, "number expected, got %s", a.typeAt(n))
+	}
+	if f != f || f >= 1<<63 || f < -(1<<63) {
+		a.raise(n, "number has no integer representation")
+	}
+	return int64(f)
+}
+
+// optIntArg is luaL_optint.
+func (a args) optIntArg(n int, def int64) int64 {
+	if a.L.Get(n) == lua.LNil {
+		return def
+	}
+	return a.intArg(n)
+}
+
+// lStringRep is string.rep(s, n).
+func lStringRep(L *lua.LState) int {
+	a := args{L: L, fn: "rep"}
+	s := a.checkString(1)
+	n := a.intArg(2)
+	if n <= 0 || s == "" {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	alloc(L, mulSize(int64(len(s)), n))
+	L.Push(lua.LString(strings.Repeat(s, int(n))))
+	return 1
+}
+
+// lStringByte is string.byte(s [, i [, j]]).
+func lStringByte(L *lua.LState) int {
+	a := args{L: L, fn: "byte"}
+	s := a.checkString(1)
+	i := strPos(a.optIntArg(2, 1), len(s))
+	j := strPos(a.optIntArg(3, i), len(s))
+	if i < 1 {
+		i = 1
+	}
+	if j > int64(len(s)) {
+		j = int64(len(s))
+	}
+	if i > j {
+		return 0
+	}
+	n := j - i + 1
+	if n > maxResults {
+		L.RaiseError("stack overflow (string slice too long)")
+	}
+	for k := i - 1; k < j; k++ {
+		L.Push(lua.LNumber(s[k]))
+	}
+	return int(n)
+}
+
+// strPos is a string position as Lua reads it: negative counts from the
+// end.
+func strPos(pos int64, n int) int64 {
+	if pos < 0 {
+		pos += int64(n) + 1
+	}
+	return pos
+}
+
+// lMathRandom is math.random([m [, n]]), as Lua 5.1 has it.
+func lMathRandom(L *lua.LState) int {
+	a := args{L: L, fn: "random"}
+	r := randFloat()
+	switch L.GetTop() {
+	case 0:
+		L.Push(lua.LNumber(r))
+	case 1:
+		u := a.intArg(1)
+		if u < 1 {
+			a.raise(1, "interval is empty")
+		}
+		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
+	case 2:
+		l, u := a.intArg(1), a.intArg(2)
+		if l > u {
+			a.raise(2, "interval is empty")
+		}
+		L.Push(lua.LNumber(math.Floor(r*(float64(u)-float64(l)+1)) + float64(l)))
+	default:
+		L.RaiseError("wrong number of arguments")
+	}
+	return 1
+}
+
+// lMathRandomseed is math.randomseed(x): the generator restarts from x.
+func lMathRandomseed(L *lua.LState) int {
+	f := args{L: L, fn: "randomseed"}.checkNumber(1)
+	seed := uint64(int64(f))
+	if f != f || math.IsInf(f, 0) {
+		seed = math.Float64bits(f)
+	}
+	randMu.Lock()
+	seeded = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	randMu.Unlock()
+	return 0
+}
+
+var (
+	randMu sync.Mutex
+	seeded *rand.Rand // after math.randomseed; before it, Go's generator
+)
+
+// randFloat is the next random number in [0, 1).
+func randFloat() float64 {
+	randMu.Lock()
+	defer randMu.Unlock()
+	if seeded != nil {
+		return seeded.Float64()
+	}
+	return rand.Float64()
+}
+
+// lTableConcat is table.concat(t [, sep [, i [, j]]]), its result checked
+// against the memory budget.
+func lTableConcat(L *lua.LState) int {
+	a := args{L: L, fn: "concat"}
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		a.raise(1, "table expected, got %s", a.typeAt(1))
+	}
+	sep := ""
+	if L.Get(2) != lua.LNil {
+		sep = a.checkString(2)
+	}
+	i := a.optIntArg(3, 1)
+	j := a.optIntArg(4, int64(t.Len()))
+	if i > j {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	var parts []string
+	size := int64(0)
+	for k := i; ; k++ {
+		v := t.RawGetInt(int(k))
+		switch v := v.(type) {
+		case lua.LString:
+			parts = append(parts, string(v))
+		case lua.LNumber:
+			parts = append(parts, v.String())
+		default:
+			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
+		}
+		size += int64(len(parts[len(parts)-1]) + len(sep))
+		if size >= checkAllocMin {
+			alloc(L, size)
+		}
+		if k == j {
+			break
+		}
+	}
+	L.Push(lua.LString(strings.Join(parts, sep)))
+	return 1
+}

@@ -1,0 +1,57 @@
+package luaapi
+
+import (
+	"strings"
+	"testing"
+)
+
+// A script that asks for more memory than the budget gets a Lua error,
+// "not enough memory", which pcall catches, instead of the end of the
+// process; once it lets go, memory is there again.
+func TestMemoryBudget(t *testing.T) {
+	SetMemoryBudget(256 << 20)
+	defer SetMemoryBudget(0)
+	s, _ := newTestSession(t)
+	for src, want := range map[string]string{
+		`return select(2, pcall(string.rep, "x", 2^40))`:                                                          "not enough memory",
+		`return select(2, pcall(string.rep, "abc", 2^62))`:                                                        "not enough memory",
+		`local s = "x" return select(2, pcall(function() while true do s = s .. s end end))`:                      "not enough memory",
+		`local t = {} return select(2, pcall(function() for i = 1, 1e9 do t[i] = string.rep("y", 1e6) end end))`:  "not enough memory",
+		`local t = {} for i = 1, 150 do t[i] = string.rep("z", 1e6) end return select(2, pcall(table.concat, t))`: "not enough memory",
+		`return #string.rep("w", 1e7)`:                                                                            "10000000",
+	} {
+		if got := run(t, s, src)[0].String(); got != want {
+			t.Errorf("%s: %q, want %q", src, got, want)
+		}
+	}
+}
+
+// Numbers print as Lua 5.1 prints them, and library functions raise
+// Lua's words where Go's would show.
+func TestLuaWordsNotGos(t *testing.T) {
+	s, out := newTestSession(t)
+	run(t, s, `print(0/0, -(0/0), 1/0, -1/0, 2^63, 0.1 + 0.2, 1e15, 100, -0.0, 2^53)
+print(string.format("%5.1f|%g|%d", 1/0, -1/0, 42))`)
+	want := "-nan\tnan\tinf\t-inf\t9.2233720368548e+18\t0.3\t1e+15\t100\t-0\t9.007199254741e+15\n  inf|-inf|42\n"
+	if out.String() != want {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+	for src, want := range map[string]string{
+		`return select(2, pcall(math.random, 1, 0))`:                                                                     "bad argument #2 to 'random' (interval is empty)",
+		`return select(2, pcall(math.random, 0))`:                                                                        "bad argument #1 to 'random' (interval is empty)",
+		`return select(2, pcall(string.format, "%d", 1/0))`:                                                              "bad argument #2 to 'format' (number has no integer representation)",
+		`return select(2, pcall(string.rep, "x", 0/0))`:                                                                  "bad argument #2 to 'rep' (number has no integer representation)",
+		`return select(2, pcall(unpack, {}, 1, 1e9))`:                                                                    "too many results to unpack",
+		`return select(2, pcall(string.byte, string.rep("x", 1e6), 1, -1))`:                                              "stack overflow (string slice too long)",
+		`return select(2, pcall(print, setmetatable({}, {__tostring = function() error("boom", 0) end})))`:               "boom",
+		`return select(2, pcall(string.format, "%s", setmetatable({}, {__tostring = function() error("boom", 0) end})))`: "boom",
+		`return select(2, pcall(print, setmetatable({}, {__tostring = function() return {} end})))`:                      "'__tostring' must return a string to 'print'",
+		`return tostring(channel)`:                                                                                       "nil",
+		`math.randomseed(7) local a = math.random(1000) math.randomseed(7) return a == math.random(1000)`:                "true",
+	} {
+		got := run(t, s, src)[0].String()
+		if !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %q, want %q", src, got, want)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package luaapi
+
+import (
+	"bufio"
+	"errors"
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The memory budget: how much memory Lua code may make the process use.
+// Every allocation a script sizes (string.rep, concatenation, a receive of
+// n bytes, …) is checked against it and raises "not enough memory", which
+// pcall catches, where Go would otherwise end the process; Go's soft
+// memory limit is set from it too, so the collector works harder as it
+// nears.
+
+// errNoMemory is C Lua's message for a failed allocation.
+var errNoMemory = errors.New("not enough memory")
+
+var (
+	budget     atomic.Int64
+	budgetOnce sync.Once
+)
+
+// SetMemoryBudget sets the budget in bytes (0: DefaultMemoryBudget) and
+// Go's soft memory limit from it, and returns the budget.
+func SetMemoryBudget(n int64) int64 {
+	if n <= 0 {
+		n = DefaultMemoryBudget()
+	}
+	budget.Store(n)
+	debug.SetMemoryLimit(n)
+	lua.AllocCheck = func(size int) error { return checkAlloc(int64(size)) }
+	return n
+}
+
+// MemoryBudget is the budget in force.
+func MemoryBudget() int64 {
+	budgetOnce.Do(func() {
+		if budget.Load() == 0 {
+			SetMemoryBudget(0)
+		}
+	})
+	return budget.Load()
+}
+
+// DefaultMemoryBudget is three quarters of the memory the process can have:
+// the machine's, or its control group's limit when that is lower.
+func DefaultMemoryBudget() int64 {
+	total := int64(8 << 30)
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) >= 2 && fields[0] == "MemTotal:" {
+				if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
+					total = kb << 10
+				}
+			}
+		}
+		f.Close()
+	}
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n < total {
+			total = n
+		}
+	}
+	return total / 4 * 3
+}
+
+// ParseMemory reads a size such as 512M, 2G, 1.5g or 1000000 (bytes).
+func ParseMemory(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := float64(1)
+	if s != "" {
+		switch s[len(s)-1] {
+		case 'k', 'K':
+			mult = 1 << 10
+		case 'm', 'M':
+			mult = 1 << 20
+		case 'g', 'G':
+			mult = 1 << 30
+		case 't', 'T':
+			mult = 1 << 40
+		}
+		if mult != 1 {
+			s = s[:len(s)-1]
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(f > 0) || f*mult > math.MaxInt64/2 {
+		return 0, errors.New("a size such as 512M or 2G")
+	}
+	return int64(f * mult), nil
+}
+
+// checkAllocMin is the size below which an allocation is not checked.
+const checkAllocMin = 1 << 16
+
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+var heapMu sync.Mutex
+
+// heapBytes is the bytes of live and not yet collected heap objects.
+func heapBytes() int64 {
+	heapMu.Lock()
+	defer heapMu.Unlock()
+	metrics.Read(heapSample)
+	return int64(heapSample[0].Value.Uint64())
+}
+
+// checkAlloc reports errNoMemory when n more bytes would take the process
+// past the budget (after a collection, if one could make room).
+func checkAlloc(n int64) error {
+	if n < 0 {
+		return errNoMemory // more than an int64 holds
+	}
+	if n < checkAllocMin {
+		return nil
+	}
+	b := MemoryBudget()
+	if n > b {
+		return errNoMemory
+	}
+	if heapBytes()+n <= b {
+		return nil
+	}
+	runtime.GC()
+	if heapBytes()+n > b {
+		return errNoMemory
+	}
+	return nil
+}
+
+// alloc raises "not enough memory" in L when n bytes (n < 0: more than an
+// int holds) would pass the budget. Before it gives up it drops what L's
+// stack holds above its top and its stale call frames (of calls that
+// failed, which may hold what the budget went to) and collects again.
+func alloc(L *lua.LState, n int64) {
+	if checkAlloc(n) == nil {
+		return
+	}
+	L.ClearAboveTop()
+	L.ClearStaleFrames()
+	if err := checkAlloc(n); err != nil {
+		L.Error(lua.LString(err.Error()), 0)
+	}
+}
+
+// mulSize is a*b, or -1 when it overflows.
+func mulSize(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a < 0 || b < 0 || a > math.MaxInt64/b {
+		return -1
+	}
+	return a * b
+}
