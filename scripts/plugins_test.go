@@ -6,11 +6,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -355,4 +357,180 @@ for i = 1, n do assert(dns.query("www.example.test", "A", "127.0.0.1:%d")) end`,
 	b.ReportMetric(luaRate, "lua-queries/s")
 	b.ReportMetric(goRate, "go-queries/s")
 	b.ReportMetric(luaRate/goRate, "lua/go")
+}
+
+// dnsAnswer builds the reply to query (a DNS query message) with one A
+// record of addr, for name when it is not "" (else the question asked).
+func dnsAnswer(query []byte, name string, addr [4]byte) []byte {
+	end := 12
+	for end < len(query) && query[end] != 0 {
+		end += int(query[end]) + 1
+	}
+	question := append([]byte(nil), query[12:end+5]...)
+	if name != "" {
+		question = nil
+		for _, label := range strings.Split(name, ".") {
+			question = append(append(question, byte(len(label))), label...)
+		}
+		question = append(question, 0, 0, 1, 0, 1)
+	}
+	msg := append([]byte{query[0], query[1], 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0}, question...)
+	msg = append(msg, 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4)
+	return append(msg, addr[:]...)
+}
+
+// The dns plugin against a hostile server: every query gets first a
+// mutated or random answer, an answer from another port, or one about
+// another question, then the true answer. No query raises; a malformed
+// answer is "malformed answer: …"; a forged or misdirected one is
+// ignored.
+func TestDNSPluginFuzz(t *testing.T) {
+	srv, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	forger, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forger.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := srv.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			query := append([]byte(nil), buf[:n]...)
+			good := dnsAnswer(query, "", [4]byte{192, 0, 2, 1})
+			var bad []byte
+			switch rng.IntN(5) {
+			case 0: // another question, the right ID and port: ignored
+				srv.WriteToUDP(dnsAnswer(query, "evil.example.test", [4]byte{7, 7, 7, 7}), from)
+			case 1: // the right answer from another port: ignored
+				forger.WriteToUDP(dnsAnswer(query, "", [4]byte{6, 6, 6, 6}), from)
+			case 2: // random bytes after the ID
+				bad = append([]byte{query[0], query[1]}, make([]byte, rng.IntN(80))...)
+				for i := 2; i < len(bad); i++ {
+					bad[i] = byte(rng.IntN(256))
+				}
+			case 3: // the answer cut short
+				bad = good[:2+rng.IntN(len(good)-2)]
+			default: // the answer with bytes changed, the ID kept
+				bad = append([]byte(nil), good...)
+				for k := rng.IntN(6) + 1; k > 0; k-- {
+					bad[2+rng.IntN(len(bad)-2)] = byte(rng.IntN(256))
+				}
+			}
+			if bad != nil {
+				srv.WriteToUDP(bad, from)
+			}
+			srv.WriteToUDP(good, from)
+		}
+	}()
+	out := runLua(t, fmt.Sprintf(`
+local dns = require "dns"
+dns.timeout, dns.retries = 2, 0
+local counts = {ok = 0, malformed = 0}
+for i = 1, 400 do
+  local ok, answers, err = pcall(dns.query, "www.example.test", "A", "127.0.0.1:%d")
+  assert(ok, answers)
+  if answers then
+    for _, a in ipairs(answers) do
+      assert(a.data ~= "7.7.7.7" and a.data ~= "6.6.6.6", "a forged answer was taken: " .. a.data)
+    end
+    counts.ok = counts.ok + 1
+  else
+    -- A changed rcode is a well-formed error reply.
+    assert(err:match("^malformed answer: .") or err:match(": www%%.example%%.test$"), err)
+    assert(not err:find("builtin:") and not err:find("bad argument"), err)
+    counts.malformed = counts.malformed + 1
+  end
+end
+print(counts.ok + counts.malformed, counts.ok > 100, counts.malformed > 10)`, srv.LocalAddr().(*net.UDPAddr).Port))
+	if out != "400\ttrue\ttrue\n" {
+		t.Errorf("output %q", out)
+	}
+}
+
+// startRedis runs redis-server on port until the test ends or the process
+// is killed; it returns the process once the server is ready.
+func startRedis(t *testing.T, port int) *os.Process {
+	t.Helper()
+	redisServer := testenv.Need(t, "redis-server", "redis-server")
+	cmd := exec.Command(redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Ready to accept connections") {
+				close(ready)
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("redis-server not ready")
+	}
+	return cmd.Process
+}
+
+// The redis client's timeout covers every call: a stopped server gives a
+// timeout, a killed one "closed", and the client connects again once the
+// server is back.
+func TestRedisPluginServerStopsAndDies(t *testing.T) {
+	port := freePort(t)
+	proc := startRedis(t, port)
+	s := luaapi.New(luaapi.Options{Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
+	defer s.Close()
+	do := func(src string) string {
+		t.Helper()
+		fn, err := s.Compile(src, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		res, err := s.CallContext(ctx, fn)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		return res[0].String()
+	}
+	do(fmt.Sprintf(`redis = require "redis" r = assert(redis.connect("127.0.0.1", %d, 0.3)) return true`, port))
+	if got := do(`return r:call("PING")`); got != "PONG" {
+		t.Fatalf("PING: %s", got)
+	}
+	proc.Signal(syscall.SIGSTOP)
+	if got := do(`local t0 = now() local v, err = r:call("PING") return tostring(v) .. " " .. err .. " " .. tostring(now() - t0 < 2)`); got != fmt.Sprintf("nil timeout: no reply from 127.0.0.1:%d within 0.3s true", port) {
+		t.Errorf("stopped server: %s", got)
+	}
+	proc.Signal(syscall.SIGCONT)
+	if got := do(`return r:call("PING")`); got != "PONG" {
+		t.Errorf("after SIGCONT: %s", got)
+	}
+	proc.Kill()
+	proc.Wait()
+	if got := do(`local v, err = r:call("PING") return tostring(v) .. " " .. err`); got != "nil closed" {
+		t.Errorf("killed server: %s", got)
+	}
+	startRedis(t, port)
+	if got := do(`return r:call("PING")`); got != "PONG" {
+		t.Errorf("server back: %s", got)
+	}
+	if got := do(`r:close() local v, err = r:call("PING") return tostring(v) .. " " .. err`); got != "nil closed" {
+		t.Errorf("after close: %s", got)
+	}
 }

@@ -34,6 +34,11 @@ function dns.encodename(name)
   return table.concat(out)
 end
 
+-- need raises unless n bytes from pos are in msg: what runs past the end.
+local function need(msg, pos, n, what)
+  if pos + n - 1 > #msg then error(what .. " runs past the end of the message", 0) end
+end
+
 -- decodename reads a name at pos, following compression pointers
 -- (RFC 1035 4.1.4); it returns the name, ending in ".", and the position
 -- after it in the message.
@@ -45,10 +50,13 @@ function dns.decodename(msg, pos)
     if len == 0 then
       return table.concat(labels, ".") .. ".", after or pos + 1
     elseif len >= 0xC0 then
-      if pos + 1 > #msg then error("name runs past the end of the message", 0) end
+      need(msg, pos, 2, "name")
       after = after or pos + 2
       pos = bit32.band(unpack(">I2", msg, pos), 0x3FFF) + 1
+    elseif len > 63 then
+      error(("label length %d (the most is 63)"):format(len), 0)
     else
+      need(msg, pos + 1, len, "name")
       labels[#labels + 1] = msg:sub(pos + 1, pos + len)
       pos = pos + 1 + len
     end
@@ -77,32 +85,41 @@ local function ipv6(b)
   return left .. "::" .. right
 end
 
--- rdata turns a record's data into text.
+-- rdata turns a record's data into text. The record is the message's
+-- bytes pos to pos+len-1, which parse has checked are there; what a record
+-- of its type needs beyond that is checked here.
 local function rdata(msg, rtype, pos, len)
   local raw = msg:sub(pos, pos + len - 1)
+  local function atleast(n, name)
+    if len < n then error(("%s record of %d bytes (it needs %d)"):format(name, len, n), 0) end
+  end
   if rtype == TYPES.A and len == 4 then
     return table.concat({raw:byte(1, 4)}, ".")
   elseif rtype == TYPES.AAAA and len == 16 then
     return ipv6(raw)
   elseif rtype == TYPES.CNAME or rtype == TYPES.NS or rtype == TYPES.PTR then
+    atleast(1, TYPENAMES[rtype])
     return (dns.decodename(msg, pos))
   elseif rtype == TYPES.MX then
+    atleast(3, "MX")
     return unpack(">I2", msg, pos) .. " " .. dns.decodename(msg, pos + 2)
   elseif rtype == TYPES.TXT then
     local parts, p = {}, 1
     while p <= #raw do
-      local s
-      s, p = unpack("s1", raw, p)
-      parts[#parts + 1] = s
+      if p + raw:byte(p) > #raw then error("TXT string runs past its record", 0) end
+      parts[#parts + 1], p = unpack("s1", raw, p)
     end
     return table.concat(parts)
   elseif rtype == TYPES.SRV then
+    atleast(7, "SRV")
     local prio, weight, port = unpack(">I2 I2 I2", msg, pos)
     return ("%d %d %d %s"):format(prio, weight, port, dns.decodename(msg, pos + 6))
   elseif rtype == TYPES.SOA then
+    atleast(22, "SOA")
     local mname, p = dns.decodename(msg, pos)
     local rname
     rname, p = dns.decodename(msg, p)
+    if p + 19 > pos + len - 1 then error("SOA record too short for its names and numbers", 0) end
     return ("%s %s %d %d %d %d %d"):format(mname, rname, unpack(">I4 I4 I4 I4 I4", msg, p))
   end
   return tohex(raw)
@@ -115,8 +132,11 @@ function dns.encode(id, name, qtype)
 end
 
 -- parse reads a whole message into a table: id, flags, rcode, tc, and the
--- lists questions, answers, authority and additional.
+-- lists questions, answers, authority and additional. A malformed message
+-- raises, saying what is wrong with it.
 function dns.parse(msg)
+  if type(msg) ~= "string" then error("bad argument #1 to 'dns.parse' (string expected, got " .. type(msg) .. ")", 2) end
+  if #msg < 12 then error(("%d bytes, shorter than a DNS header (12)"):format(#msg), 0) end
   local id, flags, qd, an, ns, ar, pos = unpack(">I2 I2 I2 I2 I2 I2", msg)
   local m = {id = id, flags = flags, rcode = bit32.band(flags, 0xF),
              qr = bit32.btest(flags, 0x8000), aa = bit32.btest(flags, 0x0400),
@@ -125,6 +145,7 @@ function dns.parse(msg)
   for _ = 1, qd do
     local name
     name, pos = dns.decodename(msg, pos)
+    need(msg, pos, 4, "question")
     local qtype, qclass
     qtype, qclass, pos = unpack(">I2 I2", msg, pos)
     m.questions[#m.questions + 1] = {name = name, type = TYPENAMES[qtype] or qtype, class = qclass}
@@ -133,8 +154,9 @@ function dns.parse(msg)
     for _ = 1, section[1] do
       local name, rtype, class, ttl, len
       name, pos = dns.decodename(msg, pos)
+      need(msg, pos, 10, "record")
       rtype, class, ttl, len, pos = unpack(">I2 I2 I4 I2", msg, pos)
-      if pos + len - 1 > #msg then error("record runs past the end of the message", 0) end
+      need(msg, pos, len, "record")
       section[2][#section[2] + 1] = {name = name, type = TYPENAMES[rtype] or rtype, class = class,
                                      ttl = ttl, data = rdata(msg, rtype, pos, len)}
       pos = pos + len
@@ -169,8 +191,31 @@ function dns.reverse(ip)
   return ("%s.%s.%s.%s.in-addr.arpa"):format(d, c, b, a)
 end
 
--- exchange sends query over UDP, retrying, and over TCP if truncated.
-local function exchange(query, id, host, port)
+-- reply reads data as the reply to the query q ({id=, name=, code=}): the
+-- parsed message; nil when it is not the reply (another ID, not a
+-- response, about another question), as resolvers ignore such datagrams
+-- rather than be fooled by them; or false and what is wrong with it.
+local function reply(data, q)
+  if #data < 2 or unpack(">I2", data) ~= q.id then return nil end
+  local ok, m = pcall(dns.parse, data)
+  if not ok then return false, (tostring(m):gsub("^[^\n]-:%d+: ", "")) end
+  local asked = m.questions[1]
+  if not m.qr or #m.questions ~= 1 or asked.class ~= 1 or asked.type ~= (TYPENAMES[q.code] or q.code)
+      or asked.name:lower() ~= q.name:lower() then
+    return nil
+  end
+  return m
+end
+
+-- isaddress tells an IP address from a name.
+local function isaddress(host)
+  return host:match("^[%d.]+$") or host:find(":")
+end
+
+-- exchange sends the query over UDP, retrying, and over TCP if the answer
+-- was truncated; it returns the parsed reply. Only a datagram from the
+-- server asked, with the query's ID and question, is the reply.
+local function exchange(query, q, host, port)
   local family = host:find(":") and "::" or "0.0.0.0"
   local s = assert(listen(0, family))
   local answer, err
@@ -178,12 +223,16 @@ local function exchange(query, id, host, port)
     local ok
     ok, err = s:sendto(query, host, port)
     if not ok then break end
-    local deadline = os.time() + dns.timeout
+    local deadline = now() + dns.timeout
     repeat
-      local data, from = s:recvfrom(65535, dns.timeout)
-      if not data then err = from break end
-      if #data >= 12 and unpack(">I2", data) == id then answer = data break end
-    until os.time() > deadline
+      local data, ip, from = s:recvfrom(65535, math.max(deadline - now(), 0))
+      if not data then err = ip break end
+      if from == port and (ip == host or not isaddress(host)) then
+        local m, bad = reply(data, q)
+        if m then answer = m break end
+        if m == false then s:close() return nil, "malformed answer: " .. bad end
+      end
+    until now() >= deadline
     if answer then break end
   end
   s:close()
@@ -192,7 +241,7 @@ local function exchange(query, id, host, port)
       :format(host:find(":") and "[" .. host .. "]:" .. port or host .. ":" .. port, dns.retries + 1, dns.timeout)
   end
   if not answer then return nil, err end
-  if dns.parse(answer).tc then
+  if answer.tc then
     -- Truncated: ask again over TCP, where a message is preceded by its length.
     local c, cerr = connect(host, port, dns.timeout)
     if not c then return nil, cerr end
@@ -201,9 +250,12 @@ local function exchange(query, id, host, port)
     if not sent then c:close() return nil, serr end
     local len, lerr = c:receive(2)
     if not len then c:close() return nil, lerr end
-    answer, err = c:receive(unpack(">I2", len))
+    local data, derr = c:receive(unpack(">I2", len))
     c:close()
-    if not answer then return nil, err end
+    if not data then return nil, derr end
+    local m, bad = reply(data, q)
+    if not m then return nil, "malformed answer: " .. (bad or "not the reply to the query (over TCP)") end
+    answer = m
   end
   return answer
 end
@@ -217,10 +269,9 @@ function dns.query(name, qtype, srv)
   if code == TYPES.PTR then name = dns.reverse(name) end
   local host, port = server(srv)
   local id = math.random(0, 65535)
-  local answer, err = exchange(dns.encode(id, name, code), id, host, port)
-  if not answer then return nil, err end
-  local ok, msg = pcall(dns.parse, answer)
-  if not ok then return nil, "malformed answer: " .. msg end
+  local q = {id = id, code = code, name = name:sub(-1) == "." and name or name .. "."}
+  local msg, err = exchange(dns.encode(id, name, code), q, host, port)
+  if not msg then return nil, err end
   if msg.rcode ~= 0 then
     return nil, (RCODES[msg.rcode] or "error " .. msg.rcode) .. ": " .. name, msg
   end

@@ -57,12 +57,20 @@ local function read(c)
   error({failed = "protocol error: unexpected reply " .. line})
 end
 
+-- open connects c to its server, with its timeout on every call.
+local function open(c)
+  local conn, err = connect(c.host, c.port, c.timeout)
+  if not conn then return nil, err end
+  conn:setoption("nodelay", true)
+  conn:settimeout(c.timeout)
+  c.conn = conn
+  return c
+end
+
 -- connect opens a connection; see the describe below.
 function redis.connect(host, port, timeout)
-  local c, err = connect(host or "127.0.0.1", port or 6379, timeout or 5)
-  if not c then return nil, err end
-  c:setoption("nodelay", true)
-  return setmetatable({conn = c}, Client)
+  local c = setmetatable({host = host or "127.0.0.1", port = port or 6379, timeout = timeout or 5}, Client)
+  return open(c)
 end
 
 -- replies reads n replies; a failed connection gives nil and its error.
@@ -80,12 +88,36 @@ local function replies(c, n)
   error(failure, 0)
 end
 
+-- failed ends a connection that failed mid-conversation (what is left of
+-- a reply on it cannot be trusted): the next call connects again.
+local function failed(c, err)
+  if c.conn then c.conn:close() end
+  c.conn = nil
+  if err == "timeout" then
+    err = ("timeout: no reply from %s:%d within %gs"):format(c.host, c.port, c.timeout)
+  end
+  return nil, err
+end
+
+-- exchange sends a request and reads n replies, connecting again first if
+-- the connection had failed.
+local function exchange(c, request, n)
+  if not c.conn then
+    if c.closed then return nil, "closed" end
+    local ok, err = open(c)
+    if not ok then return nil, err end
+  end
+  local sent, err = c.conn:send(request)
+  if not sent then return failed(c, err) end
+  local list, rerr = replies(c.conn, n)
+  if not list then return failed(c, rerr) end
+  return list
+end
+
 -- call sends one command and returns its reply, or nil and the error.
 function Client:call(...)
-  local sent, err = self.conn:send(encode({...}))
-  if not sent then return nil, err end
-  local list, rerr = replies(self.conn, 1)
-  if not list then return nil, rerr end
+  local list, err = exchange(self, encode({...}), 1)
+  if not list then return nil, err end
   local reply = list[1]
   if type(reply) == "table" and reply.error ~= nil and #reply == 0 then return nil, reply.error end
   return reply
@@ -95,20 +127,21 @@ end
 function Client:pipeline(commands)
   local out = {}
   for i, cmd in ipairs(commands) do out[i] = encode(cmd) end
-  local sent, err = self.conn:send(table.concat(out))
-  if not sent then return nil, err end
-  return replies(self.conn, #commands)
+  return exchange(self, table.concat(out), #commands)
 end
 
--- close closes the connection.
+-- close closes the connection for good.
 function Client:close()
-  return self.conn:close()
+  self.closed = true
+  if self.conn then self.conn:close() end
+  self.conn = nil
+  return true
 end
 
 describe{
   name = "redis.connect",
   signature = "redis.connect([host [, port [, timeout]]])",
-  summary = "Connects to a Redis server (default 127.0.0.1:6379). The client has :call(cmd, ...) -> reply or nil, error; :pipeline{{cmd, ...}, ...} -> list of replies (an error reply as {error = message}); :close().",
+  summary = "Connects to a Redis server (default 127.0.0.1:6379). The client has :call(cmd, ...) -> reply or nil, error; :pipeline{{cmd, ...}, ...} -> list of replies (an error reply as {error = message}); :close(). timeout (default 5 seconds) bounds the connect and every call: a server that stops answering gives nil, \"timeout: …\", one that is gone nil, \"closed\"; after either the next call connects again.",
   example = 'local r = redis.connect("127.0.0.1", 6379); r:call("SET", "k", "v"); print(r:call("GET", "k"))',
   fn = redis.connect,
 }
