@@ -40,6 +40,8 @@ func failure(err error, target string) string {
 		return fmt.Sprintf("cannot resolve %q: %s", dns.Name, dns.Err)
 	case errors.Is(err, sock.ErrFamily):
 		return fmt.Sprintf("address family mismatch: an IPv4 socket cannot send to %s (listen(0, \"::\") makes a socket for both)", target)
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return "too many open files (the limit of descriptors is reached: close sockets no longer needed, or raise it with ulimit -n)"
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Sprintf("address already in use: %s (another program holds it; listen(0) picks a free port)", target)
 	case errors.Is(err, syscall.EACCES):

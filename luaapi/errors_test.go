@@ -29,6 +29,7 @@ func TestFailureMessages(t *testing.T) {
 		{&net.DNSError{Err: "i/o timeout", Name: "slow.example", IsTimeout: true}, "slow.example",
 			`cannot resolve "slow.example": the DNS server did not answer (give an IP address, or check /etc/resolv.conf)`},
 		{op(syscall.EADDRINUSE), "udp port 5000", "address already in use: udp port 5000 (another program holds it; listen(0) picks a free port)"},
+		{op(syscall.EMFILE), "tcp 0.0.0.0:7", "too many open files (the limit of descriptors is reached: close sockets no longer needed, or raise it with ulimit -n)"},
 		{op(syscall.EACCES), "udp port 80", "permission denied: udp port 80 (ports below 1024 need root; use a higher one)"},
 		{op(syscall.EADDRNOTAVAIL), "192.0.2.99", "address not available: 192.0.2.99 is not an address of this host (hostinfo() lists them)"},
 		{op(syscall.ENETUNREACH), "198.51.100.1:9", "network unreachable: 198.51.100.1:9 (no route to it; hostinfo() shows the interfaces)"},

@@ -43,6 +43,7 @@ type socket interface {
 var optionNames = map[string]string{
 	"reuseaddr": "reuseaddr", "nodelay": "nodelay", "tcp-nodelay": "nodelay",
 	"keepalive": "keepalive", "rcvbuf": "rcvbuf", "sndbuf": "sndbuf", "broadcast": "broadcast",
+	"maxline": "maxline",
 }
 
 // boolOptions are read as booleans.
@@ -147,7 +148,7 @@ print(s, s:recvfrom())  --> udp{127.0.0.1:<port>, closed}  nil  closed`,
 		Forms:   []string{"sock:setoption(name, value)"},
 		Summary: "Sets a socket option.",
 		Args: []Arg{
-			{"name", "`\"nodelay\"` (or `\"tcp-nodelay\"`) and `\"keepalive\"` for TCP streams, true or false; `\"rcvbuf\"` and `\"sndbuf\"`, the kernel's buffer sizes in bytes. `\"reuseaddr\"` is set when binding: `listen{…, reuseaddr=true}`"},
+			{"name", "`\"nodelay\"` (or `\"tcp-nodelay\"`) and `\"keepalive\"` for TCP streams, true or false; `\"rcvbuf\"` and `\"sndbuf\"`, the kernel's buffer sizes in bytes; `\"maxline\"` for TCP streams, the longest line `receive` takes (default 65536; 0 for no limit). `\"reuseaddr\"` is set when binding: `listen{…, reuseaddr=true}`"},
 			{"value", "the option's value"},
 		},
 		Returns: "true.",
@@ -378,7 +379,7 @@ func setoption(so socket, s *Session, a args) int {
 	L := a.L
 	name := a.name(2, L.Get(2), "name")
 	if _, ok := optionNames[name]; !ok {
-		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf)", name)
+		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline)", name)
 	}
 	if optionNames[name] == "reuseaddr" {
 		a.raise(2, "reuseaddr is set when binding: listen{port=..., reuseaddr=true}")
@@ -400,7 +401,7 @@ func getoption(so socket, s *Session, a args) int {
 	L := a.L
 	name := a.name(2, L.Get(2), "name")
 	if _, ok := optionNames[name]; !ok {
-		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, reuseaddr, broadcast)", name)
+		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline, reuseaddr, broadcast)", name)
 	}
 	if so.closed() {
 		return fail(L, "closed")

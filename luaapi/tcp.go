@@ -20,7 +20,13 @@ type tcpStream struct {
 	sockState
 	conn          *sock.Conn
 	local, remote netip.AddrPort
+	maxLine       int // the longest line receive takes; guarded by the baton
 }
+
+// defaultMaxLine is how long a line a stream's receive takes unless told,
+// as asyncio's and bufio.Scanner's limits: a peer that sends no line end
+// cannot fill memory.
+const defaultMaxLine = 1 << 16
 
 func (c *tcpStream) kind() string { return "tcp" }
 func (c *tcpStream) peer() string { return c.remote.String() }
@@ -42,13 +48,19 @@ func (c *tcpStream) setOption(a args, name string, v lua.LValue) error {
 		return c.conn.SetReadBuffer(bufferSize(a, name, v))
 	case "sndbuf":
 		return c.conn.SetWriteBuffer(bufferSize(a, name, v))
+	case "maxline":
+		c.maxLine = a.intIn(3, v, name, 0, 1<<30)
+		return nil
 	}
 	return errOptionKind{name, "tcp"}
 }
 
 func (c *tcpStream) option(name string) (lua.LValue, error) {
-	if optionNames[name] == "broadcast" {
+	switch optionNames[name] {
+	case "broadcast":
 		return nil, errOptionKind{name, "tcp"}
+	case "maxline":
+		return lua.LNumber(c.maxLine), nil
 	}
 	return readOption(c.conn.Option, name)
 }
@@ -100,7 +112,7 @@ func checkListener(a args, n int) *tcpListener {
 func (s *Session) newStream(L *lua.LState, c *sock.Conn) *lua.LUserData {
 	local, remote := c.LocalAddr(), c.RemoteAddr()
 	c.Trace = func(in bool, b []byte) { s.packet(true, in, local, remote, b) }
-	return s.newSocket(L, &tcpStream{conn: c, local: local, remote: remote,
+	return s.newSocket(L, &tcpStream{conn: c, local: local, remote: remote, maxLine: defaultMaxLine,
 		sockState: newSockState(c)}, streamClass)
 }
 
@@ -128,9 +140,12 @@ c:close() peer:close() l:close()`,
 var streamMethods = []libFunc{
 	{&Doc{
 		Name:    "tcp:send",
-		Forms:   []string{"c:send(data)"},
-		Summary: "Sends all of `data`, waiting for room as long as the socket's timeout allows.",
-		Args:    []Arg{{"data", "the bytes to send (numbers are converted)"}},
+		Forms:   []string{"c:send(data [, timeout])"},
+		Summary: "Sends all of `data`, waiting for room as long as the timeout allows.",
+		Args: []Arg{
+			{"data", "the bytes to send (numbers are converted)"},
+			{"timeout", "seconds to wait for room (default: the socket's); 0 sends what fits now and waits for nothing"},
+		},
 		Returns: "the number of bytes sent: all of them.",
 		Errors:  "`nil, message, sent` when it could not send everything: `\"timeout\"`, `\"closed\"`, `\"connection reset: …\"`; `sent` is how much went.",
 		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
@@ -147,7 +162,7 @@ c:close() l:close()`,
 			{"timeout", "seconds to wait (default: the socket's)"},
 		},
 		Returns: "the data.",
-		Errors:  "`nil, err, partial` when it cannot complete: `err` is `\"timeout\"`, `\"closed\"` (the peer closed first) or another failure, and `partial` holds what was read, so nothing is lost. A bad pattern raises.",
+		Errors:  "`nil, err, partial` when it cannot complete: `err` is `\"timeout\"`, `\"closed\"` (the peer closed first), `\"line too long\"` (no line end within the stream's `maxline` bytes, 65536 unless `c:setoption(\"maxline\", n)` says otherwise) or another failure, and `partial` holds what was read, so nothing is lost. A bad pattern raises.",
 		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
 local c = connect("127.0.0.1", select(2, l:getsockname()))
 local peer = l:accept()
@@ -295,6 +310,7 @@ func pattern(a args, n int) sock.Pattern {
 func (c *tcpStream) receive(s *Session, a args) int {
 	L := a.L
 	p := pattern(a, 2)
+	p.Max = c.maxLine
 	wait := optWait(a, 3, c)
 	if c.closed() {
 		return fail(L, "closed")
@@ -337,6 +353,9 @@ func streamFailure(err error, c *tcpStream) string {
 	if errors.Is(err, syscall.ECONNRESET) {
 		return "connection reset by peer"
 	}
+	if errors.Is(err, sock.ErrLineTooLong) {
+		return "line too long"
+	}
 	return failure(err, c.remote.String())
 }
 
@@ -347,17 +366,21 @@ func (c *tcpStream) send(s *Session, a args) int {
 	if c.closed() {
 		return fail(L, "closed")
 	}
+	wait := optWait(a, 3, c)
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
 	sent, err := c.conn.TrySend(data)
 	if err == nil && sent < len(data) {
-		// Its place among the stream's sends is taken now, under the
-		// baton: sends go out in the order they were made.
-		ticket := c.conn.QueueSend()
-		wait := c.timeout()
-		var n int
-		s.block(L, func() func() { n, err = c.conn.Send(ctx, ticket, data[sent:], wait); return nil })
-		sent += n
+		if wait == 0 {
+			err = sock.ErrTimeout // it sent what fitted, and waits for no more
+		} else {
+			// Its place among the stream's sends is taken now, under the
+			// baton: sends go out in the order they were made.
+			ticket := c.conn.QueueSend()
+			var n int
+			s.block(L, func() func() { n, err = c.conn.Send(ctx, ticket, data[sent:], wait); return nil })
+			sent += n
+		}
 	}
 	c.sent(sent)
 	if err != nil {

@@ -3,7 +3,8 @@
 -- Every line a client sends goes to every other client, prefixed with the
 -- sender's name: its address at first, or the name it took with "/nick NAME".
 -- Clients join and leave at any time; one that vanishes, even mid-line,
--- only leaves the room. Each client is served by a task of its own.
+-- only leaves the room, and one that stops reading is dropped once it falls
+-- too far behind. Each client is served by a task of its own.
 --
 --   sockshell scripts/chat_server.lua 6000
 --   sockshell scripts/chat_client.lua 127.0.0.1 6000   (in other terminals)
@@ -17,41 +18,99 @@ if not server then
 end
 print("chat room on port " .. select(2, server:getsockname()))
 
-local members = {}   -- stream -> name
+-- Each member has an outgoing queue: a line for a member that reads
+-- slowly waits there, and a member that falls more than MAXQUEUE bytes
+-- behind (it stopped reading) is dropped, so that no member can stall the
+-- room or fill the server's memory.
+local MAXQUEUE = 256 * 1024
 
--- tell sends a line to everyone but the sender. A send waits while that
--- client is slow; the other clients' tasks go on meanwhile.
-local function tell(from, line)
-  for client in pairs(members) do
+local members = {}   -- stream -> {name =, queue = {lines}, queued = bytes, writing = bool}
+
+local tell
+
+-- drop removes a member that fell too far behind.
+local function drop(client, why)
+  local m = members[client]
+  if not m then return end
+  members[client] = nil
+  client:close()
+  tell(nil, "* " .. m.name .. " dropped (" .. why .. ")")
+end
+
+-- flush sends a member's queue, waiting as long as the member needs;
+-- it runs as a task while the queue is not empty.
+local function flush(client, m)
+  while #m.queue > 0 and members[client] == m do
+    local chunk = table.remove(m.queue, 1)
+    m.queued = m.queued - #chunk
+    if not client:send(chunk) then break end
+  end
+  m.writing = false
+end
+
+-- deliver gives a line to one member without waiting: it goes out now if
+-- the member keeps up, or into its queue.
+local function deliver(client, m, line)
+  if m.writing then
+    if m.queued + #line > MAXQUEUE then
+      return drop(client, "too far behind: it stopped reading")
+    end
+    m.queue[#m.queue + 1] = line
+    m.queued = m.queued + #line
+    return
+  end
+  local sent, err, n = client:send(line, 0)
+  if sent or err ~= "timeout" then return end -- a member that has gone: its task sees it
+  local rest = line:sub(n + 1)
+  m.queue, m.queued, m.writing = {rest}, #rest, true
+  spawn(flush, client, m)
+end
+
+-- tell sends a line to everyone but the sender.
+function tell(from, line)
+  for client, m in pairs(members) do
     if client ~= from then
-      client:send(line .. "\n")
+      deliver(client, m, line .. "\n")
     end
   end
 end
 
 local function serve(client)
   local ip, cport = client:getpeername()
-  local name = ip .. ":" .. cport
-  members[client] = name
-  tell(client, "* " .. name .. " joined")
+  local m = {name = ip .. ":" .. cport, queue = {}, queued = 0, writing = false}
+  client:setoption("sndbuf", 32768)
+  members[client] = m
+  tell(client, "* " .. m.name .. " joined")
   while true do
     local line = client:receive()        -- nil when the client leaves
     if not line then break end
     local nick = line:match("^/nick%s+(%S+)")
     if nick then
-      tell(client, "* " .. name .. " is now " .. nick)
-      name = nick
-      members[client] = name
+      tell(client, "* " .. m.name .. " is now " .. nick)
+      m.name = nick
     elseif line ~= "" then
-      tell(client, name .. ": " .. line)
+      tell(client, m.name .. ": " .. line)
     end
   end
-  members[client] = nil
   client:close()
-  tell(nil, "* " .. name .. " left")
+  if members[client] == m then           -- not dropped already
+    members[client] = nil
+    tell(nil, "* " .. m.name .. " left")
+  end
 end
 
+-- Accepting fails when the process runs out of descriptors: then wait
+-- before trying again, 5 ms doubling to 1 s, as Go's net/http does,
+-- rather than spin.
+local backoff = 0
 while true do
-  local client = server:accept()
-  if client then spawn(serve, client) end
+  local client, err = server:accept()
+  if client then
+    backoff = 0
+    spawn(serve, client)
+  else
+    backoff = math.min(backoff > 0 and backoff * 2 or 0.005, 1)
+    io.stderr:write("chat_server: accept: ", err, " (trying again in ", backoff, " s)\n")
+    sleep(backoff)
+  end
 end

@@ -42,9 +42,20 @@ local function echo(client)
   client:close()
 end
 
+-- Accepting fails when the process runs out of descriptors: then wait
+-- before trying again, 5 ms doubling to 1 s, as Go's net/http does,
+-- rather than spin.
 spawn(function()
+  local backoff = 0
   while true do
-    local client = tcp:accept()
-    if client then spawn(echo, client) end
+    local client, err = tcp:accept()
+    if client then
+      backoff = 0
+      spawn(echo, client)
+    else
+      backoff = math.min(backoff > 0 and backoff * 2 or 0.005, 1)
+      io.stderr:write("echo_server: accept: ", err, " (trying again in ", backoff, " s)\n")
+      sleep(backoff)
+    end
   end
 end)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -257,6 +260,31 @@ func TestEchoServer(t *testing.T) {
 			t.Fatalf("tcp echo %q, %v", got, err)
 		}
 	}
+	// A client that sends no line end is cut off once it passes the line
+	// limit, rather than fill the server's memory.
+	hog, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hog.Close()
+	hog.SetDeadline(time.Now().Add(20 * time.Second))
+	chunk := bytes.Repeat([]byte("x"), 64*1024)
+	sent := 0
+	for sent < 64<<20 {
+		n, err := hog.Write(chunk)
+		sent += n
+		if err != nil {
+			break
+		}
+	}
+	if sent >= 64<<20 {
+		t.Fatalf("the server took %d bytes without a line end", sent)
+	}
+	// The other client is served still.
+	fmt.Fprintf(c, "line three\n")
+	if got, err := r.ReadString('\n'); got != "line three\n" || err != nil {
+		t.Fatalf("tcp echo after the hog %q, %v", got, err)
+	}
 }
 
 // chat_client.lua sends what is typed and prints what the room says, both
@@ -315,5 +343,113 @@ func TestChatClient(t *testing.T) {
 	})
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("client: %v", err)
+	}
+}
+
+// A member that never reads cannot stall the room: it is dropped once it
+// falls too far behind, and every line of the 50 others reaches every
+// other active member.
+func TestChatRoomStalledMember(t *testing.T) {
+	_, port := startAnnouncing(t, "scripts/chat_server.lua", "0")
+	stalled, err := net.DialTCP("tcp", nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	stalled.SetReadBuffer(4096)
+	const members, rounds = 50, 10
+	clients := make([]*chatClient, members)
+	for i := range clients {
+		clients[i] = joinChat(t, port)
+	}
+	clients[0].waitLines(t, "all joins", func(lines []string) bool {
+		joins := 0
+		for _, l := range lines {
+			if strings.HasSuffix(l, " joined") {
+				joins++
+			}
+		}
+		return joins == members-1
+	})
+	pad := strings.Repeat("x", 1000)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < rounds; k++ {
+				fmt.Fprintf(c.conn, "message %d from client %d %s\n", k, i, pad)
+			}
+		}()
+	}
+	wg.Wait()
+	want := rounds * (members - 1)
+	dropped := stalled.LocalAddr().String() + " dropped (too far behind: it stopped reading)"
+	for i, c := range clients {
+		c.waitLines(t, "every message and the drop", func(lines []string) bool {
+			return countChats(lines) >= want && slices.Contains(lines, "* "+dropped)
+		})
+		if n := len(c.chats()); n != want {
+			t.Errorf("client %d got %d chat lines, want %d", i, n, want)
+		}
+	}
+}
+
+// Out of descriptors, the echo server backs off (5 ms doubling to 1 s)
+// instead of spinning on accept, and serves again once descriptors are
+// free.
+func TestEchoServerBacksOffWhenOutOfDescriptors(t *testing.T) {
+	cmd := exec.Command("bash", "-c", `ulimit -n 40 && exec "$0" scripts/echo_server.lua 0`, binary)
+	cmd.Dir = repoRoot
+	out, _ := cmd.StdoutPipe()
+	errOut, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var port int
+	if _, err := fmt.Fscanf(bufio.NewReader(out), "echo on udp and tcp port %d\n", &port); err != nil {
+		t.Fatal(err)
+	}
+	// Far more clients than descriptors: the accepts beyond fail.
+	var conns []net.Conn
+	for range 60 {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	// The failures come with growing waits up to 1 s: a handful of
+	// lines, not a spin.
+	lines := bufio.NewScanner(errOut)
+	var seen []string
+	deadline := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+	defer deadline.Stop()
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+		if strings.HasSuffix(lines.Text(), "(trying again in 1 s)") {
+			break
+		}
+	}
+	if len(seen) == 0 || !strings.HasSuffix(seen[len(seen)-1], "(trying again in 1 s)") || len(seen) > 12 {
+		t.Fatalf("accept failures logged:\n%s", strings.Join(seen, "\n"))
+	}
+	if !strings.Contains(seen[0], "echo_server: accept: ") || !strings.HasSuffix(seen[0], "(trying again in 0.005 s)") {
+		t.Errorf("first failure: %q", seen[0])
+	}
+	// Descriptors free again: a new client is served.
+	for _, c := range conns {
+		c.Close()
+	}
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(c, "still here\n")
+	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "still here\n" {
+		t.Fatalf("echo after the flood: %q, %v", line, err)
 	}
 }

@@ -259,6 +259,22 @@ type Pattern struct {
 	Line bool // up to a line feed, which is dropped with a carriage return before it
 	All  bool // until the peer closes
 	N    int  // exactly N bytes, when neither Line nor All
+	// Max bounds a line (0: no bound): a line feed not within Max bytes
+	// ends the read with ErrLineTooLong, and what was read, rather than
+	// let one line fill memory.
+	Max int
+}
+
+// ErrLineTooLong is a line read that passed its pattern's Max.
+var ErrLineTooLong = errors.New("line too long")
+
+// tooLong reports whether the buffer holds more than p's longest line
+// without its end; c.mu is held.
+func (c *Conn) tooLong(p Pattern) bool {
+	if !p.Line || p.Max <= 0 || len(c.buf) <= p.Max {
+		return false
+	}
+	return bytes.IndexByte(c.buf[:p.Max+1], '\n') < 0
 }
 
 // take returns what p wants from the buffer, if it is there, and the
@@ -268,7 +284,7 @@ func (c *Conn) take(p Pattern) (data, raw []byte, ok bool) {
 	switch {
 	case p.Line:
 		i := bytes.IndexByte(c.buf, '\n')
-		if i < 0 {
+		if i < 0 || p.Max > 0 && i > p.Max {
 			return nil, nil, false
 		}
 		n = i + 1
@@ -290,6 +306,24 @@ func (c *Conn) take(p Pattern) (data, raw []byte, ok bool) {
 	data = raw[:len(data)]
 	c.buf = c.buf[n:]
 	return data, raw, true
+}
+
+// longLine hands over the start of a line longer than its pattern's Max:
+// up to its end and without it when the end is in the buffer (the next
+// read starts at the next line), else all the buffer holds.
+func (c *Conn) longLine() ([]byte, func(), error) {
+	c.mu.Lock()
+	n, end := len(c.buf), len(c.buf)
+	if i := bytes.IndexByte(c.buf, '\n'); i >= 0 {
+		n, end = i+1, i
+		if end > 0 && c.buf[end-1] == '\r' {
+			end--
+		}
+	}
+	raw := copyOf(c.buf[:n])
+	c.buf = c.buf[n:]
+	c.mu.Unlock()
+	return raw[:end], func() { c.Unread(raw) }, ErrLineTooLong
 }
 
 // rest hands over what the buffer holds, for a read that failed.
@@ -319,9 +353,9 @@ func (c *Conn) TryReceive(p Pattern) (data []byte, ok bool) {
 	defer c.rturn.Unlock()
 	c.mu.Lock()
 	data, _, ok = c.take(p)
-	eof := c.eof
+	eof, long := c.eof, c.tooLong(p)
 	c.mu.Unlock()
-	if ok || eof || c.fill() != nil {
+	if ok || eof || long || c.fill() != nil {
 		return data, ok
 	}
 	c.mu.Lock()
@@ -414,7 +448,7 @@ func (c *Conn) ReceiveUndoable(ctx context.Context, p Pattern, wait time.Duratio
 	for {
 		c.mu.Lock()
 		data, raw, ok := c.take(p)
-		eof := c.eof
+		eof, long := c.eof, c.tooLong(p)
 		c.mu.Unlock()
 		undo = func() { c.Unread(raw) }
 		if ok {
@@ -423,6 +457,9 @@ func (c *Conn) ReceiveUndoable(ctx context.Context, p Pattern, wait time.Duratio
 				return nil, nil, ctx.Err()
 			}
 			return data, undo, nil
+		}
+		if long {
+			return c.longLine()
 		}
 		if eof {
 			return c.restUndoable(io.EOF)

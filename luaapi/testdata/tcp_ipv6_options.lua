@@ -42,7 +42,7 @@ print(c:setoption("nodelay", true))
 -- true	false
 -- true
 -- true
--- testdata/tcp_ipv6_options.lua:22: bad argument #1 to 'setoption' (unknown option 'colour' (options: nodelay, keepalive, rcvbuf, sndbuf))
+-- testdata/tcp_ipv6_options.lua:22: bad argument #1 to 'setoption' (unknown option 'colour' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline))
 -- testdata/tcp_ipv6_options.lua:23: bad argument #1 to 'setoption' (reuseaddr is set when binding: listen{port=..., reuseaddr=true})
 -- testdata/tcp_ipv6_options.lua:24: bad argument #1 to 'setoption' (a udp socket has no option 'nodelay')
 -- testdata/tcp_ipv6_options.lua:25: bad argument #2 to 'setoption' (nodelay takes true or false, got string "yes")
