@@ -1,6 +1,6 @@
 module github.com/sockshell/sockshell
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/chzyer/readline v1.5.1

@@ -2,7 +2,6 @@ package luaapi
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -88,7 +87,11 @@ func (s *Session) openLoad() {
 // the session's standard input, as any blocking call waits.
 func (s *Session) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 	if path != "-" {
-		return s.LoadFile(path, nil)
+		src, err := s.readScript(path)
+		if err != nil {
+			return nil, &Error{Message: "cannot open " + fileError(path, err)}
+		}
+		return s.LoadSource(string(src), path)
 	}
 	src, err := s.readAllStdin(L)
 	if err != nil {
@@ -123,13 +126,11 @@ func (s *Session) loadLuaModule(L *lua.LState) int {
 	file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
 	for _, pattern := range strings.Split(string(path), ";") {
 		candidate := strings.ReplaceAll(pattern, "?", file)
-		f, err := os.Open(candidate)
-		if err != nil {
+		if _, err := os.Stat(candidate); err != nil {
 			tried = append(tried, "\n\tno file '"+candidate+"'")
 			continue
 		}
-		src, err := io.ReadAll(f)
-		f.Close()
+		src, err := s.readModule(candidate)
 		if err != nil {
 			L.RaiseError("error loading module '%s' from file '%s': %v", name, candidate, err)
 		}

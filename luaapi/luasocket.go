@@ -588,10 +588,13 @@ func (s *Session) loadSystemLuaModule(L *lua.LState) int {
 			continue
 		}
 		file := strings.ReplaceAll(pat, "?", strings.ReplaceAll(name, ".", "/"))
-		src, err := os.ReadFile(file)
-		if err != nil {
+		if _, err := os.Stat(file); err != nil {
 			fmt.Fprintf(&tried, "\n\tno file '%s'", file)
 			continue
+		}
+		src, err := s.readScript(file)
+		if err != nil {
+			L.RaiseError("error loading module '%s' from file '%s': %v", name, file, err)
 		}
 		fn, err := s.LoadSource(string(src), file)
 		if err != nil {

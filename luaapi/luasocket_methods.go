@@ -192,6 +192,7 @@ func lsBindMethod(class string, tcp bool) func(*Session, *lua.LState) int {
 // lsBind binds ls to the first of address's addresses that takes it,
 // making its descriptor when it has none.
 func (s *Session) lsBind(L *lua.LState, ls *luaSocket, address, port string) error {
+	s.lsNetDenied(L, "binding", address, port, ls.tcp)
 	var found []netip.AddrPort
 	var err error
 	ctx := ctxOf(L)
@@ -245,6 +246,7 @@ func lsConnectMethod(group string) func(*Session, *lua.LState) int {
 // lsConnect connects ls to the first of address's addresses that answers,
 // making a descriptor of each address's family as it needs one.
 func (s *Session) lsConnect(L *lua.LState, ls *luaSocket, address, port string, family int) error {
+	s.lsNetDenied(L, "connecting to", address, port, ls.tcp)
 	var found []netip.AddrPort
 	var err error
 	ctx := ctxOf(L)
@@ -718,6 +720,7 @@ func lsSendto(s *Session, L *lua.LState) int {
 	data := a.checkString(2)
 	ip := a.checkString(3)
 	port := a.checkString(4)
+	s.lsNetDenied(L, "sending to", ip, port, false)
 	found, err := lsResolve(ctxOf(L), ip, port, ls.family, false, true, false)
 	if err != nil {
 		return pushNilErr(L, lsError(err))
@@ -761,4 +764,17 @@ func disconnect(fd int) {
 	var sa unix.RawSockaddrInet6
 	sa.Family = unix.AF_UNSPEC
 	unix.Syscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa)), unsafe.Sizeof(sa))
+}
+
+// lsNetDenied raises the --safe refusal of a LuaSocket call's address, if
+// there is one; "*" is every address.
+func (s *Session) lsNetDenied(L *lua.LState, what, address, port string, tcp bool) {
+	if s.sandbox == nil {
+		return
+	}
+	if address == "*" {
+		address = "0.0.0.0"
+	}
+	p, _ := lsPort(port, tcp)
+	s.netDenied(L, what, address, p)
 }

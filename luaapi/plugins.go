@@ -283,7 +283,7 @@ func (s *Session) findModule(L *lua.LState, name string) (src, chunk string, err
 		file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
 		for _, pattern := range strings.Split(string(p), ";") {
 			candidate := strings.ReplaceAll(pattern, "?", file)
-			if b, err := os.ReadFile(candidate); err == nil {
+			if b, err := s.readScript(candidate); err == nil {
 				return string(b), candidate, nil
 			}
 		}

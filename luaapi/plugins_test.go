@@ -168,43 +168,6 @@ describe{name = "greeter.go", signature = "greeter.go(who)", summary = "Greets."
 	}
 }
 
-func TestSafe(t *testing.T) {
-	cwd := t.TempDir()
-	t.Chdir(cwd)
-	outside := filepath.Join(t.TempDir(), "x.txt")
-	writeFile(t, outside, "secret")
-	var out bytes.Buffer
-	s := New(Options{Stdout: &out, Stderr: &out, Safe: true, PluginDirs: []PluginDir{}})
-	defer s.Close()
-	for _, src := range []string{
-		`os.execute("true")`, `io.popen("true")`, `package.loadlib("x", "y")`, `os.exit(1)`,
-	} {
-		err := s.DoString(src, "test")
-		name := src[:strings.IndexByte(src, '(')]
-		if err == nil || err.Error() != "test:1: "+name+" is not allowed in --safe mode" {
-			t.Errorf("%s: %v", src, err)
-		}
-	}
-	s.SetGlobal("outside", luaString(outside))
-	for src, want := range map[string]string{
-		`return io.open(outside, "w")`:          "nil\tio.open: writing outside the current directory is not allowed in --safe mode: " + outside,
-		`return io.open(outside, "a+")`:         "nil\tio.open: writing outside the current directory is not allowed in --safe mode: " + outside,
-		`return os.remove(outside)`:             "nil\tos.remove: writing outside the current directory is not allowed in --safe mode: " + outside,
-		`return os.rename("here.txt", outside)`: "nil\tos.rename: writing outside the current directory is not allowed in --safe mode: " + outside,
-		`return io.open("../escape.txt", "w")`:  "nil\tio.open: writing outside the current directory is not allowed in --safe mode: ../escape.txt",
-		`return io.open(outside):read("*a")`:    "secret",
-		`local f = io.open("here.txt", "w") f:write("ok") f:close() return io.open("here.txt"):read("*a")`: "ok",
-		`local s = listen(0, "127.0.0.1") sendto("net", s:getsockname()) return (s:recvfrom(10, 5))`:       "net",
-	} {
-		if got := eval(t, s, src); got != want {
-			t.Errorf("%s\n got %q\nwant %q", src, got, want)
-		}
-	}
-	if b, _ := os.ReadFile(outside); string(b) != "secret" {
-		t.Errorf("the outside file changed: %q", b)
-	}
-}
-
 func luaString(s string) lua.LString { return lua.LString(s) }
 
 // A built-in plugin's command loads its plugin on first use; :help lists

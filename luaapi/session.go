@@ -43,10 +43,11 @@ type Options struct {
 	Builtin fs.FS
 	// Width tells how wide the terminal is, for help's lines; 80 when nil.
 	Width func() int
-	// Safe runs untrusted code: no os.execute, io.popen, package.loadlib
-	// or os.exit, and no file writes outside the current directory.
-	// Sockets stay available.
-	Safe bool
+	// Safe runs untrusted code: no os.execute, io.popen, package.loadlib,
+	// os.exit, string.dump or debug library but traceback; no files, no
+	// network and no environment but what Allow grants.
+	Safe  bool
+	Allow Permissions
 }
 
 // Session is one Lua state with sockshell's functions.
@@ -79,6 +80,7 @@ type Session struct {
 	commands   map[string]*command
 	pluginDocs map[string]*Doc
 	docsByFn   map[lua.LValue]*Doc
+	sandbox    *sandbox // in --safe mode
 
 	// LuaSocket's module, made on the first require: its table, the
 	// metatables of its classes, and the marker of socket.try's errors.
@@ -142,7 +144,9 @@ func New(opts Options) *Session {
 	}
 	s.openPlugins(dirs, opts.Builtin)
 	if opts.Safe {
-		s.openSafe()
+		if err := s.openSafe(opts.Allow); err != nil {
+			s.openSafe(Permissions{}) // permissions it cannot read grant nothing
+		}
 	}
 	s.openSockets()
 	s.openTasks()
@@ -428,6 +432,10 @@ func (s *Session) exit(code int) {
 	s.exitMu.Unlock()
 	s.cancelRoot(errExit)
 }
+
+// Exit ends the session as os.exit(code) does: every chunk and task
+// stops, and Call returns an *ExitError. --timeout uses it.
+func (s *Session) Exit(code int) { s.exit(code) }
 
 // exiting reports whether os.exit was called.
 func (s *Session) exiting() bool {

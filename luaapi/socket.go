@@ -293,6 +293,7 @@ func (s *Session) lListen(L *lua.LState) int {
 	if hostV != lua.LNil {
 		host = a.name(2, hostV, "host")
 	}
+	s.netDenied(L, "binding", host, port)
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
 	var (

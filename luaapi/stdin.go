@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +54,14 @@ func (s *Session) openStdin(in io.Reader) {
 	})
 	iolib.RawSetString("lines", L.NewFunction(func(L *lua.LState) int {
 		if L.GetTop() > 0 { // a file's lines
+			// gopher-lua's io.lines returns nothing for a file it cannot
+			// open; Lua's raises, naming the file.
+			path := args{L: L, fn: "lines"}.checkString(1)
+			f, err := s.openFile(path, os.O_RDONLY, 0)
+			if err != nil {
+				args{L: L, fn: "lines"}.raise(1, "%s", fileError(path, err))
+			}
+			f.Close()
 			L.Push(origLines)
 			L.Insert(origLines, 1)
 			L.Call(L.GetTop()-1, lua.MultRet)

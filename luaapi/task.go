@@ -306,7 +306,7 @@ func raiseIfDone(L *lua.LState, ctx context.Context) {
 func (s *Session) lBg(L *lua.LState) int {
 	a := args{L: L, fn: "bg"}
 	path := a.name(1, L.Get(1), "script")
-	fn, err := s.LoadScript(path, nil)
+	fn, err := s.loadScriptChecked(path)
 	if err != nil {
 		L.RaiseError("%s", err)
 	}

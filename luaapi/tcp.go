@@ -231,6 +231,7 @@ func (s *Session) lConnect(L *lua.LState) int {
 	a := args{L: L, fn: "connect"}
 	host := a.name(1, L.Get(1), "host")
 	port := a.intIn(2, L.Get(2), "port", 1, 65535)
+	s.netDenied(L, "connecting to", host, port)
 	wait := sock.Forever
 	if secs, ok := a.seconds(3, L.Get(3), "timeout"); ok {
 		wait = duration(secs)

@@ -244,7 +244,7 @@ func (s *Session) lTrace(L *lua.LState) int {
 	tr.on, tr.show, tr.sent = on, show, nil
 	defer func() { tr.active.Store(tr.on) }()
 	if on && file != "" {
-		f, err := os.Create(file)
+		f, err := s.createFile(file)
 		if err != nil {
 			tr.on = false
 			L.RaiseError("trace: %v", err)
@@ -270,7 +270,7 @@ func (s *Session) lTraceSave(L *lua.LState) int {
 	tr.mu.Lock()
 	kept := append([]pcapng.Packet(nil), tr.kept...)
 	tr.mu.Unlock()
-	f, err := os.Create(path)
+	f, err := s.createFile(path)
 	if err != nil {
 		return fail(L, err.Error())
 	}

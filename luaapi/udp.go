@@ -201,6 +201,7 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	data := a.str(n, L.Get(n), "data")
 	host := a.name(n+1, L.Get(n+1), "host")
 	port := a.intIn(n+2, L.Get(n+2), "port", 1, 65535)
+	s.netDenied(L, "sending to", host, port)
 	if u != nil && u.closed() {
 		return fail(L, "closed")
 	}

@@ -14,9 +14,11 @@
 //	-i         start the shell after running the script
 //	-v         print the version (also --version)
 //	-h         print this help (also --help)
-//	--safe     for untrusted scripts and plugins: no os.execute, io.popen,
-//	           package.loadlib or os.exit, and no file writes outside the
-//	           current directory; sockets stay available
+//	--safe     for untrusted scripts and plugins: no programs, native
+//	           code, os.exit or debug library, and no files, network or
+//	           environment but what --allow-read, --allow-write,
+//	           --allow-net and --allow-env grant
+//	--timeout SECONDS, --max-memory SIZE: limits of time and memory
 //	--         stop handling options
 //	-          run standard input as the script
 //

@@ -445,15 +445,42 @@ func TestBuiltinScriptByName(t *testing.T) {
 	}
 }
 
-func TestSafeFlag(t *testing.T) {
-	r := sockshell(t, "", "--safe", "-e", `os.execute("true")`)
-	if r.code != 1 || !strings.HasPrefix(r.stderr, "sockshell: (command line):1: os.execute is not allowed in --safe mode\n") {
-		t.Errorf("got %+v", r)
+// --safe denies by default; the --allow flags grant, and imply --safe;
+// --timeout stops a script that runs too long.
+func TestSafeFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string // a regexp
+	}{
+		{"no programs", []string{"--safe", "-e", `os.execute("true")`}, 1, "",
+			`^sockshell: \(command line\):1: os.execute is not allowed in --safe mode\n`},
+		{"no network unless allowed", []string{"--safe", "-e", `listen(0, "127.0.0.1")`}, 1, "",
+			`^sockshell: \(command line\):1: binding 127.0.0.1:0 is not allowed in --safe mode \(--allow-net=127.0.0.1:0 allows it\)\n`},
+		{"the network allowed", []string{"--allow-net=127.0.0.1", "-e", `print(listen(0, "127.0.0.1") ~= nil, pcall(os.execute, "x"))`}, 0,
+			"true\tfalse\t(command line):1: os.execute is not allowed in --safe mode\n", `^$`},
+		{"a file allowed", []string{"--allow-read=scripts/receiver.lua", "-e", `print(#io.open("scripts/receiver.lua"):read("*a") > 0, (select(2, io.open("README.md"))))`}, 0,
+			"true\treading README.md is not allowed in --safe mode (--allow-read=" + absRepo("README.md") + " allows it)\n", `^$`},
+		{"the environment", []string{"--allow-env", "-e", `print(type(os.getenv("PATH")))`}, 0, "string\n", `^$`},
+		{"a bad --allow-net", []string{"--allow-net=host:99999", "-e", `print(1)`}, 2, "", `--allow-net takes HOST, HOST:PORT, \[V6\]:PORT or :PORT: "host:99999": the port must be 1-65535\n`},
+		{"--timeout", []string{"--timeout", "0.3", "-e", `while true do end`}, 124, "", `^sockshell: stopped after --timeout 300ms\n$`},
+		{"--timeout of nothing", []string{"--timeout=never", "-e", `print(1)`}, 2, "", `^sockshell: --timeout takes seconds > 0, got 'never'\n`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sockshell(t, "", tc.args...)
+			if r.code != tc.code || r.stdout != tc.stdout || !regexp.MustCompile(tc.stderr).MatchString(r.stderr) {
+				t.Errorf("got %+v\nwant code %d stdout %q stderr =~ %q", r, tc.code, tc.stdout, tc.stderr)
+			}
+		})
 	}
-	r = sockshell(t, "", "--safe", "-e", `local s = listen(0, "127.0.0.1") print(s ~= nil)`)
-	if r.code != 0 || r.stdout != "true\n" {
-		t.Errorf("sockets in --safe mode: %+v", r)
-	}
+}
+
+// absRepo is a path of the repository, absolute.
+func absRepo(rel string) string {
+	abs, _ := filepath.Abs(filepath.Join(repoRoot, rel))
+	return abs
 }
 
 // A loop that opens sockets and forgets them never runs out of

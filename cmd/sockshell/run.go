@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ const (
 	exitError       = 1
 	exitUsage       = 2
 	exitInterrupted = 130
+	exitTimeout     = 124 // as timeout(1)
 )
 
 const usage = `usage: sockshell [options] [script [args...]]
@@ -36,8 +38,13 @@ const usage = `usage: sockshell [options] [script [args...]]
   -i         start the shell after the script
   -v         print the version
   -h         print this help
-  --safe     no os.execute, io.popen, loadlib, os.exit, nor file writes
-             outside the current directory (sockets stay)
+  --safe     for untrusted scripts: no programs, native code, os.exit,
+             debug library; no files, network or environment unless:
+  --allow-read[=PATH,...]   read files (under PATH; all without =)
+  --allow-write[=PATH,...]  write files (under PATH; all without =)
+  --allow-net[=HOST[:PORT],...]  connect, send, bind (all without =)
+  --allow-env               read and change the environment
+  --timeout SECONDS         stop after that long (exit 124)
   --max-memory SIZE  how much memory scripts may use (e.g. 512M, 2G;
              default 3/4 of the machine's): past it, "not enough memory"
   --         stop handling options
@@ -69,7 +76,9 @@ type cmdline struct {
 	help        bool  // -h
 	safe        bool  // --safe
 	maxMemory   int64 // --max-memory, bytes; 0 for the default
-	script      int   // index in argv of the script, or len(argv) for none
+	allow       luaapi.Permissions
+	timeout     time.Duration // --timeout; 0 for none
+	script      int           // index in argv of the script, or len(argv) for none
 }
 
 // parse reads options up to the script, as lua does.
@@ -94,6 +103,51 @@ func parse(argv []string) (cmdline, error) {
 			c.help = true
 		case a == "--safe":
 			c.safe = true
+		case a == "--allow-read" || a == "--allow-write" || a == "--allow-net" || a == "--allow-env":
+			c.safe = true // a permission is a sandbox's
+			switch a {
+			case "--allow-read":
+				c.allow.AllRead = true
+			case "--allow-write":
+				c.allow.AllWrite = true
+			case "--allow-net":
+				c.allow.AllNet = true
+			default:
+				c.allow.Env = true
+			}
+		case strings.HasPrefix(a, "--allow-read="), strings.HasPrefix(a, "--allow-write="), strings.HasPrefix(a, "--allow-net="):
+			c.safe = true
+			flag, list, _ := strings.Cut(a, "=")
+			for _, item := range strings.Split(list, ",") {
+				if item == "" {
+					return c, fmt.Errorf("'%s' has an empty entry", a)
+				}
+				switch flag {
+				case "--allow-read":
+					c.allow.Read = append(c.allow.Read, item)
+				case "--allow-write":
+					c.allow.Write = append(c.allow.Write, item)
+				default:
+					if _, _, err := luaapi.ParseNetRule(item); err != nil {
+						return c, fmt.Errorf("--allow-net takes HOST, HOST:PORT, [V6]:PORT or :PORT: %v", err)
+					}
+					c.allow.Net = append(c.allow.Net, item)
+				}
+			}
+		case a == "--timeout" || strings.HasPrefix(a, "--timeout="):
+			text, ok := strings.CutPrefix(a, "--timeout=")
+			if !ok {
+				if i+1 >= len(argv) {
+					return c, fmt.Errorf("'%s' needs an argument", a)
+				}
+				i++
+				text = argv[i]
+			}
+			secs, err := strconv.ParseFloat(text, 64)
+			if err != nil || !(secs > 0) || secs > 1e9 {
+				return c, fmt.Errorf("--timeout takes seconds > 0, got '%s'", text)
+			}
+			c.timeout = time.Duration(secs * float64(time.Second))
 		case a == "--max-memory" || strings.HasPrefix(a, "--max-memory="):
 			text, ok := strings.CutPrefix(a, "--max-memory=")
 			if !ok {
@@ -166,12 +220,19 @@ func run(argv []string, std stdio) int {
 	if shell {
 		in = luaapi.ShellInput // the shell reads it
 	}
-	opts := luaapi.Options{Stdout: out, Stderr: errw, Stdin: in, Builtin: scripts.FS, Safe: c.safe}
+	opts := luaapi.Options{Stdout: out, Stderr: errw, Stdin: in, Builtin: scripts.FS, Safe: c.safe, Allow: c.allow}
 	if std.terminal {
 		opts.Width = readline.GetScreenWidth
 	}
 	s := luaapi.New(opts)
 	defer s.Close()
+	if c.timeout > 0 {
+		t := time.AfterFunc(c.timeout, func() {
+			fmt.Fprintf(errw, "sockshell: stopped after --timeout %v\n", c.timeout)
+			s.Exit(exitTimeout)
+		})
+		defer t.Stop()
+	}
 	interrupted, stopSignals := interruptOnSignal(s, sigint)
 	defer stopSignals()
 	// The command line's chunks stop at the first SIGINT, however early.

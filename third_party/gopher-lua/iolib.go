@@ -66,7 +66,11 @@ func newFile(L *LState, file *os.File, path string, flag int, perm os.FileMode, 
 	ud := L.NewUserData()
 	var err error
 	if file == nil {
-		file, err = os.OpenFile(path, flag, perm)
+		if L.G.OpenFile != nil { // sockshell: see README.sockshell.md
+			file, err = L.G.OpenFile(path, flag, perm)
+		} else {
+			file, err = os.OpenFile(path, flag, perm)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -188,6 +188,12 @@ type Global struct {
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32
+
+	// OpenFile, when set, opens the files of the io library (io.open,
+	// io.lines, io.input, io.output) in place of os.OpenFile: a host can
+	// limit which files Lua code reaches. sockshell: see
+	// README.sockshell.md.
+	OpenFile func(path string, flag int, perm os.FileMode) (*os.File, error)
 }
 
 type LState struct {
