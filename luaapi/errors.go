@@ -49,6 +49,12 @@ func failure(err error, target string) string {
 			return fmt.Sprintf("permission denied: %s (ports below 1024 need root; use a higher one)", target)
 		}
 		return fmt.Sprintf("permission denied: %s", target)
+	case errors.Is(err, syscall.EINVAL) && strings.Contains(target, "%"):
+		zone := target[strings.Index(target, "%")+1:]
+		if i := strings.IndexAny(zone, "]: "); i >= 0 {
+			zone = zone[:i]
+		}
+		return fmt.Sprintf("no network interface %q: %s (hostinfo() lists the interfaces)", zone, target)
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		return fmt.Sprintf("address not available: %s is not an address of this host (hostinfo() lists them)", target)
 	case errors.Is(err, syscall.ENETUNREACH):

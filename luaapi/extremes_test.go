@@ -17,8 +17,8 @@ var goWords = regexp.MustCompile(`runtime error|\bNaN\b|[+-]Inf\b|invalid argume
 
 // Every library function, Lua's and sockshell's, and every method of every
 // kind of object, called with extreme values in each of its first three
-// arguments: none ends the process, and every error reads as Lua's would,
-// with no Go words in it.
+// arguments: none ends the process or leaves the session unusable, and
+// every error reads as Lua's would, with no Go words in it.
 func TestExtremeArguments(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
@@ -115,6 +115,10 @@ end`)
 					t.Errorf("%s with value %d as argument %d: %s", name, vi, pos, msg)
 				}
 			}
+		}
+		// The session is usable after each.
+		if got := run(t, s, `return 6 * 7`)[0].String(); got != "42" {
+			t.Fatalf("after %s: %s", name, got)
 		}
 	}
 	t.Logf("%d functions, %d calls", len(names), calls)

@@ -13,6 +13,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
 // gaiError is a name resolution failure, worded as LuaSocket words
@@ -83,7 +85,7 @@ func lsResolve(ctx context.Context, host, serv string, family int, passive, nume
 		case unix.AF_INET6:
 			network = "ip6"
 		}
-		found, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+		found, err := sock.LookupNetIP(ctx, network, host)
 		if err != nil {
 			var dns *net.DNSError
 			if errors.As(err, &dns) && (dns.IsTimeout || dns.IsTemporary) {
@@ -148,7 +150,7 @@ func lsHost(s *Session, L *lua.LState, fn string, name bool) int {
 			ips = []string{address}
 			return nil
 		}
-		found, lerr := net.DefaultResolver.LookupNetIP(ctx, "ip4", address)
+		found, lerr := sock.LookupNetIP(ctx, "ip4", address)
 		if lerr != nil || len(found) == 0 {
 			err = gaiNoName
 			return nil

@@ -457,7 +457,14 @@ for _, t in ipairs(all) do print(t) end`, "=:tasks")
 		if len(rest) != 1 {
 			return &Error{Message: "usage: :reload NAME"}
 		}
-		return s.DoString(fmt.Sprintf("local m, err = reload(%q) if not m then print(err) else print('reloaded %s') end", rest[0], rest[0]), "=:reload")
+		// The name is an argument, not code: any name (quotes, backslashes)
+		// is passed as it is.
+		fn, err := s.Compile("local name = ... local m, err = reload(name) if not m then print(err) else print('reloaded ' .. name) end", "=:reload")
+		if err != nil {
+			return err
+		}
+		_, err = s.Call(fn, lua.LString(rest[0]))
+		return err
 	}
 	s.sched.enter(s.main, nil)
 	c, ok := s.commands[name]

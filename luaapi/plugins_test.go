@@ -143,6 +143,11 @@ describe{name = "greeter.go", signature = "greeter.go(who)", summary = "Greets."
 	if out.String() != "hello a+b\n" {
 		t.Errorf("command printed %q", out.String())
 	}
+	// A name with a quote is a name, not broken code.
+	out.Reset()
+	if err := s.RunCommand(`reload it's`); err != nil || out.String() != "plugin 'it's' not found (plugins() lists them)\n" {
+		t.Errorf(":reload it's: %v, %q", err, out.String())
+	}
 	out.Reset()
 	s.RunCommand("help")
 	if !strings.Contains(out.String(), ":greet                greet NAME: say hello\n") || !strings.Contains(out.String(), ":reload NAME") {

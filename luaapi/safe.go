@@ -172,6 +172,13 @@ func (sb *sandbox) openFile(path string, flag int, perm os.FileMode) (*os.File, 
 	defer r.Close()
 	f, err := r.OpenFile(rel, flag, perm)
 	if err != nil && strings.Contains(err.Error(), "escapes") {
+		// A link out of the directory: allowed if where it leads is
+		// (and opened there, through that entry's root).
+		if real, rerr := filepath.EvalSymlinks(absPath(path)); rerr == nil && real != filepath.Clean(absPath(path)) {
+			if _, _, ok := within(list, real); ok {
+				return sb.openFile(real, flag, perm)
+			}
+		}
 		op := "reading"
 		if writes {
 			op = "writing"
@@ -392,7 +399,7 @@ func fileError(path string, err error) string {
 // --allow-write grants in --safe mode.
 func (s *Session) createFile(path string) (*os.File, error) {
 	if s.sandbox != nil {
-		return s.sandbox.openFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+		return s.sandbox.openFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 	}
 	return os.Create(path)
 }

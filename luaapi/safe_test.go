@@ -115,3 +115,56 @@ func TestSafeAllowAll(t *testing.T) {
 		}
 	}
 }
+
+// Each escape of TestSafe works when the flag its refusal names is given:
+// the sandbox refuses only what it was not told to allow.
+func TestSafeEachAllowedByItsFlag(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	outsideDir := t.TempDir()
+	outside := filepath.Join(outsideDir, "x.txt")
+	writeFile(t, outside, "secret")
+	writeFile(t, filepath.Join(outsideDir, "mod.lua"), "return 'loaded from outside'")
+	writeFile(t, filepath.Join(outsideDir, "script.lua"), "return 'ran'")
+	os.Symlink(outside, filepath.Join(cwd, "link"))
+	base := Permissions{Read: []string{"."}, Write: []string{"."}}
+	grant := func(f func(p *Permissions)) Permissions {
+		p := base
+		p.Read = append([]string(nil), base.Read...)
+		p.Write = append([]string(nil), base.Write...)
+		f(&p)
+		return p
+	}
+	readOut := grant(func(p *Permissions) { p.Read = append(p.Read, outsideDir) })
+	writeOut := grant(func(p *Permissions) { p.Write = append(p.Write, outsideDir) })
+	for _, tc := range []struct {
+		allow     Permissions
+		src, want string
+	}{
+		{readOut, `return io.open(outside):read("*a")`, "secret"},
+		{readOut, `local n = 0 for _ in io.lines(outside) do n = n + 1 end return n`, "1"},
+		{readOut, `return io.open("link"):read("*a")`, "secret"},
+		{readOut, `return loadfile(outsideDir .. "/script.lua")()`, "ran"},
+		{readOut, `return dofile(outsideDir .. "/script.lua")`, "ran"},
+		{readOut, `return bg(outsideDir .. "/script.lua"):wait()`, "ran"},
+		{readOut, `package.path = outsideDir .. "/?.lua" return require("mod")`, "loaded from outside"},
+		{writeOut, `local f = io.open(outsideDir .. "/new.txt", "w") f:write("w") f:close() return tostring(os.remove(outsideDir .. "/new.txt"))`, "true"},
+		{writeOut, `io.open(outsideDir .. "/a", "w"):close() return tostring(os.rename(outsideDir .. "/a", outsideDir .. "/b")) .. tostring(os.remove(outsideDir .. "/b"))`, "truetrue"},
+		{writeOut, `io.output(outsideDir .. "/out.txt") io.write("o") io.output():close() return "ok"`, "ok"},
+		{writeOut, `trace(true) trace(false) return tostring(trace.save(outsideDir .. "/t.pcapng"))`, "0"},
+		{grant(func(p *Permissions) { p.Write = append(p.Write, os.TempDir()) }), `local f = io.tmpfile() f:write("t") f:close() return type(os.tmpname())`, "string"},
+		{grant(func(p *Permissions) { p.Env = true }), `os.setenv("SOCKSHELL_SAFE_TEST", "v") return os.getenv("SOCKSHELL_SAFE_TEST")`, "v"},
+		{grant(func(p *Permissions) { p.Net = []string{"127.0.0.2"} }), `local l = listen{port = 0, host = "127.0.0.2", proto = "tcp"} local c = connect("127.0.0.2", select(2, l:getsockname())) return tostring(c ~= nil)`, "true"},
+		{grant(func(p *Permissions) { p.Net = []string{"[::1]"} }), `local u = listen(0, "::1") return sendto("x", "::1", select(2, u:getsockname()))`, "1"},
+		{grant(func(p *Permissions) { p.Net = []string{"127.0.0.1"} }), `local s = require("socket") local srv = s.bind("127.0.0.1", 0) local _, port = srv:getsockname() return tostring(s.connect("127.0.0.1", port) ~= nil)`, "true"},
+	} {
+		var out bytes.Buffer
+		s := New(Options{Stdout: &out, Stderr: &out, Safe: true, PluginDirs: []PluginDir{}, Allow: tc.allow})
+		s.SetGlobal("outside", luaString(outside))
+		s.SetGlobal("outsideDir", luaString(outsideDir))
+		if got := eval(t, s, tc.src); got != tc.want {
+			t.Errorf("%s with %+v\n got %q\nwant %q", tc.src, tc.allow, got, tc.want)
+		}
+		s.Close()
+	}
+}

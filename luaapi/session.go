@@ -314,10 +314,15 @@ func (s *Session) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, err
 // before it starts.
 func (s *Session) CallContext(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
 	chunk, end := s.begin(ctx)
-	defer end()
 	L := s.main
 	s.sched.enter(L, nil)
-	defer s.sched.leave()
+	// The chunk ends before the baton goes: once a task has the baton,
+	// no chunk is running, and Ctrl-C is the task's (a task spawned by
+	// the chunk may run, and print, the moment the baton goes).
+	defer func() {
+		end()
+		s.sched.leave()
+	}()
 	if code, ok := s.Exited(); ok {
 		return nil, &ExitError{Code: code}
 	}

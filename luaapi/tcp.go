@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,7 +22,8 @@ type tcpStream struct {
 	sockState
 	conn          *sock.Conn
 	local, remote netip.AddrPort
-	maxLine       int // the longest line receive takes; guarded by the baton
+	maxLine       int  // the longest line receive takes; guarded by the baton
+	reset         bool // the peer reset the connection; guarded by the baton
 }
 
 // defaultMaxLine is how long a line a stream's receive takes unless told,
@@ -241,7 +244,7 @@ func (s *Session) lConnect(L *lua.LState) int {
 	c, err := s.waitStream(L, ctx, func() (*sock.Conn, error) { return sock.Dial(ctx, host, port, wait) },
 		func(c *sock.Conn) { c.Close() }) // nothing was read from it: nothing is lost
 	if err != nil {
-		return fail(L, failure(err, fmt.Sprintf("%s:%d", host, port)))
+		return fail(L, failure(err, net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))))
 	}
 	L.Push(s.newStream(L, c))
 	return 1
@@ -348,11 +351,16 @@ func (c *tcpStream) failed(L *lua.LState, err error, partial lua.LValue) int {
 // streamFailure is the message for a stream's failed read or write: the
 // peer's end of the stream reads as "closed", as in LuaSocket.
 func streamFailure(err error, c *tcpStream) string {
-	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) {
-		return "closed" // LuaSocket's word for a peer that has gone
-	}
+	const reset = "connection reset: the peer aborted the connection (it closed with data unread, or its host went away)"
 	if errors.Is(err, syscall.ECONNRESET) {
-		return "connection reset by peer"
+		c.reset = true
+		return reset
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) {
+		if c.reset {
+			return reset // what follows a reset is still the reset
+		}
+		return "closed" // LuaSocket's word for a peer that has gone
 	}
 	if errors.Is(err, sock.ErrLineTooLong) {
 		return "line too long"

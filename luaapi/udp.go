@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -207,7 +211,7 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
-	target := fmt.Sprintf("%s:%d", host, port)
+	target := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))
 	var (
 		sent     int
 		from, to netip.AddrPort
@@ -337,6 +341,9 @@ func (u *udpSocket) membership(a args, join bool) int {
 		target := text
 		if iface != "" {
 			target += " on " + iface
+		}
+		if !join && errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return fail(L, fmt.Sprintf("not a member of %s (s:join(group) first)", target))
 		}
 		return fail(L, failure(err, target))
 	}

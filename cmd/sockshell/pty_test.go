@@ -117,7 +117,26 @@ func (tm *term) expect(re string) []string {
 		select {
 		case <-tm.more:
 		case <-tm.exited:
-			tm.t.Fatalf("sockshell ended before %q; screen: %q", re, tm.out.String())
+			// sockshell has ended, and what it wrote last may still be
+			// on its way through the pty to the reader: once no more
+			// comes for a moment (it is all in the kernel already), a
+			// last look.
+			for drained := false; !drained; {
+				select {
+				case <-tm.more:
+				case <-time.After(200 * time.Millisecond):
+					drained = true
+				}
+			}
+			tm.mu.Lock()
+			rest := tm.out.String()[tm.seen:]
+			screen := tm.out.String()
+			tm.mu.Unlock()
+			if loc := rx.FindStringSubmatchIndex(rest); loc != nil {
+				tm.seen += loc[1]
+				return rx.FindStringSubmatch(rest)
+			}
+			tm.t.Fatalf("sockshell ended before %q; screen: %q", re, screen)
 		case <-deadline:
 			tm.t.Fatalf("no %q on the screen: %q", re, rest)
 		}

@@ -46,7 +46,7 @@ func Host(ctx context.Context) (HostInfo, error) {
 	h.Interfaces = ifaces
 	var resolved []netip.Addr
 	if h.Hostname != "" {
-		resolved, _ = net.DefaultResolver.LookupNetIP(ctx, "ip4", h.Hostname)
+		resolved, _ = LookupNetIP(ctx, "ip4", h.Hostname)
 	}
 	h.IP, h.IPSource = pickIP(resolved, ifaces)
 	h.MAC = macOf(h.IP, ifaces)

@@ -267,6 +267,25 @@ function dns.query(name, qtype, srv)
   local code = TYPES[tostring(qtype):upper()] or tonumber(qtype)
   if not code then error("bad argument #2 to 'dns.query' (unknown record type '" .. tostring(qtype) .. "')", 2) end
   if code == TYPES.PTR then name = dns.reverse(name) end
+  -- Special-use names (RFC 6761) are answered here, without a query to
+  -- any server: nothing under .invalid exists, and a name under
+  -- .localhost is the loopback address.
+  local lower = name:lower():gsub("%.$", "")
+  if lower == "invalid" or lower:match("%.invalid$") or lower:match("%.localhost$") then
+    local qname = name:sub(-1) == "." and name or name .. "."
+    local msg = {id = 0, rcode = 0, qr = true, questions = {{name = qname, type = TYPENAMES[code] or code, class = 1}},
+                 answers = {}, authority = {}, additional = {}}
+    local loop = lower:match("%.localhost$") and ({[TYPES.A] = "127.0.0.1", [TYPES.AAAA] = "::1"})[code]
+    if loop then
+      msg.answers[1] = {name = qname, type = TYPENAMES[code], class = 1, ttl = 0, data = loop}
+      return msg.answers, msg
+    end
+    if not lower:match("%.localhost$") then
+      msg.rcode = 3
+      return nil, RCODES[3] .. ": " .. name, msg
+    end
+    return msg.answers, msg
+  end
   local host, port = server(srv)
   local id = math.random(0, 65535)
   local q = {id = id, code = code, name = name:sub(-1) == "." and name or name .. "."}

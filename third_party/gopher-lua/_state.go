@@ -383,6 +383,12 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
 	newSize := requiredSize + rg.growBy // give some padding
+	// sockshell: grow by at least doubling, so that pushing n values
+	// costs O(n) rather than O(n²) (string.byte of a whole datagram,
+	// unpack of a big list); see README.sockshell.md.
+	if double := 2 * cap(rg.array); newSize < double {
+		newSize = double
+	}
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
