@@ -371,18 +371,18 @@ func TestChatRoomStalledMember(t *testing.T) {
 		}
 		return joins == members-1
 	})
+	// Rounds of one line from every active member, each round delivered
+	// before the next: an active member is never more than a round (49
+	// KB) behind, while the stalled one falls behind by all of it.
 	pad := strings.Repeat("x", 1000)
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := 0; k < rounds; k++ {
-				fmt.Fprintf(c.conn, "message %d from client %d %s\n", k, i, pad)
-			}
-		}()
+	for k := 0; k < rounds; k++ {
+		for i, c := range clients {
+			fmt.Fprintf(c.conn, "message %d from client %d %s\n", k, i, pad)
+		}
+		for _, c := range clients {
+			c.waitLines(t, fmt.Sprintf("round %d", k), func(lines []string) bool { return countChats(lines) >= (k+1)*(members-1) })
+		}
 	}
-	wg.Wait()
 	want := rounds * (members - 1)
 	dropped := stalled.LocalAddr().String() + " dropped (too far behind: it stopped reading)"
 	for i, c := range clients {
@@ -395,61 +395,79 @@ func TestChatRoomStalledMember(t *testing.T) {
 	}
 }
 
-// Out of descriptors, the echo server backs off (5 ms doubling to 1 s)
-// instead of spinning on accept, and serves again once descriptors are
-// free.
-func TestEchoServerBacksOffWhenOutOfDescriptors(t *testing.T) {
-	cmd := exec.Command("bash", "-c", `ulimit -n 40 && exec "$0" scripts/echo_server.lua 0`, binary)
-	cmd.Dir = repoRoot
-	out, _ := cmd.StdoutPipe()
-	errOut, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	var port int
-	if _, err := fmt.Fscanf(bufio.NewReader(out), "echo on udp and tcp port %d\n", &port); err != nil {
-		t.Fatal(err)
-	}
-	// Far more clients than descriptors: the accepts beyond fail.
-	var conns []net.Conn
-	for range 60 {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-	}
-	// The failures come with growing waits up to 1 s: a handful of
-	// lines, not a spin.
-	lines := bufio.NewScanner(errOut)
-	var seen []string
-	deadline := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
-	for lines.Scan() {
-		seen = append(seen, lines.Text())
-		if strings.HasSuffix(lines.Text(), "(trying again in 1 s)") {
-			break
-		}
-	}
-	if len(seen) == 0 || !strings.HasSuffix(seen[len(seen)-1], "(trying again in 1 s)") || len(seen) > 12 {
-		t.Fatalf("accept failures logged:\n%s", strings.Join(seen, "\n"))
-	}
-	if !strings.Contains(seen[0], "echo_server: accept: ") || !strings.HasSuffix(seen[0], "(trying again in 0.005 s)") {
-		t.Errorf("first failure: %q", seen[0])
-	}
-	// Descriptors free again: a new client is served.
-	for _, c := range conns {
-		c.Close()
-	}
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	fmt.Fprintf(c, "still here\n")
-	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "still here\n" {
-		t.Fatalf("echo after the flood: %q, %v", line, err)
+// Out of descriptors, the echo and chat servers back off (5 ms doubling
+// to 1 s) instead of spinning on accept, and serve again once descriptors
+// are free.
+func TestServersBackOffWhenOutOfDescriptors(t *testing.T) {
+	for _, tc := range []struct {
+		script, first, name string
+		served              func(t *testing.T, port int)
+	}{
+		{"scripts/echo_server.lua", "echo on udp and tcp port %d\n", "echo_server", func(t *testing.T, port int) {
+			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			fmt.Fprintf(c, "still here\n")
+			if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "still here\n" {
+				t.Fatalf("echo after the flood: %q, %v", line, err)
+			}
+		}},
+		{"scripts/chat_server.lua", "chat room on port %d\n", "chat_server", func(t *testing.T, port int) {
+			a := joinChat(t, port)
+			b := joinChat(t, port)
+			a.waitLines(t, "the newcomer", func(lines []string) bool { return slices.Contains(lines, "* "+b.name+" joined") })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command("bash", "-c", `ulimit -n 40 && exec "$0" "$1" 0`, binary, tc.script)
+			cmd.Dir = repoRoot
+			out, _ := cmd.StdoutPipe()
+			errOut, _ := cmd.StderrPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cmd.Process.Kill(); cmd.Wait() }()
+			var port int
+			if _, err := fmt.Fscanf(bufio.NewReader(out), tc.first, &port); err != nil {
+				t.Fatal(err)
+			}
+			// Far more clients than descriptors: the accepts beyond fail.
+			var conns []net.Conn
+			for range 60 {
+				c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns = append(conns, c)
+			}
+			// The failures come with growing waits up to 1 s: a handful
+			// of lines, not a spin.
+			lines := bufio.NewScanner(errOut)
+			var seen []string
+			deadline := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+			defer deadline.Stop()
+			for lines.Scan() {
+				seen = append(seen, lines.Text())
+				if strings.HasSuffix(lines.Text(), "(trying again in 1 s)") {
+					break
+				}
+			}
+			if len(seen) == 0 || !strings.HasSuffix(seen[len(seen)-1], "(trying again in 1 s)") || len(seen) > 12 {
+				t.Fatalf("accept failures logged:\n%s", strings.Join(seen, "\n"))
+			}
+			if !strings.HasPrefix(seen[0], tc.name+": accept: ") || !strings.Contains(seen[0], "too many open files") ||
+				!strings.HasSuffix(seen[0], "(trying again in 0.005 s)") {
+				t.Errorf("first failure: %q", seen[0])
+			}
+			// Descriptors free again: a new client is served.
+			for _, c := range conns {
+				c.Close()
+			}
+			go io.Copy(io.Discard, errOut)
+			tc.served(t, port)
+		})
 	}
 }
