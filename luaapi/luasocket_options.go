@@ -45,13 +45,19 @@ func intOpt(level, opt int) lsOption {
 	}
 }
 
+// tableArg is argument n, which must be a table.
+func tableArg(a args, n int) *lua.LTable {
+	t, ok := a.L.Get(n).(*lua.LTable)
+	if !ok {
+		a.raise(n, "table expected, got %s", a.typeAt(n))
+	}
+	return t
+}
+
 // lingerOpt is SO_LINGER, as a table {on = boolean, timeout = seconds}.
 func lingerOpt(a args, fd int, set bool) (lua.LValue, bool) {
 	if set {
-		t, ok := a.L.Get(3).(*lua.LTable)
-		if !ok {
-			a.raise(3, "table expected, got %s", a.typeAt(3))
-		}
+		t := tableArg(a, 3)
 		on, ok := t.RawGetString("on").(lua.LBool)
 		if !ok {
 			a.raise(3, "boolean 'on' field expected")
@@ -112,10 +118,7 @@ func ipv4Field(a args, t *lua.LTable, name string, any bool) [4]byte {
 // membershipOpt joins or leaves an IPv4 group: {multiaddr=, interface=}.
 func membershipOpt(opt int) lsOption {
 	return func(a args, fd int, set bool) (lua.LValue, bool) {
-		t, ok := a.L.Get(3).(*lua.LTable)
-		if !ok {
-			a.raise(3, "table expected, got %s", a.typeAt(3))
-		}
+		t := tableArg(a, 3)
 		m := unix.IPMreq{Multiaddr: ipv4Field(a, t, "multiaddr", false), Interface: ipv4Field(a, t, "interface", true)}
 		return lua.LNumber(1), unix.SetsockoptIPMreq(fd, unix.IPPROTO_IP, opt, &m) == nil
 	}
@@ -125,10 +128,7 @@ func membershipOpt(opt int) lsOption {
 // index}.
 func membership6Opt(opt int) lsOption {
 	return func(a args, fd int, set bool) (lua.LValue, bool) {
-		t, ok := a.L.Get(3).(*lua.LTable)
-		if !ok {
-			a.raise(3, "table expected, got %s", a.typeAt(3))
-		}
+		t := tableArg(a, 3)
 		s, ok := t.RawGetString("multiaddr").(lua.LString)
 		if !ok {
 			a.raise(3, "string 'multiaddr' field expected")

@@ -8,20 +8,30 @@ import (
 	"testing"
 )
 
-// --safe denies by default and grants by flag: every escape below is
-// refused, naming the flag that would allow it, and what the flags grant
-// works.
-func TestSafe(t *testing.T) {
-	cwd := t.TempDir()
+// safeFixture makes a current directory (here.txt, sub/, and links to
+// outside: link, linkdir) and a directory outside it (x.txt, mod.lua,
+// script.lua); it returns the current directory, the outside one, and
+// x.txt.
+func safeFixture(t *testing.T) (cwd, outsideDir, outside string) {
+	cwd = t.TempDir()
 	t.Chdir(cwd)
-	outsideDir := t.TempDir()
-	outside := filepath.Join(outsideDir, "x.txt")
+	outsideDir = t.TempDir()
+	outside = filepath.Join(outsideDir, "x.txt")
 	writeFile(t, outside, "secret")
 	writeFile(t, filepath.Join(outsideDir, "mod.lua"), "return 'loaded from outside'")
+	writeFile(t, filepath.Join(outsideDir, "script.lua"), "return 'ran'")
 	writeFile(t, filepath.Join(cwd, "here.txt"), "inside")
 	os.Symlink(outside, filepath.Join(cwd, "link"))
 	os.Symlink(outsideDir, filepath.Join(cwd, "linkdir"))
 	os.Mkdir(filepath.Join(cwd, "sub"), 0o755)
+	return cwd, outsideDir, outside
+}
+
+// --safe denies by default and grants by flag: every escape below is
+// refused, naming the flag that would allow it, and what the flags grant
+// works.
+func TestSafe(t *testing.T) {
+	cwd, outsideDir, outside := safeFixture(t)
 	var out bytes.Buffer
 	s := New(Options{Stdout: &out, Stderr: &out, Safe: true, PluginDirs: []PluginDir{},
 		Allow: Permissions{Read: []string{"."}, Write: []string{"."}, Net: []string{"127.0.0.1"}}})
@@ -119,14 +129,7 @@ func TestSafeAllowAll(t *testing.T) {
 // Each escape of TestSafe works when the flag its refusal names is given:
 // the sandbox refuses only what it was not told to allow.
 func TestSafeEachAllowedByItsFlag(t *testing.T) {
-	cwd := t.TempDir()
-	t.Chdir(cwd)
-	outsideDir := t.TempDir()
-	outside := filepath.Join(outsideDir, "x.txt")
-	writeFile(t, outside, "secret")
-	writeFile(t, filepath.Join(outsideDir, "mod.lua"), "return 'loaded from outside'")
-	writeFile(t, filepath.Join(outsideDir, "script.lua"), "return 'ran'")
-	os.Symlink(outside, filepath.Join(cwd, "link"))
+	_, outsideDir, outside := safeFixture(t)
 	base := Permissions{Read: []string{"."}, Write: []string{"."}}
 	grant := func(f func(p *Permissions)) Permissions {
 		p := base

@@ -109,6 +109,21 @@ func (cc *chatClient) waitLines(t *testing.T, what string, cond func([]string) b
 	}
 }
 
+// waitJoins waits until the client has heard n others join: then all are
+// members.
+func (cc *chatClient) waitJoins(t *testing.T, n int) {
+	t.Helper()
+	cc.waitLines(t, "all joins", func(lines []string) bool {
+		joins := 0
+		for _, l := range lines {
+			if strings.HasSuffix(l, " joined") {
+				joins++
+			}
+		}
+		return joins == n
+	})
+}
+
 // chats returns the chat lines (not notices) a client received.
 func (cc *chatClient) chats() []string {
 	cc.mu.Lock()
@@ -143,15 +158,7 @@ func TestChatRoom(t *testing.T) {
 		clients[i] = joinChat(t, port)
 	}
 	// The first client hears every later one join: then all are members.
-	clients[0].waitLines(t, "all joins", func(lines []string) bool {
-		joins := 0
-		for _, l := range lines {
-			if strings.HasSuffix(l, " joined") {
-				joins++
-			}
-		}
-		return joins == members-1
-	})
+	clients[0].waitJoins(t, members-1)
 	var wg sync.WaitGroup
 	for i, c := range clients {
 		wg.Add(1)
@@ -362,15 +369,7 @@ func TestChatRoomStalledMember(t *testing.T) {
 	for i := range clients {
 		clients[i] = joinChat(t, port)
 	}
-	clients[0].waitLines(t, "all joins", func(lines []string) bool {
-		joins := 0
-		for _, l := range lines {
-			if strings.HasSuffix(l, " joined") {
-				joins++
-			}
-		}
-		return joins == members-1
-	})
+	clients[0].waitJoins(t, members-1)
 	// Rounds of one line from every active member, each round delivered
 	// before the next: an active member is never more than a round (49
 	// KB) behind, while the stalled one falls behind by all of it.

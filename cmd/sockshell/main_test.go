@@ -279,17 +279,30 @@ func writeScript(t *testing.T, name, src string) string {
 	return path
 }
 
+// runCase is a sockshell command line and how it must end.
+type runCase struct {
+	name   string
+	args   []string
+	code   int
+	stdout string
+	stderr string // a regexp
+}
+
+// check runs the case as a subtest.
+func (tc runCase) check(t *testing.T) {
+	t.Run(tc.name, func(t *testing.T) {
+		r := sockshell(t, "", tc.args...)
+		if r.code != tc.code || r.stdout != tc.stdout || !regexp.MustCompile(tc.stderr).MatchString(r.stderr) {
+			t.Errorf("got %+v\nwant code %d stdout %q stderr =~ %q", r, tc.code, tc.stdout, tc.stderr)
+		}
+	})
+}
+
 func TestScriptFailures(t *testing.T) {
 	syntax := writeScript(t, "syntax.lua", "print('ok')\nlocal x = = 1\n")
 	runtime := writeScript(t, "runtime.lua", "local function f()\n  error('boom')\nend\nprint('before')\nf()\n")
 	exit := writeScript(t, "exit.lua", "local s = listen(0, '127.0.0.1')\nprint('bye')\nos.exit(3)\nprint('not reached')\n")
-	for _, tc := range []struct {
-		name   string
-		args   []string
-		code   int
-		stdout string
-		stderr string // a regexp
-	}{
+	for _, tc := range []runCase{
 		{"syntax error", []string{syntax}, 1, "", `^sockshell: ` + regexp.QuoteMeta(syntax) + `:2: syntax error near '='\n$`},
 		{"runtime error", []string{runtime}, 1, "before\n", `^sockshell: ` + regexp.QuoteMeta(runtime) + `:2: boom\nstack traceback:\n\t\[G\]: in function 'error'\n\t` +
 			regexp.QuoteMeta(runtime) + `:2: in function 'f'\n\t` + regexp.QuoteMeta(runtime) + `:5: in main chunk\n`},
@@ -301,12 +314,7 @@ func TestScriptFailures(t *testing.T) {
 		{"past --max-memory", []string{"--max-memory=64M", "-e", `print(pcall(string.rep, "x", 2^27)) print(#string.rep("x", 2^20))`}, 0, "false\tnot enough memory\n1048576\n", `^$`},
 		{"error in -e", []string{"-e", "error('early', 0)", runtime}, 1, "", `^sockshell: early\n`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := sockshell(t, "", tc.args...)
-			if r.code != tc.code || r.stdout != tc.stdout || !regexp.MustCompile(tc.stderr).MatchString(r.stderr) {
-				t.Errorf("got %+v\nwant code %d stdout %q stderr =~ %q", r, tc.code, tc.stdout, tc.stderr)
-			}
-		})
+		tc.check(t)
 	}
 }
 
@@ -448,13 +456,7 @@ func TestBuiltinScriptByName(t *testing.T) {
 // --safe denies by default; the --allow flags grant, and imply --safe;
 // --timeout stops a script that runs too long.
 func TestSafeFlags(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		args   []string
-		code   int
-		stdout string
-		stderr string // a regexp
-	}{
+	for _, tc := range []runCase{
 		{"no programs", []string{"--safe", "-e", `os.execute("true")`}, 1, "",
 			`^sockshell: \(command line\):1: os.execute is not allowed in --safe mode\n`},
 		{"no network unless allowed", []string{"--safe", "-e", `listen(0, "127.0.0.1")`}, 1, "",
@@ -468,12 +470,7 @@ func TestSafeFlags(t *testing.T) {
 		{"--timeout", []string{"--timeout", "0.3", "-e", `while true do end`}, 124, "", `^sockshell: stopped after --timeout 300ms\n$`},
 		{"--timeout of nothing", []string{"--timeout=never", "-e", `print(1)`}, 2, "", `^sockshell: --timeout takes seconds > 0, got 'never'\n`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := sockshell(t, "", tc.args...)
-			if r.code != tc.code || r.stdout != tc.stdout || !regexp.MustCompile(tc.stderr).MatchString(r.stderr) {
-				t.Errorf("got %+v\nwant code %d stdout %q stderr =~ %q", r, tc.code, tc.stdout, tc.stderr)
-			}
-		})
+		tc.check(t)
 	}
 }
 

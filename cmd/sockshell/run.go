@@ -38,15 +38,17 @@ const usage = `usage: sockshell [options] [script [args...]]
   -i         start the shell after the script
   -v         print the version
   -h         print this help
-  --safe     for untrusted scripts: no programs, native code, os.exit,
-             debug library; no files, network or environment unless:
-  --allow-read[=PATH,...]   read files (under PATH; all without =)
-  --allow-write[=PATH,...]  write files (under PATH; all without =)
-  --allow-net[=HOST[:PORT],...]  connect, send, bind (all without =)
-  --allow-env               read and change the environment
-  --timeout SECONDS         stop after that long (exit 124)
-  --max-memory SIZE  how much memory scripts may use (e.g. 512M, 2G;
-             default 3/4 of the machine's): past it, "not enough memory"
+  --safe     for untrusted scripts: no programs, native code, os.exit or
+             debug library; no files, network or environment but what
+             the --allow flags grant (each implies --safe):
+  --allow-read[=PATH,...]        read files (under each PATH; any without =)
+  --allow-write[=PATH,...]       write files (likewise)
+  --allow-net[=HOST[:PORT],...]  connect, send to, bind (any without =)
+  --allow-env                    read and change the environment
+  --timeout SECONDS              stop after that long (exit status 124)
+  --max-memory SIZE              memory scripts may use (512M, 2G; default
+                                 3/4 of the machine's), past which
+                                 allocations raise "not enough memory"
   --         stop handling options
   -          run standard input
 With no script: the shell on a terminal, else standard input as a script.
@@ -135,13 +137,9 @@ func parse(argv []string) (cmdline, error) {
 				}
 			}
 		case a == "--timeout" || strings.HasPrefix(a, "--timeout="):
-			text, ok := strings.CutPrefix(a, "--timeout=")
-			if !ok {
-				if i+1 >= len(argv) {
-					return c, fmt.Errorf("'%s' needs an argument", a)
-				}
-				i++
-				text = argv[i]
+			text, err := optionValue(argv, &i, "--timeout")
+			if err != nil {
+				return c, err
 			}
 			secs, err := strconv.ParseFloat(text, 64)
 			if err != nil || !(secs > 0) || secs > 1e9 {
@@ -149,13 +147,9 @@ func parse(argv []string) (cmdline, error) {
 			}
 			c.timeout = time.Duration(secs * float64(time.Second))
 		case a == "--max-memory" || strings.HasPrefix(a, "--max-memory="):
-			text, ok := strings.CutPrefix(a, "--max-memory=")
-			if !ok {
-				if i+1 >= len(argv) {
-					return c, fmt.Errorf("'%s' needs an argument", a)
-				}
-				i++
-				text = argv[i]
+			text, err := optionValue(argv, &i, "--max-memory")
+			if err != nil {
+				return c, err
 			}
 			n, err := luaapi.ParseMemory(text)
 			if err != nil {
@@ -177,6 +171,20 @@ func parse(argv []string) (cmdline, error) {
 		}
 	}
 	return c, nil
+}
+
+// optionValue is the value of the long option at argv[*i]: after its "="
+// ("--timeout=5"), or the next argument ("--timeout 5"), which it moves
+// past.
+func optionValue(argv []string, i *int, name string) (string, error) {
+	if text, ok := strings.CutPrefix(argv[*i], name+"="); ok {
+		return text, nil
+	}
+	if *i+1 >= len(argv) {
+		return "", fmt.Errorf("'%s' needs an argument", name)
+	}
+	*i++
+	return argv[*i], nil
 }
 
 // run is the whole command; it returns the exit status.
