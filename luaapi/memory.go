@@ -43,7 +43,8 @@ func SetMemoryBudget(n int64) int64 {
 	return n
 }
 
-// MemoryBudget is the budget in force.
+// MemoryBudget is the budget in force; the first session sets the default
+// one if none was set.
 func MemoryBudget() int64 {
 	budgetOnce.Do(func() {
 		if budget.Load() == 0 {

@@ -111,6 +111,7 @@ func New(opts Options) *Session {
 	if s.stderr == nil {
 		s.stderr = os.Stderr
 	}
+	MemoryBudget() // the default budget, unless one was set: allocations are checked
 	s.root, s.cancelRoot = context.WithCancelCause(context.Background())
 	s.main = lua.NewState(lua.Options{
 		// Every task and coroutine is a thread with these sizes, so they
