@@ -332,6 +332,10 @@ func luaSocketMethods(ud *lua.LUserData, ls *luaSocket) string {
 		}
 	}
 	sort.Strings(names)
-	return fmt.Sprintf("%s is a LuaSocket object (help \"luasocket\"); its methods, as LuaSocket's manual has them:\n%s", ls.class,
+	topic := "socket.udp-methods"
+	if ls.tcp {
+		topic = "socket.tcp-methods"
+	}
+	return fmt.Sprintf("%s is a LuaSocket object (help %q tells them all); its methods:\n%s", ls.class, topic,
 		wrap("  ", strings.Join(names, ", "), 80, "  "))
 }

@@ -429,6 +429,12 @@ func (s *Session) openLuaSocket() {
 		}
 		L.Push(fn)
 		L.Call(0, 1)
+		if m, ok := L.Get(-1).(*lua.LTable); ok {
+			s.docModule("socket", m)
+			if dns, ok := m.RawGetString("dns").(*lua.LTable); ok {
+				s.docModule("socket.dns", dns)
+			}
+		}
 		return 1
 	}))
 	preload.RawSetString("mime.core", L.NewFunction(func(L *lua.LState) int {
