@@ -1,5 +1,10 @@
 package lua
 
+import (
+	"context"
+	"sync/atomic"
+)
+
 // sockshell: AllocCheck, when set, is asked before the VM makes a string
 // of at least allocCheckMin bytes by concatenation; an error it returns is
 // raised as a Lua error with its message and no position, as C Lua raises
@@ -31,4 +36,28 @@ func (ls *LState) ClearStaleFrames() {
 			clear(seg.array[cs.segSp:])
 		}
 	}
+}
+
+// watchContext returns the flag that says the thread's context has ended,
+// which the VM loop reads at every instruction: an atomic load, where a
+// select on the context's Done channel cost a third of a compute-bound
+// loop. The flag is set by a callback of the context (at once when it has
+// already ended); a thread whose context changed gets a new flag, so that
+// a late callback of the old one cannot stop it. sockshell: see
+// README.sockshell.md.
+func (ls *LState) watchContext() *atomic.Bool {
+	if ls.watched == ls.ctx && ls.stopped != nil {
+		return ls.stopped
+	}
+	if ls.unwatch != nil {
+		ls.unwatch()
+	}
+	flag := new(atomic.Bool)
+	ctx := ls.ctx
+	ls.watched, ls.stopped = ctx, flag
+	if ctx.Err() != nil {
+		flag.Store(true)
+	}
+	ls.unwatch = context.AfterFunc(ctx, func() { flag.Store(true) })
+	return flag
 }

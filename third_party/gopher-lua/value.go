@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"sync/atomic"
 )
 
 type LValueType int
@@ -215,6 +216,12 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+
+	// sockshell: the context the VM loop watches, and the flag its end
+	// sets (see watchContext).
+	watched context.Context
+	stopped *atomic.Bool
+	unwatch func() bool
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

@@ -48,18 +48,17 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
-	// sockshell: the context's Done channel is asked for once, not at
-	// every instruction (README.sockshell.md).
-	done := L.ctx.Done()
+	// sockshell: the end of the context is a flag the loop reads at every
+	// instruction, set by a callback of the context, rather than a
+	// select on its Done channel (README.sockshell.md).
+	stopped := L.watchContext()
 	for {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		select {
-		case <-done:
+		if stopped.Load() {
 			L.RaiseError(L.ctx.Err().Error())
 			return
-		default:
 		}
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
 			return
@@ -203,6 +202,16 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
+	// sockshell: a Go function that ended its own thread's context
+	// (os.exit, a task cancelling itself) stops the Lua code after it at
+	// once, before the context's callback sets the flag.
+	if L.stopped != nil && L.watched == L.ctx {
+		select {
+		case <-L.ctx.Done():
+			L.stopped.Store(true)
+		default:
+		}
+	}
 	if tailcall {
 		L.currentFrame = L.RemoveCallerFrame()
 	}
