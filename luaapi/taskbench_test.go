@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // BenchmarkPcall runs b.N pcalls of an empty function at the top of a
@@ -59,4 +61,41 @@ for i = 1, #all do all[i]:wait() end`, n), "bench"); err != nil {
 		b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "MB-kept")
 		s.Close()
 	}
+}
+
+// BenchmarkComputeBound runs fib(27) in a session chunk (stoppable by
+// Ctrl-C at any instruction) and in a plain gopher-lua state without a
+// context, in the same run, and reports both and their ratio.
+func BenchmarkComputeBound(b *testing.B) {
+	const src = `local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end return fib(27)`
+	s := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+	defer s.Close()
+	fn, err := s.Compile(src, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	plain := lua.NewState()
+	defer plain.Close()
+	pfn, err := plain.LoadString(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var session, bare time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := s.Call(fn); err != nil {
+			b.Fatal(err)
+		}
+		session += time.Since(t0)
+		t0 = time.Now()
+		plain.Push(pfn)
+		if err := plain.PCall(0, 1, nil); err != nil {
+			b.Fatal(err)
+		}
+		plain.Pop(1)
+		bare += time.Since(t0)
+	}
+	b.ReportMetric(float64(session.Milliseconds())/float64(b.N), "session-ms")
+	b.ReportMetric(float64(bare.Milliseconds())/float64(b.N), "plain-ms")
+	b.ReportMetric(float64(session)/float64(bare), "session/plain")
 }
