@@ -181,8 +181,7 @@ func lTableConcat(L *lua.LState) int {
 	var parts []string
 	size := int64(0)
 	for k := i; ; k++ {
-		v := t.RawGetInt(int(k))
-		switch v := v.(type) {
+		switch v := t.RawGetInt(int(k)).(type) {
 		case lua.LString:
 			parts = append(parts, string(v))
 		case lua.LNumber:
@@ -191,13 +190,11 @@ func lTableConcat(L *lua.LState) int {
 			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
 		}
 		size += int64(len(parts[len(parts)-1]) + len(sep))
-		if size >= checkAllocMin {
-			alloc(L, size)
-		}
 		if k == j {
 			break
 		}
 	}
+	alloc(L, size)
 	L.Push(lua.LString(strings.Join(parts, sep)))
 	return 1
 }

@@ -72,7 +72,8 @@ type luaSocket struct {
 	block, total float64   // LuaSocket's timeouts, in seconds; < 0: none
 	start        time.Time // when the running call started
 
-	buf []byte // a TCP object's bytes read and not yet taken
+	buf  []byte // a TCP object's bytes read and not yet taken
+	rbuf []byte // what reads read into (scratch)
 
 	// LuaSocket's own counters, which setstats can change.
 	nIn, nOut uint64

@@ -467,7 +467,7 @@ func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error)
 // fill reads what the stream has into the object's buffer, waiting as its
 // timeouts allow; errLsClosed at the end of the stream.
 func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
-	chunk := make([]byte, lsBufSize)
+	chunk := ls.scratch(lsBufSize)
 	for {
 		fd := ls.getfd()
 		if fd < 0 {
@@ -617,7 +617,7 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 		if !(want < 1<<62) {
 			return pushNilErr(L, "out of memory")
 		}
-		buf := make([]byte, max(wanted, 1))[:wanted]
+		buf := ls.scratch(wanted)
 		for {
 			fd := ls.getfd()
 			if fd < 0 {
@@ -777,4 +777,14 @@ func (s *Session) lsNetDenied(L *lua.LState, what, address, port string, tcp boo
 	}
 	p, _ := lsPort(port, tcp)
 	s.netDenied(L, what, address, p)
+}
+
+// scratch is the object's read buffer, of n bytes: reads copy out of it
+// (into a Lua string, or the stream's buffer) before the session goes to
+// anyone else, so one serves every read.
+func (ls *luaSocket) scratch(n int) []byte {
+	if cap(ls.rbuf) < n {
+		ls.rbuf = make([]byte, max(n, lsBufSize))
+	}
+	return ls.rbuf[:n]
 }

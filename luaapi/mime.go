@@ -274,57 +274,27 @@ func mimeUnqp(L *lua.LState) int {
 	return m.run(L, "unqp")
 }
 
-// wrapArgs reads (left, B, length) of wrp and qpwrp.
-func wrapArgs(L *lua.LState, fn string) (left int, in []byte, ok bool, length int) {
-	a := args{L: L, fn: fn}
-	left = int(a.checkNumber(1))
-	in, ok = optBytes(L, fn, 2)
-	length = int(a.optNumber(3, 76))
-	return
-}
-
 // mimeWrp is wrp(left, B [, length]): B broken into lines of at most
 // length bytes, left being the room on the current line; it returns the
 // text and the room left.
-func mimeWrp(L *lua.LState) int {
-	left, in, ok, length := wrapArgs(L, "wrp")
-	if !ok {
-		if left < length {
-			L.Push(lua.LString("\r\n"))
-		} else {
-			L.Push(lua.LNil)
-		}
-		L.Push(lua.LNumber(length))
-		return 2
-	}
-	var out []byte
-	for _, b := range in {
-		switch b {
-		case '\r':
-		case '\n':
-			out = append(out, '\r', '\n')
-			left = length
-		default:
-			if left <= 0 {
-				left = length
-				out = append(out, '\r', '\n')
-			}
-			out = append(out, b)
-			left--
-		}
-	}
-	L.Push(lua.LString(out))
-	L.Push(lua.LNumber(left))
-	return 2
-}
+func mimeWrp(L *lua.LState) int { return wrapText(L, "wrp", "\r\n", 0, 0) }
 
 // mimeQPWrp is qpwrp(left, B [, length]): wrp for quoted-printable text,
 // with soft line breaks, never inside an =XX.
-func mimeQPWrp(L *lua.LState) int {
-	left, in, ok, length := wrapArgs(L, "qpwrp")
+func mimeQPWrp(L *lua.LState) int { return wrapText(L, "qpwrp", "=\r\n", 1, 3) }
+
+// wrapText is wrp and qpwrp: a line break (soft) goes in before a byte
+// when the room left is at most room (eqRoom before an "="); a line feed
+// in B ends a line (CRLF) and a CR is dropped. Without B it finishes the
+// last line (soft, if it has anything) and resets the room to length.
+func wrapText(L *lua.LState, fn, soft string, room, eqRoom int) int {
+	a := args{L: L, fn: fn}
+	left := int(a.checkNumber(1))
+	in, ok := optBytes(L, fn, 2)
+	length := int(a.optNumber(3, 76))
 	if !ok {
 		if left < length {
-			L.Push(lua.LString("=\r\n"))
+			L.Push(lua.LString(soft))
 		} else {
 			L.Push(lua.LNil)
 		}
@@ -336,19 +306,16 @@ func mimeQPWrp(L *lua.LState) int {
 		switch b {
 		case '\r':
 		case '\n':
-			left = length
 			out = append(out, '\r', '\n')
-		case '=':
-			if left <= 3 {
-				left = length
-				out = append(out, "=\r\n"...)
-			}
-			out = append(out, b)
-			left--
+			left = length
 		default:
-			if left <= 1 {
+			limit := room
+			if b == '=' {
+				limit = eqRoom
+			}
+			if left <= limit {
 				left = length
-				out = append(out, "=\r\n"...)
+				out = append(out, soft...)
 			}
 			out = append(out, b)
 			left--

@@ -3,6 +3,7 @@ package luaapi
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -195,16 +196,7 @@ func (sb *sandbox) readFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var b strings.Builder
-	buf := make([]byte, 32*1024)
-	for {
-		n, err := f.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return []byte(b.String()), nil
+	return io.ReadAll(f)
 }
 
 // change removes or renames within what --allow-write grants.

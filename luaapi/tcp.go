@@ -340,8 +340,12 @@ func (c *tcpStream) receive(s *Session, a args) int {
 }
 
 // failed pushes a stream call's failure: nil, the message, and what the
-// call did get done (the bytes read, or how many were sent).
+// call did get done (the bytes read, or how many were sent). A reset is
+// remembered: what fails after it on the stream fails because of it.
 func (c *tcpStream) failed(L *lua.LState, err error, partial lua.LValue) int {
+	if errors.Is(err, syscall.ECONNRESET) {
+		c.reset = true
+	}
 	L.Push(lua.LNil)
 	L.Push(lua.LString(streamFailure(err, c)))
 	L.Push(partial)
@@ -349,20 +353,19 @@ func (c *tcpStream) failed(L *lua.LState, err error, partial lua.LValue) int {
 }
 
 // streamFailure is the message for a stream's failed read or write: the
-// peer's end of the stream reads as "closed", as in LuaSocket.
+// peer's end of the stream reads as "closed", as in LuaSocket, unless
+// the stream was reset.
 func streamFailure(err error, c *tcpStream) string {
 	const reset = "connection reset: the peer aborted the connection (it closed with data unread, or its host went away)"
-	if errors.Is(err, syscall.ECONNRESET) {
-		c.reset = true
+	switch {
+	case errors.Is(err, syscall.ECONNRESET):
 		return reset
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) {
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE):
 		if c.reset {
-			return reset // what follows a reset is still the reset
+			return reset
 		}
-		return "closed" // LuaSocket's word for a peer that has gone
-	}
-	if errors.Is(err, sock.ErrLineTooLong) {
+		return "closed"
+	case errors.Is(err, sock.ErrLineTooLong):
 		return "line too long"
 	}
 	return failure(err, c.remote.String())
