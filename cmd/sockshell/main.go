@@ -60,6 +60,7 @@ import (
 )
 
 func main() {
+	setProcs()
 	// SIGINT is caught before anything else: one that comes while the
 	// session is being made still stops the script, with status 130.
 	sigint := make(chan os.Signal, 1)

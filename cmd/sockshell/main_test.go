@@ -637,3 +637,20 @@ func receiveLine(t *testing.T, ch <-chan string) string {
 	}
 	return ""
 }
+
+func TestProcs(t *testing.T) {
+	for _, c := range []struct {
+		current int
+		env     string
+		want    int
+	}{
+		{1, "", 2},  // pinned to one CPU: a second P keeps the system monitor asleep
+		{2, "", 2},  // enough already
+		{8, "", 8},  // never fewer than the runtime chose
+		{1, "1", 1}, // the user's GOMAXPROCS is kept
+	} {
+		if got := procs(c.current, c.env); got != c.want {
+			t.Errorf("procs(%d, %q) = %d, want %d", c.current, c.env, got, c.want)
+		}
+	}
+}

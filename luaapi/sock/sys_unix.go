@@ -40,23 +40,6 @@ func setRecvTimeout(fd uintptr, d time.Duration) error {
 	return syscall.SetsockoptTimeval(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
 }
 
-func recv(fd uintptr, buf []byte, flag int) (n, flags int, from netip.AddrPort, err error) {
-	n, _, flags, sa, err := syscall.Recvmsg(int(fd), buf, nil, flag)
-	if err != nil {
-		if errors.Is(err, syscall.EINTR) {
-			return 0, 0, netip.AddrPort{}, errSignal
-		}
-		return 0, 0, netip.AddrPort{}, wouldBlock(err)
-	}
-	switch sa := sa.(type) {
-	case *syscall.SockaddrInet4:
-		from = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *syscall.SockaddrInet6:
-		from = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
-	}
-	return n, flags, from, nil
-}
-
 // readNow reads what is queued on the stream fd without waiting; n == 0
 // with a nil error is the end of the stream.
 func readNow(fd uintptr, buf []byte) (int, error) {
