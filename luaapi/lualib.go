@@ -30,6 +30,8 @@ func (s *Session) openLibFixes() {
 	str := L.GetGlobal("string").(*lua.LTable)
 	str.RawSetString("rep", L.NewFunction(lStringRep))
 	str.RawSetString("byte", L.NewFunction(lStringByte))
+	str.RawSetString("lower", L.NewFunction(lStringLower))
+	str.RawSetString("upper", L.NewFunction(lStringUpper))
 	math := L.GetGlobal("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(lMathRandom))
 	math.RawSetString("randomseed", L.NewFunction(lMathRandomseed))
@@ -96,6 +98,45 @@ func lStringByte(L *lua.LState) int {
 		L.Push(lua.LNumber(s[k]))
 	}
 	return int(n)
+}
+
+// lStringLower is string.lower(s): ASCII letters to lower case, every
+// other byte as it is, as C Lua does in the C locale. gopher-lua's
+// folded Unicode, which changed UTF-8 text and even its length ("İ").
+func lStringLower(L *lua.LState) int { return mapASCII(L, "lower", 'A', 'Z') }
+
+// lStringUpper is string.upper(s), likewise.
+func lStringUpper(L *lua.LState) int { return mapASCII(L, "upper", 'a', 'z') }
+
+// mapASCII flips the case of the bytes from lo to hi in argument 1. A
+// string with none of them is returned as it is, with no copy: `data:lower()
+// == "bye"` in a receive loop allocates nothing.
+func mapASCII(L *lua.LState, fn string, lo, hi byte) int {
+	v := L.Get(1)
+	str, isStr := v.(lua.LString)
+	if !isStr {
+		str = lua.LString(args{L: L, fn: fn}.checkString(1))
+	}
+	i := 0
+	for i < len(str) && (str[i] < lo || str[i] > hi) {
+		i++
+	}
+	if i == len(str) {
+		if isStr {
+			L.Push(v)
+		} else {
+			L.Push(str)
+		}
+		return 1
+	}
+	b := []byte(str)
+	for ; i < len(b); i++ {
+		if c := b[i]; c >= lo && c <= hi {
+			b[i] = c ^ 0x20
+		}
+	}
+	L.Push(lua.LString(b))
+	return 1
 }
 
 // strPos is a string position as Lua reads it: negative counts from the

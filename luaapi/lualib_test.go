@@ -46,6 +46,9 @@ print(string.format("%5.1f|%g|%d", 1/0, -1/0, 42))`)
 		`return select(2, pcall(print, setmetatable({}, {__tostring = function() error("boom", 0) end})))`:               "boom",
 		`return select(2, pcall(string.format, "%s", setmetatable({}, {__tostring = function() error("boom", 0) end})))`: "boom",
 		`return select(2, pcall(print, setmetatable({}, {__tostring = function() return {} end})))`:                      "'__tostring' must return a string to 'print'",
+		`return ("ÄÖ Straße İ, HeLLo 42"):lower() .. "|" .. ("äöß ı, hello"):upper()`:                                    "ÄÖ straße İ, hello 42|äöß ı, HELLO",
+		"return string.lower(12) .. type(string.upper(1e15)) .. (\"@[`{\"):lower() .. (\"@[`{\"):upper()":                "12string@[`{@[`{",
+		`return select(2, pcall(string.lower))`:                                                                          "bad argument #1 to 'lower' (string expected, got no value)",
 		`return tostring(channel)`:                                                                                       "nil",
 		`math.randomseed(7) local a = math.random(1000) math.randomseed(7) return a == math.random(1000)`:                "true",
 	} {

@@ -25,10 +25,13 @@ type udpSocket struct {
 	conn *sock.UDPConn
 	addr netip.AddrPort // bound address, kept for tostring after close
 	msg  sock.Message   // the buffer of reads that need not wait; used under the baton
-	// The last sender's address and its text: a conversation's datagrams
-	// come from one address, whose text is then made once. Under the baton.
-	lastFrom netip.Addr
-	lastText lua.LString
+	// The last sender's address and port as Lua values: a conversation's
+	// datagrams come from one address, whose text (and the port's boxed
+	// number) is then made once. Under the baton.
+	lastFrom    netip.Addr
+	lastText    lua.LValue
+	lastPortNum uint16
+	lastPort    lua.LValue
 }
 
 func (u *udpSocket) kind() string { return "udp" }
@@ -159,11 +162,14 @@ func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err
 	u.received(m.N)
 	s.packet(false, true, u.addr, m.Addr, m.Buf[:m.N])
 	L.Push(lua.LString(m.Buf[:m.N]))
-	if from := m.Addr.Addr(); from != u.lastFrom || u.lastText == "" {
+	if from := m.Addr.Addr(); from != u.lastFrom || u.lastText == nil {
 		u.lastFrom, u.lastText = from, lua.LString(from.String())
 	}
 	L.Push(u.lastText)
-	L.Push(lua.LNumber(m.Addr.Port()))
+	if port := m.Addr.Port(); port != u.lastPortNum || u.lastPort == nil {
+		u.lastPortNum, u.lastPort = port, lua.LNumber(port)
+	}
+	L.Push(u.lastPort)
 	if m.Truncated {
 		L.Push(lua.LTrue)
 		return 4
