@@ -7,7 +7,6 @@ require (
 	github.com/creack/pty v1.1.24
 	github.com/hinshun/vt10x v0.0.0-20220301184237-5011da428d02
 	github.com/yuin/gopher-lua v1.1.2
-	golang.org/x/net v0.46.0
 )
 
 require golang.org/x/sys v0.37.0

@@ -26,3 +26,21 @@ func recv(fd uintptr, buf []byte, flag int) (n, flags int, from netip.AddrPort, 
 	}
 	return n, flags, from, nil
 }
+
+// sendNow sends b to addr from fd without waiting.
+func sendNow(fd uintptr, b []byte, addr netip.AddrPort) error {
+	var sa syscall.Sockaddr
+	if ip := addr.Addr(); ip.Is4() {
+		sa = &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: ip.As4()}
+	} else {
+		sa = &syscall.SockaddrInet6{Port: int(addr.Port()), Addr: ip.As16(), ZoneId: zoneIndex(ip.Zone())}
+	}
+	err := syscall.Sendto(int(fd), b, syscall.MSG_DONTWAIT, sa)
+	if errors.Is(err, syscall.EINTR) {
+		return errSignal
+	}
+	if err != nil {
+		return wouldBlock(err)
+	}
+	return nil
+}

@@ -48,3 +48,37 @@ func ntohs(p uint16) uint16 {
 	b := (*[2]byte)(unsafe.Pointer(&p))
 	return uint16(b[0])<<8 | uint16(b[1])
 }
+
+// sendNow sends b to addr from fd without waiting, with a socket address
+// on the stack.
+func sendNow(fd uintptr, b []byte, addr netip.AddrPort) error {
+	var (
+		p    unsafe.Pointer
+		sa   unsafe.Pointer
+		size uintptr
+		sa4  syscall.RawSockaddrInet4
+		sa6  syscall.RawSockaddrInet6
+	)
+	if len(b) > 0 {
+		p = unsafe.Pointer(&b[0])
+	}
+	port := htons(addr.Port())
+	if ip := addr.Addr(); ip.Is4() {
+		sa4 = syscall.RawSockaddrInet4{Family: syscall.AF_INET, Port: port, Addr: ip.As4()}
+		sa, size = unsafe.Pointer(&sa4), syscall.SizeofSockaddrInet4
+	} else {
+		sa6 = syscall.RawSockaddrInet6{Family: syscall.AF_INET6, Port: port, Addr: ip.As16(), Scope_id: zoneIndex(ip.Zone())}
+		sa, size = unsafe.Pointer(&sa6), syscall.SizeofSockaddrInet6
+	}
+	_, _, e := syscall.Syscall6(syscall.SYS_SENDTO, fd, uintptr(p), uintptr(len(b)), syscall.MSG_DONTWAIT, uintptr(sa), size)
+	switch e {
+	case 0:
+		return nil
+	case syscall.EINTR:
+		return errSignal
+	}
+	return wouldBlock(e)
+}
+
+// htons puts a port in network byte order.
+func htons(p uint16) uint16 { return ntohs(p) }

@@ -3,6 +3,7 @@
 package sock
 
 import (
+	"net"
 	"net/netip"
 	"time"
 )
@@ -33,5 +34,9 @@ var errSignal error
 func recvWait(uintptr, []byte) (int, int, netip.AddrPort, error) {
 	return 0, 0, netip.AddrPort{}, errWouldBlock
 }
-func setBlocking(uintptr, bool) error             { return nil }
-func setRecvTimeout(uintptr, time.Duration) error { return nil }
+func setRecvTimeout(uintptr, time.Duration) error   { return nil }
+func sendNow(uintptr, []byte, netip.AddrPort) error { return errWouldBlock }
+func zoneIndex(string) uint32                       { return 0 }
+func setMembership(int, netip.Addr, *net.Interface, bool) error {
+	return errWouldBlock
+}

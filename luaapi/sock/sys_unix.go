@@ -4,9 +4,13 @@ package sock
 
 import (
 	"errors"
+	"net"
 	"net/netip"
+	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // msgTrunc is the flag recvmsg sets on a datagram longer than the buffer.
@@ -29,10 +33,6 @@ func recvWait(fd uintptr, buf []byte) (n, flags int, from netip.AddrPort, err er
 
 // errSignal is what a wait cut short by a signal returns.
 var errSignal = errors.New("interrupted by a signal")
-
-// setBlocking makes reads of fd wait (true), or not (false, as Go's
-// netpoller wants them).
-func setBlocking(fd uintptr, blocking bool) error { return syscall.SetNonblock(int(fd), !blocking) }
 
 // setRecvTimeout sets how long a blocking read of fd waits; d > 0.
 func setRecvTimeout(fd uintptr, d time.Duration) error {
@@ -93,4 +93,62 @@ func optionNumbers(name string) (level, opt int, ok bool) {
 		return syscall.SOL_SOCKET, syscall.SO_BROADCAST, true
 	}
 	return 0, 0, false
+}
+
+// zoneIndex is the interface index of an IPv6 zone: a name or a number.
+func zoneIndex(zone string) uint32 {
+	if zone == "" {
+		return 0
+	}
+	if ifi, err := net.InterfaceByName(zone); err == nil {
+		return uint32(ifi.Index)
+	}
+	n, _ := strconv.Atoi(zone)
+	return uint32(n)
+}
+
+// setMembership joins (or leaves) the multicast group on fd, on ifi or
+// the interface the system picks when ifi is nil.
+func setMembership(fd int, group netip.Addr, ifi *net.Interface, join bool) error {
+	if group.Is4() {
+		mreq := &unix.IPMreq{Multiaddr: group.As4()}
+		if ifi != nil {
+			addr, err := interfaceIPv4(ifi)
+			if err != nil {
+				return err
+			}
+			mreq.Interface = addr.As4()
+		}
+		opt := unix.IP_ADD_MEMBERSHIP
+		if !join {
+			opt = unix.IP_DROP_MEMBERSHIP
+		}
+		return unix.SetsockoptIPMreq(fd, unix.IPPROTO_IP, opt, mreq)
+	}
+	mreq := &unix.IPv6Mreq{Multiaddr: group.As16()}
+	if ifi != nil {
+		mreq.Interface = uint32(ifi.Index)
+	}
+	opt := unix.IPV6_JOIN_GROUP
+	if !join {
+		opt = unix.IPV6_LEAVE_GROUP
+	}
+	return unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, opt, mreq)
+}
+
+// interfaceIPv4 is an IPv4 address of ifi, which names it for an IPv4
+// multicast membership.
+func interfaceIPv4(ifi *net.Interface) (netip.Addr, error) {
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() {
+				return ip.Unmap(), nil
+			}
+		}
+	}
+	return netip.Addr{}, syscall.EADDRNOTAVAIL
 }

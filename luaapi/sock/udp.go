@@ -17,10 +17,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
-
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 
 	"github.com/sockshell/sockshell/luaapi/internal/turn"
 )
@@ -101,31 +99,7 @@ func (m *Message) Release() {
 	}
 }
 
-// UDPConn is a bound UDP socket. It wraps a *net.UDPConn; its reads take a
-// context and a wait. Any goroutine may call any method. Reads that must
-// wait take turns in the order they were made, each with its own deadline
-// and context; each datagram goes to exactly one reader, and a datagram
-// read for a caller that was gone when it came is kept for the next one.
-type UDPConn struct {
-	conn *net.UDPConn
-	// turn orders the reads that wait: the read deadline is the holder's.
-	turn turn.Turn
-	// mu guards kept and the state of the read that is blocked, so that
-	// Unread and a cancellation can wake it.
-	mu      sync.Mutex
-	kept    []*Message // oldest first; reads return these before the network's
-	blocked bool       // a read is blocked in the kernel with its deadline set
-	kicked  bool       // Unread woke the blocked read: it should look again
-
-	// blocking says the socket is in blocking mode, for readHot, and
-	// rcvTimeout is its receive timeout then. Guarded by turn.
-	blocking   bool
-	rcvTimeout time.Duration
-}
-
-// listenConfig binds sockets. Go's net package turns SO_BROADCAST on for
-// every UDP socket, so sending to a broadcast address needs no extra call, as
-// the chapter's sender expects (TestBroadcastNeedsNoExtraCall keeps it so).
+// listenConfig binds TCP sockets. (UDP sockets are made by listenUDP.)
 var listenConfig net.ListenConfig
 
 // ListenUDP binds a UDP socket to host and port. An empty host, "*" and
@@ -136,12 +110,11 @@ func ListenUDP(ctx context.Context, host string, port int, opts ListenOptions) (
 	if err != nil {
 		return nil, err
 	}
-	cfg := opts.config()
-	pc, err := cfg.ListenPacket(ctx, network, addr)
+	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
-		return nil, err
+		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	return &UDPConn{conn: pc.(*net.UDPConn)}, nil
+	return listenUDP(network, ap, opts)
 }
 
 func bindAddr(ctx context.Context, host string, port int) (network, addr string, err error) {
@@ -164,18 +137,166 @@ func bindAddr(ctx context.Context, host string, port int) (network, addr string,
 	return "udp6", ap.String(), nil
 }
 
-// LocalAddr is the address the socket is bound to.
-func (c *UDPConn) LocalAddr() netip.AddrPort {
-	return c.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+// UDPConn is a bound UDP socket. Any goroutine may call any method. Reads
+// that must wait take turns in the order they were made, each with its own
+// deadline and context; each datagram goes to exactly one reader, and a
+// datagram read for a caller that was gone when it came is kept for the
+// next one.
+//
+// The socket stays out of Go's netpoller, in blocking mode: a read that
+// waits does so in one recvfrom(2) on its own thread, woken by the
+// datagram itself, as in C. A socket in the netpoller would wake the
+// netpoller's thread at every datagram (its events are edge-triggered)
+// whenever another goroutine waits for a timer or a connection — a
+// second thread switch per datagram. A wait lasts at most readSlice in
+// the kernel before it looks at its context and deadline again; Close
+// wakes it at once.
+type UDPConn struct {
+	file  *os.File        // the descriptor, closed once no call uses it
+	rc    syscall.RawConn // file's, for calls on the descriptor
+	local netip.AddrPort
+	// closed is set by Close before it wakes a blocked read.
+	closed atomic.Bool
+	// turn orders the reads that wait; the holder's wait is the socket's
+	// receive timeout, rcvTimeout (guarded by turn).
+	turn       turn.Turn
+	rcvTimeout time.Duration
+	// mu guards kept.
+	mu   sync.Mutex
+	kept []*Message // oldest first; reads return these before the network's
 }
+
+// readSlice bounds one wait in the kernel: the latency of a cancellation
+// (Ctrl-C) of a read that waits, and how often a quiet socket's reader
+// wakes (20 times a second, each a few microseconds).
+const readSlice = 50 * time.Millisecond
+
+// listenUDP makes a UDP socket of network ("udp4", "udp6", or "udp" for a
+// dual-stack IPv6 one) bound to ap, in blocking mode and outside Go's
+// netpoller. Errors read as the net package's do.
+func listenUDP(network string, ap netip.AddrPort, opts ListenOptions) (*UDPConn, error) {
+	family := syscall.AF_INET6
+	if network == "udp4" {
+		family = syscall.AF_INET
+	}
+	opErr := func(call string, err error) error {
+		return &net.OpError{Op: "listen", Net: network, Addr: net.UDPAddrFromAddrPort(ap), Err: os.NewSyscallError(call, err)}
+	}
+	syscall.ForkLock.RLock()
+	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM, syscall.IPPROTO_UDP)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return nil, opErr("socket", err)
+	}
+	fail := func(call string, err error) (*UDPConn, error) {
+		syscall.Close(fd)
+		return nil, opErr(call, err)
+	}
+	// SO_BROADCAST as Go's net package sets it on every UDP socket, so
+	// that sending to a broadcast address needs no extra call, as the
+	// chapter's sender expects (TestBroadcastNeedsNoExtraCall keeps it so).
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_BROADCAST, 1); err != nil {
+		return fail("setsockopt", err)
+	}
+	if family == syscall.AF_INET6 {
+		v6only := 0
+		if network == "udp6" {
+			v6only = 1
+		}
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, v6only); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if opts.ReuseAddr {
+		if err := setReuseAddr(uintptr(fd)); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if err := setRecvTimeout(uintptr(fd), readSlice); err != nil {
+		return fail("setsockopt", err)
+	}
+	if err := syscall.Bind(fd, sockaddr(family, ap)); err != nil {
+		return fail("bind", err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		return fail("getsockname", err)
+	}
+	c := &UDPConn{file: os.NewFile(uintptr(fd), "udp"), local: addrPort(sa), rcvTimeout: readSlice}
+	if c.rc, err = c.file.SyscallConn(); err != nil {
+		c.file.Close()
+		return nil, opErr("socket", err)
+	}
+	return c, nil
+}
+
+// sockaddr is ap as a socket address of family; an IPv4 address is
+// mapped for an IPv6 socket.
+func sockaddr(family int, ap netip.AddrPort) syscall.Sockaddr {
+	if family == syscall.AF_INET {
+		return &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().Unmap().As4()}
+	}
+	return &syscall.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16(), ZoneId: zoneIndex(ap.Addr().Zone())}
+}
+
+// addrPort is a socket address as an address and port.
+func addrPort(sa syscall.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *syscall.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// LocalAddr is the address the socket is bound to.
+func (c *UDPConn) LocalAddr() netip.AddrPort { return c.local }
 
 // IPv6 reports whether the socket is an IPv6 (possibly dual-stack) socket.
-func (c *UDPConn) IPv6() bool {
-	return !c.LocalAddr().Addr().Is4()
+func (c *UDPConn) IPv6() bool { return !c.local.Addr().Is4() }
+
+// SyscallConn gives access to the descriptor, as net.UDPConn's does.
+func (c *UDPConn) SyscallConn() (syscall.RawConn, error) { return c.rc, nil }
+
+// Close closes the socket, waking a read blocked on it. Closing twice
+// returns net.ErrClosed the second time.
+func (c *UDPConn) Close() error {
+	if c.closed.Swap(true) {
+		return c.opError("close", net.ErrClosed)
+	}
+	// shutdown(2) wakes a read blocked in the kernel (Linux does it for
+	// an unconnected socket too, while it answers ENOTCONN); the
+	// descriptor itself is closed once that read has returned.
+	c.rc.Control(func(fd uintptr) { syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
+	return c.file.Close()
 }
 
-// Close closes the socket. Closing twice returns net.ErrClosed the second time.
-func (c *UDPConn) Close() error { return c.conn.Close() }
+// opError wraps err as the net package words a failed call on c.
+func (c *UDPConn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.network(), Source: nil, Addr: net.UDPAddrFromAddrPort(c.local), Err: err}
+}
+
+func (c *UDPConn) network() string {
+	if c.IPv6() {
+		return "udp6"
+	}
+	return "udp4"
+}
+
+// control runs f on the descriptor; net.ErrClosed once Close was called.
+func (c *UDPConn) control(f func(fd uintptr)) error {
+	if c.closed.Load() {
+		return net.ErrClosed
+	}
+	if err := c.rc.Control(f); err != nil {
+		return net.ErrClosed
+	}
+	return nil
+}
 
 // Poll takes a datagram that is already there (kept by Unread, or queued
 // in the kernel) without waiting: ErrTimeout when there is none. It does
@@ -184,34 +305,20 @@ func (c *UDPConn) Poll(m *Message) error {
 	if c.takeKept(m) {
 		return nil
 	}
-	return c.poll(m)
-}
-
-// pollRaw reads a datagram queued on fd, giving m a buffer only when one
-// is there.
-func (c *UDPConn) pollRaw(fd uintptr, m *Message) (n, flags int, from netip.AddrPort, err error) {
-	hadBuf := m.Buf != nil
-	m.buffer()
-	n, flags, from, err = recvNow(fd, m.Buf)
-	if err == errWouldBlock && !hadBuf {
-		m.Release()
-	}
-	return
-}
-
-// poll reads a datagram queued in the kernel, without waiting.
-func (c *UDPConn) poll(m *Message) error {
-	rc, err := c.conn.SyscallConn()
-	if err != nil {
-		return err
-	}
 	var (
 		n, flags int
 		from     netip.AddrPort
 		rerr     error
 	)
-	if err := rc.Control(func(fd uintptr) { n, flags, from, rerr = c.pollRaw(fd, m) }); err != nil {
-		return c.finish(m, 0, 0, netip.AddrPort{}, err)
+	if err := c.control(func(fd uintptr) {
+		hadBuf := m.Buf != nil
+		m.buffer()
+		n, flags, from, rerr = recvNow(fd, m.Buf)
+		if rerr != nil && !hadBuf {
+			m.Release()
+		}
+	}); err != nil {
+		return c.readError(err)
 	}
 	if rerr == errWouldBlock {
 		return ErrTimeout
@@ -222,27 +329,14 @@ func (c *UDPConn) poll(m *Message) error {
 // ReadFrom reads one datagram into m. wait is how long to wait for one:
 // Forever (or any negative value) waits until one comes, 0 only takes one
 // that is already there (as Poll). It returns ErrTimeout when the wait
-// passes, ctx's error when ctx ends first (a blocked read returns at
-// once), and an error matching net.ErrClosed once the socket is closed. A
-// datagram that arrives as ctx ends is kept for the next read.
+// passes, ctx's error when ctx ends first (within readSlice), and an
+// error matching net.ErrClosed once the socket is closed. A datagram that
+// arrives as ctx ends is kept for the next read.
 func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) error {
-	return c.readFrom(ctx, m, wait, false)
-}
-
-// Await is ReadFrom for a caller that has just found nothing there (a Poll
-// said ErrTimeout): it goes straight to waiting.
-func (c *UDPConn) Await(ctx context.Context, m *Message, wait time.Duration) error {
-	return c.readFrom(ctx, m, wait, true)
-}
-
-func (c *UDPConn) readFrom(ctx context.Context, m *Message, wait time.Duration, polled bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if wait == 0 {
-		if polled {
-			return ErrTimeout
-		}
 		return c.Poll(m)
 	}
 	var deadline time.Time
@@ -253,85 +347,31 @@ func (c *UDPConn) readFrom(ctx context.Context, m *Message, wait time.Duration, 
 		return turnError(err)
 	}
 	defer c.turn.Unlock()
-	spin := true
 	for {
-		// A queued datagram is taken without arming the deadline and the
-		// cancel watch: under load that is most reads.
-		err := ErrTimeout
-		if !polled {
-			err = c.Poll(m)
+		if c.takeKept(m) {
+			return nil
 		}
-		polled = false
-		if errors.Is(err, ErrTimeout) {
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
+		now := time.Now()
+		yieldNow(now)
+		// The kernel's wait: a slice, or what is left of the deadline in
+		// whole milliseconds (so that a read with a long timeout sets the
+		// socket's timeout only near its end).
+		d := readSlice
+		if !deadline.IsZero() {
+			left := deadline.Sub(now)
+			if left <= 0 {
 				return ErrTimeout
 			}
-			if spin && ctx.Err() == nil {
-				// A busy socket's next datagram is a moment away: wait for
-				// it in a blocking read first, one system call as in C,
-				// where the netpoller's park and wake cost several and
-				// two thread switches. A quiet socket goes on to the
-				// netpoller.
-				spin = false
-				if err = c.readHot(m, deadline); errors.Is(err, errWouldBlock) {
-					continue
-				}
-			} else {
-				err = c.block(ctx, m, deadline)
+			if left < d {
+				d = (left + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 			}
 		}
-		if errors.Is(err, errKicked) {
-			continue
-		}
-		if err == nil && ctx.Err() != nil {
-			// The datagram came as the caller left: keep it.
-			c.Unread(m)
-			return ctx.Err()
-		}
-		return err
-	}
-}
-
-// spinWait is how long a read waits in a blocking read before it parks
-// in the netpoller: a datagram that comes within it costs the least, and
-// a thread is held for no longer.
-const spinWait = 2 * time.Millisecond
-
-// readHot reads a datagram into m waiting at most spinWait (or until
-// deadline) in a blocking read of the socket; errWouldBlock when none
-// came. The caller holds the turn; the socket stays in blocking mode
-// until the netpoller is needed (block).
-func (c *UDPConn) readHot(m *Message, deadline time.Time) error {
-	rc, err := c.conn.SyscallConn()
-	if err != nil {
-		return errWouldBlock
-	}
-	now := time.Now()
-	yieldNow(now)
-	end := now.Add(spinWait)
-	if !deadline.IsZero() && deadline.Before(end) {
-		end = deadline
-	}
-	for {
-		// Whole milliseconds, so that the socket's timeout is set again
-		// only when it changes, not at every read.
-		d := time.Until(end)
-		if d <= 0 {
-			return errWouldBlock
-		}
-		d = (d + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 		var (
 			n, flags int
 			from     netip.AddrPort
 			rerr     error
 		)
-		cerr := rc.Control(func(fd uintptr) {
-			if !c.blocking {
-				if rerr = setBlocking(fd, true); rerr != nil {
-					return
-				}
-				c.blocking = true
-			}
+		err := c.control(func(fd uintptr) {
 			if d != c.rcvTimeout {
 				if rerr = setRecvTimeout(fd, d); rerr != nil {
 					return
@@ -346,15 +386,45 @@ func (c *UDPConn) readHot(m *Message, deadline time.Time) error {
 			}
 		})
 		switch {
-		case cerr != nil:
-			return c.finish(m, 0, 0, netip.AddrPort{}, cerr)
-		case errors.Is(rerr, errSignal):
-			continue // a signal for the runtime cut the wait short
-		case errors.Is(rerr, errWouldBlock):
-			return errWouldBlock
+		case err != nil:
+			return c.readError(err)
+		case errors.Is(rerr, errSignal), errors.Is(rerr, errWouldBlock):
+			// A signal for the runtime, or the slice's end: look again.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			continue
+		case rerr == nil && n == 0 && c.closed.Load():
+			// What shutdown leaves a woken read with.
+			m.Release()
+			return c.readError(net.ErrClosed)
 		}
-		return c.finish(m, n, flags, from, rerr)
+		if err := c.finish(m, n, flags, from, rerr); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			// The datagram came as the caller left: keep it.
+			c.Unread(m)
+			return ctx.Err()
+		}
+		c.keepOrder(m)
+		return nil
 	}
+}
+
+// Await is ReadFrom for a caller that has just found nothing there (a
+// Poll said ErrTimeout).
+func (c *UDPConn) Await(ctx context.Context, m *Message, wait time.Duration) error {
+	return c.ReadFrom(ctx, m, wait)
+}
+
+// readError is err, a failure to reach the descriptor, as a read reports
+// it.
+func (c *UDPConn) readError(err error) error {
+	if errors.Is(err, net.ErrClosed) {
+		return c.opError("read", net.ErrClosed)
+	}
+	return err
 }
 
 // lastYield is when a blocking read last let the Go scheduler run
@@ -369,98 +439,17 @@ var start = time.Now()
 const yieldEvery = 8 * time.Millisecond
 
 // yieldNow yields to the Go scheduler when no blocking read has for
-// yieldEvery. A goroutine that waits in blocking reads (readHot) never
-// parks, so to the runtime it runs without a break: after 10 ms its
-// system monitor preempts it with a signal, which cuts the read short,
-// takes its P away while it is in the system call, and sets the monitor
-// waking every 20 µs again. Yielding first, at a cost of well under a
-// microsecond every few milliseconds, spares all of that: the monitor
-// then sleeps 10 ms at a time.
+// yieldEvery. A goroutine that waits in blocking reads never parks, so to
+// the runtime it runs without a break: after 10 ms its system monitor
+// preempts it with a signal, which cuts the read short, takes its P away
+// while it is in the system call, and sets the monitor waking every
+// 20 µs again. Yielding first, at a cost of a few microseconds every few
+// milliseconds, spares all of that: the monitor then sleeps 10 ms at a
+// time.
 func yieldNow(now time.Time) {
 	t := int64(now.Sub(start))
 	if last := lastYield.Load(); t-last >= int64(yieldEvery) && lastYield.CompareAndSwap(last, t) {
 		runtime.Gosched()
-	}
-}
-
-// nonblocking puts the socket back in the mode Go's netpoller needs; the
-// caller holds the turn.
-func (c *UDPConn) nonblocking() error {
-	if !c.blocking {
-		return nil
-	}
-	rc, err := c.conn.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = setBlocking(fd, false) }); err != nil {
-		return err
-	}
-	if serr == nil {
-		c.blocking = false
-	}
-	return serr
-}
-
-// errKicked says a blocked read was woken to look at the kept datagrams.
-var errKicked = errors.New("kicked")
-
-// block waits in the kernel for one datagram until deadline or ctx's end;
-// the caller holds the turn. The deadline is cleared again before it
-// returns: it is this read's, not the socket's.
-func (c *UDPConn) block(ctx context.Context, m *Message, deadline time.Time) error {
-	if err := c.nonblocking(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.blocked, c.kicked = true, false
-	err := c.conn.SetReadDeadline(deadline)
-	c.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	stop := context.AfterFunc(ctx, c.kick)
-	var (
-		n, flags int
-		from     netip.AddrPort
-		rerr     error
-	)
-	rc, err := c.conn.SyscallConn()
-	if err == nil {
-		// Wait for a datagram (or the deadline) without a buffer.
-		err = rc.Read(func(fd uintptr) bool {
-			n, flags, from, rerr = c.pollRaw(fd, m)
-			return rerr != errWouldBlock
-		})
-	}
-	if err == nil {
-		err = rerr
-	}
-	stop()
-	c.mu.Lock()
-	c.blocked = false
-	kicked := c.kicked
-	c.conn.SetReadDeadline(time.Time{})
-	c.mu.Unlock()
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if kicked {
-			return errKicked
-		}
-	}
-	return c.finish(m, n, flags, from, err)
-}
-
-// kick wakes the read blocked in the kernel, if there is one.
-func (c *UDPConn) kick() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.blocked {
-		c.kicked = true
-		c.conn.SetReadDeadline(time.Unix(1, 0))
 	}
 }
 
@@ -471,12 +460,28 @@ func (c *UDPConn) Unread(m *Message) {
 	c.mu.Lock()
 	c.kept = append([]*Message{k}, c.kept...)
 	c.mu.Unlock()
-	c.kick()
+}
+
+// keepOrder makes sure m, just read from the kernel, is not returned
+// before a datagram given back meanwhile (Unread while the read waited):
+// m then goes behind the kept ones, and the oldest comes out instead.
+func (c *UDPConn) keepOrder(m *Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.kept) == 0 {
+		return
+	}
+	c.kept = append(c.kept, &Message{Buf: append([]byte(nil), m.Buf[:m.N]...), N: m.N, Addr: m.Addr, Truncated: m.Truncated})
+	c.takeKeptLocked(m)
 }
 
 func (c *UDPConn) takeKept(m *Message) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.takeKeptLocked(m)
+}
+
+func (c *UDPConn) takeKeptLocked(m *Message) bool {
 	if len(c.kept) == 0 {
 		return false
 	}
@@ -492,10 +497,7 @@ func (c *UDPConn) takeKept(m *Message) bool {
 
 func (c *UDPConn) finish(m *Message, n, flags int, from netip.AddrPort, err error) error {
 	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return ErrTimeout
-		}
-		return err
+		return c.opError("read", os.NewSyscallError("recvfrom", err))
 	}
 	m.N = n
 	m.Addr = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
@@ -516,14 +518,37 @@ func (c *UDPConn) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
 	if err := checkSize(len(b), addr); err != nil {
 		return 0, err
 	}
+	werr := func(err error) error {
+		return &net.OpError{Op: "write", Net: c.network(), Source: net.UDPAddrFromAddrPort(c.local),
+			Addr: net.UDPAddrFromAddrPort(addr), Err: err}
+	}
 	if !c.IPv6() && addr.Addr().Is6() && !addr.Addr().Is4In6() {
-		return 0, &net.OpError{Op: "write", Net: "udp4", Source: c.conn.LocalAddr(),
-			Addr: net.UDPAddrFromAddrPort(addr), Err: errFamily}
+		return 0, werr(errFamily)
 	}
 	if c.IPv6() && addr.Addr().Is4() {
 		addr = netip.AddrPortFrom(netip.AddrFrom16(addr.Addr().As16()), addr.Port())
 	}
-	return c.conn.WriteToUDPAddrPort(b, addr)
+	for {
+		var serr error
+		if err := c.control(func(fd uintptr) { serr = sendNow(fd, b, addr) }); err != nil {
+			return 0, werr(err)
+		}
+		switch {
+		case serr == nil:
+			return len(b), nil
+		case errors.Is(serr, errSignal):
+			continue
+		case errors.Is(serr, errWouldBlock):
+			// The send buffer is full: wait until it takes more.
+			var fd int
+			c.control(func(f uintptr) { fd = int(f) })
+			if _, err := WaitFD(context.Background(), fd, Writable, time.Time{}); err != nil {
+				return 0, werr(err)
+			}
+			continue
+		}
+		return 0, werr(os.NewSyscallError("sendto", serr))
+	}
 }
 
 // errFamily is the cause when an IPv4 socket is asked to reach an IPv6 host.
@@ -544,14 +569,29 @@ func checkSize(n int, addr netip.AddrPort) error {
 }
 
 // SetReadBuffer sets the kernel's receive buffer size.
-func (c *UDPConn) SetReadBuffer(n int) error { return c.conn.SetReadBuffer(n) }
+func (c *UDPConn) SetReadBuffer(n int) error {
+	return c.setInt(syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
+}
 
 // SetWriteBuffer sets the kernel's send buffer size.
-func (c *UDPConn) SetWriteBuffer(n int) error { return c.conn.SetWriteBuffer(n) }
+func (c *UDPConn) SetWriteBuffer(n int) error {
+	return c.setInt(syscall.SOL_SOCKET, syscall.SO_SNDBUF, n)
+}
+
+func (c *UDPConn) setInt(level, opt, v int) error {
+	var serr error
+	if err := c.control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), level, opt, v) }); err != nil {
+		return c.opError("set", err)
+	}
+	if serr != nil {
+		return c.opError("set", os.NewSyscallError("setsockopt", serr))
+	}
+	return nil
+}
 
 // Option reads a socket option of c: "rcvbuf", "sndbuf", "reuseaddr" or
 // "broadcast".
-func (c *UDPConn) Option(name string) (int, error) { return getOption(c.conn, name) }
+func (c *UDPConn) Option(name string) (int, error) { return getOption(c, name) }
 
 // Join makes the socket receive the multicast group's datagrams, on the
 // named interface, or one the system picks when iface is "".
@@ -578,19 +618,14 @@ func (c *UDPConn) membership(group netip.Addr, iface string, join bool) error {
 			return err
 		}
 	}
-	g := &net.UDPAddr{IP: group.AsSlice()}
-	if group.Is4() {
-		p := ipv4.NewPacketConn(c.conn)
-		if join {
-			return p.JoinGroup(ifi, g)
-		}
-		return p.LeaveGroup(ifi, g)
+	var serr error
+	if err := c.control(func(fd uintptr) { serr = setMembership(int(fd), group, ifi, join) }); err != nil {
+		return c.opError("set", err)
 	}
-	p := ipv6.NewPacketConn(c.conn)
-	if join {
-		return p.JoinGroup(ifi, g)
+	if serr != nil {
+		return c.opError("set", os.NewSyscallError("setsockopt", serr))
 	}
-	return p.LeaveGroup(ifi, g)
+	return nil
 }
 
 // SendTo sends b as one datagram to addr from a fresh socket on an ephemeral

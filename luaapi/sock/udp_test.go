@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 var loopback4 = netip.MustParseAddr("127.0.0.1")
@@ -386,10 +388,9 @@ func TestReadIntoPooledBuffer(t *testing.T) {
 	}
 }
 
-// A read that waited in blocking mode leaves the socket as usable as
-// before: polls do not wait, a timeout shorter than the blocking wait
-// holds, and a later long wait goes through the netpoller and still stops
-// when its context ends.
+// A read that waited in the kernel leaves the socket as usable as before:
+// polls do not wait, a timeout shorter than a wait's slice holds, and a
+// later long wait still stops when its context ends.
 func TestHotReadThenEveryKindOfRead(t *testing.T) {
 	rx := listenLoop(t, "127.0.0.1")
 	tx := listenLoop(t, "127.0.0.1")
@@ -426,5 +427,80 @@ func TestHotReadThenEveryKindOfRead(t *testing.T) {
 	}
 	if err := rx.ReadFrom(context.Background(), m, 5*time.Second); err != nil || string(m.Buf[:m.N]) != "still" {
 		t.Errorf("after all: %v %q", err, m.Buf[:m.N])
+	}
+}
+
+// The socket is in blocking mode, which keeps it out of Go's netpoller
+// (whose edge-triggered events would wake the netpoller's thread at every
+// datagram while a read waits in the kernel).
+func TestUDPSocketOutsideNetpoller(t *testing.T) {
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		c := listenLoop(t, host)
+		var nonblock bool
+		var err error
+		c.rc.Control(func(fd uintptr) {
+			var flags int
+			flags, err = unix.FcntlInt(fd, unix.F_GETFL, 0)
+			nonblock = flags&unix.O_NONBLOCK != 0
+		})
+		if err != nil || nonblock {
+			t.Errorf("%s: non-blocking %v (%v)", host, nonblock, err)
+		}
+	}
+}
+
+// Close wakes a read that waits without end, which reports the socket
+// closed; the port is free again at once.
+func TestCloseWakesBlockedRead(t *testing.T) {
+	c := listenLoop(t, "127.0.0.1")
+	port := int(c.LocalAddr().Port())
+	started := make(chan struct{})
+	got := make(chan error, 1)
+	go func() {
+		close(started)
+		got <- c.ReadFrom(context.Background(), &Message{Size: 100}, Forever)
+	}()
+	<-started
+	// Closing before the read reached the kernel is as good a test: either
+	// way the read must come back closed.
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-got:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("read after close: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("read still blocked 5 s after Close")
+	}
+	again, err := ListenUDP(context.Background(), "127.0.0.1", port, ListenOptions{})
+	if err != nil {
+		t.Fatalf("port %d not free after Close: %v", port, err)
+	}
+	again.Close()
+	if err := c.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// A datagram given back while another read waits in the kernel still
+// comes out before one that arrives after it.
+func TestUnreadBeforeNewerWhileWaiting(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	tx := listenLoop(t, "127.0.0.1")
+	first := &Message{Size: 100}
+	got := make(chan error, 1)
+	go func() { got <- rx.ReadFrom(context.Background(), first, 5*time.Second) }()
+	rx.Unread(&Message{Buf: []byte("older"), N: 5, Addr: dest(tx)})
+	if _, err := tx.WriteTo([]byte("newer"), dest(rx)); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil || string(first.Buf[:first.N]) != "older" {
+		t.Fatalf("first read: %v %q, want older", err, first.Buf[:first.N])
+	}
+	second := &Message{Size: 100}
+	if err := rx.ReadFrom(context.Background(), second, 5*time.Second); err != nil || string(second.Buf[:second.N]) != "newer" {
+		t.Errorf("second read: %v %q, want newer", err, second.Buf[:second.N])
 	}
 }
