@@ -2,7 +2,6 @@ package luaapi
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -95,15 +94,19 @@ func lError(L *lua.LState) int {
 // that lines from different sources never interleave mid-line.
 func (s *Session) lPrint(L *lua.LState) int {
 	n := L.GetTop()
-	var b strings.Builder
+	b, owned := s.printBuf.take()
+	if owned {
+		// An error in a __tostring must not leave the buffer taken.
+		defer func() { s.printBuf.give(b) }()
+	}
 	for i := 1; i <= n; i++ {
 		if i > 1 {
-			b.WriteByte('\t')
+			b = append(b, '\t')
 		}
-		b.WriteString(tostringOf(L, L.Get(i), "print"))
+		b = append(b, tostringOf(L, L.Get(i), "print")...)
 	}
-	b.WriteByte('\n')
-	io.WriteString(s.stdout, b.String())
+	b = append(b, '\n')
+	s.stdout.Write(b)
 	return 0
 }
 

@@ -3,6 +3,7 @@ package luaapi
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -16,7 +17,10 @@ import (
 func (s *Session) lFormat(L *lua.LState) int {
 	a := args{L: L, fn: "format"}
 	f := a.str(1, L.Get(1), "format")
-	out := make([]byte, 0, len(f)+16)
+	out, owned := s.formatBuf.take()
+	if owned {
+		defer func() { s.formatBuf.give(out) }()
+	}
 	argn := 1
 	var spec [16]byte
 	for i := 0; i < len(f); i++ {
@@ -59,7 +63,11 @@ func (s *Session) lFormat(L *lua.LState) int {
 		switch conv {
 		case 'd', 'i':
 			n := formatInteger(a, argn, v)
-			out = fmt.Appendf(out, string(append(pre, 'd')), n)
+			if len(pre) == 1 {
+				out = strconv.AppendInt(out, n, 10)
+			} else {
+				out = fmt.Appendf(out, string(append(pre, 'd')), n)
+			}
 		case 'u':
 			out = fmt.Appendf(out, string(append(pre, 'd')), uint64(formatInteger(a, argn, v)))
 		case 'o', 'x', 'X':
@@ -90,7 +98,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 			a.raise(1, "invalid option '%%%c' to 'format'", conv)
 		}
 	}
-	L.Push(lua.LString(out))
+	L.Push(lua.LString(string(out)))
 	return 1
 }
 

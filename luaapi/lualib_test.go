@@ -58,3 +58,23 @@ print(string.format("%5.1f|%g|%d", 1/0, -1/0, 42))`)
 		}
 	}
 }
+
+// print and string.format reuse their buffers from call to call; a call
+// made inside another (a __tostring that prints or formats) and one after
+// an error still get their own text.
+func TestPrintAndFormatNested(t *testing.T) {
+	s, out := newTestSession(t)
+	run(t, s, `
+local loud = setmetatable({}, {__tostring = function() print("inner", 1) return "obj" end})
+print("a", loud, "b")
+local fmt = setmetatable({}, {__tostring = function() return string.format("%d-%s", 7, "x") end})
+print(string.format("%s|%s|%d", fmt, "y", 42))
+local bad = setmetatable({}, {__tostring = function() error("boom", 0) end})
+print(pcall(print, "before", bad), pcall(string.format, "%s%s", "z", bad))
+print(string.format("%5d|%-3s|%s", 42, "ab", string.rep("w", 70000):len()))
+print("after")`)
+	want := "inner\t1\na\tobj\tb\n7-x|y|42\nfalse\tfalse\tboom\n   42|ab |70000\nafter\n"
+	if out.String() != want {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+}

@@ -71,6 +71,9 @@ type Session struct {
 	exitMu   sync.Mutex
 	exitCode *int
 
+	// Reused buffers of print and string.format (see scratch).
+	printBuf, formatBuf scratch
+
 	stdin   *stdinReader
 	sockets *registry
 	tracer  tracer
@@ -553,3 +556,33 @@ func (s *Session) SetArgs(argv []string, script int) {
 
 // Stdout is the writer Lua's output goes to.
 func (s *Session) Stdout() io.Writer { return s.stdout }
+
+// scratch is a byte buffer a library function reuses from call to call
+// instead of allocating one per call. It is used under the baton; a call
+// made while it is taken (a __tostring metamethod that prints) gets a
+// buffer of its own.
+type scratch struct {
+	buf  []byte
+	busy bool
+}
+
+// scratchKeep is the largest buffer kept for the next call.
+const scratchKeep = 64 << 10
+
+// take returns an empty buffer, and whether it is the scratch one, which
+// must then be given back.
+func (sc *scratch) take() ([]byte, bool) {
+	if sc.busy {
+		return nil, false
+	}
+	sc.busy = true
+	return sc.buf[:0], true
+}
+
+// give returns b, taken from sc (grown, perhaps), for the next call.
+func (sc *scratch) give(b []byte) {
+	if cap(b) <= scratchKeep {
+		sc.buf = b[:0]
+	}
+	sc.busy = false
+}
