@@ -87,6 +87,10 @@ func (tr *tracer) seen(p pcapng.Packet, in bool) bool {
 
 // packet records one unit of traffic if tracing is on: in is true for
 // what the socket received, from remote to local.
+// tracing reports whether trace records packets, so that a caller can
+// skip making the packet's bytes when it does not.
+func (s *Session) tracing() bool { return s.tracer.active.Load() }
+
 func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte) {
 	tr := &s.tracer
 	if !tr.active.Load() {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -32,6 +33,16 @@ type udpSocket struct {
 	lastText    lua.LValue
 	lastPortNum uint16
 	lastPort    lua.LValue
+	// The last count sendto returned, boxed once likewise.
+	lastSentNum int
+	lastSent    lua.LValue
+	// waits counts the reads in a row that found no datagram there and
+	// waited for one. After two, a read goes straight to waiting, without
+	// a first look (a system call that would most likely find nothing
+	// too): a request and reply exchange waits for every datagram, while
+	// a stream's come in bursts, most of them there already. Under the
+	// baton.
+	waits int
 }
 
 func (u *udpSocket) kind() string { return "udp" }
@@ -129,27 +140,38 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
-	// A datagram already there is taken at once, without giving up the baton.
-	m := &u.msg
-	if cap(m.Buf) < size {
-		m.Buf = make([]byte, maxBufsize)
-	}
-	m.Buf = m.Buf[:size]
-	err := u.conn.Poll(m)
-	if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
-		return s.pushDatagram(L, u, m, err)
+	if u.waits < 2 || wait == 0 {
+		// A datagram already there is taken at once, without giving up
+		// the baton.
+		m := &u.msg
+		if cap(m.Buf) < size {
+			m.Buf = make([]byte, maxBufsize)
+		}
+		m.Buf = m.Buf[:size]
+		err := u.conn.Poll(m)
+		if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
+			u.waits = 0
+			return s.pushDatagram(L, u, m, err)
+		}
 	}
 	// A read that waits has a buffer of its own (other tasks may use the
-	// socket's meanwhile), taken only once a datagram has come.
+	// socket's meanwhile, and a cancelled read's datagram is given back
+	// from it by whoever cancelled it), taken only once a datagram has come.
 	w := &sock.Message{Size: size}
 	defer w.Release()
+	var err error
 	s.block(L, func() func() {
-		if err = u.conn.Await(ctx, w, wait); err != nil {
+		if err = u.conn.ReadFrom(ctx, w, wait); err != nil {
 			return nil
 		}
 		return func() { u.conn.Unread(w) } // for the next reader: nothing read is lost
 	})
 	raiseIfDone(L, ctx)
+	if err == nil && w.Waited {
+		u.waits++
+	} else {
+		u.waits = 0
+	}
 	return s.pushDatagram(L, u, w, err)
 }
 
@@ -217,43 +239,62 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
-	target := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))
 	var (
-		sent     int
-		from, to netip.AddrPort
+		dst    netip.AddrPort
+		err    error
+		sent   int
+		from   netip.AddrPort
+		addr   netip.Addr
+		parsed bool
 	)
-	send := func() error {
-		dst, err := sock.Resolve(ctx, host, port, u != nil && u.conn.IPv6())
-		if err != nil {
-			return err
-		}
-		target, to = dst.String(), dst
-		if u != nil {
-			from = u.addr
-			sent, err = u.conn.WriteTo([]byte(data), dst)
-			return err
-		}
-		return s.opening(func() (err error) {
-			sent, from, err = sock.SendTo(ctx, []byte(data), dst)
-			return err
-		})
+	if u != nil && u.lastText != nil && host == string(u.lastText.(lua.LString)) {
+		// A reply to the last sender, by the text recvfrom gave for it.
+		addr, parsed = u.lastFrom, true
+	} else {
+		addr, parsed = sock.ParseAddr(host)
 	}
-	var err error
-	if _, literal := sock.ParseAddr(host); literal {
-		err = send()
+	if parsed {
+		dst = netip.AddrPortFrom(addr, uint16(port))
 	} else {
 		// A name may take the resolver a while: wait for it as for any I/O.
-		s.block(L, func() func() { err = send(); return nil })
+		s.block(L, func() func() {
+			dst, err = sock.Resolve(ctx, host, port, u != nil && u.conn.IPv6())
+			return nil
+		})
 		raiseIfDone(L, ctx)
 	}
+	if err == nil {
+		// The kernel only reads the bytes: no copy of the string.
+		b := unsafe.Slice(unsafe.StringData(data), len(data))
+		if u != nil {
+			from = u.addr
+			sent, err = u.conn.WriteTo(b, dst)
+		} else {
+			err = s.opening(func() (err error) {
+				sent, from, err = sock.SendTo(ctx, b, dst)
+				return err
+			})
+		}
+	}
 	if err != nil {
+		target := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))
+		if dst.IsValid() {
+			target = dst.String()
+		}
 		return fail(L, failure(err, target))
 	}
-	if u != nil {
-		u.sent(sent)
+	if s.tracing() {
+		s.packet(false, false, from, dst, []byte(data))
 	}
-	s.packet(false, false, from, to, []byte(data))
-	L.Push(lua.LNumber(sent))
+	if u == nil {
+		L.Push(lua.LNumber(sent))
+		return 1
+	}
+	u.sent(sent)
+	if sent != u.lastSentNum || u.lastSent == nil {
+		u.lastSentNum, u.lastSent = sent, lua.LNumber(sent)
+	}
+	L.Push(u.lastSent)
 	return 1
 }
 

@@ -76,7 +76,10 @@ type Message struct {
 	N         int
 	Addr      netip.AddrPort
 	Truncated bool
-	pooled    *[]byte
+	// Waited is set by ReadFrom when the datagram was not there yet: the
+	// read waited for it in the kernel.
+	Waited bool
+	pooled *[]byte
 }
 
 // buffers holds the buffers of Messages read with Size.
@@ -152,8 +155,12 @@ func bindAddr(ctx context.Context, host string, port int) (network, addr string,
 // the kernel before it looks at its context and deadline again; Close
 // wakes it at once.
 type UDPConn struct {
-	file  *os.File        // the descriptor, closed once no call uses it
-	rc    syscall.RawConn // file's, for calls on the descriptor
+	// fd is the descriptor, used under fdmu's read lock (acquire); Close
+	// takes the write lock to close it once no call uses it. file owns it
+	// (its finalizer closes a socket never closed).
+	fd    int
+	fdmu  sync.RWMutex
+	file  *os.File
 	local netip.AddrPort
 	// closed is set by Close before it wakes a blocked read.
 	closed atomic.Bool
@@ -165,6 +172,10 @@ type UDPConn struct {
 	mu   sync.Mutex
 	kept []*Message // oldest first; reads return these before the network's
 }
+
+// waitedAfter is how long a read in the kernel takes, at least, when its
+// datagram was not there yet (Message.Waited).
+const waitedAfter = 5 * time.Microsecond
 
 // readSlice bounds one wait in the kernel: the latency of a cancellation
 // (Ctrl-C) of a read that waits, and how often a quiet socket's reader
@@ -225,12 +236,7 @@ func listenUDP(network string, ap netip.AddrPort, opts ListenOptions) (*UDPConn,
 	if err != nil {
 		return fail("getsockname", err)
 	}
-	c := &UDPConn{file: os.NewFile(uintptr(fd), "udp"), local: addrPort(sa), rcvTimeout: readSlice}
-	if c.rc, err = c.file.SyscallConn(); err != nil {
-		c.file.Close()
-		return nil, opErr("socket", err)
-	}
-	return c, nil
+	return &UDPConn{fd: fd, file: os.NewFile(uintptr(fd), "udp"), local: addrPort(sa), rcvTimeout: readSlice}, nil
 }
 
 // sockaddr is ap as a socket address of family; an IPv4 address is
@@ -260,7 +266,44 @@ func (c *UDPConn) LocalAddr() netip.AddrPort { return c.local }
 func (c *UDPConn) IPv6() bool { return !c.local.Addr().Is4() }
 
 // SyscallConn gives access to the descriptor, as net.UDPConn's does.
-func (c *UDPConn) SyscallConn() (syscall.RawConn, error) { return c.rc, nil }
+func (c *UDPConn) SyscallConn() (syscall.RawConn, error) { return rawConn{c}, nil }
+
+// rawConn is a UDPConn's syscall.RawConn. The descriptor is in blocking
+// mode: Read and Write call f once.
+type rawConn struct{ c *UDPConn }
+
+func (r rawConn) Control(f func(fd uintptr)) error {
+	fd, err := r.c.acquire()
+	if err != nil {
+		return err
+	}
+	defer r.c.release()
+	f(uintptr(fd))
+	return nil
+}
+
+func (r rawConn) Read(f func(fd uintptr) bool) error {
+	return r.Control(func(fd uintptr) { f(fd) })
+}
+
+func (r rawConn) Write(f func(fd uintptr) bool) error {
+	return r.Control(func(fd uintptr) { f(fd) })
+}
+
+// acquire gives the descriptor for one call, which must release it;
+// net.ErrClosed once Close was called. (A closure handed to a RawConn
+// would put the caller's variables on the heap: the hot paths call the
+// system directly between acquire and release.)
+func (c *UDPConn) acquire() (int, error) {
+	c.fdmu.RLock()
+	if c.fd < 0 {
+		c.fdmu.RUnlock()
+		return -1, net.ErrClosed
+	}
+	return c.fd, nil
+}
+
+func (c *UDPConn) release() { c.fdmu.RUnlock() }
 
 // Close closes the socket, waking a read blocked on it. Closing twice
 // returns net.ErrClosed the second time.
@@ -271,7 +314,11 @@ func (c *UDPConn) Close() error {
 	// shutdown(2) wakes a read blocked in the kernel (Linux does it for
 	// an unconnected socket too, while it answers ENOTCONN); the
 	// descriptor itself is closed once that read has returned.
-	c.rc.Control(func(fd uintptr) { syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
+	// Only Close closes fd, and only once: it is open until the lock.
+	syscall.Shutdown(c.fd, syscall.SHUT_RDWR)
+	c.fdmu.Lock()
+	defer c.fdmu.Unlock()
+	c.fd = -1
 	return c.file.Close()
 }
 
@@ -288,13 +335,13 @@ func (c *UDPConn) network() string {
 }
 
 // control runs f on the descriptor; net.ErrClosed once Close was called.
-func (c *UDPConn) control(f func(fd uintptr)) error {
-	if c.closed.Load() {
-		return net.ErrClosed
+func (c *UDPConn) control(f func(fd int)) error {
+	fd, err := c.acquire()
+	if err != nil {
+		return err
 	}
-	if err := c.rc.Control(f); err != nil {
-		return net.ErrClosed
-	}
+	defer c.release()
+	f(fd)
 	return nil
 }
 
@@ -305,20 +352,16 @@ func (c *UDPConn) Poll(m *Message) error {
 	if c.takeKept(m) {
 		return nil
 	}
-	var (
-		n, flags int
-		from     netip.AddrPort
-		rerr     error
-	)
-	if err := c.control(func(fd uintptr) {
-		hadBuf := m.Buf != nil
-		m.buffer()
-		n, flags, from, rerr = recvNow(fd, m.Buf)
-		if rerr != nil && !hadBuf {
-			m.Release()
-		}
-	}); err != nil {
+	fd, err := c.acquire()
+	if err != nil {
 		return c.readError(err)
+	}
+	hadBuf := m.Buf != nil
+	m.buffer()
+	n, flags, from, rerr := recvNow(uintptr(fd), m.Buf)
+	c.release()
+	if rerr != nil && !hadBuf {
+		m.Release()
 	}
 	if rerr == errWouldBlock {
 		return ErrTimeout
@@ -366,40 +409,25 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 				d = (left + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 			}
 		}
-		var (
-			n, flags int
-			from     netip.AddrPort
-			rerr     error
-		)
-		err := c.control(func(fd uintptr) {
-			if d != c.rcvTimeout {
-				if rerr = setRecvTimeout(fd, d); rerr != nil {
-					return
-				}
-				c.rcvTimeout = d
-			}
-			hadBuf := m.Buf != nil
-			m.buffer()
-			n, flags, from, rerr = recvWait(fd, m.Buf)
-			if rerr != nil && !hadBuf {
-				m.Release()
-			}
-		})
+		n, flags, from, err := c.recvWait(m, d)
+		// A read that returns at once takes well under waitedAfter; one
+		// that slept took a wake-up at least.
+		m.Waited = time.Since(now) > waitedAfter
 		switch {
-		case err != nil:
+		case errors.Is(err, net.ErrClosed):
 			return c.readError(err)
-		case errors.Is(rerr, errSignal), errors.Is(rerr, errWouldBlock):
+		case errors.Is(err, errSignal), errors.Is(err, errWouldBlock):
 			// A signal for the runtime, or the slice's end: look again.
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			continue
-		case rerr == nil && n == 0 && c.closed.Load():
+		case err == nil && n == 0 && c.closed.Load():
 			// What shutdown leaves a woken read with.
 			m.Release()
 			return c.readError(net.ErrClosed)
 		}
-		if err := c.finish(m, n, flags, from, rerr); err != nil {
+		if err := c.finish(m, n, flags, from, err); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -410,6 +438,29 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 		c.keepOrder(m)
 		return nil
 	}
+}
+
+// recvWait reads a datagram into m waiting at most d in the kernel; the
+// caller holds the turn. net.ErrClosed when the socket is closed.
+func (c *UDPConn) recvWait(m *Message, d time.Duration) (n, flags int, from netip.AddrPort, err error) {
+	fd, err := c.acquire()
+	if err != nil {
+		return 0, 0, netip.AddrPort{}, err
+	}
+	defer c.release()
+	if d != c.rcvTimeout {
+		if err := setRecvTimeout(uintptr(fd), d); err != nil {
+			return 0, 0, netip.AddrPort{}, err
+		}
+		c.rcvTimeout = d
+	}
+	hadBuf := m.Buf != nil
+	m.buffer()
+	n, flags, from, err = recvWait(uintptr(fd), m.Buf)
+	if err != nil && !hadBuf {
+		m.Release()
+	}
+	return n, flags, from, err
 }
 
 // Await is ReadFrom for a caller that has just found nothing there (a
@@ -529,10 +580,12 @@ func (c *UDPConn) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
 		addr = netip.AddrPortFrom(netip.AddrFrom16(addr.Addr().As16()), addr.Port())
 	}
 	for {
-		var serr error
-		if err := c.control(func(fd uintptr) { serr = sendNow(fd, b, addr) }); err != nil {
+		fd, err := c.acquire()
+		if err != nil {
 			return 0, werr(err)
 		}
+		serr := sendNow(uintptr(fd), b, addr)
+		c.release()
 		switch {
 		case serr == nil:
 			return len(b), nil
@@ -540,10 +593,14 @@ func (c *UDPConn) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
 			continue
 		case errors.Is(serr, errWouldBlock):
 			// The send buffer is full: wait until it takes more.
-			var fd int
-			c.control(func(f uintptr) { fd = int(f) })
-			if _, err := WaitFD(context.Background(), fd, Writable, time.Time{}); err != nil {
-				return 0, werr(err)
+			var werr2 error
+			if err := c.control(func(fd int) {
+				_, werr2 = WaitFD(context.Background(), fd, Writable, time.Time{})
+			}); err != nil {
+				werr2 = err
+			}
+			if werr2 != nil {
+				return 0, werr(werr2)
 			}
 			continue
 		}
@@ -580,7 +637,7 @@ func (c *UDPConn) SetWriteBuffer(n int) error {
 
 func (c *UDPConn) setInt(level, opt, v int) error {
 	var serr error
-	if err := c.control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), level, opt, v) }); err != nil {
+	if err := c.control(func(fd int) { serr = syscall.SetsockoptInt(fd, level, opt, v) }); err != nil {
 		return c.opError("set", err)
 	}
 	if serr != nil {
@@ -619,7 +676,7 @@ func (c *UDPConn) membership(group netip.Addr, iface string, join bool) error {
 		}
 	}
 	var serr error
-	if err := c.control(func(fd uintptr) { serr = setMembership(int(fd), group, ifi, join) }); err != nil {
+	if err := c.control(func(fd int) { serr = setMembership(fd, group, ifi, join) }); err != nil {
 		return c.opError("set", err)
 	}
 	if serr != nil {

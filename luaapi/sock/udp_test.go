@@ -438,9 +438,9 @@ func TestUDPSocketOutsideNetpoller(t *testing.T) {
 		c := listenLoop(t, host)
 		var nonblock bool
 		var err error
-		c.rc.Control(func(fd uintptr) {
+		c.control(func(fd int) {
 			var flags int
-			flags, err = unix.FcntlInt(fd, unix.F_GETFL, 0)
+			flags, err = unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 			nonblock = flags&unix.O_NONBLOCK != 0
 		})
 		if err != nil || nonblock {

@@ -1,0 +1,59 @@
+package luaapi
+
+import (
+	"io"
+	"runtime"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The chapter's loops allocate only the values Lua code gets: per echoed
+// datagram, each received string (its bytes and its box), the line that
+// string.format makes, and nothing for the sender's address and port,
+// the reply's address, print's line, sendto's count or data:lower().
+func TestDatagramLoopAllocations(t *testing.T) {
+	s := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+	defer s.Close()
+	fn, err := s.Compile(`
+local n = ...
+local a = assert(listen(0, "127.0.0.1"))
+local b = assert(listen(0, "127.0.0.1"))
+local aport = select(2, a:getsockname())
+local payload = string.rep("x", 64)
+local function round()
+  b:sendto(payload, "127.0.0.1", aport)
+  local data, ip, port = a:recvfrom(1024)
+  print(("received message:%s from PORT%d on %s"):format(data, port, ip))
+  if data:lower() == "bye" then error("bye") end
+  a:sendto(data, ip, port)
+  assert(b:recvfrom(1024) == payload)
+end
+for i = 1, 100 do round() end -- buffers and caches made once
+collectgarbage()
+mark()
+for i = 1, n do round() end
+mark()
+a:close() b:close()`, "loop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks []uint64
+	s.Register("mark", func(*lua.LState) int {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		marks = append(marks, ms.Mallocs)
+		return 0
+	})
+	const n = 2000
+	if _, err := s.Call(fn, lua.LNumber(n)); err != nil {
+		t.Fatal(err)
+	}
+	per := float64(marks[1]-marks[0]) / n
+	t.Logf("%.2f allocations per round", per)
+	// Two received strings (bytes and box each) and the formatted line
+	// (bytes and box): 6.
+	if per > 6.5 {
+		t.Errorf("%.2f allocations per round, want at most 6", per)
+	}
+}
