@@ -168,10 +168,19 @@ type UDPConn struct {
 	// receive timeout, rcvTimeout (guarded by turn).
 	turn       turn.Turn
 	rcvTimeout time.Duration
-	// mu guards kept.
+	// mu guards kept and ahead.
 	mu   sync.Mutex
 	kept []*Message // oldest first; reads return these before the network's
+	// ahead holds datagrams read in a batch and not given yet, returned
+	// after kept's and before the kernel's. It is made once streak reads
+	// in a row found their datagram there already: a flood.
+	ahead  *readAhead
+	streak atomic.Int32
 }
+
+// backlogReads is how many reads in a row must find their datagram there
+// already before the socket reads in batches.
+const backlogReads = 8
 
 // waitedAfter is how long a read in the kernel takes, at least, when its
 // datagram was not there yet (Message.Waited).
@@ -319,6 +328,12 @@ func (c *UDPConn) Close() error {
 	c.fdmu.Lock()
 	defer c.fdmu.Unlock()
 	c.fd = -1
+	c.mu.Lock()
+	if c.ahead != nil {
+		c.ahead.free()
+		c.ahead = &readAhead{} // empty: a read after Close finds nothing queued
+	}
+	c.mu.Unlock()
 	return c.file.Close()
 }
 
@@ -349,24 +364,18 @@ func (c *UDPConn) control(f func(fd int)) error {
 // in the kernel) without waiting: ErrTimeout when there is none. It does
 // not wait for the reads that wait, and no deadline affects it.
 func (c *UDPConn) Poll(m *Message) error {
-	if c.takeKept(m) {
+	if c.queued(m) {
 		return nil
 	}
-	fd, err := c.acquire()
-	if err != nil {
-		return c.readError(err)
-	}
-	hadBuf := m.Buf != nil
-	m.buffer()
-	n, flags, from, rerr := recvNow(uintptr(fd), m.Buf)
-	c.release()
-	if rerr != nil && !hadBuf {
-		m.Release()
-	}
-	if rerr == errWouldBlock {
+	err := c.fromKernel(m, false, 0)
+	switch {
+	case err == nil:
+		c.found()
+	case errors.Is(err, errWouldBlock), errors.Is(err, errSignal):
+		c.streak.Store(0)
 		return ErrTimeout
 	}
-	return c.finish(m, n, flags, from, rerr)
+	return err
 }
 
 // ReadFrom reads one datagram into m. wait is how long to wait for one:
@@ -391,7 +400,7 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 	}
 	defer c.turn.Unlock()
 	for {
-		if c.takeKept(m) {
+		if c.queued(m) {
 			return nil
 		}
 		now := time.Now()
@@ -409,59 +418,125 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 				d = (left + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 			}
 		}
-		n, flags, from, err := c.recvWait(m, d)
+		err := c.fromKernel(m, true, d)
 		// A read that returns at once takes well under waitedAfter; one
 		// that slept took a wake-up at least.
-		m.Waited = time.Since(now) > waitedAfter
+		waited := time.Since(now) > waitedAfter
 		switch {
-		case errors.Is(err, net.ErrClosed):
-			return c.readError(err)
 		case errors.Is(err, errSignal), errors.Is(err, errWouldBlock):
 			// A signal for the runtime, or the slice's end: look again.
+			c.streak.Store(0)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			continue
-		case err == nil && n == 0 && c.closed.Load():
-			// What shutdown leaves a woken read with.
-			m.Release()
-			return c.readError(net.ErrClosed)
-		}
-		if err := c.finish(m, n, flags, from, err); err != nil {
+		case err != nil:
 			return err
+		}
+		m.Waited = waited
+		if waited {
+			c.streak.Store(0)
+		} else {
+			c.found()
 		}
 		if ctx.Err() != nil {
 			// The datagram came as the caller left: keep it.
 			c.Unread(m)
 			return ctx.Err()
 		}
-		c.keepOrder(m)
 		return nil
 	}
 }
 
-// recvWait reads a datagram into m waiting at most d in the kernel; the
-// caller holds the turn. net.ErrClosed when the socket is closed.
-func (c *UDPConn) recvWait(m *Message, d time.Duration) (n, flags int, from netip.AddrPort, err error) {
+// found counts a read that found its datagram there already; after
+// backlogReads in a row the socket reads ahead in batches.
+func (c *UDPConn) found() {
+	if c.streak.Add(1) != backlogReads {
+		return
+	}
+	c.mu.Lock()
+	if c.ahead == nil {
+		c.ahead = newReadAhead()
+	}
+	c.mu.Unlock()
+}
+
+// fromKernel reads a datagram from the kernel into m: waiting up to d
+// (the caller holds the turn) when wait is set, else only one that is
+// there (errWouldBlock when none is). With a read-ahead it takes what
+// else is queued too, up to its slots. net.ErrClosed when the socket is
+// closed.
+func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
 	fd, err := c.acquire()
 	if err != nil {
-		return 0, 0, netip.AddrPort{}, err
+		return c.readError(err)
 	}
 	defer c.release()
-	if d != c.rcvTimeout {
+	if wait && d != c.rcvTimeout {
 		if err := setRecvTimeout(uintptr(fd), d); err != nil {
-			return 0, 0, netip.AddrPort{}, err
+			return c.opError("read", os.NewSyscallError("setsockopt", err))
 		}
 		c.rcvTimeout = d
 	}
+	c.mu.Lock()
+	a := c.ahead
+	if a != nil && a.busy {
+		a = nil // another read fills it: this one reads alone
+	}
+	if a != nil {
+		a.busy = true
+	}
+	c.mu.Unlock()
+	if a != nil {
+		k, err := a.fill(fd, wait)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		a.busy = false
+		if err != nil {
+			return err
+		}
+		a.n, a.next = k, 0
+		if k == 0 || c.closedRead(a.hdrs[0].len == 0) {
+			a.n = 0
+			return c.readError(net.ErrClosed)
+		}
+		// A datagram given back while this read waited comes first.
+		if !c.takeKeptLocked(m) {
+			a.take(m)
+		}
+		return nil
+	}
 	hadBuf := m.Buf != nil
 	m.buffer()
-	n, flags, from, err = recvWait(uintptr(fd), m.Buf)
+	var (
+		n, flags int
+		from     netip.AddrPort
+	)
+	if wait {
+		n, flags, from, err = recvWait(uintptr(fd), m.Buf)
+	} else {
+		n, flags, from, err = recvNow(uintptr(fd), m.Buf)
+	}
 	if err != nil && !hadBuf {
 		m.Release()
 	}
-	return n, flags, from, err
+	if errors.Is(err, errWouldBlock) || errors.Is(err, errSignal) {
+		return err
+	}
+	if err == nil && c.closedRead(n == 0) {
+		m.Release()
+		return c.readError(net.ErrClosed)
+	}
+	if err := c.finish(m, n, flags, from, err); err != nil {
+		return err
+	}
+	c.keepOrder(m)
+	return nil
 }
+
+// closedRead tells an empty read that Close's shutdown woke from an
+// empty datagram.
+func (c *UDPConn) closedRead(empty bool) bool { return empty && c.closed.Load() }
 
 // Await is ReadFrom for a caller that has just found nothing there (a
 // Poll said ErrTimeout).
@@ -526,10 +601,19 @@ func (c *UDPConn) keepOrder(m *Message) {
 	c.takeKeptLocked(m)
 }
 
-func (c *UDPConn) takeKept(m *Message) bool {
+// queued gives m the oldest datagram taken from the kernel and not given
+// yet (given back by Unread, or read ahead); false when there is none.
+func (c *UDPConn) queued(m *Message) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.takeKeptLocked(m)
+	if c.takeKeptLocked(m) {
+		return true
+	}
+	if a := c.ahead; a != nil && a.next < a.n {
+		a.take(m)
+		return true
+	}
+	return false
 }
 
 func (c *UDPConn) takeKeptLocked(m *Message) bool {

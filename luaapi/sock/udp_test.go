@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -502,5 +503,61 @@ func TestUnreadBeforeNewerWhileWaiting(t *testing.T) {
 	second := &Message{Size: 100}
 	if err := rx.ReadFrom(context.Background(), second, 5*time.Second); err != nil || string(second.Buf[:second.N]) != "newer" {
 		t.Errorf("second read: %v %q, want newer", err, second.Buf[:second.N])
+	}
+}
+
+// A socket that keeps finding datagrams queued reads them in batches;
+// each read still gets exactly what recvfrom would have given it: the
+// datagrams in order, each with its sender, cut to the read's buffer (and
+// marked so) or whole, whatever the sizes of the reads before.
+func TestReadAheadKeepsEveryDatagram(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	if err := rx.SetReadBuffer(4 << 20); err != nil {
+		t.Fatal(err)
+	}
+	tx1 := listenLoop(t, "127.0.0.1")
+	tx2 := listenLoop(t, "127.0.0.1")
+	const total = 300
+	size := func(i int) int { return 1 + i*37%3000 }
+	for i := 0; i < total; i++ {
+		b := bytes.Repeat([]byte{byte('a' + i%26)}, size(i))
+		tx := tx1
+		if i%3 == 0 {
+			tx = tx2
+		}
+		if _, err := tx.WriteTo(b, dest(rx)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < total; i++ {
+		bufsize := []int{100, 65535, 1500, 2999}[i%4]
+		m := &Message{Buf: make([]byte, bufsize)}
+		var err error
+		if i%2 == 0 {
+			err = rx.Poll(m)
+		} else {
+			err = rx.ReadFrom(context.Background(), m, 5*time.Second)
+		}
+		if err != nil {
+			t.Fatalf("datagram %d: %v", i, err)
+		}
+		want := bytes.Repeat([]byte{byte('a' + i%26)}, min(size(i), bufsize))
+		from := tx1
+		if i%3 == 0 {
+			from = tx2
+		}
+		if !bytes.Equal(m.Buf[:m.N], want) || m.Truncated != (size(i) > bufsize) || m.Addr != dest(from) {
+			t.Fatalf("datagram %d (%d bytes, read with %d): got %d bytes %q… truncated %v from %v",
+				i, size(i), bufsize, m.N, m.Buf[:min(m.N, 8)], m.Truncated, m.Addr)
+		}
+	}
+	rx.mu.Lock()
+	batched := rx.ahead != nil
+	rx.mu.Unlock()
+	if !batched && runtime.GOOS == "linux" {
+		t.Error("300 queued datagrams were read one at a time")
+	}
+	if err := rx.Poll(&Message{Size: 10}); !errors.Is(err, ErrTimeout) {
+		t.Errorf("after the last: %v", err)
 	}
 }
