@@ -53,6 +53,7 @@ func newReadAhead() *readAhead {
 		a.hdrs[i].hdr.Iov = &a.iovs[i]
 		a.hdrs[i].hdr.SetIovlen(1)
 		a.hdrs[i].hdr.Name = (*byte)(unsafe.Pointer(&a.names[i]))
+		a.hdrs[i].hdr.Namelen = syscall.SizeofSockaddrAny
 	}
 	return a
 }
@@ -61,7 +62,8 @@ func newReadAhead() *readAhead {
 // (up to the socket's receive timeout) for the first when wait is set;
 // it returns how many it read.
 func (a *readAhead) fill(fd int, wait bool) (int, error) {
-	for i := range a.hdrs {
+	// The kernel changed only the headers of the datagrams it wrote.
+	for i := range a.n {
 		a.hdrs[i].hdr.Namelen = syscall.SizeofSockaddrAny
 		a.hdrs[i].hdr.Flags = 0
 	}

@@ -172,15 +172,23 @@ type UDPConn struct {
 	mu   sync.Mutex
 	kept []*Message // oldest first; reads return these before the network's
 	// ahead holds datagrams read in a batch and not given yet, returned
-	// after kept's and before the kernel's. It is made once streak reads
-	// in a row found their datagram there already: a flood.
-	ahead  *readAhead
-	streak atomic.Int32
+	// after kept's and before the kernel's. It is made, and batching
+	// starts, once streak reads in a row found their datagram there
+	// already: a flood. Batching stops after thinReads batches in a row
+	// brought one datagram or none, where a single read costs less.
+	ahead    *readAhead
+	batching bool
+	thin     int
+	streak   atomic.Int32
 }
 
 // backlogReads is how many reads in a row must find their datagram there
-// already before the socket reads in batches.
-const backlogReads = 8
+// already before the socket reads in batches; thinReads how many batches
+// in a row of one datagram or none end that.
+const (
+	backlogReads = 8
+	thinReads    = 8
+)
 
 // waitedAfter is how long a read in the kernel takes, at least, when its
 // datagram was not there yet (Message.Waited).
@@ -458,12 +466,13 @@ func (c *UDPConn) found() {
 	if c.ahead == nil {
 		c.ahead = newReadAhead()
 	}
+	c.batching, c.thin = c.ahead != nil, 0
 	c.mu.Unlock()
 }
 
 // fromKernel reads a datagram from the kernel into m: waiting up to d
 // (the caller holds the turn) when wait is set, else only one that is
-// there (errWouldBlock when none is). With a read-ahead it takes what
+// there (errWouldBlock when none is), and then, with a read-ahead, what
 // else is queued too, up to its slots. net.ErrClosed when the socket is
 // closed.
 func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
@@ -480,8 +489,11 @@ func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
 	}
 	c.mu.Lock()
 	a := c.ahead
-	if a != nil && a.busy {
-		a = nil // another read fills it: this one reads alone
+	if wait || !c.batching || a.busy {
+		// A read that waits finds the queue empty, most likely: it reads
+		// the one datagram that wakes it; so does a read while another
+		// fills the slots.
+		a = nil
 	}
 	if a != nil {
 		a.busy = true
@@ -492,6 +504,14 @@ func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		a.busy = false
+		if k <= 1 {
+			if c.thin++; c.thin == thinReads {
+				c.batching = false
+				c.streak.Store(0)
+			}
+		} else {
+			c.thin = 0
+		}
 		if err != nil {
 			return err
 		}
