@@ -43,7 +43,7 @@ type socket interface {
 var optionNames = map[string]string{
 	"reuseaddr": "reuseaddr", "nodelay": "nodelay", "tcp-nodelay": "nodelay",
 	"keepalive": "keepalive", "rcvbuf": "rcvbuf", "sndbuf": "sndbuf", "broadcast": "broadcast",
-	"maxline": "maxline",
+	"maxline": "maxline", "coalesce": "coalesce",
 }
 
 // boolOptions are read as booleans.
@@ -148,7 +148,7 @@ print(s, s:recvfrom())  --> udp{127.0.0.1:<port>, closed}  nil  closed`,
 		Forms:   []string{"sock:setoption(name, value)"},
 		Summary: "Sets a socket option.",
 		Args: []Arg{
-			{"name", "`\"nodelay\"` (or `\"tcp-nodelay\"`) and `\"keepalive\"` for TCP streams, true or false; `\"rcvbuf\"` and `\"sndbuf\"`, the kernel's buffer sizes in bytes; `\"maxline\"` for TCP streams, the longest line `receive` takes (default 65536; 0 for no limit). `\"reuseaddr\"` is set when binding: `listen{…, reuseaddr=true}`"},
+			{"name", "`\"nodelay\"` (or `\"tcp-nodelay\"`) and `\"keepalive\"` for TCP streams, true or false; `\"rcvbuf\"` and `\"sndbuf\"`, the kernel's buffer sizes in bytes; `\"maxline\"` for TCP streams, the longest line `receive` takes (default 65536; 0 for no limit); `\"coalesce\"` for UDP sockets, seconds (at most 0.1): while datagrams stream in faster than they are read, a read that finds none there lets them gather that long and takes them in one go — each datagram up to that late, for far less CPU per datagram (default 0: each at once). `\"reuseaddr\"` is set when binding: `listen{…, reuseaddr=true}`"},
 			{"value", "the option's value"},
 		},
 		Returns: "true.",
@@ -380,7 +380,7 @@ func setoption(so socket, s *Session, a args) int {
 	L := a.L
 	name := a.name(2, L.Get(2), "name")
 	if _, ok := optionNames[name]; !ok {
-		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline)", name)
+		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce)", name)
 	}
 	if optionNames[name] == "reuseaddr" {
 		a.raise(2, "reuseaddr is set when binding: listen{port=..., reuseaddr=true}")
@@ -402,7 +402,7 @@ func getoption(so socket, s *Session, a args) int {
 	L := a.L
 	name := a.name(2, L.Get(2), "name")
 	if _, ok := optionNames[name]; !ok {
-		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline, reuseaddr, broadcast)", name)
+		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce, reuseaddr, broadcast)", name)
 	}
 	if so.closed() {
 		return fail(L, "closed")

@@ -60,7 +60,7 @@ func (c *tcpStream) setOption(a args, name string, v lua.LValue) error {
 
 func (c *tcpStream) option(name string) (lua.LValue, error) {
 	switch optionNames[name] {
-	case "broadcast":
+	case "broadcast", "coalesce":
 		return nil, errOptionKind{name, "tcp"}
 	case "maxline":
 		return lua.LNumber(c.maxLine), nil

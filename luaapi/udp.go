@@ -59,14 +59,23 @@ func (u *udpSocket) setOption(a args, name string, v lua.LValue) error {
 		return u.conn.SetReadBuffer(bufferSize(a, name, v))
 	case "sndbuf":
 		return u.conn.SetWriteBuffer(bufferSize(a, name, v))
+	case "coalesce":
+		secs, ok := toNumber(v)
+		if !ok || !(secs >= 0 && secs <= sock.MaxCoalesce.Seconds()) {
+			a.raise(3, "coalesce must be seconds from 0 to %g, got %s", sock.MaxCoalesce.Seconds(), describe(v))
+		}
+		u.conn.SetCoalesce(time.Duration(secs * float64(time.Second)))
+		return nil
 	}
 	return errOptionKind{name, "udp"}
 }
 
 func (u *udpSocket) option(name string) (lua.LValue, error) {
 	switch optionNames[name] {
-	case "nodelay", "keepalive":
+	case "nodelay", "keepalive", "maxline":
 		return nil, errOptionKind{name, "udp"}
+	case "coalesce":
+		return lua.LNumber(u.conn.Coalesce().Seconds()), nil
 	}
 	return readOption(u.conn.Option, name)
 }

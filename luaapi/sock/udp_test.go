@@ -533,7 +533,9 @@ func TestReadAheadKeepsEveryDatagram(t *testing.T) {
 		bufsize := []int{100, 65535, 1500, 2999}[i%4]
 		m := &Message{Buf: make([]byte, bufsize)}
 		var err error
-		if i%2 == 0 {
+		if i%2 == 0 || i < 2*backlogReads {
+			// Polls first: each finds its datagram there, which starts
+			// batches whatever the machine's speed.
 			err = rx.Poll(m)
 		} else {
 			err = rx.ReadFrom(context.Background(), m, 5*time.Second)
@@ -559,5 +561,60 @@ func TestReadAheadKeepsEveryDatagram(t *testing.T) {
 	}
 	if err := rx.Poll(&Message{Size: 10}); !errors.Is(err, ErrTimeout) {
 		t.Errorf("after the last: %v", err)
+	}
+}
+
+// With coalescing, a read of a stream that finds no datagram there lets
+// those that come next gather and takes them together: the second of two
+// sent as the read waited is then read ahead, not left in the kernel.
+// Without it, the read takes the one datagram that woke it.
+func TestCoalesceGathersAStream(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("batches need recvmmsg")
+	}
+	for _, gather := range []time.Duration{0, 50 * time.Millisecond} {
+		rx := listenLoop(t, "127.0.0.1")
+		tx := listenLoop(t, "127.0.0.1")
+		// A backlog first, so that the socket reads in batches.
+		for i := 0; i < 2*backlogReads; i++ {
+			tx.WriteTo([]byte("backlog"), dest(rx))
+		}
+		for i := 0; i < 2*backlogReads; i++ {
+			if err := rx.Poll(&Message{Size: 64}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rx.SetCoalesce(gather)
+		asleep := make(chan struct{})
+		gathering = func() { close(asleep) }
+		got := make(chan error, 1)
+		m := &Message{Size: 64}
+		go func() { got <- rx.ReadFrom(context.Background(), m, 5*time.Second) }()
+		if gather > 0 {
+			select {
+			case <-asleep:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the read did not begin to gather")
+			}
+		}
+		tx.WriteTo([]byte("A"), dest(rx))
+		tx.WriteTo([]byte("B"), dest(rx))
+		err := <-got
+		gathering = func() {}
+		if err != nil || string(m.Buf[:m.N]) != "A" {
+			t.Fatalf("coalesce %v: read %v %q, want A", gather, err, m.Buf[:m.N])
+		}
+		rx.mu.Lock()
+		ahead := -1
+		if rx.ahead != nil {
+			ahead = rx.ahead.n - rx.ahead.next
+		}
+		rx.mu.Unlock()
+		if want := map[bool]int{true: 1, false: 0}[gather > 0]; ahead != want {
+			t.Errorf("coalesce %v: %d datagrams read ahead after the first, want %d", gather, ahead, want)
+		}
+		if err := rx.Poll(m); err != nil || string(m.Buf[:m.N]) != "B" {
+			t.Errorf("coalesce %v: then %v %q, want B", gather, err, m.Buf[:m.N])
+		}
 	}
 }

@@ -30,6 +30,9 @@ print(select(2, pcall(u.join, u, "127.0.0.1")))
 print(u:join("239.1.2.3", "no-such-if0"))
 c:close()
 print(c:setoption("nodelay", true))
+print(u:getoption("coalesce"), u:setoption("coalesce", 0.002), u:getoption("coalesce"))
+print(select(2, pcall(u.setoption, u, "coalesce", 1)))
+print(select(2, pcall(peer.getoption, peer, "coalesce")))
 -- Output:
 -- true
 -- ::1	true
@@ -42,7 +45,7 @@ print(c:setoption("nodelay", true))
 -- true	false
 -- true
 -- true
--- testdata/tcp_ipv6_options.lua:22: bad argument #1 to 'setoption' (unknown option 'colour' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline))
+-- testdata/tcp_ipv6_options.lua:22: bad argument #1 to 'setoption' (unknown option 'colour' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce))
 -- testdata/tcp_ipv6_options.lua:23: bad argument #1 to 'setoption' (reuseaddr is set when binding: listen{port=..., reuseaddr=true})
 -- testdata/tcp_ipv6_options.lua:24: bad argument #1 to 'setoption' (a udp socket has no option 'nodelay')
 -- testdata/tcp_ipv6_options.lua:25: bad argument #2 to 'setoption' (nodelay takes true or false, got string "yes")
@@ -51,3 +54,6 @@ print(c:setoption("nodelay", true))
 -- testdata/tcp_ipv6_options.lua:29: bad argument #1 to 'join' (group must be a multicast address, got string "127.0.0.1")
 -- nil	239.1.2.3 on no-such-if0: no such network interface
 -- nil	closed
+-- 0	true	0.002
+-- testdata/tcp_ipv6_options.lua:34: bad argument #2 to 'setoption' (coalesce must be seconds from 0 to 0.1, got number 1)
+-- testdata/tcp_ipv6_options.lua:35: bad argument #1 to 'getoption' (a tcp socket has no option 'coalesce')
