@@ -12,17 +12,21 @@
 // Flags:
 //
 //	-rate N       datagrams per second the sender sends (default 50000); 0
-//	              sends as fast as it can and reports what each receiver
-//	              keeps up with, in datagrams received per second
+//	              sends as fast as it can (with sendmmsg, 64 a call, on
+//	              Linux) and reports what each receiver keeps up with, in
+//	              datagrams received per second
 //	-seconds S    how long each receiver is fed (default 2)
 //	-rounds R     rounds; each runs every receiver once, in turn (default 3)
 //	-python PATH  the Python interpreter (default python3; skipped if missing)
 //	-sockshell P  a sockshell binary (default: built from ./cmd/sockshell)
 //
-// Every receiver prints each datagram as the chapter does, to a pipe that
-// recvbench reads, and stops at "bye". CPU is the receiver process's user
-// plus system time, divided by the datagrams it printed; the median of the
-// rounds is reported. Datagrams the receiver lost are counted and shown.
+// Every receiver prints each datagram as the chapter does, to a file whose
+// lines recvbench counts once it stopped at "bye". CPU is the receiver
+// process's user plus system time, divided by the datagrams it printed;
+// the median of the rounds is reported. Datagrams the receiver lost are
+// counted and shown. With two CPUs or more and taskset(1) at hand, the
+// receiver runs on the last CPU and the sender on the first, so that
+// neither takes the other's time.
 package main
 
 import (
@@ -35,7 +39,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -132,14 +138,20 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 // returns its CPU µs per datagram printed, the datagrams it printed and the
 // datagrams sent (bye excluded).
 func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, error) {
+	if pin := pinned(); pin != nil {
+		argv = append(pin, argv...)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// A clean environment, as the chapter's reader runs it: PYTHONUNBUFFERED
 	// or the like in ours would change what is measured.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8"}
-	stdout, err := cmd.StdoutPipe()
+	out, err := os.CreateTemp("", "recvbench-out")
 	if err != nil {
 		return 0, 0, 0, err
 	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd.Stdout = out
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return 0, 0, 0, err
@@ -148,15 +160,6 @@ func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, er
 		return 0, 0, 0, err
 	}
 	defer cmd.Process.Kill()
-	lines := make(chan int, 1)
-	go func() {
-		n := 0
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			n++
-		}
-		lines <- n
-	}()
 	var port int
 	if _, err := fmt.Fscanf(bufio.NewReader(stderr), "ready %d\n", &port); err != nil {
 		return 0, 0, 0, fmt.Errorf("no ready line: %v", err)
@@ -176,8 +179,12 @@ func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, er
 	}
 	exited := make(chan end, 1)
 	go func() {
-		n := <-lines // stdout is read to its end before Wait closes it
-		exited <- end{n, cmd.Wait()}
+		err := cmd.Wait()
+		n, cerr := countLines(out.Name())
+		if err == nil {
+			err = cerr
+		}
+		exited <- end{n, err}
 	}()
 	// bye may be lost like any datagram: send it until the receiver stops.
 	for try := 0; ; try++ {
@@ -196,6 +203,34 @@ func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, er
 			}
 		}
 	}
+}
+
+// countLines counts the lines of the file at path.
+func countLines(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		n++
+	}
+	return n, sc.Err()
+}
+
+// pinned is the command that runs a receiver on the last CPU, or nil
+// when there is one CPU or no taskset.
+func pinned() []string {
+	if runtime.NumCPU() < 2 {
+		return nil
+	}
+	path, err := exec.LookPath("taskset")
+	if err != nil {
+		return nil
+	}
+	return []string{path, "-c", strconv.Itoa(runtime.NumCPU() - 1)}
 }
 
 // flood feeds each receiver as fast as the sender can for feed, and
@@ -233,12 +268,16 @@ func flood(w io.Writer, rs []*receiver, feed time.Duration, rounds int) error {
 // pace sends datagrams at rate per second for d, in steps of a millisecond,
 // and returns how many it sent.
 func pace(conn *net.UDPConn, rate int, d time.Duration) int {
+	// The sender keeps to the first CPU, the receiver to the last.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pinFirstCPU()
 	payload := []byte("hello from recvbench 0123456789")
 	if rate <= 0 { // unpaced: as fast as the sender can
+		send := batchSender(conn, payload, 64)
 		start, sent := time.Now(), 0
 		for time.Since(start) < d {
-			conn.Write(payload)
-			sent++
+			sent += send()
 		}
 		return sent
 	}
