@@ -62,12 +62,17 @@ func (t *Turn) Ask() *Ticket {
 	defer t.mu.Unlock()
 	if !t.held {
 		t.held = true
-		return &Ticket{t: t, granted: true}
+		return grantedTicket
 	}
 	return t.enqueue()
 }
 
 // enqueue adds a waiting ticket; t.mu is held.
+// grantedTicket is every ticket granted at once: Wait and WaitUntil
+// return at once for it, and nothing changes it, so one serves all
+// (an uncontended Ask allocates nothing).
+var grantedTicket = &Ticket{granted: true}
+
 func (t *Turn) enqueue() *Ticket {
 	tk := &Ticket{t: t, ready: make(chan struct{})}
 	t.queue = append(t.queue, tk)
