@@ -1,8 +1,10 @@
 package luaapi
 
 import (
+	"bufio"
 	"context"
 	"net"
+	"os"
 	"runtime"
 	"syscall"
 	"testing"
@@ -140,3 +142,51 @@ end`, "bench")
 type nopWriter struct{}
 
 func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// BenchmarkPrintFormat is the chapter receiver's output for one datagram,
+// print(("received message:%s from PORT%d on %s"):format(...)), written
+// to a file through a 64 KiB buffer as standard output is off a terminal.
+func BenchmarkPrintFormat(b *testing.B) {
+	f, err := os.CreateTemp(b.TempDir(), "out")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 64<<10)
+	defer w.Flush()
+	s := New(Options{Stdout: w, Stderr: w})
+	defer s.Close()
+	fn, err := s.Compile(`
+local n, data = ...
+for i = 1, n do
+  print(("received message:%s from PORT%d on %s"):format(data, 54321, "127.0.0.1"))
+end`, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := s.Call(fn, lua.LNumber(b.N), lua.LString("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl")); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkFormat is string.format of the chapter's line alone.
+func BenchmarkFormat(b *testing.B) {
+	s := New(Options{Stdout: nopWriter{}, Stderr: nopWriter{}})
+	defer s.Close()
+	fn, err := s.Compile(`
+local n, data = ...
+local fmt = "received message:%s from PORT%d on %s"
+for i = 1, n do
+  local line = fmt:format(data, 54321, "127.0.0.1")
+end`, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := s.Call(fn, lua.LNumber(b.N), lua.LString("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl")); err != nil {
+		b.Fatal(err)
+	}
+}
