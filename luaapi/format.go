@@ -88,7 +88,17 @@ func (s *Session) lFormat(L *lua.LState) int {
 		case 'q':
 			out = quoteLua(out, a.str(argn, v, "string"))
 		case 's':
-			str := tostringOf(a.L, v, "format")
+			// Strings and numbers as they are, as Lua 5.1 takes them
+			// (luaL_checklstring); other values as tostring shows them.
+			var str string
+			switch v := v.(type) {
+			case lua.LString:
+				str = string(v)
+			case lua.LNumber:
+				str = v.String()
+			default:
+				str = tostringOf(a.L, v, "format")
+			}
 			if len(pre) == 1 {
 				out = append(out, str...)
 			} else {

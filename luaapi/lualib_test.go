@@ -78,3 +78,14 @@ print("after")`)
 		t.Errorf("printed %q, want %q", out.String(), want)
 	}
 }
+
+// string.format's %s takes strings and numbers as they are, as Lua 5.1
+// does, whatever __tostring the string metatable has.
+func TestFormatTakesStringsAsTheyAre(t *testing.T) {
+	s, _ := newTestSession(t)
+	got := run(t, s, `getmetatable("").__tostring = function() return "X" end
+return string.format("%s|%5s|%s", "a", "b", 1.5)`)[0].String()
+	if want := "a|    b|1.5"; got != want {
+		t.Errorf("format gave %q, want %q", got, want)
+	}
+}
