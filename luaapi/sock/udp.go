@@ -610,12 +610,6 @@ func (c *UDPConn) thinBatch() {
 // empty datagram.
 func (c *UDPConn) closedRead(empty bool) bool { return empty && c.closed.Load() }
 
-// Await is ReadFrom for a caller that has just found nothing there (a
-// Poll said ErrTimeout).
-func (c *UDPConn) Await(ctx context.Context, m *Message, wait time.Duration) error {
-	return c.ReadFrom(ctx, m, wait)
-}
-
 // readError is err, a failure to reach the descriptor, as a read reports
 // it.
 func (c *UDPConn) readError(err error) error {
