@@ -3,6 +3,7 @@ package sock
 import (
 	"net/netip"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -106,3 +107,13 @@ func (a *readAhead) take(m *Message) {
 
 // free unmaps the slots.
 func (a *readAhead) free() { unix.Munmap(a.arena) }
+
+// firstLen is the length of the first datagram of the last fill.
+func (a *readAhead) firstLen() int { return int(a.hdrs[0].len) }
+
+// pause sleeps d on the calling thread, in the kernel: no timer of Go's
+// runtime, which would wake its netpoller.
+func pause(d time.Duration) {
+	ts := syscall.NsecToTimespec(int64(d))
+	syscall.Nanosleep(&ts, nil)
+}

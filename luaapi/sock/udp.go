@@ -531,8 +531,7 @@ func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
 			// The stream paused: let what comes in the next moment
 			// gather, then take it in one batch, one wake-up for all.
 			gathering()
-			ts := syscall.NsecToTimespec(int64(min(gather, d)))
-			syscall.Nanosleep(&ts, nil)
+			pause(min(gather, d))
 			k, err = a.fill(fd, false)
 		}
 		c.mu.Lock()
@@ -553,7 +552,7 @@ func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
 			return err
 		}
 		a.n, a.next = k, 0
-		if k == 0 || c.closedRead(a.hdrs[0].len == 0) {
+		if k == 0 || c.closedRead(a.firstLen() == 0) {
 			a.n = 0
 			return c.readError(net.ErrClosed)
 		}
