@@ -89,3 +89,31 @@ return string.format("%s|%5s|%s", "a", "b", 1.5)`)[0].String()
 		t.Errorf("format gave %q, want %q", got, want)
 	}
 }
+
+// A metatable's __index is read afresh after every change to it, however
+// it is made (gopher-lua keeps it cached for method calls).
+func TestMetatableIndexChanges(t *testing.T) {
+	s, _ := newTestSession(t)
+	got := run(t, s, `
+local out = {}
+local mt = {__index = {a = 1}}
+local t = setmetatable({}, mt)
+out[#out + 1] = t.a
+mt.__index = {a = 2}; out[#out + 1] = t.a
+mt.__index = nil; out[#out + 1] = tostring(t.a)
+mt.__index = function(_, k) return k .. "!" end; out[#out + 1] = t.a
+rawset(mt, "__index", {a = 3}); out[#out + 1] = t.a
+local s = listen(0, "127.0.0.1")
+local smt = getmetatable(s)
+local old = smt.__index
+smt.__index = {recvfrom = function() return "patched" end}; out[#out + 1] = s:recvfrom()
+smt.__index = old; out[#out + 1] = select(2, s:recvfrom(10, 0))
+s:close()
+local sold = getmetatable("").__index
+getmetatable("").__index = {len = function() return 42 end}; out[#out + 1] = ("x"):len()
+getmetatable("").__index = sold; out[#out + 1] = ("xy"):len()
+return table.concat(out, " ")`)[0].String()
+	if want := "1 2 nil a! 3 patched timeout 42 2"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

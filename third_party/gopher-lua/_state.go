@@ -1076,7 +1076,7 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 				return ret
 			}
 		}
-		metaindex := ls.metaOp1(curobj, "__index")
+		metaindex := ls.metaIndex(curobj) // sockshell: a cached __index
 		if metaindex == LNil {
 			if !istable {
 				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key.String())
@@ -1107,7 +1107,7 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 				return ret
 			}
 		}
-		metaindex := ls.metaOp1(curobj, "__index")
+		metaindex := ls.metaIndex(curobj) // sockshell: a cached __index
 		if metaindex == LNil {
 			if !istable {
 				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)

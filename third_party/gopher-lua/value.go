@@ -163,6 +163,13 @@ type LTable struct {
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
+
+	// index caches the table's "__index" field for its use as a
+	// metatable (indexField); indexSet says it is filled. RawSetString,
+	// where every string key is written, empties it when "__index"
+	// changes. sockshell: see README.sockshell.md.
+	index    LValue
+	indexSet bool
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
