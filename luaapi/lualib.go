@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -118,6 +119,10 @@ func mapASCII(L *lua.LState, fn string, lo, hi byte) int {
 		str = lua.LString(args{L: L, fn: fn}.checkString(1))
 	}
 	i := 0
+	// Eight bytes at a time while none is in lo..hi.
+	for i+8 <= len(str) && !hasBetween(binary.LittleEndian.Uint64([]byte(str[i:i+8])), lo, hi) {
+		i += 8
+	}
 	for i < len(str) && (str[i] < lo || str[i] > hi) {
 		i++
 	}
@@ -137,6 +142,16 @@ func mapASCII(L *lua.LState, fn string, lo, hi byte) int {
 	}
 	L.Push(lua.LString(b))
 	return 1
+}
+
+// hasBetween reports whether a byte of x is in lo..hi (lo >= 1, hi <=
+// 127), with no branch per byte: the word form of "some byte > lo-1 and <
+// hi+1" (bytes from 128 up never count).
+func hasBetween(x uint64, lo, hi byte) bool {
+	const ones = 0x0101010101010101
+	m, n := uint64(lo)-1, uint64(hi)+1
+	low := x & (ones * 127)
+	return (ones*(127+n)-low)&^x&(low+ones*(127-m))&(ones*128) != 0
 }
 
 // strPos is a string position as Lua reads it: negative counts from the
