@@ -93,6 +93,11 @@ func (m *Message) buffer() {
 	}
 }
 
+// clone is a copy of m's datagram with a buffer of its own, to keep.
+func (m *Message) clone() *Message {
+	return &Message{Buf: append([]byte(nil), m.Buf[:m.N]...), N: m.N, Addr: m.Addr, Truncated: m.Truncated}
+}
+
 // Release gives back a buffer the read took from the pool; m.Buf is nil
 // after it.
 func (m *Message) Release() {
@@ -647,7 +652,7 @@ func yieldNow(now time.Time) {
 // Unread gives back a datagram that was read but not used (its reader was
 // cancelled as it came): the next read returns it, before any other.
 func (c *UDPConn) Unread(m *Message) {
-	k := &Message{Buf: append([]byte(nil), m.Buf[:m.N]...), N: m.N, Addr: m.Addr, Truncated: m.Truncated}
+	k := m.clone()
 	c.mu.Lock()
 	c.kept = append([]*Message{k}, c.kept...)
 	c.mu.Unlock()
@@ -662,7 +667,7 @@ func (c *UDPConn) keepOrder(m *Message) {
 	if len(c.kept) == 0 {
 		return
 	}
-	c.kept = append(c.kept, &Message{Buf: append([]byte(nil), m.Buf[:m.N]...), N: m.N, Addr: m.Addr, Truncated: m.Truncated})
+	c.kept = append(c.kept, m.clone())
 	c.takeKeptLocked(m)
 }
 
