@@ -22,7 +22,7 @@ import (
 
 // term is sockshell running on a pseudo-terminal, as a person runs it.
 type term struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	pty    *os.File // the terminal's side the test types into
 	tty    *os.File // the side sockshell runs on
@@ -33,9 +33,10 @@ type term struct {
 	more   chan struct{}
 	done   chan struct{} // the screen has ended
 	exited chan struct{} // sockshell has ended
+	once   sync.Once
 }
 
-func startTerm(t *testing.T, env ...string) *term {
+func startTerm(t testing.TB, env ...string) *term {
 	t.Helper()
 	cmd := command()
 	cmd.Env = append(cmd.Env, env...)
@@ -79,15 +80,20 @@ func startTerm(t *testing.T, env ...string) *term {
 		close(exited)
 	}()
 	tm.exited = exited
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		tty.Close()
-		f.Close()
-		<-tm.done
-	})
+	t.Cleanup(tm.stop)
 	tm.expect(`>(?:\x1b\[0m)? `)
 	return tm
+}
+
+// stop ends sockshell if it still runs and closes the terminal.
+func (tm *term) stop() {
+	tm.once.Do(func() {
+		tm.cmd.Process.Kill()
+		<-tm.exited
+		tm.tty.Close()
+		tm.pty.Close()
+		<-tm.done
+	})
 }
 
 func (tm *term) send(keys string) {
@@ -217,6 +223,22 @@ func (tm *term) exitCode() int {
 		tm.t.Fatalf("sockshell did not exit; screen: %s", tm.out.String())
 	}
 	return -1
+}
+
+// BenchmarkFirstPrompt is the time from starting the shell on a
+// terminal to its first prompt, as a person sees it: the process starts,
+// the session opens, readline draws the prompt. One run is the start, the
+// prompt and Ctrl-D; "ms/prompt" is the part up to the prompt.
+func BenchmarkFirstPrompt(b *testing.B) {
+	var toPrompt time.Duration
+	for b.Loop() {
+		start := time.Now()
+		tm := startTerm(b)
+		toPrompt += time.Since(start)
+		tm.quit()
+		tm.stop()
+	}
+	b.ReportMetric(float64(toPrompt.Microseconds())/1000/float64(b.N), "ms/prompt")
 }
 
 func TestTerminalSession(t *testing.T) {
