@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"bufio"
 	"errors"
 	"math"
 	"os"
@@ -57,18 +56,9 @@ func MemoryBudget() int64 {
 // DefaultMemoryBudget is three quarters of the memory the process can have:
 // the machine's, or its control group's limit when that is lower.
 func DefaultMemoryBudget() int64 {
-	total := int64(8 << 30)
-	if f, err := os.Open("/proc/meminfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) >= 2 && fields[0] == "MemTotal:" {
-				if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
-					total = kb << 10
-				}
-			}
-		}
-		f.Close()
+	total := machineMemory()
+	if total <= 0 {
+		total = 8 << 30
 	}
 	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
 		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n < total {
