@@ -119,6 +119,49 @@ return table.concat(out, " ")`)[0].String()
 	}
 }
 
+// Globals and methods are remembered where a call site last found them;
+// every write that changes what the name means there is seen at the next
+// look-up from the same site.
+func TestLookupsSeeWrites(t *testing.T) {
+	s, _ := newTestSession(t)
+	got := run(t, s, `
+local out = {}
+local function global() return tostring(g) end
+local function method(o) return o:m() end
+local function strmethod(x) return x:shout() end
+local Class = {m = function() return "class" end}
+Class.__index = Class
+local Other = {m = function() return "other" end}
+Other.__index = Other
+local obj, other = setmetatable({}, Class), setmetatable({}, Other)
+for round = 1, 2 do -- the second round runs every site with a cache filled
+  g = "one"; out[#out + 1] = global()
+  g = "two"; out[#out + 1] = global()
+  g = nil; out[#out + 1] = global()
+  rawset(_G, "g", "raw"); out[#out + 1] = global()
+  g = nil
+  Class.m = function() return "class" end
+  out[#out + 1] = method(obj)
+  out[#out + 1] = method(other) -- another table at the same site
+  out[#out + 1] = method(obj)
+  Class.m = function() return "changed" end; out[#out + 1] = method(obj)
+  obj.m = function() return "own" end; out[#out + 1] = method(obj)
+  obj.m = nil; out[#out + 1] = method(obj)
+  Class.m = nil; out[#out + 1] = select(2, pcall(method, obj)):match("attempt to call") or "called"
+  string.shout = function(x) return x:upper() end; out[#out + 1] = strmethod("a")
+  string.shout = function(x) return x .. "!" end; out[#out + 1] = strmethod("a")
+  string.shout = nil
+  local env = setmetatable({}, {__index = _G}); env.g = "env"
+  setfenv(global, env); out[#out + 1] = global()
+  setfenv(global, _G); out[#out + 1] = global()
+end
+return table.concat(out, " ")`)[0].String()
+	once := "one two nil raw class other class changed own changed attempt to call A a! env nil"
+	if want := once + " " + once; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
 // hasBetween finds a byte of the range at every position of a word, and
 // no byte outside it, whatever the other bytes are.
 func TestHasBetween(t *testing.T) {

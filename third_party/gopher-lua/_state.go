@@ -1098,34 +1098,7 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 }
 
 func (ls *LState) getFieldString(obj LValue, key string) LValue {
-	curobj := obj
-	for i := 0; i < MaxTableGetLoop; i++ {
-		tb, istable := curobj.(*LTable)
-		if istable {
-			ret := tb.RawGetString(key)
-			if ret != LNil {
-				return ret
-			}
-		}
-		metaindex := ls.metaIndex(curobj) // sockshell: a cached __index
-		if metaindex == LNil {
-			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
-			}
-			return LNil
-		}
-		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
-			ls.Call(2, 1)
-			return ls.reg.Pop()
-		} else {
-			curobj = metaindex
-		}
-	}
-	ls.RaiseError("too many recursions in gettable")
-	return nil
+	return ls.getFieldCached(obj, key, nil, false) // sockshell: see fieldCache
 }
 
 func (ls *LState) setField(obj LValue, key LValue, value LValue) {

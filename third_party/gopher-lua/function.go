@@ -40,6 +40,11 @@ type FunctionProto struct {
 	DbgUpvalues        []string
 
 	stringConstants []string
+
+	// fieldCaches has a fieldCache for each constant, made when the
+	// function first looks a global or a method up. sockshell: see
+	// README.sockshell.md.
+	fieldCaches []fieldCache
 }
 
 /* Upvalue {{{ */

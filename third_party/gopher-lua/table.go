@@ -203,6 +203,7 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 	if key == "__index" {
 		tb.indexSet = false // sockshell: see LTable.index
 	}
+	tb.gen++ // sockshell: see LTable.gen
 	if tb.strdict == nil {
 		tb.strdict = make(map[string]LValue, defaultHashCap)
 	}

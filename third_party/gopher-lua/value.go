@@ -170,6 +170,11 @@ type LTable struct {
 	// changes. sockshell: see README.sockshell.md.
 	index    LValue
 	indexSet bool
+
+	// gen counts the writes of string keys (RawSetString), so that a
+	// fieldCache can tell that what it remembers of the table still
+	// holds. sockshell: see README.sockshell.md.
+	gen uint64
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
