@@ -146,6 +146,27 @@ func TestExitInTask(t *testing.T) {
 	}
 }
 
+// A Go function that ends the context its own code runs under stops that
+// code at once: not one Lua instruction runs after os.exit caught by
+// pcall, or after a task's cancel of itself.
+func TestOwnEndStopsAtOnce(t *testing.T) {
+	for name, src := range map[string]string{
+		"exit in pcall": `ran = 0; spawn(function() pcall(os.exit, 3) ran = 1 ran = 2 ran = 3 end)`,
+		"self-cancel":   `ran = 0; local me; me = spawn(function() sleep(0) me:cancel() ran = 1 ran = 2 ran = 3 end)`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			for range 20 {
+				s, _ := newTestSession(t)
+				run(t, s, src)
+				s.Drain(nil)
+				if got := s.main.GetGlobal("ran"); got != lua.LNumber(0) {
+					t.Fatalf("ran = %v after the end, want 0", got)
+				}
+			}
+		})
+	}
+}
+
 // bg finds a bundled script by name from any directory, as the command
 // line does.
 func TestBgBuiltinScript(t *testing.T) {

@@ -2029,6 +2029,7 @@ func (ls *LState) SetMx(mx int) {
 func (ls *LState) SetContext(ctx context.Context) {
 	ls.mainLoop = mainLoopWithContext
 	ls.ctx = ctx
+	ls.watchedDone = nil // sockshell: see watchContext
 }
 
 // Context returns the LState's context. To change the context, use WithContext.
@@ -2041,6 +2042,7 @@ func (ls *LState) RemoveContext() context.Context {
 	oldctx := ls.ctx
 	ls.mainLoop = mainLoop
 	ls.ctx = nil
+	ls.watchedDone = nil // sockshell: see watchContext
 	return oldctx
 }
 

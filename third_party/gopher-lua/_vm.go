@@ -110,9 +110,11 @@ func callGFunction(L *LState, tailcall bool) bool {
 	// sockshell: a Go function that ended its own thread's context
 	// (os.exit, a task cancelling itself) stops the Lua code after it at
 	// once, before the context's callback sets the flag.
-	if L.stopped != nil && L.watched == L.ctx {
+	// The channel is the thread's context's as long as it is set: one
+	// non-blocking receive, without comparing contexts.
+	if done := L.watchedDone; done != nil {
 		select {
-		case <-L.ctx.Done():
+		case <-done:
 			L.stopped.Store(true)
 		default:
 		}

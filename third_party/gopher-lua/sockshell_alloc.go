@@ -54,7 +54,7 @@ func (ls *LState) watchContext() *atomic.Bool {
 	}
 	flag := new(atomic.Bool)
 	ctx := ls.ctx
-	ls.watched, ls.stopped = ctx, flag
+	ls.watched, ls.stopped, ls.watchedDone = ctx, flag, ctx.Done()
 	if ctx.Err() != nil {
 		flag.Store(true)
 	}

@@ -234,6 +234,9 @@ type LState struct {
 	watched context.Context
 	stopped *atomic.Bool
 	unwatch func() bool
+	// watchedDone is the watched context's Done channel while it is the
+	// thread's context, nil once SetContext or RemoveContext changed that.
+	watchedDone <-chan struct{}
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }
