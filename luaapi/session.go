@@ -63,6 +63,7 @@ type Session struct {
 	// task's context derives from it, so that ending it ends them all.
 	root       context.Context
 	cancelRoot context.CancelCauseFunc
+	closeOnce  sync.Once // Close's work, done once
 
 	mu          sync.Mutex              // guards chunkCancel and interrupted
 	chunkCancel context.CancelCauseFunc // of the chunk (or Drain) under way
@@ -165,8 +166,13 @@ func New(opts Options) *Session {
 // Close ends every task, closes every socket the session opened and the
 // Lua state. Tasks blocked in calls return at once; Close waits for them
 // to unwind, but not for ever for one stuck in a call that cannot be
-// stopped (a program run by os.execute, say).
+// stopped (a program run by os.execute, say). Closing a closed session
+// does nothing.
 func (s *Session) Close() {
+	s.closeOnce.Do(s.close)
+}
+
+func (s *Session) close() {
 	s.cancelRoot(errClosed)
 	s.sched.cancelAll()
 	finished := make(chan struct{})

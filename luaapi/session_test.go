@@ -160,6 +160,7 @@ func TestCloseClosesSockets(t *testing.T) {
 		t.Fatalf("port %s still held after Close: %v", port, err)
 	}
 	c.Close()
+	s.Close() // a second Close does nothing (it once crashed in the Lua state's)
 }
 
 func TestSyntaxErrors(t *testing.T) {
