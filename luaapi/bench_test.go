@@ -189,3 +189,13 @@ func benchLines(b *testing.B, s *Session, src string) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkNew is a session's opening and closing, which every start of
+// sockshell pays.
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		s := New(Options{Stdout: nopWriter{}, Stderr: nopWriter{}})
+		s.Close()
+	}
+}
