@@ -241,13 +241,13 @@ func flood(w io.Writer, rs []*receiver, feed time.Duration, rounds int) error {
 	rates := map[string][]float64{}
 	for round := 1; round <= rounds; round++ {
 		for _, r := range rs {
-			_, got, sent, err := runOnce(r.argv, 0, feed)
+			cpu, got, sent, err := runOnce(r.argv, 0, feed)
 			if err != nil {
 				return fmt.Errorf("%s: %w", r.name, err)
 			}
 			perSecond := float64(got) / feed.Seconds()
 			rates[r.name] = append(rates[r.name], perSecond)
-			fmt.Fprintf(w, "  round %d %-10s %9.0f /s  (%d of %d received)\n", round, r.name, perSecond, got, sent)
+			fmt.Fprintf(w, "  round %d %-10s %9.0f /s  (%d of %d received; %.2f us CPU each)\n", round, r.name, perSecond, got, sent, cpu)
 		}
 	}
 	med := map[string]float64{}

@@ -43,7 +43,8 @@ func TestCompareReport(t *testing.T) {
 	}
 }
 
-// Unpaced, the report says how many datagrams a second each receiver took.
+// Unpaced, the report says how many datagrams a second each receiver took,
+// and the CPU it spent on each.
 func TestFloodReport(t *testing.T) {
 	var out strings.Builder
 	if err := compare(&out, 0, 100*time.Millisecond, 1, "no-such-python", ""); err != nil {
@@ -51,7 +52,7 @@ func TestFloodReport(t *testing.T) {
 	}
 	report := out.String()
 	for _, name := range []string{"go", "sockshell"} {
-		re := regexp.MustCompile(`round 1 ` + name + ` +[1-9]\d* /s  \(([1-9]\d*) of \d+ received\)`)
+		re := regexp.MustCompile(`round 1 ` + name + ` +[1-9]\d* /s  \(([1-9]\d*) of \d+ received; \d+\.\d\d us CPU each\)`)
 		if !re.MatchString(report) {
 			t.Errorf("no rate for %s in:\n%s", name, report)
 		}
