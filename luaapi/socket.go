@@ -99,8 +99,9 @@ var socketFuncs = []libFunc{
 			{"proto", "`\"udp\"` (the default) or `\"tcp\"`"},
 			{"reuseaddr", "true to set SO_REUSEADDR before binding: a TCP port just closed can be bound again, and UDP sockets can share a port (for multicast)"},
 		},
-		Returns: "a socket, shown as `udp{0.0.0.0:5000}` or `tcp-listen{127.0.0.1:8080}`. `s:close()` closes it; so does the garbage collector once no variable holds it, and the session when it ends.",
-		Errors:  "A bad port, host or option raises, e.g. `bad argument #1 to 'listen' (port must be 0-65535, got 70000)`. A port in use returns `nil, \"address already in use: udp port 5000 (another program holds it; listen(0) picks a free port)\"`, or names this session's socket that holds it.",
+		Returns: "a socket, shown as `udp{0.0.0.0:5000}` or `tcp-listen{127.0.0.1:8080}`. `s:close()` closes it; so does the garbage collector once no variable holds it, and the session when it ends. " +
+			"A UDP socket's receive buffer is the largest the system lets a program ask for, up to 4 MiB (Linux grants twice what it allows; the kernel's default is 208 KiB): datagrams that come faster than the script reads them wait there instead of being dropped. `s:setoption(\"rcvbuf\", n)` sets another size — a small one shows how UDP drops what a slow receiver cannot take.",
+		Errors: "A bad port, host or option raises, e.g. `bad argument #1 to 'listen' (port must be 0-65535, got 70000)`. A port in use returns `nil, \"address already in use: udp port 5000 (another program holds it; listen(0) picks a free port)\"`, or names this session's socket that holds it.",
 		Example: `local s = listen(0, "127.0.0.1")
 print(s:getsockname())
 local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}

@@ -231,6 +231,32 @@ const readSlice = 50 * time.Millisecond
 // listenUDP makes a UDP socket of network ("udp4", "udp6", or "udp" for a
 // dual-stack IPv6 one) bound to ap, in blocking mode and outside Go's
 // netpoller. Errors read as the net package's do.
+// RecvBuffer is the receive buffer a bound UDP socket asks for: datagrams
+// that come faster than a script reads them (a burst, a receiver printing
+// to a slow terminal, a pause) wait there instead of being dropped. The
+// kernel's default (208 KiB on Linux) holds a few hundred small datagrams,
+// a few hundred microseconds of a fast sender. The system caps what a
+// program may ask for (net.core.rmem_max on Linux, which the kernel then
+// doubles; kern.ipc.maxsockbuf on the BSDs); a socket gets the most it
+// allows up to this, and never less than its default. The memory is
+// taken only by datagrams that wait.
+const RecvBuffer = 4 << 20
+
+// raiseRecvBuffer asks for RecvBuffer, and for half as much again while
+// the system refuses (the BSDs refuse sizes over their cap where Linux
+// cuts them down), but never for less than the socket has.
+func raiseRecvBuffer(fd int) {
+	have, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+	if err != nil {
+		return
+	}
+	for want := RecvBuffer; want > have; want /= 2 {
+		if syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, want) == nil {
+			return
+		}
+	}
+}
+
 func listenUDP(network string, ap netip.AddrPort, opts ListenOptions) (*UDPConn, error) {
 	family := syscall.AF_INET6
 	if network == "udp4" {
@@ -275,6 +301,7 @@ func listenUDP(network string, ap netip.AddrPort, opts ListenOptions) (*UDPConn,
 	if err := setRecvTimeout(uintptr(fd), readSlice); err != nil {
 		return fail("setsockopt", err)
 	}
+	raiseRecvBuffer(fd)
 	if err := syscall.Bind(fd, sockaddr(family, ap)); err != nil {
 		return fail("bind", err)
 	}
