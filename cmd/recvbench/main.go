@@ -1,9 +1,12 @@
-// Command recvbench compares the chapter's UDP receiver written three ways —
-// scripts/receiver.lua run by sockshell, the chapter's Python program and a
-// pure-Go program — on the same paced sender, and prints the CPU each
-// receiver process spends per datagram, and the ratios. The Python program
-// is the chapter's as written (its output is not flushed per line), run
-// with a clean environment, as its reader runs it.
+// Command recvbench compares the chapter's UDP receiver written four ways —
+// scripts/receiver.lua run by sockshell, the chapter's Python program, a
+// pure-Go program and a C program — on the same paced sender, and prints
+// the CPU each receiver process spends per datagram, and the ratios. The
+// Python program is the chapter's as written (its output is not flushed
+// per line), run with a clean environment, as its reader runs it. The C
+// program (testdata/chapter_receiver.c, built with cc when there is one) is
+// the floor: what taking each datagram as it comes costs with nothing but
+// the C library in the way.
 //
 // Run it from the repository's root:
 //
@@ -17,7 +20,11 @@
 //	              datagrams received per second
 //	-seconds S    how long each receiver is fed (default 2)
 //	-rounds R     rounds; each runs every receiver once, in turn (default 3)
-//	-python PATH  the Python interpreter (default python3; skipped if missing)
+//	-python PATH  the Python interpreter (default /usr/bin/python3, the
+//	              system's, where there is one, else python3 from PATH: a
+//	              python3 of a version manager's, first in a developer's
+//	              PATH, may be a build without the system's optimizations;
+//	              skipped if missing)
 //	-sockshell P  a sockshell binary (default: built from ./cmd/sockshell)
 //
 // Every receiver prints each datagram as the chapter does, to a file whose
@@ -61,13 +68,22 @@ func main() {
 	rate := flag.Int("rate", 50000, "datagrams per second")
 	seconds := flag.Float64("seconds", 2, "seconds each receiver is fed")
 	rounds := flag.Int("rounds", 3, "rounds")
-	python := flag.String("python", "python3", "the Python interpreter")
+	python := flag.String("python", systemPython(), "the Python interpreter")
 	shell := flag.String("sockshell", "", "a sockshell binary (default: build one)")
 	flag.Parse()
 	if err := compare(os.Stdout, *rate, time.Duration(*seconds*float64(time.Second)), *rounds, *python, *shell); err != nil {
 		fmt.Fprintln(os.Stderr, "recvbench:", err)
 		os.Exit(1)
 	}
+}
+
+// systemPython is the system's Python, as the chapter's reader runs it:
+// /usr/bin/python3 where it exists, else python3 from PATH.
+func systemPython() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
 }
 
 // receiver is one way of running the chapter's receiver.
@@ -104,6 +120,12 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 	} else {
 		fmt.Fprintf(w, "(%s not found: no Python receiver)\n", python)
 	}
+	if c, err := buildC(); err == nil {
+		defer os.RemoveAll(filepath.Dir(c))
+		rs = append(rs, &receiver{name: "c", argv: []string{c, "0"}})
+	} else {
+		fmt.Fprintf(w, "(%v: no C receiver)\n", err)
+	}
 	if rate <= 0 {
 		return flood(w, rs, feed, rounds)
 	}
@@ -131,7 +153,32 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 		fmt.Fprintf(w, "ratio sockshell/python %.2f\n", med["sockshell"]/p)
 		fmt.Fprintf(w, "ratio python/go        %.2f\n", p/med["go"])
 	}
+	if c, ok := med["c"]; ok {
+		fmt.Fprintf(w, "ratio sockshell/c      %.2f\n", med["sockshell"]/c)
+		if p, ok := med["python"]; ok {
+			fmt.Fprintf(w, "ratio c/python         %.2f\n", c/p)
+		}
+	}
 	return nil
+}
+
+// buildC compiles testdata/chapter_receiver.c with the system's C
+// compiler into a temporary directory and returns the program's path.
+func buildC() (string, error) {
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		return "", errors.New("cc not found")
+	}
+	dir, err := os.MkdirTemp("", "recvbench-c")
+	if err != nil {
+		return "", err
+	}
+	prog := filepath.Join(dir, "chapter_receiver")
+	if out, err := exec.Command(cc, "-O2", "-o", prog, "cmd/recvbench/testdata/chapter_receiver.c").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("cc: %v: %s", err, out)
+	}
+	return prog, nil
 }
 
 // runOnce starts a receiver, feeds it at rate for feed, sends bye and
@@ -140,6 +187,7 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, error) {
 	if pin := pinned(); pin != nil {
 		argv = append(pin, argv...)
+		pinProcessFirstCPU()
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// A clean environment, as the chapter's reader runs it: PYTHONUNBUFFERED
@@ -262,11 +310,14 @@ func flood(w io.Writer, rs []*receiver, feed time.Duration, rounds int) error {
 	if p, ok := med["python"]; ok {
 		fmt.Fprintf(w, "ratio sockshell/python %.2f\n", med["sockshell"]/p)
 	}
+	if c, ok := med["c"]; ok {
+		fmt.Fprintf(w, "ratio sockshell/c      %.2f\n", med["sockshell"]/c)
+	}
 	return nil
 }
 
-// pace sends datagrams at rate per second for d, in steps of a millisecond,
-// and returns how many it sent.
+// pace sends datagrams at rate per second for d, evenly spaced, and
+// returns how many it sent.
 func pace(conn *net.UDPConn, rate int, d time.Duration) int {
 	// The sender keeps to the first CPU, the receiver to the last.
 	runtime.LockOSThread()
@@ -281,19 +332,26 @@ func pace(conn *net.UDPConn, rate int, d time.Duration) int {
 		}
 		return sent
 	}
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
+	// Each datagram at its own time, 1/rate after the one before, as a
+	// sender that paces its sends does: not a burst per timer tick, which
+	// a receiver would find queued and take without waking for each.
+	// Waits shorter than a timer's reach are spun (this thread has the
+	// first CPU to itself).
+	interval := time.Second / time.Duration(rate)
 	start := time.Now()
 	sent := 0
-	for now := range tick.C {
-		elapsed := now.Sub(start)
-		if elapsed > d {
+	for {
+		due := time.Duration(sent) * interval
+		if due > d {
 			break
 		}
-		due := int(float64(rate) * elapsed.Seconds())
-		for ; sent < due; sent++ {
-			conn.Write(payload)
+		if wait := due - time.Since(start); wait > 200*time.Microsecond {
+			time.Sleep(wait - 100*time.Microsecond)
 		}
+		for time.Since(start) < due {
+		}
+		conn.Write(payload)
+		sent++
 	}
 	return sent
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"os"
+	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -55,4 +57,19 @@ func pinFirstCPU() {
 	var set unix.CPUSet
 	set.Set(0)
 	unix.SchedSetaffinity(0, &set)
+}
+
+// pinProcessFirstCPU keeps every thread of this process to the first CPU
+// (the threads it makes later inherit that), so that none of recvbench's
+// own work — its runtime, the goroutines that wait for a receiver — runs
+// on the receivers' CPU.
+func pinProcessFirstCPU() {
+	var set unix.CPUSet
+	set.Set(0)
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		if tid, err := strconv.Atoi(t.Name()); err == nil {
+			unix.SchedSetaffinity(tid, &set)
+		}
+	}
 }

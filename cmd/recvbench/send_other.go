@@ -20,3 +20,6 @@ func batchSender(conn *net.UDPConn, payload []byte, n int) func() int {
 
 // pinFirstCPU does nothing where affinity is not Linux's.
 func pinFirstCPU() {}
+
+// pinProcessFirstCPU does nothing where affinity is not Linux's.
+func pinProcessFirstCPU() {}
