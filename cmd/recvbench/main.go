@@ -32,8 +32,8 @@
 // process's user plus system time, divided by the datagrams it printed;
 // the median of the rounds is reported. Datagrams the receiver lost are
 // counted and shown. With two CPUs or more and taskset(1) at hand, the
-// receiver runs on the last CPU and the sender on the first, so that
-// neither takes the other's time.
+// receiver runs on the last CPU and the sender, with every other thread of
+// recvbench's, on the first, so that neither takes the other's time.
 package main
 
 import (
@@ -295,7 +295,7 @@ func flood(w io.Writer, rs []*receiver, feed time.Duration, rounds int) error {
 			}
 			perSecond := float64(got) / feed.Seconds()
 			rates[r.name] = append(rates[r.name], perSecond)
-			fmt.Fprintf(w, "  round %d %-10s %9.0f /s  (%d of %d received; %.2f us CPU each)\n", round, r.name, perSecond, got, sent, cpu)
+			fmt.Fprintf(w, "  round %d %-10s %9.0f /s  (%d of %d received; %.2f µs CPU each)\n", round, r.name, perSecond, got, sent, cpu)
 		}
 	}
 	med := map[string]float64{}

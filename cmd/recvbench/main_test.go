@@ -68,7 +68,7 @@ func TestFloodReport(t *testing.T) {
 	}
 	report := out.String()
 	for _, name := range []string{"go", "sockshell"} {
-		re := regexp.MustCompile(`round 1 ` + name + ` +[1-9]\d* /s  \(([1-9]\d*) of \d+ received; \d+\.\d\d us CPU each\)`)
+		re := regexp.MustCompile(`round 1 ` + name + ` +[1-9]\d* /s  \(([1-9]\d*) of \d+ received; \d+\.\d\d µs CPU each\)`)
 		if !re.MatchString(report) {
 			t.Errorf("no rate for %s in:\n%s", name, report)
 		}

@@ -228,9 +228,6 @@ const waitedAfter = 5 * time.Microsecond
 // wakes (20 times a second, each a few microseconds).
 const readSlice = 50 * time.Millisecond
 
-// listenUDP makes a UDP socket of network ("udp4", "udp6", or "udp" for a
-// dual-stack IPv6 one) bound to ap, in blocking mode and outside Go's
-// netpoller. Errors read as the net package's do.
 // RecvBuffer is the receive buffer a bound UDP socket asks for: datagrams
 // that come faster than a script reads them (a burst, a receiver printing
 // to a slow terminal, a pause) wait there instead of being dropped. The
@@ -242,9 +239,9 @@ const readSlice = 50 * time.Millisecond
 // taken only by datagrams that wait.
 const RecvBuffer = 4 << 20
 
-// raiseRecvBuffer asks for RecvBuffer, and for half as much again while
-// the system refuses (the BSDs refuse sizes over their cap where Linux
-// cuts them down), but never for less than the socket has.
+// raiseRecvBuffer asks for RecvBuffer, halving the request while the
+// system refuses it (the BSDs refuse sizes over their cap where Linux
+// cuts them down), and never asks for less than the socket has.
 func raiseRecvBuffer(fd int) {
 	have, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF)
 	if err != nil {
@@ -257,6 +254,9 @@ func raiseRecvBuffer(fd int) {
 	}
 }
 
+// listenUDP makes a UDP socket of network ("udp4", "udp6", or "udp" for a
+// dual-stack IPv6 one) bound to ap, in blocking mode and outside Go's
+// netpoller. Errors read as the net package's do.
 func listenUDP(network string, ap netip.AddrPort, opts ListenOptions) (*UDPConn, error) {
 	family := syscall.AF_INET6
 	if network == "udp4" {

@@ -71,10 +71,11 @@ func (ls *LState) getMethodCached(obj LValue, c int) LValue {
 }
 
 // getFieldCached is getFieldString through c (nil: none). The object
-// itself is looked up through c only when first is set (a function's environment): c keeps
-// the table it names alive, which must not be any table a script passes
-// around, only the environment and the tables reached through __index
-// (method tables, classes), which live as long as what uses them anyway.
+// itself is looked up through c only when first is set (it is a
+// function's environment): c keeps the table it names alive, which must
+// not be any table a script passes around, only the environment and the
+// tables reached through __index (method tables, classes), which live as
+// long as what uses them anyway.
 func (ls *LState) getFieldCached(obj LValue, key string, c *fieldCache, first bool) LValue {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
