@@ -5,18 +5,25 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
 // gopher-lua's messages for a call of a value that is no function and an
 // index of a value that is no table, which name neither the variable nor
-// (for calls) the value's type.
+// (for calls) the value's type. Compiled on the first error, not at every
+// start.
 var (
-	callMsg  = regexp.MustCompile(`^(.*)attempt to call a non-function object$`)
-	indexMsg = regexp.MustCompile(`^(.*)attempt to index a non-table object\((\w+)\) with key '(.*)'$`)
-	arithMsg = regexp.MustCompile(`^(.*)cannot perform (add|sub|mul|div|mod|pow|unm|concat) operation between (\w+) and (\w+)$`)
+	callMsg  = lazyRegexp(`^(.*)attempt to call a non-function object$`)
+	indexMsg = lazyRegexp(`^(.*)attempt to index a non-table object\((\w+)\) with key '(.*)'$`)
+	arithMsg = lazyRegexp(`^(.*)cannot perform (add|sub|mul|div|mod|pow|unm|concat) operation between (\w+) and (\w+)$`)
 )
+
+// lazyRegexp is a regular expression compiled when first asked for.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // arithOps are the instructions of gopher-lua's operation names.
 var arithOps = map[string]int{
@@ -43,7 +50,7 @@ func explain(L *lua.LState, msg string) string {
 		return msg
 	}
 	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine}
-	if m := callMsg.FindStringSubmatch(msg); m != nil {
+	if m := callMsg().FindStringSubmatch(msg); m != nil {
 		callee := ""
 		if d0, ok := L.GetStack(0); ok {
 			if _, err := L.GetInfo("n", d0, lua.LNil); err == nil {
@@ -55,7 +62,7 @@ func explain(L *lua.LState, msg string) string {
 		}
 		return msg
 	}
-	if m := arithMsg.FindStringSubmatch(msg); m != nil {
+	if m := arithMsg().FindStringSubmatch(msg); m != nil {
 		verb := "perform arithmetic on"
 		if m[2] == "concat" {
 			verb = "concatenate"
@@ -72,7 +79,7 @@ func explain(L *lua.LState, msg string) string {
 		}
 		return m[1] + fmt.Sprintf("attempt to %s a %s value", verb, typ)
 	}
-	if m := indexMsg.FindStringSubmatch(msg); m != nil {
+	if m := indexMsg().FindStringSubmatch(msg); m != nil {
 		if what := f.indexed(m[3]); what != nil {
 			what.typ = m[2]
 			return m[1] + "attempt to index " + what.String()

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -200,7 +199,7 @@ func (s *Session) loadBuiltinModule(L *lua.LState) int {
 }
 
 // commandDecl finds the commands a plugin adds at its top level.
-var commandDecl = regexp.MustCompile(`(?m)^command\s*\{\s*name\s*=\s*"([A-Za-z0-9_-]+)"`)
+var commandDecl = lazyRegexp(`(?m)^command\s*\{\s*name\s*=\s*"([A-Za-z0-9_-]+)"`)
 
 // builtinCommands maps the shell commands the built-in plugins add to the
 // plugin that adds each, read from their sources.
@@ -215,7 +214,7 @@ func (s *Session) builtinCommands() map[string]string {
 		if !ok {
 			continue
 		}
-		for _, m := range commandDecl.FindAllStringSubmatch(src, -1) {
+		for _, m := range commandDecl().FindAllStringSubmatch(src, -1) {
 			out[m[1]] = strings.TrimSuffix(e.Name(), ".lua")
 		}
 	}
