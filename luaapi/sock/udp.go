@@ -235,7 +235,7 @@ const readSlice = 50 * time.Millisecond
 // a few hundred microseconds of a fast sender. The system caps what a
 // program may ask for (net.core.rmem_max on Linux, which the kernel then
 // doubles; kern.ipc.maxsockbuf on the BSDs); a socket gets the most it
-// allows up to this, and never less than its default. The memory is
+// allows up to this, unless its default is larger already. The memory is
 // taken only by datagrams that wait.
 const RecvBuffer = 4 << 20
 
