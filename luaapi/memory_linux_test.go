@@ -14,6 +14,11 @@ func TestMachineMemory(t *testing.T) {
 	if err != nil {
 		t.Skip("no /proc/meminfo:", err)
 	}
+	if mounts, err := os.ReadFile("/proc/self/mountinfo"); err == nil && strings.Contains(string(mounts), " /proc/meminfo ") {
+		// A container's own figures mounted over it (lxcfs): the kernel's
+		// are not there to compare with.
+		t.Skip("/proc/meminfo is mounted over here")
+	}
 	var want int64
 	for _, line := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
