@@ -60,12 +60,27 @@ func DefaultMemoryBudget() int64 {
 	if total <= 0 {
 		total = 8 << 30
 	}
-	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n < total {
-			total = n
+	return groupLimit(total, groupLimitFiles) / 4 * 3
+}
+
+// groupLimitFiles hold the control group's memory limit: cgroup v2's, then
+// v1's.
+var groupLimitFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
+
+// groupLimit is total, or the limit in the first of files that exists when
+// that is lower ("max", or a huge number, when there is none).
+func groupLimit(total int64, files []string) int64 {
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			continue
 		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && n < total {
+			return n
+		}
+		return total
 	}
-	return total / 4 * 3
+	return total
 }
 
 // ParseMemory reads a size such as 512M, 2G, 1.5g or 1000000 (bytes).
