@@ -126,6 +126,10 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 	} else {
 		fmt.Fprintf(w, "(%v: no C receiver)\n", err)
 	}
+	if pinned() != nil {
+		// Threads made later inherit this from the thread that makes them.
+		pinProcessFirstCPU()
+	}
 	if rate <= 0 {
 		return flood(w, rs, feed, rounds)
 	}
@@ -187,7 +191,6 @@ func buildC() (string, error) {
 func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, error) {
 	if pin := pinned(); pin != nil {
 		argv = append(pin, argv...)
-		pinProcessFirstCPU()
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// A clean environment, as the chapter's reader runs it: PYTHONUNBUFFERED
