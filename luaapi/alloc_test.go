@@ -3,6 +3,7 @@ package luaapi
 import (
 	"io"
 	"runtime"
+	"syscall"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -55,5 +56,76 @@ a:close() b:close()`, "loop")
 	// (bytes and box): 6.
 	if per > 6.5 {
 		t.Errorf("%.2f allocations per round, want at most 6", per)
+	}
+}
+
+// A script's read that waits for its datagram in the kernel, as a
+// receiver of a paced stream does for most, allocates only the string it
+// returns (its bytes and its box): nothing for the wait itself.
+func TestWaitingReadAllocations(t *testing.T) {
+	s := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+	defer s.Close()
+	fn, err := s.Compile(`
+local n = ...
+local a = assert(listen(0, "127.0.0.1"))
+ready(select(2, a:getsockname()))
+local function round()
+  local data = a:recvfrom(1024, 10)
+  if not data then error("no datagram came") end
+end
+for i = 1, 100 do round() end
+collectgarbage()
+mark()
+for i = 1, n do round() end
+mark()
+a:close()`, "loop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sender that allocates nothing: a connected socket written with
+	// write(2), one datagram each time a read begins to wait.
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	waits := make(chan struct{}, 1)
+	waitingAlone = func() { waits <- struct{}{} }
+	defer func() { waitingAlone = func() {} }()
+	stop := make(chan struct{})
+	defer close(stop)
+	s.Register("ready", func(L *lua.LState) int {
+		sa := &syscall.SockaddrInet4{Port: L.CheckInt(1), Addr: [4]byte{127, 0, 0, 1}}
+		if err := syscall.Connect(fd, sa); err != nil {
+			L.RaiseError("connect: %v", err)
+		}
+		go func() {
+			payload := make([]byte, 64)
+			for {
+				select {
+				case <-waits:
+					syscall.Write(fd, payload)
+				case <-stop:
+					return
+				}
+			}
+		}()
+		return 0
+	})
+	var marks []uint64
+	s.Register("mark", func(*lua.LState) int {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		marks = append(marks, ms.Mallocs)
+		return 0
+	})
+	const n = 2000
+	if _, err := s.Call(fn, lua.LNumber(n)); err != nil {
+		t.Fatal(err)
+	}
+	per := float64(marks[1]-marks[0]) / n
+	t.Logf("%.2f allocations per read", per)
+	if per > 2.5 {
+		t.Errorf("%.2f allocations per read, want at most 2", per)
 	}
 }

@@ -126,7 +126,7 @@ func (a args) name(n int, v lua.LValue, what string) string {
 
 // seconds checks an optional timeout in seconds: nil gives ok=false.
 func (a args) seconds(n int, v lua.LValue, what string) (float64, bool) {
-	if v == lua.LNil {
+	if isNil(v) {
 		return 0, false
 	}
 	f, ok := toNumber(v)
@@ -157,4 +157,11 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// isNil reports whether v is nil: a type check, cheaper than comparing
+// interfaces (v == lua.LNil) on a hot path.
+func isNil(v lua.LValue) bool {
+	_, ok := v.(*lua.LNilType)
+	return ok
 }

@@ -291,3 +291,57 @@ error("after spawn")`, "x")
 		t.Errorf("task saw %q; output %q", v, out.String())
 	}
 }
+
+// A chunk's read that waits while no task is alive keeps the baton, and
+// gives it up as soon as Go code asks for it: the code gets it while the
+// read waits on, and the read then gets its datagram.
+func TestReadAloneGivesWay(t *testing.T) {
+	s, _ := newTestSession(t)
+	port := run(t, s, `sock = listen(0, "127.0.0.1"); return select(2, sock:getsockname())`)[0]
+	alone := make(chan struct{}, 1)
+	waitingAlone = func() {
+		select {
+		case alone <- struct{}{}:
+		default:
+		}
+	}
+	defer func() { waitingAlone = func() {} }()
+	fn, err := s.Compile(`return (sock:recvfrom(100, 60))`, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		vals []lua.LValue
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		vals, err := s.Call(fn)
+		done <- result{vals, err}
+	}()
+	receive(t, alone, "the read to wait keeping the baton")
+	asked := make(chan lua.LValue, 1)
+	go func() { asked <- s.Global("sock") }()
+	select {
+	case v := <-asked:
+		if v.Type() != lua.LTUserData {
+			t.Errorf("Global(sock) = %v", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Go code asking for the baton waited for the read")
+	}
+	c, err := net.Dial("udp", "127.0.0.1:"+port.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("came"))
+	select {
+	case r := <-done:
+		if r.err != nil || len(r.vals) != 1 || r.vals[0].String() != "came" {
+			t.Fatalf("read: %v %v", r.vals, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not end")
+	}
+}

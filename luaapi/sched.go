@@ -19,7 +19,11 @@ import (
 // its wait and takes it again after, behind those who asked before; so a
 // blocking call works wherever Lua code can run (pcall, metamethods,
 // table.sort comparators, gsub callbacks, require, coroutines, tail calls)
-// and other tasks run meanwhile. Nothing yields to wait.
+// and other tasks run meanwhile. Nothing yields to wait. One exception
+// spares a script's receive loop the hand-over at every datagram: a
+// chunk's UDP read that waits while no task is alive keeps the baton,
+// since nobody else has Lua code to run, and gives it up when anybody
+// asks for it, between two slices of its wait (alone).
 type sched struct {
 	main  *lua.LState
 	baton turn.Turn
@@ -39,6 +43,11 @@ type sched struct {
 	// task's.
 	chunkWait waitState
 
+	// nTasks counts the tasks in tasks, for alone.
+	nTasks atomic.Int32
+	// wanted is sc.wantedNow as a func value, made once.
+	wanted func() bool
+
 	mu      sync.Mutex // guards what follows
 	tasks   []*task    // alive, in spawn order
 	nextID  int
@@ -48,6 +57,7 @@ type sched struct {
 
 func newSched(main *lua.LState) *sched {
 	sc := &sched{main: main, running: map[*lua.LState]bool{}, emptied: make(chan struct{})}
+	sc.wanted = sc.wantedNow
 	close(sc.emptied)
 	return sc
 }
@@ -110,6 +120,20 @@ func (sc *sched) block(L *lua.LState, wait func() (undo func())) {
 	}()
 	undo = wait()
 }
+
+// alone reports whether the goroutine that holds the baton may wait in a
+// blocking call without giving it back, which spares the call the hand-
+// over (a script's receive loop pays for it at every datagram): it runs
+// a chunk, not a task, no task is alive, and nobody asks for the baton.
+// Nobody else then has Lua code to run: a task is started only by code
+// that holds the baton, and Go code that needs it asks first. Such a wait
+// must ask wanted between slices of at most a few tens of milliseconds
+// and go through block once wanted reports true.
+func (sc *sched) alone() bool { return sc.holder == nil && !sc.wantedNow() }
+
+// wantedNow reports whether a task is alive or somebody asks for the
+// baton.
+func (sc *sched) wantedNow() bool { return sc.nTasks.Load() > 0 || sc.baton.Waiting() > 0 }
 
 // waitState is one goroutine's blocking call, for reclaim. A call makes
 // no channel unless reclaim has to wait for it: the hot path allocates
@@ -198,6 +222,7 @@ func (sc *sched) add(t *task) {
 		sc.emptied = make(chan struct{})
 	}
 	sc.tasks = append(sc.tasks, t)
+	sc.nTasks.Add(1)
 }
 
 // end marks t ended with status; it reports false if it already was.
@@ -214,6 +239,7 @@ func (sc *sched) end(t *task, status int32) bool {
 	for i, x := range sc.tasks {
 		if x == t {
 			sc.tasks = append(sc.tasks[:i], sc.tasks[i+1:]...)
+			sc.nTasks.Add(-1)
 			break
 		}
 	}

@@ -25,7 +25,7 @@ type udpSocket struct {
 	sockState
 	conn *sock.UDPConn
 	addr netip.AddrPort // bound address, kept for tostring after close
-	msg  sock.Message   // the buffer of reads that need not wait; used under the baton
+	msg  sock.Message   // the buffer of reads that keep the baton; used under it
 	// The last sender's address and port as Lua values: a conversation's
 	// datagrams come from one address, whose text (and the port's boxed
 	// number) is then made once. Under the baton.
@@ -140,7 +140,7 @@ func (s *Session) lRecvfrom(L *lua.LState) int {
 func (u *udpSocket) recvfrom(s *Session, a args) int {
 	L := a.L
 	size := maxBufsize
-	if v := L.Get(2); v != lua.LNil {
+	if v := L.Get(2); !isNil(v) {
 		size = a.intIn(2, v, "bufsize", 1, maxBufsize)
 	}
 	wait := optWait(a, 3, u)
@@ -149,14 +149,28 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
+	if s.sched.alone() {
+		// Nobody else has Lua code to run: wait holding the baton, into
+		// the socket's own buffer, until a datagram comes or somebody
+		// asks for the baton.
+		m := u.buffer(size)
+		waitingAlone()
+		left, err := u.conn.ReadFromHolding(ctx, m, wait, s.sched.wanted)
+		if err != sock.ErrGiveWay {
+			if ctx.Err() != nil {
+				if err == nil {
+					u.conn.Unread(m) // the chunk was stopped as it came
+				}
+				raiseIfDone(L, ctx)
+			}
+			return s.pushDatagram(L, u, m, err)
+		}
+		wait = left
+	}
 	if u.waits < 2 || wait == 0 {
 		// A datagram already there is taken at once, without giving up
 		// the baton.
-		m := &u.msg
-		if cap(m.Buf) < size {
-			m.Buf = make([]byte, maxBufsize)
-		}
-		m.Buf = m.Buf[:size]
+		m := u.buffer(size)
 		err := u.conn.Poll(m)
 		if err == nil || wait == 0 || !errors.Is(err, sock.ErrTimeout) {
 			u.waits = 0
@@ -182,6 +196,21 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 		u.waits = 0
 	}
 	return s.pushDatagram(L, u, w, err)
+}
+
+// waitingAlone is called as a read begins that keeps the baton; tests
+// set it to know when.
+var waitingAlone = func() {}
+
+// buffer is the socket's own message, for a read that need not give the
+// baton up, with a buffer of size bytes.
+func (u *udpSocket) buffer(size int) *sock.Message {
+	m := &u.msg
+	if cap(m.Buf) < size {
+		m.Buf = make([]byte, maxBufsize)
+	}
+	m.Buf = m.Buf[:size]
+	return m
 }
 
 // pushDatagram pushes recvfrom's results for a read into m that ended

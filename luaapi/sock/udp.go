@@ -176,13 +176,17 @@ type UDPConn struct {
 	// mu guards kept and ahead.
 	mu   sync.Mutex
 	kept []*Message // oldest first; reads return these before the network's
+	// held says kept or ahead has a datagram (written under mu), so that
+	// a read looks at them without the lock when there is none.
+	held atomic.Bool
 	// ahead holds datagrams read in a batch and not given yet, returned
 	// after kept's and before the kernel's. It is made, and batching
 	// starts, once streak reads in a row found their datagram there
 	// already: a flood. Batching stops after thinReads batches in a row
 	// brought one datagram or none, where a single read costs less.
-	ahead    *readAhead
-	batching bool
+	ahead *readAhead
+	// batching is written under mu and read without it.
+	batching atomic.Bool
 	thin     int
 	streak   atomic.Int32
 	// coalesce is how long (ns) a batching read that finds the queue
@@ -191,8 +195,9 @@ type UDPConn struct {
 }
 
 // gathering is called as a coalescing read begins to let datagrams
-// gather; tests set it to know when.
-var gathering = func() {}
+// gather, and waiting as a read of a stream found none queued and waits
+// for one; tests set them to know when.
+var gathering, waiting = func() {}, func() {}
 
 // MaxCoalesce bounds SetCoalesce.
 const MaxCoalesce = 100 * time.Millisecond
@@ -397,6 +402,7 @@ func (c *UDPConn) Close() error {
 		c.ahead.free()
 		c.ahead = &readAhead{} // empty: a read after Close finds nothing queued
 	}
+	c.noteHeld()
 	c.mu.Unlock()
 	return c.file.Close()
 }
@@ -449,53 +455,95 @@ func (c *UDPConn) Poll(m *Message) error {
 // error matching net.ErrClosed once the socket is closed. A datagram that
 // arrives as ctx ends is kept for the next read.
 func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) error {
+	_, err := c.read(ctx, m, wait, nil)
+	return err
+}
+
+// ErrGiveWay is what ReadFromHolding returns when its caller has to give
+// way: nothing was read.
+var ErrGiveWay = errors.New("give way")
+
+// ReadFromHolding reads as ReadFrom, for a caller that holds what others
+// may come to need while it waits (a lock, a turn): between two slices of
+// its wait in the kernel (at most readSlice each) it asks giveWay, and
+// when that reports true it returns ErrGiveWay, with what is left of wait
+// (Forever when wait was), for the caller to let go and read again.
+func (c *UDPConn) ReadFromHolding(ctx context.Context, m *Message, wait time.Duration, giveWay func() bool) (left time.Duration, err error) {
+	return c.read(ctx, m, wait, giveWay)
+}
+
+// read is ReadFrom, and ReadFromHolding when giveWay is not nil.
+func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, giveWay func() bool) (time.Duration, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	if wait == 0 {
-		return c.Poll(m)
+		return 0, c.Poll(m)
 	}
-	var deadline time.Time
+	// Times are the monotonic clock's since start, read once before the
+	// kernel's wait and once after (time.Now reads the wall clock too).
+	var deadline time.Duration // 0: none
 	if wait > 0 {
-		deadline = time.Now().Add(wait)
+		deadline = monotonic() + wait
 	}
-	if err := c.turn.Ask().WaitUntil(ctx, deadline); err != nil {
-		return turnError(err)
+	if err := c.turn.Ask().WaitUntil(ctx, wallDeadline(deadline)); err != nil {
+		return 0, turnError(err)
 	}
 	defer c.turn.Unlock()
+	now := monotonic()
 	for {
 		if c.queued(m) {
-			return nil
+			return 0, nil
 		}
-		now := time.Now()
+		if c.batching.Load() && c.coalesce.Load() == 0 {
+			// A stream: take what is queued, in one batch, before a
+			// wait for the next.
+			switch err := c.fromKernel(m, false, 0); {
+			case err == nil:
+				m.Waited = false
+				c.found()
+				return 0, nil
+			case !errors.Is(err, errWouldBlock) && !errors.Is(err, errSignal):
+				return 0, err
+			}
+			waiting()
+		}
 		yieldNow(now)
 		// The kernel's wait: a slice, or what is left of the deadline in
 		// whole milliseconds (so that a read with a long timeout sets the
 		// socket's timeout only near its end).
 		d := readSlice
-		if !deadline.IsZero() {
-			left := deadline.Sub(now)
+		if deadline != 0 {
+			left := deadline - now
 			if left <= 0 {
-				return ErrTimeout
+				return 0, ErrTimeout
 			}
 			if left < d {
 				d = (left + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 			}
 		}
 		err := c.fromKernel(m, true, d)
+		then := monotonic()
 		// A read that returns at once takes well under waitedAfter; one
 		// that slept took a wake-up at least.
-		waited := time.Since(now) > waitedAfter
+		waited := then-now > waitedAfter
+		now = then
 		switch {
 		case errors.Is(err, errSignal), errors.Is(err, errWouldBlock):
 			// A signal for the runtime, or the slice's end: look again.
 			c.streak.Store(0)
 			if err := ctx.Err(); err != nil {
-				return err
+				return 0, err
+			}
+			if giveWay != nil && giveWay() {
+				if deadline == 0 {
+					return Forever, ErrGiveWay
+				}
+				return max(deadline-now, 1), ErrGiveWay
 			}
 			continue
 		case err != nil:
-			return err
+			return 0, err
 		}
 		m.Waited = waited
 		if waited {
@@ -506,10 +554,21 @@ func (c *UDPConn) ReadFrom(ctx context.Context, m *Message, wait time.Duration) 
 		if ctx.Err() != nil {
 			// The datagram came as the caller left: keep it.
 			c.Unread(m)
-			return ctx.Err()
+			return 0, ctx.Err()
 		}
-		return nil
+		return 0, nil
 	}
+}
+
+// monotonic is the time since start, from the monotonic clock alone.
+func monotonic() time.Duration { return time.Since(start) }
+
+// wallDeadline is a deadline since start as a time; zero for none.
+func wallDeadline(d time.Duration) time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return start.Add(d)
 }
 
 // found counts a read that found its datagram there already; after
@@ -522,7 +581,8 @@ func (c *UDPConn) found() {
 	if c.ahead == nil {
 		c.ahead = newReadAhead()
 	}
-	c.batching, c.thin = c.ahead != nil, 0
+	c.batching.Store(c.ahead != nil)
+	c.thin = 0
 	c.mu.Unlock()
 }
 
@@ -543,22 +603,31 @@ func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
 		}
 		c.rcvTimeout = d
 	}
+	if !c.batching.Load() {
+		// One datagram at a time: the read that waits is woken by one,
+		// and most reads that do not find the queue empty.
+		return c.readOne(fd, m, wait)
+	}
+	return c.readBatch(fd, m, wait, d)
+}
+
+// readBatch is fromKernel's read of a socket that reads in batches.
+func (c *UDPConn) readBatch(fd int, m *Message, wait bool, d time.Duration) error {
 	c.mu.Lock()
 	a := c.ahead
 	gather := time.Duration(c.coalesce.Load())
-	coalesce := wait && c.batching && !a.busy && gather > 0
-	if !coalesce && (wait || !c.batching || a.busy) {
+	coalesce := wait && !a.busy && gather > 0
+	if !coalesce && (wait || a.busy || !c.batching.Load()) {
 		// A read that waits finds the queue empty, most likely: it reads
 		// the one datagram that wakes it; so does a read while another
 		// fills the slots.
 		a = nil
-	}
-	if a != nil {
+	} else {
 		a.busy = true
 	}
 	c.mu.Unlock()
 	if a != nil {
-		k, err := a.fill(fd, wait && !coalesce)
+		k, err := a.fill(fd, false)
 		if coalesce && k == 0 {
 			// The stream paused: let what comes in the next moment
 			// gather, then take it in one batch, one wake-up for all.
@@ -592,6 +661,7 @@ func (c *UDPConn) fromKernel(m *Message, wait bool, d time.Duration) error {
 		if !c.takeKeptLocked(m) {
 			a.take(m)
 		}
+		c.noteHeld()
 		return nil
 	}
 	return c.readOne(fd, m, wait)
@@ -632,7 +702,7 @@ func (c *UDPConn) readOne(fd int, m *Message, wait bool) error {
 // row the socket reads one at a time again. Under mu.
 func (c *UDPConn) thinBatch() {
 	if c.thin++; c.thin >= thinReads {
-		c.batching = false
+		c.batching.Store(false)
 		c.streak.Store(0)
 	}
 }
@@ -654,7 +724,7 @@ func (c *UDPConn) readError(err error) error {
 // (nanoseconds of the monotonic clock since start).
 var lastYield atomic.Int64
 
-// start is the origin of lastYield's clock.
+// start is the origin of the monotonic clock of reads (monotonic).
 var start = time.Now()
 
 // yieldEvery is how often a goroutine that keeps reading in blocking
@@ -669,8 +739,8 @@ const yieldEvery = 8 * time.Millisecond
 // 20 µs again. Yielding first, at a cost of a few microseconds every few
 // milliseconds, spares all of that: the monitor then sleeps 10 ms at a
 // time.
-func yieldNow(now time.Time) {
-	t := int64(now.Sub(start))
+func yieldNow(now time.Duration) {
+	t := int64(now)
 	if last := lastYield.Load(); t-last >= int64(yieldEvery) && lastYield.CompareAndSwap(last, t) {
 		runtime.Gosched()
 	}
@@ -682,6 +752,7 @@ func (c *UDPConn) Unread(m *Message) {
 	k := m.clone()
 	c.mu.Lock()
 	c.kept = append([]*Message{k}, c.kept...)
+	c.noteHeld()
 	c.mu.Unlock()
 }
 
@@ -689,6 +760,9 @@ func (c *UDPConn) Unread(m *Message) {
 // before a datagram given back meanwhile (Unread while the read waited):
 // m then goes behind the kept ones, and the oldest comes out instead.
 func (c *UDPConn) keepOrder(m *Message) {
+	if !c.held.Load() {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.kept) == 0 {
@@ -701,6 +775,9 @@ func (c *UDPConn) keepOrder(m *Message) {
 // queued gives m the oldest datagram taken from the kernel and not given
 // yet (given back by Unread, or read ahead); false when there is none.
 func (c *UDPConn) queued(m *Message) bool {
+	if !c.held.Load() {
+		return false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.takeKeptLocked(m) {
@@ -708,9 +785,16 @@ func (c *UDPConn) queued(m *Message) bool {
 	}
 	if a := c.ahead; a != nil && a.next < a.n {
 		a.take(m)
+		c.noteHeld()
 		return true
 	}
 	return false
+}
+
+// noteHeld records whether kept or ahead has a datagram. Under mu, after
+// every change of them.
+func (c *UDPConn) noteHeld() {
+	c.held.Store(len(c.kept) > 0 || c.ahead != nil && c.ahead.next < c.ahead.n)
 }
 
 func (c *UDPConn) takeKeptLocked(m *Message) bool {
@@ -721,6 +805,7 @@ func (c *UDPConn) takeKeptLocked(m *Message) bool {
 	k := c.kept[0]
 	c.kept[0] = nil
 	c.kept = c.kept[1:]
+	c.noteHeld()
 	m.N = copy(m.Buf, k.Buf[:k.N])
 	m.Addr = k.Addr
 	m.Truncated = k.Truncated || m.N < k.N

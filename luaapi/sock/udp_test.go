@@ -585,22 +585,26 @@ func TestCoalesceGathersAStream(t *testing.T) {
 			}
 		}
 		rx.SetCoalesce(gather)
+		// Both sent once the read found the queue empty and goes to
+		// wait (or to gather).
 		asleep := make(chan struct{})
-		gathering = func() { close(asleep) }
+		if gather > 0 {
+			gathering = func() { close(asleep) }
+		} else {
+			waiting = func() { close(asleep) }
+		}
 		got := make(chan error, 1)
 		m := &Message{Size: 64}
 		go func() { got <- rx.ReadFrom(context.Background(), m, 5*time.Second) }()
-		if gather > 0 {
-			select {
-			case <-asleep:
-			case <-time.After(5 * time.Second):
-				t.Fatal("the read did not begin to gather")
-			}
+		select {
+		case <-asleep:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the read did not begin to wait")
 		}
 		tx.WriteTo([]byte("A"), dest(rx))
 		tx.WriteTo([]byte("B"), dest(rx))
 		err := <-got
-		gathering = func() {}
+		gathering, waiting = func() {}, func() {}
 		if err != nil || string(m.Buf[:m.N]) != "A" {
 			t.Fatalf("coalesce %v: read %v %q, want A", gather, err, m.Buf[:m.N])
 		}
@@ -617,4 +621,50 @@ func TestCoalesceGathersAStream(t *testing.T) {
 			t.Errorf("coalesce %v: then %v %q, want B", gather, err, m.Buf[:m.N])
 		}
 	}
+}
+
+// A read that holds something others may need gives way between two
+// slices of its wait once they ask, reading nothing and telling what is
+// left of its wait; until then it reads as ReadFrom does.
+func TestReadFromHoldingGivesWay(t *testing.T) {
+	rx := listenLoop(t, "127.0.0.1")
+	tx := listenLoop(t, "127.0.0.1")
+	never := func() bool { return false }
+	always := func() bool { return true }
+
+	// Nobody asks: a datagram is read.
+	tx.WriteTo([]byte("first"), dest(rx))
+	m := &Message{Size: 64}
+	if left, err := rx.ReadFromHolding(context.Background(), m, Forever, never); err != nil || string(m.Buf[:m.N]) != "first" || left != 0 {
+		t.Fatalf("read: %v %q, left %v", err, m.Buf[:m.N], left)
+	}
+	m.Release()
+
+	// Somebody asks: an unbounded wait gives way within a slice, and an
+	// unbounded wait is what is left of it.
+	begun := time.Now()
+	left, err := rx.ReadFromHolding(context.Background(), m, Forever, always)
+	if !errors.Is(err, ErrGiveWay) || left != Forever {
+		t.Fatalf("unbounded wait: %v, left %v; want ErrGiveWay, Forever", err, left)
+	}
+	if took := time.Since(begun); took > 10*readSlice {
+		t.Errorf("gave way after %v, want within about %v", took, readSlice)
+	}
+	// A bounded one: what is left is less than asked, more than none.
+	wait := 10 * time.Second
+	left, err = rx.ReadFromHolding(context.Background(), m, wait, always)
+	if !errors.Is(err, ErrGiveWay) || left <= 0 || left >= wait {
+		t.Fatalf("bounded wait: %v, left %v; want ErrGiveWay and 0 < left < %v", err, left, wait)
+	}
+	// A wait that ends first is a timeout, not a giving way.
+	if _, err := rx.ReadFromHolding(context.Background(), m, 5*time.Millisecond, never); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("short wait: %v, want ErrTimeout", err)
+	}
+
+	// Nothing was lost by giving way: the next datagram is the next read.
+	tx.WriteTo([]byte("second"), dest(rx))
+	if err := rx.ReadFrom(context.Background(), m, 5*time.Second); err != nil || string(m.Buf[:m.N]) != "second" {
+		t.Fatalf("after giving way: %v %q", err, m.Buf[:m.N])
+	}
+	m.Release()
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,8 @@ type Turn struct {
 	mu    sync.Mutex
 	held  bool
 	queue []*Ticket
+	// waiting is len(queue), written under mu, read without it.
+	waiting atomic.Int32
 }
 
 // Ticket is a place in a Turn's queue.
@@ -59,12 +62,14 @@ func (t *Turn) TryLock() bool {
 // at once when the turn is free, or after everyone who asked before.
 func (t *Turn) Ask() *Ticket {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if !t.held {
 		t.held = true
+		t.mu.Unlock()
 		return grantedTicket
 	}
-	return t.enqueue()
+	tk := t.enqueue()
+	t.mu.Unlock()
+	return tk
 }
 
 // enqueue adds a waiting ticket; t.mu is held.
@@ -76,6 +81,7 @@ var grantedTicket = &Ticket{granted: true}
 func (t *Turn) enqueue() *Ticket {
 	tk := &Ticket{t: t, ready: make(chan struct{})}
 	t.queue = append(t.queue, tk)
+	t.waiting.Store(int32(len(t.queue)))
 	return tk
 }
 
@@ -102,6 +108,7 @@ func (t *Turn) next() *Ticket {
 	tk := t.queue[0]
 	t.queue[0] = nil
 	t.queue = t.queue[1:]
+	t.waiting.Store(int32(len(t.queue)))
 	tk.granted = true
 	return tk
 }
@@ -169,6 +176,7 @@ func (tk *Ticket) WaitUntil(ctx context.Context, deadline time.Time) error {
 	for i, q := range t.queue {
 		if q == tk {
 			t.queue = append(t.queue[:i], t.queue[i+1:]...)
+			t.waiting.Store(int32(len(t.queue)))
 			break
 		}
 	}
@@ -177,8 +185,4 @@ func (tk *Ticket) WaitUntil(ctx context.Context, deadline time.Time) error {
 }
 
 // Waiting is the number of tickets in the queue.
-func (t *Turn) Waiting() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.queue)
-}
+func (t *Turn) Waiting() int { return int(t.waiting.Load()) }
