@@ -116,6 +116,7 @@ func New(opts Options) *Session {
 		s.stderr = os.Stderr
 	}
 	MemoryBudget() // the default budget, unless one was set: allocations are checked
+	startPacer()
 	s.root, s.cancelRoot = context.WithCancelCause(context.Background())
 	s.main = lua.NewState(lua.Options{
 		// Every task and coroutine is a thread with these sizes, so they
