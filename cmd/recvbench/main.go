@@ -11,6 +11,7 @@
 // Run it from the repository's root:
 //
 //	go run ./cmd/recvbench [-rate 50000] [-seconds 2] [-rounds 3]
+//	go run ./cmd/recvbench -echo [-pings 20000] [-rounds 3]
 //
 // Flags:
 //
@@ -26,6 +27,13 @@
 //	              PATH, may be a build without the system's optimizations;
 //	              skipped if missing)
 //	-sockshell P  a sockshell binary (default: built from ./cmd/sockshell)
+//	-echo         compare UDP echo servers instead (testdata/echo.lua run by
+//	              sockshell, echo.py, echo.c and one in Go): recvbench
+//	              sends each a datagram once the reply to the one before
+//	              came, and reports the round trip at the median and the
+//	              99th percentile, the server process's CPU per echo, and
+//	              the ratios
+//	-pings N      measured round trips per server and round (default 20000)
 //
 // Every receiver prints each datagram as the chapter does, to a file whose
 // lines recvbench counts once it stopped at "bye". CPU is the receiver
@@ -65,13 +73,24 @@ func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-serve-go" {
 		os.Exit(serveGo())
 	}
+	if len(os.Args) == 2 && os.Args[1] == "-serve-go-echo" {
+		os.Exit(serveGoEcho())
+	}
 	rate := flag.Int("rate", 50000, "datagrams per second")
 	seconds := flag.Float64("seconds", 2, "seconds each receiver is fed")
 	rounds := flag.Int("rounds", 3, "rounds")
 	python := flag.String("python", systemPython(), "the Python interpreter")
 	shell := flag.String("sockshell", "", "a sockshell binary (default: build one)")
+	echo := flag.Bool("echo", false, "compare UDP echo servers")
+	pings := flag.Int("pings", 20000, "measured round trips per echo server and round")
 	flag.Parse()
-	if err := compare(os.Stdout, *rate, time.Duration(*seconds*float64(time.Second)), *rounds, *python, *shell); err != nil {
+	var err error
+	if *echo {
+		err = compareEcho(os.Stdout, max(*pings, 1), *rounds, *python, *shell)
+	} else {
+		err = compare(os.Stdout, *rate, time.Duration(*seconds*float64(time.Second)), *rounds, *python, *shell)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "recvbench:", err)
 		os.Exit(1)
 	}
@@ -96,17 +115,11 @@ type receiver struct {
 
 // compare runs the rounds and writes the report to w.
 func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shell string) error {
-	if shell == "" {
-		dir, err := os.MkdirTemp("", "recvbench")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		shell = filepath.Join(dir, "sockshell")
-		if out, err := exec.Command("go", "build", "-o", shell, "./cmd/sockshell").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/sockshell (run from the repository's root): %v\n%s", err, out)
-		}
+	shell, cleanup, err := sockshellBinary(shell)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -120,7 +133,7 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 	} else {
 		fmt.Fprintf(w, "(%s not found: no Python receiver)\n", python)
 	}
-	if c, err := buildC(); err == nil {
+	if c, err := buildC("cmd/recvbench/testdata/chapter_receiver.c"); err == nil {
 		defer os.RemoveAll(filepath.Dir(c))
 		rs = append(rs, &receiver{name: "c", argv: []string{c, "0"}})
 	} else {
@@ -166,9 +179,27 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 	return nil
 }
 
-// buildC compiles testdata/chapter_receiver.c with the system's C
-// compiler into a temporary directory and returns the program's path.
-func buildC() (string, error) {
+// sockshellBinary is shell, or when it is "" a sockshell built from
+// ./cmd/sockshell into a temporary directory that cleanup removes.
+func sockshellBinary(shell string) (path string, cleanup func(), err error) {
+	if shell != "" {
+		return shell, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "recvbench")
+	if err != nil {
+		return "", nil, err
+	}
+	shell = filepath.Join(dir, "sockshell")
+	if out, err := exec.Command("go", "build", "-o", shell, "./cmd/sockshell").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("go build ./cmd/sockshell (run from the repository's root): %v\n%s", err, out)
+	}
+	return shell, func() { os.RemoveAll(dir) }, nil
+}
+
+// buildC compiles the C program src with the system's C compiler into a
+// temporary directory and returns the program's path.
+func buildC(src string) (string, error) {
 	cc, err := exec.LookPath("cc")
 	if err != nil {
 		return "", errors.New("cc not found")
@@ -177,8 +208,8 @@ func buildC() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	prog := filepath.Join(dir, "chapter_receiver")
-	if out, err := exec.Command(cc, "-O2", "-o", prog, "cmd/recvbench/testdata/chapter_receiver.c").CombinedOutput(); err != nil {
+	prog := filepath.Join(dir, strings.TrimSuffix(filepath.Base(src), ".c"))
+	if out, err := exec.Command(cc, "-O2", "-o", prog, src).CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("cc: %v: %s", err, out)
 	}

@@ -16,6 +16,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) == 2 && os.Args[1] == "-serve-go" {
 		os.Exit(serveGo())
 	}
+	if len(os.Args) == 2 && os.Args[1] == "-serve-go-echo" {
+		os.Exit(serveGoEcho())
+	}
 	// recvbench runs from the repository's root.
 	if err := os.Chdir("../.."); err != nil {
 		panic(err)
@@ -75,5 +78,35 @@ func TestFloodReport(t *testing.T) {
 	}
 	if !strings.Contains(report, "ratio sockshell/go ") {
 		t.Errorf("no ratio in:\n%s", report)
+	}
+}
+
+// The echo comparison measures a round trip to every server and reports
+// the ratios: the C server, the floor, wherever a C compiler is.
+func TestEchoReport(t *testing.T) {
+	python := testenv.Need(t, "python3", "python3")
+	var out strings.Builder
+	if err := compareEcho(&out, 200, 1, python, ""); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	report := out.String()
+	names := []string{"go", "sockshell", "python"}
+	ratios := []string{"ratio sockshell/python ", "ratio sockshell/go "}
+	if hasCC() {
+		names = append(names, "c")
+		ratios = append(ratios, "ratio c/python ", "ratio sockshell/c ")
+	} else if !strings.Contains(report, "(cc not found: no C server)") {
+		t.Errorf("no word of the missing C compiler in:\n%s", report)
+	}
+	for _, name := range names {
+		re := regexp.MustCompile(`round 1 ` + name + ` +p50 +[1-9][\d.]* +p99 +[1-9][\d.]* +CPU +\d+\.\d\d µs  \(0 lost\)`)
+		if !re.MatchString(report) {
+			t.Errorf("no round trips for %s in:\n%s", name, report)
+		}
+	}
+	for _, line := range ratios {
+		if !regexp.MustCompile(regexp.QuoteMeta(line) + ` *p50 \d+\.\d\d  p99 \d+\.\d\d  CPU \d+\.\d\d`).MatchString(report) {
+			t.Errorf("no %q in:\n%s", line, report)
+		}
 	}
 }

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+// echoServer is one way of running a UDP echo server, and what its rounds
+// measured: round trip µs at the median and the 99th percentile, and the
+// server process's CPU µs per echo.
+type echoServer struct {
+	name          string
+	argv          []string
+	p50, p99, cpu []float64
+}
+
+// compareEcho runs the echo comparison (-echo) and writes its report to w:
+// each server answers pings measured round trips, after a twentieth as
+// many unmeasured ones, from a client on the first CPU, in turn, for each
+// round.
+func compareEcho(w io.Writer, pings, rounds int, python, shell string) error {
+	shell, cleanup, err := sockshellBinary(shell)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	servers := []*echoServer{
+		{name: "go", argv: []string{self, "-serve-go-echo"}},
+		{name: "sockshell", argv: []string{shell, "-e", readyHook, "cmd/recvbench/testdata/echo.lua", "0"}},
+	}
+	if path, err := exec.LookPath(python); err == nil {
+		servers = append(servers, &echoServer{name: "python", argv: []string{path, "cmd/recvbench/testdata/echo.py", "0"}})
+	} else {
+		fmt.Fprintf(w, "(%s not found: no Python server)\n", python)
+	}
+	if c, err := buildC("cmd/recvbench/testdata/echo.c"); err == nil {
+		defer os.RemoveAll(filepath.Dir(c))
+		servers = append(servers, &echoServer{name: "c", argv: []string{c, "0"}})
+	} else {
+		fmt.Fprintf(w, "(%v: no C server)\n", err)
+	}
+	if pinned() != nil {
+		pinProcessFirstCPU()
+	}
+	warmup := max(pings/20, 1)
+	fmt.Fprintf(w, "UDP echo, %d round trips after %d unmeasured, %d rounds; round trip µs, and the server's CPU µs per echo:\n", pings, warmup, rounds)
+	for round := 1; round <= rounds; round++ {
+		for _, s := range servers {
+			p50, p99, cpu, lost, err := echoOnce(s.argv, warmup, pings)
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			s.p50, s.p99, s.cpu = append(s.p50, p50), append(s.p99, p99), append(s.cpu, cpu)
+			fmt.Fprintf(w, "  round %d %-10s p50 %7.1f  p99 %7.1f  CPU %6.2f µs  (%d lost)\n", round, s.name, p50, p99, cpu, lost)
+		}
+	}
+	type figures struct{ p50, p99, cpu float64 }
+	med := map[string]figures{}
+	fmt.Fprintln(w, "median:")
+	for _, s := range servers {
+		f := figures{median(s.p50), median(s.p99), median(s.cpu)}
+		med[s.name] = f
+		fmt.Fprintf(w, "  %-10s p50 %7.1f  p99 %7.1f  CPU %6.2f µs\n", s.name, f.p50, f.p99, f.cpu)
+	}
+	ratio := func(a, b string) {
+		x, okx := med[a]
+		y, oky := med[b]
+		if okx && oky {
+			fmt.Fprintf(w, "ratio %-16s p50 %.2f  p99 %.2f  CPU %.2f\n", a+"/"+b, x.p50/y.p50, x.p99/y.p99, x.cpu/y.cpu)
+		}
+	}
+	ratio("sockshell", "python")
+	ratio("c", "python")
+	ratio("sockshell", "c")
+	ratio("sockshell", "go")
+	return nil
+}
+
+// median is the middle of v (which it sorts).
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	return v[len(v)/2]
+}
+
+// echoOnce starts an echo server, measures pings round trips after warmup
+// unmeasured ones, sends bye and returns the median and 99th percentile
+// round trip in µs, the server's CPU µs per echo and how many round trips
+// were lost (a reply that did not come within a second).
+func echoOnce(argv []string, warmup, pings int) (p50, p99, cpu float64, lost int, err error) {
+	cmd, port, err := startServer(argv)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	defer cmd.Process.Kill()
+	conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	defer conn.Close()
+	rtts, lost := ping(conn, warmup, pings)
+	if len(rtts) == 0 {
+		return 0, 0, 0, lost, errors.New("no reply came")
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for try := 0; ; try++ {
+		conn.Write([]byte("bye"))
+		select {
+		case err := <-exited:
+			if err != nil {
+				return 0, 0, 0, 0, err
+			}
+			used := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			sort.Float64s(rtts)
+			return rtts[len(rtts)/2], rtts[len(rtts)*99/100], float64(used.Microseconds()) / float64(warmup+pings), lost, nil
+		case <-time.After(time.Second):
+			if try == 10 {
+				return 0, 0, 0, 0, errors.New("the server did not stop at bye")
+			}
+		}
+	}
+}
+
+// ping sends warmup and then pings datagrams on conn, each once the reply
+// to the one before came (or a second passed), from the first CPU, and
+// returns the measured round trips in µs and how many replies did not come.
+func ping(conn *net.UDPConn, warmup, pings int) (rtts []float64, lost int) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pinFirstCPU()
+	payload := []byte(strings.Repeat("p", 64))
+	reply := make([]byte, 1024)
+	rtts = make([]float64, 0, pings)
+	for i := 0; i < warmup+pings; i++ {
+		conn.SetReadDeadline(time.Now().Add(time.Second))
+		start := time.Now()
+		if _, err := conn.Write(payload); err != nil {
+			lost++
+			continue
+		}
+		if _, err := conn.Read(reply); err != nil {
+			lost++
+			continue
+		}
+		if i >= warmup {
+			rtts = append(rtts, float64(time.Since(start).Nanoseconds())/1e3)
+		}
+	}
+	return rtts, lost
+}
+
+// startServer starts a server pinned to the last CPU, with a clean
+// environment, and returns it and the port it says on stderr it is bound
+// to ("ready PORT").
+func startServer(argv []string) (*exec.Cmd, int, error) {
+	if pin := pinned(); pin != nil {
+		argv = append(pin, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8"}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	var port int
+	if _, err := fmt.Fscanf(bufio.NewReader(stderr), "ready %d\n", &port); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, 0, fmt.Errorf("no ready line: %v", err)
+	}
+	go io.Copy(io.Discard, stderr)
+	return cmd, port, nil
+}
+
+// serveGoEcho is the echo server in plain Go.
+func serveGoEcho() int {
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer c.Close()
+	fmt.Fprintf(os.Stderr, "ready %d\n", c.LocalAddr().(*net.UDPAddr).Port)
+	buf := make([]byte, 1024)
+	for {
+		n, from, err := c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if strings.EqualFold(string(buf[:n]), "bye") {
+			return 0
+		}
+		c.WriteToUDPAddrPort(buf[:n], from)
+	}
+}
