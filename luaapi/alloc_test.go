@@ -39,18 +39,8 @@ a:close() b:close()`, "loop")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var marks []uint64
-	s.Register("mark", func(*lua.LState) int {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		marks = append(marks, ms.Mallocs)
-		return 0
-	})
 	const n = 2000
-	if _, err := s.Call(fn, lua.LNumber(n)); err != nil {
-		t.Fatal(err)
-	}
-	per := float64(marks[1]-marks[0]) / n
+	per := allocationsPer(t, s, fn, n)
 	t.Logf("%.2f allocations per round", per)
 	// Two received strings (bytes and box each) and the formatted line
 	// (bytes and box): 6.
@@ -112,6 +102,18 @@ a:close()`, "loop")
 		}()
 		return 0
 	})
+	const n = 2000
+	per := allocationsPer(t, s, fn, n)
+	t.Logf("%.2f allocations per read", per)
+	if per > 2.5 {
+		t.Errorf("%.2f allocations per read, want at most 2", per)
+	}
+}
+
+// allocationsPer calls fn(n), which calls mark() before and after n
+// rounds of what is measured, and returns the allocations per round.
+func allocationsPer(t *testing.T, s *Session, fn *lua.LFunction, n int) float64 {
+	t.Helper()
 	var marks []uint64
 	s.Register("mark", func(*lua.LState) int {
 		var ms runtime.MemStats
@@ -119,13 +121,11 @@ a:close()`, "loop")
 		marks = append(marks, ms.Mallocs)
 		return 0
 	})
-	const n = 2000
 	if _, err := s.Call(fn, lua.LNumber(n)); err != nil {
 		t.Fatal(err)
 	}
-	per := float64(marks[1]-marks[0]) / n
-	t.Logf("%.2f allocations per read", per)
-	if per > 2.5 {
-		t.Errorf("%.2f allocations per read, want at most 2", per)
+	if len(marks) != 2 {
+		t.Fatalf("mark() called %d times, want 2", len(marks))
 	}
+	return float64(marks[1]-marks[0]) / float64(n)
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -19,8 +18,7 @@ import (
 // measured: round trip µs at the median and the 99th percentile, and the
 // server process's CPU µs per echo.
 type echoServer struct {
-	name          string
-	argv          []string
+	program
 	p50, p99, cpu []float64
 }
 
@@ -29,32 +27,15 @@ type echoServer struct {
 // many unmeasured ones, from a client on the first CPU, in turn, for each
 // round.
 func compareEcho(w io.Writer, pings, rounds int, python, shell string) error {
-	shell, cleanup, err := sockshellBinary(shell)
+	progs, cleanup, err := programs(w, shell, python, "-serve-go-echo", "cmd/recvbench/testdata/echo.lua",
+		"cmd/recvbench/testdata/echo.py", "cmd/recvbench/testdata/echo.c", "server")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	servers := []*echoServer{
-		{name: "go", argv: []string{self, "-serve-go-echo"}},
-		{name: "sockshell", argv: []string{shell, "-e", readyHook, "cmd/recvbench/testdata/echo.lua", "0"}},
-	}
-	if path, err := exec.LookPath(python); err == nil {
-		servers = append(servers, &echoServer{name: "python", argv: []string{path, "cmd/recvbench/testdata/echo.py", "0"}})
-	} else {
-		fmt.Fprintf(w, "(%s not found: no Python server)\n", python)
-	}
-	if c, err := buildC("cmd/recvbench/testdata/echo.c"); err == nil {
-		defer os.RemoveAll(filepath.Dir(c))
-		servers = append(servers, &echoServer{name: "c", argv: []string{c, "0"}})
-	} else {
-		fmt.Fprintf(w, "(%v: no C server)\n", err)
-	}
-	if pinned() != nil {
-		pinProcessFirstCPU()
+	var servers []*echoServer
+	for _, p := range progs {
+		servers = append(servers, &echoServer{program: p})
 	}
 	warmup := max(pings/20, 1)
 	fmt.Fprintf(w, "UDP echo, %d round trips after %d unmeasured, %d rounds; round trip µs, and the server's CPU µs per echo:\n", pings, warmup, rounds)
@@ -191,23 +172,11 @@ func startServer(argv []string) (*exec.Cmd, int, error) {
 
 // serveGoEcho is the echo server in plain Go.
 func serveGoEcho() int {
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer c.Close()
-	fmt.Fprintf(os.Stderr, "ready %d\n", c.LocalAddr().(*net.UDPAddr).Port)
-	buf := make([]byte, 1024)
-	for {
-		n, from, err := c.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+	return serveUDP(func(c *net.UDPConn, data []byte, from *net.UDPAddr) bool {
+		if strings.EqualFold(string(data), "bye") {
+			return true
 		}
-		if strings.EqualFold(string(buf[:n]), "bye") {
-			return 0
-		}
-		c.WriteToUDPAddrPort(buf[:n], from)
-	}
+		c.WriteToUDP(data, from)
+		return false
+	})
 }

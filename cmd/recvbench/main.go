@@ -105,43 +105,70 @@ func systemPython() string {
 	return "python3"
 }
 
-// receiver is one way of running the chapter's receiver.
+// receiver is one way of running the chapter's receiver, and what its
+// rounds measured.
 type receiver struct {
-	name string
-	argv []string
+	program
 	cpu  []float64 // µs per datagram, one per round
 	lost int
 }
 
-// compare runs the rounds and writes the report to w.
-func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shell string) error {
-	shell, cleanup, err := sockshellBinary(shell)
+// program is one of the programs compared: a name and its command line.
+type program struct {
+	name string
+	argv []string
+}
+
+// programs are the contestants of a comparison: this binary run with
+// goFlag, sockshell running script, Python running pyScript, and the C
+// program built from cSrc, each given port 0; Python or C is left out,
+// with a word on w, where there is no interpreter or compiler. cleanup
+// removes what was built. It also keeps recvbench's threads to the first
+// CPU where the contestants get the last.
+func programs(w io.Writer, shell, python, goFlag, script, pyScript, cSrc, what string) (progs []program, cleanup func(), err error) {
+	shell, cleanShell, err := sockshellBinary(shell)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer cleanup()
+	cleanup = cleanShell
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		cleanup()
+		return nil, nil, err
 	}
-	rs := []*receiver{
-		{name: "go", argv: []string{self, "-serve-go"}},
-		{name: "sockshell", argv: []string{shell, "-e", readyHook, "scripts/receiver.lua", "0"}},
+	progs = []program{
+		{"go", []string{self, goFlag}},
+		{"sockshell", []string{shell, "-e", readyHook, script, "0"}},
 	}
 	if path, err := exec.LookPath(python); err == nil {
-		rs = append(rs, &receiver{name: "python", argv: []string{path, "cmd/recvbench/testdata/chapter_receiver.py", "0"}})
+		progs = append(progs, program{"python", []string{path, pyScript, "0"}})
 	} else {
-		fmt.Fprintf(w, "(%s not found: no Python receiver)\n", python)
+		fmt.Fprintf(w, "(%s not found: no Python %s)\n", python, what)
 	}
-	if c, err := buildC("cmd/recvbench/testdata/chapter_receiver.c"); err == nil {
-		defer os.RemoveAll(filepath.Dir(c))
-		rs = append(rs, &receiver{name: "c", argv: []string{c, "0"}})
+	if c, err := buildC(cSrc); err == nil {
+		cleanup = func() { cleanShell(); os.RemoveAll(filepath.Dir(c)) }
+		progs = append(progs, program{"c", []string{c, "0"}})
 	} else {
-		fmt.Fprintf(w, "(%v: no C receiver)\n", err)
+		fmt.Fprintf(w, "(%v: no C %s)\n", err, what)
 	}
 	if pinned() != nil {
 		// Threads made later inherit this from the thread that makes them.
 		pinProcessFirstCPU()
+	}
+	return progs, cleanup, nil
+}
+
+// compare runs the rounds and writes the report to w.
+func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shell string) error {
+	progs, cleanup, err := programs(w, shell, python, "-serve-go", "scripts/receiver.lua",
+		"cmd/recvbench/testdata/chapter_receiver.py", "cmd/recvbench/testdata/chapter_receiver.c", "receiver")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	var rs []*receiver
+	for _, p := range progs {
+		rs = append(rs, &receiver{program: p})
 	}
 	if rate <= 0 {
 		return flood(w, rs, feed, rounds)
@@ -392,6 +419,16 @@ func pace(conn *net.UDPConn, rate int, d time.Duration) int {
 
 // serveGo is the chapter's receiver in plain Go: the baseline.
 func serveGo() int {
+	return serveUDP(func(_ *net.UDPConn, data []byte, from *net.UDPAddr) bool {
+		fmt.Fprintf(os.Stdout, "received message:%s from PORT%d on %s\n", data, from.Port, from.IP)
+		return strings.EqualFold(string(data), "bye")
+	})
+}
+
+// serveUDP binds a UDP socket to a free port on every IPv4 interface,
+// says which on stderr ("ready PORT"), and gives handle every datagram
+// until it reports the last.
+func serveUDP(handle func(c *net.UDPConn, data []byte, from *net.UDPAddr) (last bool)) int {
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -406,9 +443,7 @@ func serveGo() int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		data := string(buf[:n])
-		fmt.Fprintf(os.Stdout, "received message:%s from PORT%d on %s\n", data, from.Port, from.IP)
-		if strings.EqualFold(data, "bye") {
+		if handle(c, buf[:n], from) {
 			return 0
 		}
 	}
