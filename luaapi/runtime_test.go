@@ -345,3 +345,49 @@ func TestReadAloneGivesWay(t *testing.T) {
 		t.Fatal("the read did not end")
 	}
 }
+
+// Cancelling a task blocked in recvfrom returns at once, not when the
+// read next looks at its context (every 50 ms): 40 of them, 20 taking
+// turns on one socket and 20 on sockets of their own, are cancelled one
+// after the other in well under a slice each.
+func TestCancelWakesBlockedReads(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads in the kernel are woken on Linux; elsewhere they look at their context every 50 ms")
+	}
+	s, _ := newTestSession(t)
+	t0 := time.Now()
+	s.Register("ms", func(L *lua.LState) int {
+		L.Push(lua.LNumber(float64(time.Since(t0).Microseconds()) / 1000))
+		return 1
+	})
+	got := run(t, s, `
+local shared = listen(0, "127.0.0.1")
+local all, socks = {}, {}
+for i = 1, 20 do all[#all + 1] = spawn(function() return shared:recvfrom() end) end
+for i = 1, 20 do
+  local own = listen(0, "127.0.0.1")
+  socks[i] = own
+  all[#all + 1] = spawn(function() return own:recvfrom() end)
+end
+sleep(0) -- every task runs and waits
+local waiting = 0
+for _, t in ipairs(all) do if t.status == "waiting" then waiting = waiting + 1 end end
+local began = ms()
+for _, t in ipairs(all) do t:cancel() end
+local took = ms() - began
+-- The sockets still work.
+sendto("after", shared:getsockname())
+local data = shared:recvfrom(100, 5)
+return waiting, took, data`)
+	if got[0].String() != "40" {
+		t.Fatalf("%s tasks waiting, want 40", got[0])
+	}
+	took := float64(got[1].(lua.LNumber))
+	t.Logf("40 cancels took %.2f ms", took)
+	if took > 400 {
+		t.Errorf("40 cancels took %.0f ms, want well under a 50 ms slice each (400 ms in all)", took)
+	}
+	if got[2].String() != "after" {
+		t.Errorf("after the cancels the socket read %q", got[2])
+	}
+}

@@ -101,6 +101,14 @@ func (sc *sched) leave() *task {
 // baton again; whoever stops a task or a chunk calls it sooner (reclaim),
 // so that the next reader gets what was read before anything newer.
 func (sc *sched) block(L *lua.LState, wait func() (undo func())) {
+	sc.blockWaking(L, nil, wait)
+}
+
+// blockWaking is block for a wait that looks at L's context only now and
+// then (a read in the kernel, every few tens of milliseconds) unless wake
+// makes it look at once: whoever stops the call calls wake after ending
+// its context, so that reclaim waits a moment, not a slice.
+func (sc *sched) blockWaking(L *lua.LState, wake func(), wait func() (undo func())) {
 	t := sc.holder
 	ws := &sc.chunkWait
 	if t != nil {
@@ -109,7 +117,7 @@ func (sc *sched) block(L *lua.LState, wait func() (undo func())) {
 		ws = &t.wait
 	}
 	sc.leave()
-	ws.begin()
+	ws.begin(wake)
 	var undo func()
 	defer func() {
 		ws.end(undo)
@@ -143,12 +151,13 @@ type waitState struct {
 	active  bool          // between begin and take
 	over    bool          // the wait has ended
 	undo    func()        // what gives back what the wait took
+	wake    func()        // what makes the wait look at its context now
 	waiting chan struct{} // made by reclaim, closed by end
 }
 
-func (ws *waitState) begin() {
+func (ws *waitState) begin(wake func()) {
 	ws.mu.Lock()
-	ws.active, ws.over, ws.undo, ws.waiting = true, false, nil, nil
+	ws.active, ws.over, ws.undo, ws.wake, ws.waiting = true, false, nil, wake, nil
 	ws.mu.Unlock()
 }
 
@@ -167,7 +176,7 @@ func (ws *waitState) take() func() {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	u := ws.undo
-	ws.active, ws.undo = false, nil
+	ws.active, ws.undo, ws.wake = false, nil, nil
 	return u
 }
 
@@ -184,13 +193,9 @@ func (ws *waitState) reclaim() {
 		if ws.waiting == nil {
 			ws.waiting = make(chan struct{})
 		}
-		waiting := ws.waiting
+		waiting, wake := ws.waiting, ws.wake
 		ws.mu.Unlock()
-		timer := time.NewTimer(time.Second)
-		defer timer.Stop()
-		select {
-		case <-waiting:
-		case <-timer.C:
+		if !awaitWoken(waiting, wake) {
 			return
 		}
 	} else {
@@ -198,6 +203,32 @@ func (ws *waitState) reclaim() {
 	}
 	if u := ws.take(); u != nil {
 		u()
+	}
+}
+
+// awaitWoken waits until done is closed, for a second at most, calling
+// wake (when there is one) at once and then every millisecond: a wait
+// caught just before it began to sleep misses the first call. It reports
+// whether done was closed.
+func awaitWoken(done <-chan struct{}, wake func()) bool {
+	timer := time.NewTimer(time.Second)
+	defer timer.Stop()
+	var again <-chan time.Time
+	if wake != nil {
+		wake()
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		again = tick.C
+	}
+	for {
+		select {
+		case <-done:
+			return true
+		case <-again:
+			wake()
+		case <-timer.C:
+			return false
+		}
 	}
 }
 

@@ -183,7 +183,7 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 	w := &sock.Message{Size: size}
 	defer w.Release()
 	var err error
-	s.block(L, func() func() {
+	s.sched.blockWaking(L, u.conn.Wake, func() func() {
 		if err = u.conn.ReadFrom(ctx, w, wait); err != nil {
 			return nil
 		}

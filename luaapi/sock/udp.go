@@ -192,6 +192,9 @@ type UDPConn struct {
 	// coalesce is how long (ns) a batching read that finds the queue
 	// empty lets datagrams gather before it takes them (SetCoalesce).
 	coalesce atomic.Int64
+	// waiter is the thread of the ReadFrom that waits in the kernel, for
+	// Wake; 0 when there is none (or the system cannot say).
+	waiter atomic.Int32
 }
 
 // gathering is called as a coalescing read begins to let datagrams
@@ -522,7 +525,12 @@ func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, give
 				d = (left + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 			}
 		}
-		err := c.fromKernel(m, true, d)
+		var err error
+		if giveWay == nil {
+			err = c.wakeableFromKernel(ctx, m, d)
+		} else {
+			err = c.fromKernel(m, true, d)
+		}
 		then := monotonic()
 		// A read that returns at once takes well under waitedAfter; one
 		// that slept took a wake-up at least.
@@ -557,6 +565,37 @@ func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, give
 			return 0, ctx.Err()
 		}
 		return 0, nil
+	}
+}
+
+// wakeableFromKernel is fromKernel's wait for a datagram, which Wake cuts
+// short: the goroutine keeps to its thread meanwhile, so that the thread
+// Wake signals is the one in the kernel. It returns ctx's error when ctx
+// has ended already: one who ended it while this read waited for its
+// turn may have found no thread to wake.
+func (c *UDPConn) wakeableFromKernel(ctx context.Context, m *Message, d time.Duration) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c.waiter.Store(threadID())
+	defer c.waiter.Store(0)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.fromKernel(m, true, d)
+}
+
+// Wake makes a ReadFrom that waits in the kernel look at its context now
+// rather than at the end of its slice of the wait (up to readSlice): who
+// cancels a reader's context calls it, so that the reader returns at
+// once. A read caught just before it enters the kernel misses the call:
+// calling it again, every millisecond say, until the read has returned
+// closes that gap. It does nothing to a read made by ReadFromHolding,
+// which its holder wakes by giving way, nor where threads cannot be woken
+// so (all but Linux): those look at the end of their slice. A read that
+// does not wait is not disturbed.
+func (c *UDPConn) Wake() {
+	if tid := c.waiter.Load(); tid != 0 {
+		wakeThread(tid)
 	}
 }
 
