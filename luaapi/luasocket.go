@@ -274,8 +274,9 @@ func (ls *luaSocket) wait(L *lua.LState, events int16) (int16, error) {
 	var got int16
 	var err error
 	ls.waiters.Add(1)
-	ls.s.sched.block(L, func() func() {
-		got, err = sock.WaitFD(ctx, fd, events, deadline)
+	w := new(sock.Waker)
+	ls.s.sched.blockWaking(L, w.Wake, func() func() {
+		got, err = sock.WaitFD(ctx, fd, events, deadline, w)
 		return nil
 	})
 	ls.waiters.Add(-1)

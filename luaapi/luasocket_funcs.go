@@ -242,10 +242,11 @@ func lsSelect(s *Session, L *lua.LState) int {
 		deadline = time.Now().Add(time.Duration(timeout * float64(time.Second)))
 	}
 	ctx := ctxOf(L)
-	readable, writable, err := sock.WaitFDs(ctx, rfds, wfds, time.Now())
+	readable, writable, err := sock.WaitFDs(ctx, rfds, wfds, time.Now(), nil)
 	if err == sock.ErrTimeout && timeout != 0 {
-		s.sched.block(L, func() func() {
-			readable, writable, err = sock.WaitFDs(ctx, rfds, wfds, deadline)
+		w := new(sock.Waker)
+		s.sched.blockWaking(L, w.Wake, func() func() {
+			readable, writable, err = sock.WaitFDs(ctx, rfds, wfds, deadline, w)
 			return nil
 		})
 	}

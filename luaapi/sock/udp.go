@@ -192,9 +192,8 @@ type UDPConn struct {
 	// coalesce is how long (ns) a batching read that finds the queue
 	// empty lets datagrams gather before it takes them (SetCoalesce).
 	coalesce atomic.Int64
-	// waiter is the thread of the ReadFrom that waits in the kernel, for
-	// Wake; 0 when there is none (or the system cannot say).
-	waiter atomic.Int32
+	// waker wakes the ReadFrom that waits in the kernel (Wake).
+	waker Waker
 }
 
 // gathering is called as a coalescing read begins to let datagrams
@@ -574,10 +573,8 @@ func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, give
 // has ended already: one who ended it while this read waited for its
 // turn may have found no thread to wake.
 func (c *UDPConn) wakeableFromKernel(ctx context.Context, m *Message, d time.Duration) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	c.waiter.Store(threadID())
-	defer c.waiter.Store(0)
+	c.waker.hold()
+	defer c.waker.release()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -593,11 +590,7 @@ func (c *UDPConn) wakeableFromKernel(ctx context.Context, m *Message, d time.Dur
 // which its holder wakes by giving way, nor where threads cannot be woken
 // so (all but Linux): those look at the end of their slice. A read that
 // does not wait is not disturbed.
-func (c *UDPConn) Wake() {
-	if tid := c.waiter.Load(); tid != 0 {
-		wakeThread(tid)
-	}
-}
+func (c *UDPConn) Wake() { c.waker.Wake() }
 
 // monotonic is the time since start, from the monotonic clock alone.
 func monotonic() time.Duration { return time.Since(start) }
@@ -900,7 +893,7 @@ func (c *UDPConn) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
 			// The send buffer is full: wait until it takes more.
 			var werr2 error
 			if err := c.control(func(fd int) {
-				_, werr2 = WaitFD(context.Background(), fd, Writable, time.Time{})
+				_, werr2 = WaitFD(context.Background(), fd, Writable, time.Time{}, nil)
 			}); err != nil {
 				werr2 = err
 			}

@@ -60,7 +60,7 @@ func TestWakeEndsAWaitingRead(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- rx.ReadFrom(ctx, &Message{Size: 64}, Forever) }()
-		for deadline := time.Now().Add(5 * time.Second); rx.waiter.Load() == 0; {
+		for deadline := time.Now().Add(5 * time.Second); rx.waker.tid.Load() == 0; {
 			if time.Now().After(deadline) {
 				t.Fatal("the read did not begin to wait")
 			}
