@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -355,39 +356,49 @@ func TestCancelWakesBlockedReads(t *testing.T) {
 		t.Skip("reads in the kernel are woken on Linux; elsewhere they look at their context every 50 ms")
 	}
 	s, _ := newTestSession(t)
+	rest := cancelWaiting(t, s, 40, 50, `
+shared = listen(0, "127.0.0.1")
+for i = 1, 20 do all[#all + 1] = spawn(function() return shared:recvfrom() end) end
+for i = 1, 20 do
+  local own = listen(0, "127.0.0.1")
+  all[#all + 1] = spawn(function() return own:recvfrom() end)
+end`, `
+-- The socket still works.
+sendto("after", shared:getsockname())
+return (shared:recvfrom(100, 5))`)
+	if rest[0].String() != "after" {
+		t.Errorf("after the cancels the socket read %q", rest[0])
+	}
+}
+
+// cancelWaiting runs setup, Lua code that puts n tasks, each of which
+// waits in a blocking call, in the table all; lets them all begin to
+// wait; cancels them one after the other, and checks that this took well
+// under the slice (ms) after which each wait would have looked at its
+// context by itself (a fifth of it each). Then it runs after, and returns
+// its values.
+func cancelWaiting(t *testing.T, s *Session, n int, slice float64, setup, after string) []lua.LValue {
+	t.Helper()
 	t0 := time.Now()
 	s.Register("ms", func(L *lua.LState) int {
 		L.Push(lua.LNumber(float64(time.Since(t0).Microseconds()) / 1000))
 		return 1
 	})
-	got := run(t, s, `
-local shared = listen(0, "127.0.0.1")
-local all, socks = {}, {}
-for i = 1, 20 do all[#all + 1] = spawn(function() return shared:recvfrom() end) end
-for i = 1, 20 do
-  local own = listen(0, "127.0.0.1")
-  socks[i] = own
-  all[#all + 1] = spawn(function() return own:recvfrom() end)
-end
+	got := run(t, s, `all = {}
+`+setup+`
 sleep(0) -- every task runs and waits
 local waiting = 0
 for _, t in ipairs(all) do if t.status == "waiting" then waiting = waiting + 1 end end
 local began = ms()
 for _, t in ipairs(all) do t:cancel() end
-local took = ms() - began
--- The sockets still work.
-sendto("after", shared:getsockname())
-local data = shared:recvfrom(100, 5)
-return waiting, took, data`)
-	if got[0].String() != "40" {
-		t.Fatalf("%s tasks waiting, want 40", got[0])
+return waiting, ms() - began, (function() `+after+` end)()`)
+	if got[0].String() != strconv.Itoa(n) {
+		t.Fatalf("%s tasks waiting, want %d", got[0], n)
 	}
 	took := float64(got[1].(lua.LNumber))
-	t.Logf("40 cancels took %.2f ms", took)
-	if took > 400 {
-		t.Errorf("40 cancels took %.0f ms, want well under a 50 ms slice each (400 ms in all)", took)
+	t.Logf("%d cancels took %.2f ms", n, took)
+	if limit := float64(n) * slice / 5; took > limit {
+		t.Errorf("%d cancels took %.0f ms, want well under a %.0f ms slice each (%.0f ms in all)", n, took, slice, limit)
 	}
-	if got[2].String() != "after" {
-		t.Errorf("after the cancels the socket read %q", got[2])
-	}
+	return got[2:]
 }
