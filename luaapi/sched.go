@@ -105,8 +105,8 @@ func (sc *sched) block(L *lua.LState, wait func() (undo func())) {
 }
 
 // blockWaking is block for a wait that looks at L's context only now and
-// then (a read in the kernel, every few tens of milliseconds) unless wake
-// makes it look at once: whoever stops the call calls wake after ending
+// then (a wait in the kernel, every 50 or 100 ms) unless wake makes it
+// look at once: whoever stops the call calls wake after ending
 // its context, so that reclaim waits a moment, not a slice.
 func (sc *sched) blockWaking(L *lua.LState, wake func(), wait func() (undo func())) {
 	t := sc.holder
