@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
 	"runtime"
 	"sort"
 	"strings"
@@ -82,7 +79,7 @@ func median(v []float64) float64 {
 // round trip in µs, the server's CPU µs per echo and how many round trips
 // were lost (a reply that did not come within a second).
 func echoOnce(argv []string, warmup, pings int) (p50, p99, cpu float64, lost int, err error) {
-	cmd, port, err := startServer(argv)
+	cmd, port, err := startServer(argv, nil)
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
@@ -96,24 +93,12 @@ func echoOnce(argv []string, warmup, pings int) (p50, p99, cpu float64, lost int
 	if len(rtts) == 0 {
 		return 0, 0, 0, lost, errors.New("no reply came")
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	for try := 0; ; try++ {
-		conn.Write([]byte("bye"))
-		select {
-		case err := <-exited:
-			if err != nil {
-				return 0, 0, 0, 0, err
-			}
-			used := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-			sort.Float64s(rtts)
-			return rtts[len(rtts)/2], rtts[len(rtts)*99/100], float64(used.Microseconds()) / float64(warmup+pings), lost, nil
-		case <-time.After(time.Second):
-			if try == 10 {
-				return 0, 0, 0, 0, errors.New("the server did not stop at bye")
-			}
-		}
+	if err := stopAtBye(cmd, conn); err != nil {
+		return 0, 0, 0, 0, err
 	}
+	used := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	sort.Float64s(rtts)
+	return rtts[len(rtts)/2], rtts[len(rtts)*99/100], float64(used.Microseconds()) / float64(warmup+pings), lost, nil
 }
 
 // ping sends warmup and then pings datagrams on conn, each once the reply
@@ -142,32 +127,6 @@ func ping(conn *net.UDPConn, warmup, pings int) (rtts []float64, lost int) {
 		}
 	}
 	return rtts, lost
-}
-
-// startServer starts a server pinned to the last CPU, with a clean
-// environment, and returns it and the port it says on stderr it is bound
-// to ("ready PORT").
-func startServer(argv []string) (*exec.Cmd, int, error) {
-	if pin := pinned(); pin != nil {
-		argv = append(pin, argv...)
-	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8"}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, 0, err
-	}
-	var port int
-	if _, err := fmt.Fscanf(bufio.NewReader(stderr), "ready %d\n", &port); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, 0, fmt.Errorf("no ready line: %v", err)
-	}
-	go io.Copy(io.Discard, stderr)
-	return cmd, port, nil
 }
 
 // serveGoEcho is the echo server in plain Go.

@@ -55,7 +55,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -188,8 +187,7 @@ func compare(w io.Writer, rate int, feed time.Duration, rounds int, python, shel
 	med := map[string]float64{}
 	fmt.Fprintln(w, "median:")
 	for _, r := range rs {
-		sort.Float64s(r.cpu)
-		med[r.name] = r.cpu[len(r.cpu)/2]
+		med[r.name] = median(r.cpu)
 		fmt.Fprintf(w, "  %-10s %7.2f µs/datagram  (%d lost in all)\n", r.name, med[r.name], r.lost)
 	}
 	fmt.Fprintf(w, "ratio sockshell/go     %.2f\n", med["sockshell"]/med["go"])
@@ -247,68 +245,77 @@ func buildC(src string) (string, error) {
 // returns its CPU µs per datagram printed, the datagrams it printed and the
 // datagrams sent (bye excluded).
 func runOnce(argv []string, rate int, feed time.Duration) (float64, int, int, error) {
-	if pin := pinned(); pin != nil {
-		argv = append(pin, argv...)
-	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	// A clean environment, as the chapter's reader runs it: PYTHONUNBUFFERED
-	// or the like in ours would change what is measured.
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8"}
 	out, err := os.CreateTemp("", "recvbench-out")
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
-	cmd.Stdout = out
-	stderr, err := cmd.StderrPipe()
+	cmd, port, err := startServer(argv, out)
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	if err := cmd.Start(); err != nil {
-		return 0, 0, 0, err
-	}
 	defer cmd.Process.Kill()
-	var port int
-	if _, err := fmt.Fscanf(bufio.NewReader(stderr), "ready %d\n", &port); err != nil {
-		return 0, 0, 0, fmt.Errorf("no ready line: %v", err)
-	}
-	go io.Copy(io.Discard, stderr)
-
 	conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	defer conn.Close()
 	sent := pace(conn, rate, feed)
-
-	type end struct {
-		lines int
-		err   error
+	if err := stopAtBye(cmd, conn); err != nil {
+		return 0, 0, 0, err
 	}
-	exited := make(chan end, 1)
-	go func() {
-		err := cmd.Wait()
-		n, cerr := countLines(out.Name())
-		if err == nil {
-			err = cerr
-		}
-		exited <- end{n, err}
-	}()
-	// bye may be lost like any datagram: send it until the receiver stops.
+	lines, err := countLines(out.Name())
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	got := lines - 1 // the bye line
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return float64(cpu.Microseconds()) / float64(max(got, 1)), got, sent, nil
+}
+
+// startServer starts a receiver or a server pinned to the last CPU, with
+// its standard output to stdout (nil: none) and a clean environment, and
+// returns it and the port it says on stderr it is bound to ("ready PORT").
+func startServer(argv []string, stdout io.Writer) (*exec.Cmd, int, error) {
+	if pin := pinned(); pin != nil {
+		argv = append(pin, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout = stdout
+	// A clean environment, as the chapter's reader runs it: PYTHONUNBUFFERED
+	// or the like in ours would change what is measured.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8"}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	var port int
+	if _, err := fmt.Fscanf(bufio.NewReader(stderr), "ready %d\n", &port); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, 0, fmt.Errorf("no ready line: %v", err)
+	}
+	go io.Copy(io.Discard, stderr)
+	return cmd, port, nil
+}
+
+// stopAtBye sends "bye" on conn until the program cmd runs has ended (bye
+// may be lost like any datagram), and returns how it ended.
+func stopAtBye(cmd *exec.Cmd, conn *net.UDPConn) error {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	for try := 0; ; try++ {
 		conn.Write([]byte("bye"))
 		select {
-		case e := <-exited:
-			if e.err != nil {
-				return 0, 0, 0, e.err
-			}
-			got := e.lines - 1 // the bye line
-			cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-			return float64(cpu.Microseconds()) / float64(max(got, 1)), got, sent, nil
+		case err := <-exited:
+			return err
 		case <-time.After(time.Second):
 			if try == 10 {
-				return 0, 0, 0, errors.New("the receiver did not stop at bye")
+				return errors.New("it did not stop at bye")
 			}
 		}
 	}
@@ -362,9 +369,7 @@ func flood(w io.Writer, rs []*receiver, feed time.Duration, rounds int) error {
 	med := map[string]float64{}
 	fmt.Fprintln(w, "median:")
 	for _, r := range rs {
-		v := rates[r.name]
-		sort.Float64s(v)
-		med[r.name] = v[len(v)/2]
+		med[r.name] = median(rates[r.name])
 		fmt.Fprintf(w, "  %-10s %9.0f datagrams/s\n", r.name, med[r.name])
 	}
 	fmt.Fprintf(w, "ratio sockshell/go     %.2f\n", med["sockshell"]/med["go"])
