@@ -500,12 +500,8 @@ func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, give
 		if c.batching.Load() && c.coalesce.Load() == 0 {
 			// A stream: take what is queued, in one batch, before a
 			// wait for the next.
-			switch err := c.fromKernel(m, false, 0); {
-			case err == nil:
+			if err := c.Poll(m); !errors.Is(err, ErrTimeout) {
 				m.Waited = false
-				c.found()
-				return 0, nil
-			case !errors.Is(err, errWouldBlock) && !errors.Is(err, errSignal):
 				return 0, err
 			}
 			waiting()
