@@ -586,9 +586,9 @@ func newLState(options Options) *LState {
 		ctx:          nil,
 	}
 	if options.MinimizeStackMemory {
-		ls.stack = newAutoGrowingCallFrameStack(options.CallStackSize)
+		ls.setStack(newAutoGrowingCallFrameStack(options.CallStackSize))
 	} else {
-		ls.stack = newFixedCallFrameStack(options.CallStackSize)
+		ls.setStack(newFixedCallFrameStack(options.CallStackSize))
 	}
 	ls.reg = newRegistry(ls, options.RegistrySize, options.RegistryGrowStep, options.RegistryMaxSize, al)
 	ls.Env = ls.G.Global
@@ -1027,11 +1027,11 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	if cf.Fn == nil {
 		ls.RaiseError("attempt to call a non-function object")
 	}
-	if ls.stack.IsFull() {
-		ls.RaiseError("stack overflow")
-	}
-	ls.stack.Push(cf)
-	newcf := ls.stack.Last()
+	// sockshell: the frame is reserved and filled in place (pushFrame).
+	newcf := ls.pushFrame()
+	idx := newcf.Idx
+	*newcf = cf
+	newcf.Idx = idx
 	// +inline-call ls.initCallFrame newcf
 	ls.currentFrame = newcf
 } // +inline-end
@@ -1212,7 +1212,7 @@ func (ls *LState) Close() {
 		os.Remove(file.Name())
 	}
 	ls.stack.FreeAll()
-	ls.stack = nil
+	ls.setStack(nil)
 }
 
 /* registry operations {{{ */

@@ -139,8 +139,7 @@ func callGFunction(L *LState, tailcall bool) bool {
 	}
 
 	// +inline-call L.reg.CopyRange frame.ReturnBase L.reg.Top()-gfnret -1 wantret
-	L.stack.Pop()
-	L.currentFrame = L.stack.Last()
+	L.currentFrame = L.popFrame() // sockshell: see pushFrame
 	return false
 }
 
@@ -688,9 +687,11 @@ func init() {
 				switchToParentThread(L, n, false, true)
 				return 1
 			}
-			islast := baseframe == L.stack.Pop() || L.stack.IsEmpty()
+			// sockshell: see pushFrame; no frame below is an empty stack.
+			popped, below := L.popFrames()
+			islast := baseframe == popped || below == nil
 			// +inline-call copyReturnValues L cf.ReturnBase RA n B
-			L.currentFrame = L.stack.Last()
+			L.currentFrame = below
 			if islast || L.currentFrame == nil || L.currentFrame.Fn.IsG {
 				return 1
 			}

@@ -686,9 +686,9 @@ func newLState(options Options) *LState {
 		ctx:          nil,
 	}
 	if options.MinimizeStackMemory {
-		ls.stack = newAutoGrowingCallFrameStack(options.CallStackSize)
+		ls.setStack(newAutoGrowingCallFrameStack(options.CallStackSize))
 	} else {
-		ls.stack = newFixedCallFrameStack(options.CallStackSize)
+		ls.setStack(newFixedCallFrameStack(options.CallStackSize))
 	}
 	ls.reg = newRegistry(ls, options.RegistrySize, options.RegistryGrowStep, options.RegistryMaxSize, al)
 	ls.Env = ls.G.Global
@@ -1143,11 +1143,11 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	if cf.Fn == nil {
 		ls.RaiseError("attempt to call a non-function object")
 	}
-	if ls.stack.IsFull() {
-		ls.RaiseError("stack overflow")
-	}
-	ls.stack.Push(cf)
-	newcf := ls.stack.Last()
+	// sockshell: the frame is reserved and filled in place (pushFrame).
+	newcf := ls.pushFrame()
+	idx := newcf.Idx
+	*newcf = cf
+	newcf.Idx = idx
 	// this section is inlined by go-inline
 	// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 	{
@@ -1425,7 +1425,7 @@ func (ls *LState) Close() {
 		os.Remove(file.Name())
 	}
 	ls.stack.FreeAll()
-	ls.stack = nil
+	ls.setStack(nil)
 }
 
 /* registry operations {{{ */

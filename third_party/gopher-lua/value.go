@@ -217,9 +217,12 @@ type LState struct {
 	Dead    bool
 	Options Options
 
-	stop         int32
-	reg          *registry
-	stack        callFrameStack
+	stop  int32
+	reg   *registry
+	stack callFrameStack
+	// sockshell: frames is stack when it grows by segments (see
+	// pushFrame), nil otherwise.
+	frames       *autoGrowingCallFrameStack
 	alloc        *allocator
 	currentFrame *callFrame
 	wrapped      bool

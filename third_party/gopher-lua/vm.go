@@ -273,8 +273,7 @@ func callGFunction(L *LState, tailcall bool) bool {
 			}
 		}
 	}
-	L.stack.Pop()
-	L.currentFrame = L.stack.Last()
+	L.currentFrame = L.popFrame() // sockshell: see pushFrame
 	return false
 }
 
@@ -1208,20 +1207,17 @@ func init() {
 			// source function is 'func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) ' in '_state.go'
 			{
 				ls := L
-				cf := callFrame{Fn: callable, Pc: 0, Base: RA, LocalBase: RA + 1, ReturnBase: RA, NArgs: nargs, NRet: nret, Parent: cf, TailCall: 0}
-				fn := lv
 				if meta {
-					cf.NArgs++
-					ls.reg.Insert(fn, cf.LocalBase)
+					nargs++
+					ls.reg.Insert(lv, RA+1)
 				}
-				if cf.Fn == nil {
+				if callable == nil {
 					ls.RaiseError("attempt to call a non-function object")
 				}
-				if ls.stack.IsFull() {
-					ls.RaiseError("stack overflow")
-				}
-				ls.stack.Push(cf)
-				newcf := ls.stack.Last()
+				// sockshell: the frame is filled in place (pushFrame).
+				newcf := ls.pushFrame()
+				newcf.Fn, newcf.Pc, newcf.Base, newcf.LocalBase, newcf.ReturnBase = callable, 0, RA, RA+1, RA
+				newcf.NArgs, newcf.NRet, newcf.Parent, newcf.TailCall = nargs, nret, cf, 0
 				// this section is inlined by go-inline
 				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 				{
@@ -1693,7 +1689,9 @@ func init() {
 				switchToParentThread(L, n, false, true)
 				return 1
 			}
-			islast := baseframe == L.stack.Pop() || L.stack.IsEmpty()
+			// sockshell: see pushFrame; no frame below is an empty stack.
+			popped, below := L.popFrames()
+			islast := baseframe == popped || below == nil
 			// this section is inlined by go-inline
 			// source function is 'func copyReturnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
 			{
@@ -1800,7 +1798,7 @@ func init() {
 					}
 				}
 			}
-			L.currentFrame = L.stack.Last()
+			L.currentFrame = below
 			if islast || L.currentFrame == nil || L.currentFrame.Fn.IsG {
 				return 1
 			}
