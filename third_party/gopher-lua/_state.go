@@ -416,9 +416,7 @@ func (rg *registry) SetTop(topi int) { // +inline-start
 	// setting them to nil rather than LNil lets us invoke the golang memclr opto
 	if rg.top < oldtopi {
 		nilRange := rg.array[rg.top:oldtopi]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearRegs(nilRange) // sockshell: see clearRegs
 	}
 	//for i := rg.top; i < oldtop; i++ {
 	//	rg.array[i] = LNil
@@ -477,9 +475,7 @@ func (rg *registry) CopyRange(regv, start, limit, n int) { // +inline-start
 	rg.top = regv + n
 	if rg.top < oldtop {
 		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearRegs(nilRange) // sockshell: see clearRegs
 	}
 } // +inline-end
 
@@ -496,9 +492,7 @@ func (rg *registry) FillNil(regm, n int) { // +inline-start
 	rg.top = regm + n
 	if rg.top < oldtop {
 		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearRegs(nilRange) // sockshell: see clearRegs
 	}
 } // +inline-end
 
@@ -547,7 +541,6 @@ func newGlobal() *Global {
 		MainThread: nil,
 		Registry:   newLTable(0, 32),
 		Global:     newLTable(0, 64),
-		builtinMts: make(map[int]LValue),
 		tempFiles:  make([]*os.File, 0, 10),
 	}
 }
@@ -885,8 +878,12 @@ func (ls *LState) metatable(lvalue LValue, rawget bool) LValue {
 		metatable = obj.Metatable
 	case *LUserData:
 		metatable = obj.Metatable
+	case LString:
+		if table := ls.G.builtinMts[LTString]; table != nil {
+			metatable = table
+		}
 	default:
-		if table, ok := ls.G.builtinMts[int(obj.Type())]; ok {
+		if table := ls.G.builtinMts[int(obj.Type())]; table != nil {
 			metatable = table
 		}
 	}

@@ -50,3 +50,16 @@ func (ls *LState) setStack(cs callFrameStack) {
 	ls.stack = cs
 	ls.frames, _ = cs.(*autoGrowingCallFrameStack)
 }
+
+// clearRegs sets the registers a to Go nil. A call leaves a few above the
+// new top: for those a loop is cheaper than the runtime's memclr (with
+// its write barrier), which the range form of the loop compiles to.
+func clearRegs(a []LValue) {
+	if len(a) > 8 {
+		clear(a)
+		return
+	}
+	for i := 0; i < len(a); i++ {
+		a[i] = nil
+	}
+}

@@ -67,6 +67,22 @@ func (ls *LState) getMethodCached(obj LValue, c int) LValue {
 	}
 	k := c &^ opBitRk
 	proto := ls.currentFrame.Fn.Proto
+	// A userdata's or a string's method, from the table its metatable's
+	// __index names: the look-up getFieldCached makes, without its loop.
+	var mt *LTable
+	switch o := obj.(type) {
+	case *LUserData:
+		mt, _ = o.Metatable.(*LTable)
+	case LString:
+		mt, _ = ls.G.builtinMts[LTString].(*LTable)
+	}
+	if mt != nil {
+		if methods, ok := mt.indexField().(*LTable); ok {
+			if v := methods.cachedGet(proto.stringConstants[k], proto.fieldCacheOf(k)); v != LNil {
+				return v
+			}
+		}
+	}
 	return ls.getFieldCached(obj, proto.stringConstants[k], proto.fieldCacheOf(k), false)
 }
 

@@ -427,9 +427,7 @@ func (rg *registry) SetTop(topi int) { // +inline-start
 	// setting them to nil rather than LNil lets us invoke the golang memclr opto
 	if rg.top < oldtopi {
 		nilRange := rg.array[rg.top:oldtopi]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearRegs(nilRange) // sockshell: see clearRegs
 	}
 	//for i := rg.top; i < oldtop; i++ {
 	//	rg.array[i] = LNil
@@ -502,9 +500,7 @@ func (rg *registry) CopyRange(regv, start, limit, n int) { // +inline-start
 	rg.top = regv + n
 	if rg.top < oldtop {
 		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearRegs(nilRange) // sockshell: see clearRegs
 	}
 } // +inline-end
 
@@ -528,9 +524,7 @@ func (rg *registry) FillNil(regm, n int) { // +inline-start
 	rg.top = regm + n
 	if rg.top < oldtop {
 		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearRegs(nilRange) // sockshell: see clearRegs
 	}
 } // +inline-end
 
@@ -647,7 +641,6 @@ func newGlobal() *Global {
 		MainThread: nil,
 		Registry:   newLTable(0, 32),
 		Global:     newLTable(0, 64),
-		builtinMts: make(map[int]LValue),
 		tempFiles:  make([]*os.File, 0, 10),
 	}
 }
@@ -985,8 +978,12 @@ func (ls *LState) metatable(lvalue LValue, rawget bool) LValue {
 		metatable = obj.Metatable
 	case *LUserData:
 		metatable = obj.Metatable
+	case LString:
+		if table := ls.G.builtinMts[LTString]; table != nil {
+			metatable = table
+		}
 	default:
-		if table, ok := ls.G.builtinMts[int(obj.Type())]; ok {
+		if table := ls.G.builtinMts[int(obj.Type())]; table != nil {
 			metatable = table
 		}
 	}

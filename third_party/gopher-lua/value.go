@@ -198,7 +198,9 @@ type Global struct {
 	Registry      *LTable
 	Global        *LTable
 
-	builtinMts map[int]LValue
+	// sockshell: an array by type, not a map (one map look-up per method
+	// call on a string); nil where a type has none.
+	builtinMts [len(lValueNames)]LValue
 	tempFiles  []*os.File
 	gccount    int32
 

@@ -98,9 +98,7 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 			rg.top = regm + n
 			if rg.top < oldtop {
 				nilRange := rg.array[rg.top:oldtop]
-				for i := range nilRange {
-					nilRange[i] = nil
-				}
+				clearRegs(nilRange) // sockshell: see clearRegs
 			}
 		}
 	} else {
@@ -136,9 +134,7 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 			rg.top = regv + n
 			if rg.top < oldtop {
 				nilRange := rg.array[rg.top:oldtop]
-				for i := range nilRange {
-					nilRange[i] = nil
-				}
+				clearRegs(nilRange) // sockshell: see clearRegs
 			}
 		}
 		if b > 1 && n > (b-1) {
@@ -166,9 +162,7 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 				rg.top = regm + n
 				if rg.top < oldtop {
 					nilRange := rg.array[rg.top:oldtop]
-					for i := range nilRange {
-						nilRange[i] = nil
-					}
+					clearRegs(nilRange) // sockshell: see clearRegs
 				}
 			}
 		}
@@ -268,9 +262,7 @@ func callGFunction(L *LState, tailcall bool) bool {
 		rg.top = regv + n
 		if rg.top < oldtop {
 			nilRange := rg.array[rg.top:oldtop]
-			for i := range nilRange {
-				nilRange[i] = nil
-			}
+			clearRegs(nilRange) // sockshell: see clearRegs
 		}
 	}
 	L.currentFrame = L.popFrame() // sockshell: see pushFrame
@@ -1533,9 +1525,7 @@ func init() {
 					rg.top = regv + n
 					if rg.top < oldtop {
 						nilRange := rg.array[rg.top:oldtop]
-						for i := range nilRange {
-							nilRange[i] = nil
-						}
+						clearRegs(nilRange) // sockshell: see clearRegs
 					}
 				}
 				cf.Base = base
@@ -1610,9 +1600,7 @@ func init() {
 							rg.top = regm + n
 							if rg.top < oldtop {
 								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
-								}
+								clearRegs(nilRange) // sockshell: see clearRegs
 							}
 						}
 					} else {
@@ -1648,9 +1636,7 @@ func init() {
 							rg.top = regv + n
 							if rg.top < oldtop {
 								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
-								}
+								clearRegs(nilRange) // sockshell: see clearRegs
 							}
 						}
 						if b > 1 && n > (b-1) {
@@ -1678,9 +1664,7 @@ func init() {
 								rg.top = regm + n
 								if rg.top < oldtop {
 									nilRange := rg.array[rg.top:oldtop]
-									for i := range nilRange {
-										nilRange[i] = nil
-									}
+									clearRegs(nilRange) // sockshell: see clearRegs
 								}
 							}
 						}
@@ -1722,9 +1706,7 @@ func init() {
 						rg.top = regm + n
 						if rg.top < oldtop {
 							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
-							}
+							clearRegs(nilRange) // sockshell: see clearRegs
 						}
 					}
 				} else {
@@ -1760,9 +1742,7 @@ func init() {
 						rg.top = regv + n
 						if rg.top < oldtop {
 							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
-							}
+							clearRegs(nilRange) // sockshell: see clearRegs
 						}
 					}
 					if b > 1 && n > (b-1) {
@@ -1790,9 +1770,7 @@ func init() {
 							rg.top = regm + n
 							if rg.top < oldtop {
 								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
-								}
+								clearRegs(nilRange) // sockshell: see clearRegs
 							}
 						}
 					}
@@ -1881,9 +1859,7 @@ func init() {
 								// setting them to nil rather than LNil lets us invoke the golang memclr opto
 								if rg.top < oldtopi {
 									nilRange := rg.array[rg.top:oldtopi]
-									for i := range nilRange {
-										nilRange[i] = nil
-									}
+									clearRegs(nilRange) // sockshell: see clearRegs
 								}
 								//for i := rg.top; i < oldtop; i++ {
 								//	rg.array[i] = LNil
@@ -1969,9 +1945,7 @@ func init() {
 				// setting them to nil rather than LNil lets us invoke the golang memclr opto
 				if rg.top < oldtopi {
 					nilRange := rg.array[rg.top:oldtopi]
-					for i := range nilRange {
-						nilRange[i] = nil
-					}
+					clearRegs(nilRange) // sockshell: see clearRegs
 				}
 				//for i := rg.top; i < oldtop; i++ {
 				//	rg.array[i] = LNil
@@ -2208,9 +2182,7 @@ func init() {
 				rg.top = regv + n
 				if rg.top < oldtop {
 					nilRange := rg.array[rg.top:oldtop]
-					for i := range nilRange {
-						nilRange[i] = nil
-					}
+					clearRegs(nilRange) // sockshell: see clearRegs
 				}
 			}
 			return 0
