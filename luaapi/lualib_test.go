@@ -1,9 +1,14 @@
 package luaapi
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // A script that asks for more memory than the budget gets a Lua error,
@@ -116,6 +121,57 @@ getmetatable("").__index = sold; out[#out + 1] = ("xy"):len()
 return table.concat(out, " ")`)[0].String()
 	if want := "1 2 nil a! 3 patched timeout 42 2"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A string made from bytes with one allocation (lua.LStringBytes: what a
+// received datagram becomes) is a string as any other, with its own copy
+// of the bytes, kept through collections while anything holds it or a
+// piece of it.
+func TestStringBytesSurviveCollection(t *testing.T) {
+	const n = 2000
+	text := func(i int) string { return fmt.Sprintf("datagram %d %s", i, strings.Repeat("x", i%100)) }
+	vals := make([]lua.LValue, n)
+	pieces := make([]string, n)
+	for i := range vals {
+		b := []byte(text(i))
+		vals[i] = lua.LStringBytes(b)
+		clear(b)
+		if i%2 == 0 {
+			// Only a piece of the string stays.
+			pieces[i] = string(vals[i].(lua.LString))[9:]
+			vals[i] = nil
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	var junk [][]byte // what was freed is reused
+	for i := range n {
+		junk = append(junk, bytes.Repeat([]byte{0xaa}, 16+i%100))
+	}
+	for i := range vals {
+		switch {
+		case i%2 == 0 && pieces[i] != text(i)[9:]:
+			t.Fatalf("piece %d: %q", i, pieces[i])
+		case i%2 == 1 && vals[i] != lua.LValue(lua.LString(text(i))):
+			t.Fatalf("value %d: %q", i, vals[i])
+		}
+	}
+	runtime.KeepAlive(junk)
+	if v := lua.LStringBytes(nil); v != lua.LValue(lua.LString("")) {
+		t.Errorf("no bytes: %#v", v)
+	}
+	s, _ := newTestSession(t)
+	fn, err := s.Compile(`local a, b = ... return a == b, #a, a:upper(), ({[a] = "key"})[b]`, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Call(fn, lua.LStringBytes([]byte("bye")), lua.LString("bye"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res); got != "[true 3 BYE key]" {
+		t.Errorf("in Lua: %s", got)
 	}
 }
 

@@ -148,25 +148,25 @@ func (u *udpSocket) recvfrom(s *Session, a args) int {
 		return fail(L, "closed")
 	}
 	ctx := ctxOf(L)
-	raiseIfDone(L, ctx)
 	if s.sched.alone() {
 		// Nobody else has Lua code to run: wait holding the baton, into
 		// the socket's own buffer, until a datagram comes or somebody
-		// asks for the baton.
+		// asks for the baton. A read that ends with the chunk's context
+		// (which it looks at first) raises; one that got its datagram
+		// returns it, the Lua code after it stopping as any would.
 		m := u.buffer(size)
 		waitingAlone()
 		left, err := u.conn.ReadFromHolding(ctx, m, wait, s.sched.wanted)
+		if err == nil {
+			return s.pushDatagram(L, u, m, nil)
+		}
 		if err != sock.ErrGiveWay {
-			if ctx.Err() != nil {
-				if err == nil {
-					u.conn.Unread(m) // the chunk was stopped as it came
-				}
-				raiseIfDone(L, ctx)
-			}
+			raiseIfDone(L, ctx)
 			return s.pushDatagram(L, u, m, err)
 		}
 		wait = left
 	}
+	raiseIfDone(L, ctx)
 	if u.waits < 2 || wait == 0 {
 		// A datagram already there is taken at once, without giving up
 		// the baton.
@@ -221,7 +221,7 @@ func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err
 	}
 	u.received(m.N)
 	s.packet(false, true, u.addr, m.Addr, m.Buf[:m.N])
-	L.Push(lua.LString(m.Buf[:m.N]))
+	L.Push(lua.LStringBytes(m.Buf[:m.N]))
 	if from := m.Addr.Addr(); from != u.lastFrom || u.lastText == nil {
 		u.lastFrom, u.lastText = from, lua.LString(from.String())
 	}

@@ -531,8 +531,10 @@ func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, give
 		// that slept took a wake-up at least.
 		waited := then-now > waitedAfter
 		now = then
-		switch {
-		case errors.Is(err, errSignal), errors.Is(err, errWouldBlock):
+		if err != nil {
+			if !errors.Is(err, errSignal) && !errors.Is(err, errWouldBlock) {
+				return 0, err
+			}
 			// A signal for the runtime, or the slice's end: look again.
 			c.streak.Store(0)
 			if err := ctx.Err(); err != nil {
@@ -545,8 +547,6 @@ func (c *UDPConn) read(ctx context.Context, m *Message, wait time.Duration, give
 				return max(deadline-now, 1), ErrGiveWay
 			}
 			continue
-		case err != nil:
-			return 0, err
 		}
 		m.Waited = waited
 		if waited {
@@ -709,11 +709,13 @@ func (c *UDPConn) readOne(fd int, m *Message, wait bool) error {
 	} else {
 		n, flags, from, err = recvNow(uintptr(fd), m.Buf)
 	}
-	if err != nil && !hadBuf {
-		m.Release()
-	}
-	if errors.Is(err, errWouldBlock) || errors.Is(err, errSignal) {
-		return err
+	if err != nil {
+		if !hadBuf {
+			m.Release()
+		}
+		if errors.Is(err, errWouldBlock) || errors.Is(err, errSignal) {
+			return err
+		}
 	}
 	if err == nil && c.closedRead(n == 0) {
 		m.Release()
