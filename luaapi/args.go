@@ -93,6 +93,9 @@ func toNumber(v lua.LValue) (float64, bool) {
 
 // intIn checks that v is an integer in [lo, hi]; what names it ("port").
 func (a args) intIn(n int, v lua.LValue, what string, lo, hi int) int {
+	if f, ok := v.(lua.LNumber); ok && f >= lua.LNumber(lo) && f <= lua.LNumber(hi) && f == lua.LNumber(int(f)) {
+		return int(f) // the usual case, in one step
+	}
 	f, ok := toNumber(v)
 	if !ok {
 		a.raise(n, "%s must be a number, got %s", what, describe(v))

@@ -33,6 +33,10 @@ type udpSocket struct {
 	lastText    lua.LValue
 	lastPortNum uint16
 	lastPort    lua.LValue
+	// The last address sendto parsed from text, and the text: a sender
+	// sends to one address over and over. Under the baton.
+	lastHost string
+	lastDst  netip.Addr
 	// The last count sendto returned, boxed once likewise.
 	lastSentNum int
 	lastSent    lua.LValue
@@ -288,8 +292,10 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 	if u != nil && u.lastText != nil && host == string(u.lastText.(lua.LString)) {
 		// A reply to the last sender, by the text recvfrom gave for it.
 		addr, parsed = u.lastFrom, true
-	} else {
-		addr, parsed = sock.ParseAddr(host)
+	} else if u != nil && u.lastHost != "" && host == u.lastHost {
+		addr, parsed = u.lastDst, true
+	} else if addr, parsed = sock.ParseAddr(host); parsed && u != nil {
+		u.lastHost, u.lastDst = host, addr
 	}
 	if parsed {
 		dst = netip.AddrPortFrom(addr, uint16(port))

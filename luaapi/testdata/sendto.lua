@@ -26,6 +26,19 @@ print(#string.rep("x", 65507) == sendto(string.rep("x", 65507), ip, port))
 print(#rx:recvfrom())
 -- An IPv4 socket cannot reach an IPv6 address; a fresh socket picks its family.
 print(rx:sendto("x", "::1", 9))
+-- A socket that sends to one address after another reaches each.
+local a = listen(0, "127.0.0.1")
+local _, aport = a:getsockname()
+local b = listen(0, "127.0.0.2")
+local _, bport = b:getsockname()
+local tx = listen(0, "127.0.0.1")
+local got = {}
+for i = 1, 3 do
+  tx:sendto("a" .. i, "127.0.0.1", aport)
+  tx:sendto("b" .. i, "127.0.0.2", bport)
+  got[#got + 1] = a:recvfrom(100, 2) .. b:recvfrom(100, 2)
+end
+print(table.concat(got, " "))
 -- Output:
 -- 3
 -- 3
@@ -43,3 +56,4 @@ print(rx:sendto("x", "::1", 9))
 -- true
 -- 65507
 -- nil	address family mismatch: an IPv4 socket cannot send to [::1]:9 (listen(0, "::") makes a socket for both)
+-- a1b1 a2b2 a3b3
