@@ -2399,6 +2399,16 @@ func lessThan(L *LState, lhs, rhs LValue) bool {
 }
 
 func equals(L *LState, lhs, rhs LValue, raw bool) bool {
+	// sockshell: strings and numbers, the usual operands, without asking
+	// their types through the interface.
+	switch v1 := lhs.(type) {
+	case LString:
+		v2, ok := rhs.(LString)
+		return ok && v1 == v2
+	case LNumber:
+		v2, ok := rhs.(LNumber)
+		return ok && v1 == v2
+	}
 	lt := lhs.Type()
 	if lt != rhs.Type() {
 		return false
