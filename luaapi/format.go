@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -24,9 +25,14 @@ func (s *Session) lFormat(L *lua.LState) int {
 	argn := 1
 	var spec [16]byte
 	for i := 0; i < len(f); i++ {
-		c := f[i]
-		if c != '%' {
-			out = append(out, c)
+		if f[i] != '%' {
+			// The text up to the next conversion, at once.
+			j := strings.IndexByte(f[i:], '%')
+			if j < 0 {
+				j = len(f) - i
+			}
+			out = append(out, f[i:i+j]...)
+			i += j - 1
 			continue
 		}
 		i++
@@ -108,7 +114,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 			a.raise(1, "invalid option '%%%c' to 'format'", conv)
 		}
 	}
-	L.Push(lua.LString(string(out)))
+	L.Push(lua.LStringBytes(out))
 	return 1
 }
 
