@@ -38,9 +38,36 @@ var arithOps = map[string]int{
 // index local 's' (a nil value)". It reads the function's bytecode and
 // debug information around the failing line; where it cannot tell, msg
 // stays as it was. For a method or global missing, it adds the closest
-// name there is.
+// name there is. Most errors were reworded already as they were raised
+// (explainRaised); this is for those raised some other way.
 func explain(L *lua.LState, msg string) string {
-	dbg, ok := L.GetStack(1)
+	callee := ""
+	if d0, ok := L.GetStack(0); ok {
+		if _, err := L.GetInfo("n", d0, lua.LNil); err == nil {
+			callee = d0.Name
+		}
+	}
+	return explainAt(L, 1, -1, callee, msg)
+}
+
+// explainRaised is explain for an error the VM raises in fn, the running
+// function, at instruction pc (lua.ExplainError): the instruction that
+// failed is known, so two calls or indexes on one line are told apart,
+// and pcall gets the same words as an uncaught error.
+func explainRaised(L *lua.LState, fn *lua.LFunction, pc int, msg string) string {
+	if fn.Proto == nil || pc >= len(fn.Proto.Code) {
+		return msg
+	}
+	return explainAt(L, 0, pc, "", msg)
+}
+
+func init() { lua.ExplainError = explainRaised }
+
+// explainAt is explain for the function at level of L's stack; at is the
+// pc of the instruction that failed, or -1 when only its line is known,
+// and callee then the name the failed call went by.
+func explainAt(L *lua.LState, level, at int, callee, msg string) string {
+	dbg, ok := L.GetStack(level)
 	if !ok {
 		return msg
 	}
@@ -49,14 +76,8 @@ func explain(L *lua.LState, msg string) string {
 	if err != nil || !isFn || fn.Proto == nil || dbg.CurrentLine <= 0 {
 		return msg
 	}
-	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine}
+	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine, at: at}
 	if m := callMsg().FindStringSubmatch(msg); m != nil {
-		callee := ""
-		if d0, ok := L.GetStack(0); ok {
-			if _, err := L.GetInfo("n", d0, lua.LNil); err == nil {
-				callee = d0.Name
-			}
-		}
 		if what := f.called(callee); what != nil {
 			return m[1] + "attempt to call " + what.String()
 		}
@@ -89,13 +110,19 @@ func explain(L *lua.LState, msg string) string {
 	return msg
 }
 
-// frameInfo is the function an error happened in and its line.
+// frameInfo is the function an error happened in, its line, and the
+// instruction that failed when that is known (at >= 0).
 type frameInfo struct {
 	L     *lua.LState
 	dbg   *lua.Debug
 	proto *lua.FunctionProto
 	line  int
+	at    int
 }
+
+// candidate tells whether the instruction at pc may be the one that
+// failed.
+func (f frameInfo) candidate(pc int) bool { return f.at < 0 || pc == f.at }
 
 // culprit is the variable a bad call or index was made through.
 type culprit struct {
@@ -236,7 +263,7 @@ func (f frameInfo) called(callee string) *culprit {
 	var at []int
 	for _, pc := range pcs {
 		in := f.proto.Code[pc]
-		if op := opcode(in); op != lua.OP_CALL && op != lua.OP_TAILCALL {
+		if op := opcode(in); !f.candidate(pc) || op != lua.OP_CALL && op != lua.OP_TAILCALL {
 			continue
 		}
 		if c := f.register(argA(in), pc, pcs); c != nil {
@@ -261,6 +288,10 @@ func (f frameInfo) called(callee string) *culprit {
 	}
 	c := found[pick]
 	f.evaluate(c, at[pick], pcs)
+	if f.at >= 0 && c.typ == "" {
+		// Raised at the call: its register holds what was called.
+		c.typ = f.L.FrameRegister(argA(f.proto.Code[f.at])).Type().String()
+	}
 	return c
 }
 
@@ -270,6 +301,9 @@ func (f frameInfo) indexed(key string) *culprit {
 	var found []*culprit
 	for _, pc := range pcs {
 		in := f.proto.Code[pc]
+		if !f.candidate(pc) {
+			continue
+		}
 		var obj, rk int
 		switch opcode(in) {
 		case lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_SELF:
@@ -299,7 +333,7 @@ func (f frameInfo) operand(op int, left bool) *culprit {
 	var found []*culprit
 	for _, pc := range pcs {
 		in := f.proto.Code[pc]
-		if opcode(in) != op {
+		if !f.candidate(pc) || opcode(in) != op {
 			continue
 		}
 		b, c := argB(in), argC(in)
@@ -347,6 +381,11 @@ func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
 			c.typ = v.Type().String()
 		}
 	case "method":
+		if f.at >= 0 {
+			// Raised at the call: the object is its first argument.
+			c.typ, c.hint = methodHint(f.L, f.L.FrameRegister(argA(f.proto.Code[pc])+1), c.name)
+			return
+		}
 		// The object is the SELF's register B; read it when it is a local.
 		for i := len(pcs) - 1; i >= 0; i-- {
 			p := pcs[i]

@@ -13,8 +13,11 @@ func TestErrorsNameTheCulprit(t *testing.T) {
 		{`nosuchthing()`, `x:1: attempt to call global 'nosuchthing' (a nil value)`},
 		{"local e = listen(0, '127.0.0.1')\ne:recvfom()", `x:2: attempt to call method 'recvfom' (a nil value); udp sockets have close, getoption, getsockname, join, leave, recvfrom, sendto, setoption, settimeout; did you mean 'recvfrom'?`},
 		{"gsock = listen(0, '127.0.0.1')\ngsock:recvfom()", `x:2: attempt to call method 'recvfom' (a nil value); udp sockets have close, getoption, getsockname, join, leave, recvfrom, sendto, setoption, settimeout; did you mean 'recvfrom'?`},
-		{`local t = spawn(sleep, 0) t:wiat()`, `x:1: attempt to call method 'wiat'`},
-		{`dns = {} dns.qury("x")`, `x:1: attempt to call field 'qury'`},
+		{`local t = spawn(sleep, 0) t:wiat()`, `x:1: attempt to call method 'wiat' (a nil value)`},
+		{`dns = {} dns.qury("x")`, `x:1: attempt to call field 'qury' (a nil value)`},
+		{`local t = {f = 1} t.f(t.g())`, `x:1: attempt to call field 'g' (a nil value)`},
+		{`local t = {} t.f(t.f())`, `x:1: attempt to call field 'f' (a nil value)`},
+		{`("text"):nosuch()`, `x:1: attempt to call method 'nosuch' (a nil value)`},
 		{`local t = nil; print(t.x)`, `x:1: attempt to index local 't' (a nil value)`},
 		{`local up; local function g() return up.x end g()`, `x:1: attempt to index upvalue 'up' (a nil value)`},
 		{`x = {} x.y.z = 1`, `x:1: attempt to index field 'y' (a nil value)`},
@@ -36,6 +39,14 @@ func TestErrorsNameTheCulprit(t *testing.T) {
 		var le *Error
 		if !errors.As(err, &le) || le.Message != c.want {
 			t.Errorf("%s:\n got %v\nwant %s", c.src, err, c.want)
+		}
+		// pcall gets the same words, on the same line.
+		pfn, err := s.Compile("return select(2, pcall(function() "+c.src+" end))", "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Call(pfn); err != nil || len(res) == 0 || res[0].String() != c.want {
+			t.Errorf("in pcall: %s:\n got %v %v\nwant %s", c.src, res, err, c.want)
 		}
 	}
 }

@@ -54,7 +54,7 @@ print(pcall(listen, {port = 0, proto = "sctp"}))
 -- nil	timeout
 -- false	testdata/tcp_streams.lua:32: bad argument #2 to 'connect' (port must be 1-65535, got 0)
 -- false	testdata/tcp_streams.lua:33: bad argument #1 to 'receive' (pattern must be "*l", "*a" or a number of bytes, got string "*x")
--- false	testdata/tcp_streams.lua:34: attempt to call a non-function object
--- false	testdata/tcp_streams.lua:35: attempt to call a non-function object
+-- false	testdata/tcp_streams.lua:34: attempt to call method 'receive' (a nil value); tcp-listen sockets have accept, close, getoption, getsockname, setoption, settimeout
+-- false	testdata/tcp_streams.lua:35: attempt to call method 'accept' (a nil value); tcp sockets have close, getoption, getpeername, getsockname, receive, send, setoption, settimeout, shutdown
 -- false	testdata/tcp_streams.lua:36: bad argument #1 to 'shutdown' (how must be "send", "receive" or "both", got string "sideways")
 -- false	testdata/tcp_streams.lua:37: bad argument #1 to 'listen' (proto must be "udp" or "tcp", got string "sctp")

@@ -641,6 +641,11 @@ func (ls *LState) raiseError(level int, format string, args ...interface{}) {
 	}
 	if level > 0 {
 		message = fmt.Sprintf("%v %v", ls.where(level-1, true), message)
+		// sockshell: an error of the VM's own, raised while a Lua
+		// function runs, may be reworded (ExplainError).
+		if cf := ls.currentFrame; ExplainError != nil && level == 1 && cf != nil && cf.Fn != nil && !cf.Fn.IsG && cf.Pc > 0 {
+			message = ExplainError(ls, cf.Fn, cf.Pc-1, message)
+		}
 	}
 	if ls.reg.IsFull() {
 		// if the registry is full then it won't be possible to push a value, in this case, force a larger size

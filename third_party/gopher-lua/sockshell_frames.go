@@ -67,3 +67,21 @@ func clearRegs(a []LValue) {
 		a[i] = nil
 	}
 }
+
+// FrameRegister is register n of the running Lua function: what a call or
+// an operand that failed held, for a message about it (ExplainError). Nil
+// where there is no such register.
+func (ls *LState) FrameRegister(n int) LValue {
+	cf := ls.currentFrame
+	if cf == nil || n < 0 {
+		return LNil
+	}
+	i := cf.LocalBase + n
+	if i >= ls.reg.Top() {
+		return LNil
+	}
+	if v := ls.reg.Get(i); v != nil {
+		return v
+	}
+	return LNil
+}
