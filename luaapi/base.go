@@ -76,10 +76,7 @@ func (s *Session) setGlobalPath(name string, v lua.LValue) {
 // counts the frame of error itself, so that its level 2 names the same
 // place as level 1 instead of the caller of the function that raised.
 func lError(L *lua.LState) int {
-	if L.GetTop() == 0 {
-		args{L: L, fn: "error"}.raise(1, "value expected")
-	}
-	obj := L.Get(1)
+	obj := L.Get(1) // error() raises nil, as in Lua
 	level := L.OptInt(2, 1)
 	if msg, ok := obj.(lua.LString); ok && level > 0 {
 		if pos := L.Where(level); pos != "" && !strings.HasPrefix(pos, "[G]") {

@@ -18,6 +18,8 @@ var (
 	callMsg  = lazyRegexp(`^(.*)attempt to call a non-function object$`)
 	indexMsg = lazyRegexp(`^(.*)attempt to index a non-table object\((\w+)\) with key '(.*)'$`)
 	arithMsg = lazyRegexp(`^(.*)cannot perform (add|sub|mul|div|mod|pow|unm|concat) operation between (\w+) and (\w+)$`)
+	// Lua 5.1's words for a unary operand, which the VM raises already.
+	unaryMsg = lazyRegexp(`^(.*)attempt to (perform arithmetic on|get length of) a (\w+) value$`)
 )
 
 // lazyRegexp is a regular expression compiled when first asked for.
@@ -99,6 +101,17 @@ func explainAt(L *lua.LState, level, at int, callee, msg string) string {
 			return m[1] + "attempt to " + verb + " " + what.String()
 		}
 		return m[1] + fmt.Sprintf("attempt to %s a %s value", verb, typ)
+	}
+	if m := unaryMsg().FindStringSubmatch(msg); m != nil {
+		op := lua.OP_UNM
+		if m[2] == "get length of" {
+			op = lua.OP_LEN
+		}
+		if what := f.operand(op, true); what != nil {
+			what.typ = m[3]
+			return m[1] + "attempt to " + m[2] + " " + what.String()
+		}
+		return msg
 	}
 	if m := indexMsg().FindStringSubmatch(msg); m != nil {
 		if what := f.indexed(m[3]); what != nil {
@@ -341,7 +354,7 @@ func (f frameInfo) operand(op int, left bool) *culprit {
 			continue // a chain: which pair failed cannot be told
 		}
 		rk := c
-		if left || op == lua.OP_UNM {
+		if left || op == lua.OP_UNM || op == lua.OP_LEN {
 			rk = b
 		}
 		if rk&0x100 != 0 {

@@ -27,6 +27,13 @@ func TestErrorsNameTheCulprit(t *testing.T) {
 		{`count = nil; return 1 + count`, `x:1: attempt to perform arithmetic on global 'count' (a nil value)`},
 		{`local name; return "hello " .. name`, `x:1: attempt to concatenate local 'name' (a nil value)`},
 		{`local cfg = {} return cfg.port * 2`, `x:1: attempt to perform arithmetic on field 'port' (a nil value)`},
+		{`local t; return #t`, `x:1: attempt to get length of local 't' (a nil value)`},
+		{`local t = {} return -t`, `x:1: attempt to perform arithmetic on local 't' (a table value)`},
+		{`return #(nil)`, `x:1: attempt to get length of a nil value`},
+		{`for i = "a", 2 do end`, `x:1: 'for' initial value must be a number`},
+		{`for i = 1, {} do end`, `x:1: 'for' limit must be a number`},
+		{`return {} < {}`, `x:1: attempt to compare two table values`},
+		{`return 1 < "2"`, `x:1: attempt to compare number with string`},
 		{`error("plain")`, `x:1: plain`},
 	}
 	s, _ := newTestSession(t)

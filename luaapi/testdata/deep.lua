@@ -12,4 +12,4 @@ print(spawn(function() return pcall(depth, 1e6) end):wait())
 -- done
 -- 65535
 -- 900
--- false	lua callstack overflow
+-- false	testdata/deep.lua:3: stack overflow

@@ -15,4 +15,4 @@ print(pcall(error))
 -- false	zero
 -- true
 -- false	from a Go caller
--- false	testdata/error_levels.lua:11: bad argument #1 to 'error' (value expected)
+-- false	nil

@@ -242,11 +242,25 @@ func (ls *LState) OptUserData(n int, d *LUserData) *LUserData {
 /* error operations {{{ */
 
 func (ls *LState) ArgError(n int, message string) {
-	ls.RaiseError("bad argument #%v to %v (%v)", n, ls.rawFrameFuncName(ls.currentFrame), message)
+	ls.RaiseError("bad argument #%v to '%v' (%v)", n, ls.argFuncName(), message)
 }
 
 func (ls *LState) TypeError(n int, typ LValueType) {
-	ls.RaiseError("bad argument #%v to %v (%v expected, got %v)", n, ls.rawFrameFuncName(ls.currentFrame), typ.String(), ls.Get(n).Type().String())
+	got := ls.Get(n).Type().String()
+	if n > ls.GetTop() {
+		got = "no value"
+	}
+	ls.RaiseError("bad argument #%v to '%v' (%v expected, got %v)", n, ls.argFuncName(), typ.String(), got)
+}
+
+// argFuncName is the running function's name for a bad argument, as Lua
+// 5.1 words it: quoted, and '?' where the call gives no name.
+// sockshell: see README.sockshell.md.
+func (ls *LState) argFuncName() string {
+	if name := ls.rawFrameFuncName(ls.currentFrame); name != "(anonymous)" {
+		return name
+	}
+	return "?"
 }
 
 /* }}} */

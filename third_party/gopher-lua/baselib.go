@@ -82,7 +82,7 @@ func baseDoFile(L *LState) int {
 }
 
 func baseError(L *LState) int {
-	obj := L.CheckAny(1)
+	obj := L.Get(1) // sockshell: error() raises nil, as in Lua 5.1
 	level := L.OptInt(2, 1)
 	L.Error(obj, level)
 	return 0
@@ -385,11 +385,10 @@ func baseSetFEnv(L *LState) int {
 }
 
 func baseSetMetatable(L *LState) int {
+	// sockshell: only a table, as in Lua 5.1; a number's or a string's
+	// metatable, which every number or string shares, is debug.setmetatable's.
+	obj := L.CheckTable(1)
 	L.CheckTypes(2, LTNil, LTTable)
-	obj := L.Get(1)
-	if obj == LNil {
-		L.RaiseError("cannot set metatable to a nil object.")
-	}
 	mt := L.Get(2)
 	if m := L.metatable(obj, true); m != LNil {
 		if tb, ok := m.(*LTable); ok && tb.RawGetString("__metatable") != LNil {

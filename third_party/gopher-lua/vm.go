@@ -848,10 +848,10 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("__unm undefined")
+						L.RaiseError("attempt to perform arithmetic on a %v value", L.rkValue(B).Type().String()) // sockshell: Lua 5.1's words
 					}
 				} else {
-					L.RaiseError("__unm undefined")
+					L.RaiseError("attempt to perform arithmetic on a %v value", L.rkValue(B).Type().String()) // sockshell: Lua 5.1's words
 				}
 			}
 			return 0
@@ -1010,7 +1010,7 @@ func init() {
 						}
 					}
 				} else {
-					L.RaiseError("__len undefined")
+					L.RaiseError("attempt to get length of a %v value", L.rkValue(B).Type().String()) // sockshell: Lua 5.1's words
 				}
 			}
 			return 0
@@ -1097,11 +1097,11 @@ func init() {
 				if v2, ok2 := rhs.(LNumber); ok2 {
 					ret = v1 <= v2
 				} else {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					compareError(L, lhs, rhs)
 				}
 			} else {
 				if lhs.Type() != rhs.Type() {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					compareError(L, lhs, rhs)
 				}
 				switch lhs.Type() {
 				case LTString:
@@ -1867,13 +1867,13 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("for statement step must be a number")
+						L.RaiseError("'for' step must be a number") // sockshell: Lua 5.1's words
 					}
 				} else {
-					L.RaiseError("for statement limit must be a number")
+					L.RaiseError("'for' limit must be a number") // sockshell: Lua 5.1's words
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number") // sockshell: Lua 5.1's words
 			}
 			return 0
 		},
@@ -1907,10 +1907,10 @@ func init() {
 						}
 					}
 				} else {
-					L.RaiseError("for statement step must be a number")
+					L.RaiseError("'for' step must be a number") // sockshell: Lua 5.1's words
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number") // sockshell: Lua 5.1's words
 			}
 			cf.Pc += Sbx
 			return 0
@@ -2382,10 +2382,10 @@ func lessThan(L *LState, lhs, rhs LValue) bool {
 		if v2, ok2 := rhs.(LNumber); ok2 {
 			return v1 < v2
 		}
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		compareError(L, lhs, rhs)
 	}
 	if lhs.Type() != rhs.Type() {
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		compareError(L, lhs, rhs)
 		return false
 	}
 	ret := false
@@ -2450,7 +2450,7 @@ func objectRationalWithError(L *LState, lhs, rhs LValue, event string) bool {
 	case 0:
 		return false
 	}
-	L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+	compareError(L, lhs, rhs)
 	return false
 }
 
