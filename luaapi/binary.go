@@ -96,8 +96,13 @@ func (s *Session) openBinary() {
 // lUnpackAny is the global unpack: Lua 5.1's unpack(table) when given a
 // table, string.unpack otherwise.
 func (s *Session) lUnpackAny(L *lua.LState) int {
-	if _, ok := L.Get(1).(*lua.LTable); ok {
+	switch v := L.Get(1).(type) {
+	case *lua.LTable:
 		return s.tableUnpack(L)
+	case lua.LString:
+	default:
+		// Neither form: say both, as a Lua 5.1 script expects a table.
+		args{L: L, fn: "unpack"}.raise(1, "table or format string expected, got %s", describe(v))
 	}
 	return s.lUnpack(L)
 }

@@ -59,6 +59,7 @@ print(string.format("%5.1f|%g|%d", 1/0, -1/0, 42))`)
 		`pcall(setmetatable, 1, {__index = {x = 1}}) return (pcall(function() return (5).x end))`:                        "false",
 		`return select(2, pcall(function() return math.floor("a") end))`:                                                 "test:1: bad argument #1 to 'floor' (number expected, got string)",
 		`return select(2, pcall(function() return string.rep() end))`:                                                    "test:1: bad argument #1 to 'rep' (string expected, got no value)",
+		`return select(2, pcall(function() return unpack(nil) end))`:                                                     "test:1: bad argument #1 to 'unpack' (table or format string expected, got nil)",
 		`return select(2, pcall(setmetatable, {}, 5))`:                                                                   "bad argument #2 to '?' (nil or table expected, got number)",
 		`return tostring(channel)`:                                                                                       "nil",
 		`math.randomseed(7) local a = math.random(1000) math.randomseed(7) return a == math.random(1000)`:                "true",
