@@ -79,7 +79,16 @@ func (s *Session) lFormat(L *lua.LState) int {
 		case 'o', 'x', 'X':
 			out = fmt.Appendf(out, string(append(pre, conv)), uint64(formatInteger(a, argn, v)))
 		case 'c':
-			out = append(out, byte(formatInteger(a, argn, v)))
+			c := byte(formatInteger(a, argn, v))
+			if len(pre) == 1 {
+				out = append(out, c)
+			} else {
+				// C pads a character with spaces to the width (a 0 flag
+				// too) and ignores a precision.
+				flags := strings.TrimLeft(f[start:precAt], "-+ #0")
+				flags = strings.ReplaceAll(f[start:precAt-len(flags)], "0", "") + flags
+				out = fmt.Appendf(out, "%"+flags+"s", string([]byte{c}))
+			}
 		case 'e', 'E', 'f', 'g', 'G':
 			n := formatNumber(a, argn, v)
 			if math.IsInf(n, 0) || math.IsNaN(n) {
