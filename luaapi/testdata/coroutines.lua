@@ -28,7 +28,7 @@ print(spawn(function() return coroutine.resume(coroutine.running()) end):wait())
 -- true	3
 -- true	20
 -- true	7
--- false	can not resume a dead thread
+-- false	cannot resume dead coroutine
 -- dead
 -- 1	2	3
 -- false	inside

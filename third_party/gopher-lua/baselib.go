@@ -408,22 +408,24 @@ func baseToNumber(L *LState) int {
 	case LNumber:
 		L.Push(lv)
 	case LString:
-		str := strings.Trim(string(lv), " \n\t")
-		if strings.Index(str, ".") > -1 {
-			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {
-				L.Push(LNil)
+		// sockshell: without a base (or with 10), a numeral as Lua reads
+		// one (str2number); with another, an integer in that base.
+		if noBase || base == 10 {
+			if v, ok := str2number(string(lv)); ok {
+				L.Push(v)
 			} else {
-				L.Push(LNumber(v))
+				L.Push(LNil)
 			}
+			break
+		}
+		if base < 2 || base > 36 {
+			L.ArgError(2, "base out of range")
+		}
+		str := strings.TrimFunc(string(lv), isCSpace)
+		if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil || strings.ContainsRune(str, '_') {
+			L.Push(LNil)
 		} else {
-			if noBase && strings.HasPrefix(strings.ToLower(str), "0x") {
-				base, str = 16, str[2:] // Hex number
-			}
-			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
-				L.Push(LNil)
-			} else {
-				L.Push(LNumber(v))
-			}
+			L.Push(LNumber(v))
 		}
 	default:
 		L.Push(LNil)

@@ -90,12 +90,18 @@ func strDump(L *LState) int {
 func strFind(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
+	// sockshell: the start as Lua 5.1 takes it, within the string (a start
+	// past its end sliced out of range), and an empty pattern found there.
+	init := L.OptInt(3, 1)
+	if init < 0 {
+		init += len(str) + 1
+	}
+	init = min(max(init-1, 0), len(str))
 	if len(pattern) == 0 {
-		L.Push(LNumber(1))
-		L.Push(LNumber(0))
+		L.Push(LNumber(init + 1))
+		L.Push(LNumber(init))
 		return 2
 	}
-	init := luaIndex2StringIndex(str, L.OptInt(3, 1), true)
 	plain := false
 	if L.GetTop() == 4 {
 		plain = LVAsBool(L.Get(4))
