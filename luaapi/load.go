@@ -102,8 +102,42 @@ func (s *Session) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 
 // pushLoaded compiles src and pushes the function, or nil and the message.
 func (s *Session) pushLoaded(L *lua.LState, src, name string) int {
-	fn, err := s.Compile(src, name)
+	fn, err := s.Compile(src, chunkID(name))
 	return pushFunc(L, fn, err)
+}
+
+// idSize is how long a chunk's name may be in messages: LUA_IDSIZE of
+// Lua 5.1's luaconf.h (Debian builds its lua5.1 with 80).
+const idSize = 60
+
+// chunkID is how messages name a chunk that loadstring or load made
+// under name, as C Lua's luaO_chunkid: "=name" is name, "@file" the file
+// (its end when long), and anything else is source text, shown as
+// [string "its first line"], cut short with "..." at a line's end or
+// beyond 43 bytes.
+func chunkID(name string) string {
+	switch {
+	case strings.HasPrefix(name, "="):
+		return name[1:min(len(name), idSize)]
+	case strings.HasPrefix(name, "@"):
+		file := name[1:]
+		if keep := idSize - len(" '...' ") - 1; len(file) > keep {
+			file = "..." + file[len(file)-keep:]
+		}
+		return file
+	}
+	keep := idSize - len(` [string "..."] `) - 1
+	line := name
+	if i := strings.IndexAny(name, "\n\r"); i >= 0 {
+		line = name[:i]
+	}
+	if len(line) > keep {
+		line = line[:keep]
+	}
+	if len(line) < len(name) {
+		line += "..."
+	}
+	return `[string "` + line + `"]`
 }
 
 // pushFunc pushes fn, or nil and err's message.
