@@ -76,7 +76,11 @@ func strChar(L *LState) int {
 	top := L.GetTop()
 	bytes := make([]byte, L.GetTop())
 	for i := 1; i <= top; i++ {
-		bytes[i-1] = uint8(L.CheckInt(i))
+		c := L.CheckInt(i)
+		if c < 0 || c > 255 {
+			L.ArgError(i, "invalid value") // sockshell: as Lua 5.1, not wrapped
+		}
+		bytes[i-1] = uint8(c)
 	}
 	L.Push(LString(string(bytes)))
 	return 1
@@ -264,10 +268,24 @@ func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) 
 			value = L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
 		}
 		if !LVIsFalse(value) {
-			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, LVAsString(value)})
+			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, gsubValue(L, value)})
 		}
 	}
 	return strGsubDoReplace(str, infoList)
+}
+
+// gsubValue is a replacement that a table or a function gave gsub: a
+// string or a number, as Lua 5.1 takes it; anything else raises.
+// sockshell: upstream replaced with "" (true, a table).
+func gsubValue(L *LState, v LValue) string {
+	switch v := v.(type) {
+	case LString:
+		return string(v)
+	case LNumber:
+		return v.String()
+	}
+	L.RaiseError("invalid replacement value (a %s)", v.Type().String())
+	return ""
 }
 
 func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData) string {
@@ -292,7 +310,7 @@ func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData
 		L.Call(nargs, 1)
 		ret := L.reg.Pop()
 		if !LVIsFalse(ret) {
-			infoList = append(infoList, replaceInfo{[]int{start, end}, LVAsString(ret)})
+			infoList = append(infoList, replaceInfo{[]int{start, end}, gsubValue(L, ret)})
 		}
 	}
 	return strGsubDoReplace(str, infoList)

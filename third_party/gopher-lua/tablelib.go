@@ -41,11 +41,20 @@ func tableMaxN(L *LState) int {
 
 func tableRemove(L *LState) int {
 	tbl := L.CheckTable(1)
-	if L.GetTop() == 1 {
-		L.Push(tbl.Remove(-1))
-	} else {
-		L.Push(tbl.Remove(L.CheckInt(2)))
+	// sockshell: as Lua 5.1, nothing (not nil) outside 1..#t, and the
+	// elements after pos moved down through the whole table, not only its
+	// array part.
+	n := tbl.Len()
+	pos := L.OptInt(2, n)
+	if pos < 1 || pos > n {
+		return 0
 	}
+	v := tbl.RawGetInt(pos)
+	for i := pos; i < n; i++ {
+		tbl.RawSetInt(i, tbl.RawGetInt(i+1))
+	}
+	tbl.RawSetInt(n, LNil)
+	L.Push(v)
 	return 1
 }
 
@@ -85,8 +94,8 @@ func tableConcat(L *LState) int {
 func tableInsert(L *LState) int {
 	tbl := L.CheckTable(1)
 	nargs := L.GetTop()
-	if nargs == 1 {
-		L.RaiseError("wrong number of arguments")
+	if nargs != 2 && nargs != 3 {
+		L.RaiseError("wrong number of arguments to 'insert'") // sockshell: as Lua 5.1
 	}
 
 	if L.GetTop() == 2 {

@@ -170,6 +170,7 @@ const (
 	opPSave
 	opBrace
 	opNumber
+	opFrontier // sockshell: %f[set]
 )
 
 type inst struct {
@@ -303,6 +304,13 @@ type bracePattern struct {
 	End   int
 }
 
+// frontierPattern is %f[set] (sockshell): the place where the character
+// before (or the string's start) is not in the set and the one there (or
+// the string's end) is.
+type frontierPattern struct {
+	Class class
+}
+
 // }}}
 
 /* parse {{{ */
@@ -399,6 +407,12 @@ func parsePattern(sc *scanner, toplevel bool) *seqPattern {
 			case 'b':
 				sc.Next()
 				pat.Patterns = append(pat.Patterns, &bracePattern{sc.Next(), sc.Next()})
+			case 'f':
+				sc.Next()
+				if sc.Peek() != '[' {
+					panic(newError(sc.CurrentPos(), "missing '[' after '%f' in pattern"))
+				}
+				pat.Patterns = append(pat.Patterns, &frontierPattern{parseClass(sc, true)})
 			default:
 				sc.Restore()
 				pat.Patterns = append(pat.Patterns, &singlePattern{parseClass(sc, true)})
@@ -511,6 +525,8 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 		ptr.insts = append(ptr.insts, inst{opBrace, nil, pat.Begin, pat.End})
 	case *numberPattern:
 		ptr.insts = append(ptr.insts, inst{opNumber, nil, pat.N, -1})
+	case *frontierPattern:
+		ptr.insts = append(ptr.insts, inst{opFrontier, pat.Class, -1, -1})
 	}
 	if toplevel {
 		if p.(*seqPattern).MustTail {
@@ -591,6 +607,19 @@ redo:
 			}
 		}
 		return false, sp, m
+	case opFrontier:
+		prev, cur := 0, 0 // the string's start and end read as '\0', as in C
+		if sp > 0 {
+			prev = int(src[sp-1])
+		}
+		if sp < len(src) {
+			cur = int(src[sp])
+		}
+		if inst.Class.Matches(prev) || !inst.Class.Matches(cur) {
+			return false, sp, m
+		}
+		pc++
+		goto redo
 	case opNumber:
 		idx := inst.Operand1 * 2
 		if idx >= m.CaptureLength()-1 {
