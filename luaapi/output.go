@@ -53,6 +53,18 @@ func (s *Session) openStreams() {
 	stdout := newStream("stdout", s.stdout)
 	iolib.RawSetString("stdout", stdout)
 	iolib.RawSetString("stderr", newStream("stderr", s.stderr))
+	// io.type knows them, and io.stdin, as files.
+	origType := iolib.RawGetString("type")
+	iolib.RawSetString("type", L.NewFunction(func(L *lua.LState) int {
+		if ud, ok := L.Get(1).(*lua.LUserData); ok && isStream(ud) {
+			L.Push(lua.LString("file"))
+			return 1
+		}
+		L.Push(origType)
+		L.Push(L.Get(1))
+		L.Call(1, 1)
+		return 1
+	}))
 
 	var out lua.LValue = stdout // the default output file
 	origOutput := iolib.RawGetString("output")
@@ -131,4 +143,10 @@ func streamWrite(L *lua.LState) int {
 	}
 	L.Push(L.Get(1))
 	return 1
+}
+
+// isStream tells whether ud is one of the session's standard files.
+func isStream(ud *lua.LUserData) bool {
+	_, ok := ud.Value.(*stream)
+	return ok
 }

@@ -154,7 +154,7 @@ func fileIsWritable(L *LState, file *lFile) int {
 	if file.writer == nil {
 		L.Push(LNil)
 		L.Push(LString(fmt.Sprintf("%s is opened for only reading.", file.Name())))
-		L.Push(LNumber(1)) // C-Lua compatibility: Original Lua pushes errno to the stack
+		L.Push(LNumber(errnoBadFile)) // sockshell: C's EBADF, as C Lua
 		return 3
 	}
 	return 0
@@ -164,7 +164,7 @@ func fileIsReadable(L *LState, file *lFile) int {
 	if file.reader == nil {
 		L.Push(LNil)
 		L.Push(LString(fmt.Sprintf("%s is opened for only writing.", file.Name())))
-		L.Push(LNumber(1)) // C-Lua compatibility: Original Lua pushes errno to the stack
+		L.Push(LNumber(errnoBadFile)) // sockshell: C's EBADF, as C Lua
 		return 3
 	}
 	return 0
@@ -256,8 +256,8 @@ errreturn:
 
 	file.AbandonReadBuffer()
 	L.Push(LNil)
-	L.Push(LString(err.Error()))
-	L.Push(LNumber(1)) // C-Lua compatibility: Original Lua pushes errno to the stack
+	L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
+	L.Push(LNumber(ioErrno(err)))        // sockshell: the error number, as C Lua
 	return 3
 }
 
@@ -302,7 +302,7 @@ func fileCloseAux(L *LState, file *lFile) int {
 	}
 
 errreturn:
-	L.RaiseError(err.Error())
+	L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 	return 0
 }
 
@@ -315,7 +315,7 @@ func fileFlushAux(L *LState, file *lFile) int {
 	if bwriter, ok := file.writer.(*bufio.Writer); ok {
 		if err := bwriter.Flush(); err != nil {
 			L.Push(LNil)
-			L.Push(LString(err.Error()))
+			L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
 			return 2
 		}
 	}
@@ -408,8 +408,8 @@ normalreturn:
 
 errreturn:
 	L.Push(LNil)
-	L.Push(LString(err.Error()))
-	L.Push(LNumber(1)) // C-Lua compatibility: Original Lua pushes errno to the stack
+	L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
+	L.Push(LNumber(ioErrno(err)))        // sockshell: the error number, as C Lua
 	return 3
 }
 
@@ -449,7 +449,7 @@ func fileSeek(L *LState) int {
 
 errreturn:
 	L.Push(LNil)
-	L.Push(LString(err.Error()))
+	L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
 	return 2
 }
 
@@ -478,7 +478,7 @@ func fileLinesIter(L *LState) int {
 			L.Push(LNil)
 			return 1
 		}
-		L.RaiseError(err.Error())
+		L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 	}
 	L.Push(LString(string(buf)))
 	return 1
@@ -535,7 +535,7 @@ func fileSetVBuf(L *LState) int {
 	return 1
 errreturn:
 	L.Push(LNil)
-	L.Push(LString(err.Error()))
+	L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
 	return 2
 }
 
@@ -548,7 +548,7 @@ func ioInput(L *LState) int {
 	case LString:
 		file, err := newFile(L, nil, string(lv), os.O_RDONLY, 0600, false, true)
 		if err != nil {
-			L.RaiseError(err.Error())
+			L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 		}
 		L.Get(UpvalueIndex(1)).(*LTable).RawSetInt(fileDefInIndex, file)
 		L.Push(file)
@@ -594,7 +594,7 @@ func ioLinesIter(L *LState) int {
 			L.Push(LNil)
 			return 1
 		}
-		L.RaiseError(err.Error())
+		L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 	}
 	L.Push(LString(string(buf)))
 	return 1
@@ -646,8 +646,8 @@ func ioOpenFile(L *LState) int {
 	file, err := newFile(L, nil, path, mode, os.FileMode(perm), writable, readable)
 	if err != nil {
 		L.Push(LNil)
-		L.Push(LString(err.Error()))
-		L.Push(LNumber(1)) // C-Lua compatibility: Original Lua pushes errno to the stack
+		L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
+		L.Push(LNumber(ioErrno(err)))        // sockshell: the error number, as C Lua
 		return 3
 	}
 	L.Push(file)
@@ -676,7 +676,7 @@ func ioPopen(L *LState) int {
 	}
 	if err != nil {
 		L.Push(LNil)
-		L.Push(LString(err.Error()))
+		L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
 		return 2
 	}
 	L.Push(file)
@@ -710,7 +710,7 @@ func ioTmpFile(L *LState) int {
 	file, err := os.CreateTemp("", "")
 	if err != nil {
 		L.Push(LNil)
-		L.Push(LString(err.Error()))
+		L.Push(LString(ioErrorMessage(err))) // sockshell: see ioErrorMessage
 		return 2
 	}
 	L.G.tempFiles = append(L.G.tempFiles, file)
@@ -728,7 +728,7 @@ func ioOutput(L *LState) int {
 	case LString:
 		file, err := newFile(L, nil, string(lv), os.O_WRONLY|os.O_CREATE, 0600, true, false)
 		if err != nil {
-			L.RaiseError(err.Error())
+			L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 		}
 		L.Get(UpvalueIndex(1)).(*LTable).RawSetInt(fileDefOutIndex, file)
 		L.Push(file)
