@@ -39,6 +39,10 @@ func (s *Session) openLibFixes() {
 	if t, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		t.RawSetString("concat", L.NewFunction(lTableConcat))
 	}
+	// Lua 5.1's names kept for Lua 5.0's programs (LUA_COMPAT_GFIND and
+	// LUA_COMPAT_MOD in its default build).
+	str.RawSetString("gfind", str.RawGetString("gmatch"))
+	math.RawSetString("mod", math.RawGetString("fmod"))
 }
 
 // intArg is luaL_checkint: a number (or numeric string) truncated to an

@@ -1,6 +1,7 @@
 -- Library functions behave as in Lua 5.1: frontier patterns, gsub's
 -- replacement values, table.remove and table.insert at their bounds,
--- rawset's result, string.char's range. Every line prints what lua5.1
+-- rawset's result, string.char's range, 5.0's names math.mod and
+-- string.gfind. Every line prints what lua5.1
 -- prints, but for the position an error raised straight under pcall has.
 for w in ("THE (quick) fox"):gmatch("%f[%a]%a+") do io.write(w, ",") end print()
 print(("THE (quick) fox"):find("%f[%a]%a+", 5), ("hello world"):gsub("%f[%w]%w+", string.upper))
@@ -14,16 +15,18 @@ print(pcall(table.insert, {}))
 print(rawset({}, "k", "v").k, pcall(string.char, 256))
 print(pcall(string.char, -1))
 print(string.char(0, 255):byte(1, -1))
+print(math.mod(7, 3), math.mod(-7, 3), string.gfind == string.gmatch)
 -- Output:
 -- THE,quick,fox,
 -- 6	HELLO WORLD	2
 -- 4	1	0
--- false	testdata/lua51_libraries.lua:8: invalid replacement value (a boolean)
+-- false	testdata/lua51_libraries.lua:9: invalid replacement value (a boolean)
 -- 1bc	a2c	3
 -- 0	nil	1	3
 -- 2	1	3	nil
--- false	testdata/lua51_libraries.lua:12: wrong number of arguments to 'insert'
 -- false	testdata/lua51_libraries.lua:13: wrong number of arguments to 'insert'
--- v	false	testdata/lua51_libraries.lua:14: bad argument #1 to '?' (invalid value)
--- false	testdata/lua51_libraries.lua:15: bad argument #1 to '?' (invalid value)
+-- false	testdata/lua51_libraries.lua:14: wrong number of arguments to 'insert'
+-- v	false	testdata/lua51_libraries.lua:15: bad argument #1 to '?' (invalid value)
+-- false	testdata/lua51_libraries.lua:16: bad argument #1 to '?' (invalid value)
 -- 0	255
+-- 1	-1	true
