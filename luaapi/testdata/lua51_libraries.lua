@@ -16,6 +16,7 @@ print(rawset({}, "k", "v").k, pcall(string.char, 256))
 print(pcall(string.char, -1))
 print(string.char(0, 255):byte(1, -1))
 print(math.mod(7, 3), math.mod(-7, 3), string.gfind == string.gmatch)
+local sorted = {3, 1, 2} table.sort(sorted, nil) print(sorted[1], sorted[2], sorted[3])
 -- Output:
 -- THE,quick,fox,
 -- 6	HELLO WORLD	2
@@ -30,3 +31,4 @@ print(math.mod(7, 3), math.mod(-7, 3), string.gfind == string.gmatch)
 -- false	testdata/lua51_libraries.lua:16: bad argument #1 to '?' (invalid value)
 -- 0	255
 -- 1	-1	true
+-- 1	2	3
