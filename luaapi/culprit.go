@@ -63,6 +63,8 @@ func explainRaised(L *lua.LState, fn *lua.LFunction, pc int, msg string) string 
 	return explainAt(L, 0, pc, "", msg)
 }
 
+// The VM's errors are explained where they are raised, in every session:
+// the hook reads only the state it is given.
 func init() { lua.ExplainError = explainRaised }
 
 // explainAt is explain for the function at level of L's stack; at is the
