@@ -17,6 +17,7 @@ print(pcall(string.char, -1))
 print(string.char(0, 255):byte(1, -1))
 print(math.mod(7, 3), math.mod(-7, 3), string.gfind == string.gmatch)
 local sorted = {3, 1, 2} table.sort(sorted, nil) print(sorted[1], sorted[2], sorted[3])
+local h = {} h[3] = "c" h[2] = "b" h[1] = "a" print(table.remove(h, 1), h[1], h[2], h[3], #h)
 -- Output:
 -- THE,quick,fox,
 -- 6	HELLO WORLD	2
@@ -32,3 +33,4 @@ local sorted = {3, 1, 2} table.sort(sorted, nil) print(sorted[1], sorted[2], sor
 -- 0	255
 -- 1	-1	true
 -- 1	2	3
+-- a	b	c	nil	2

@@ -49,6 +49,11 @@ func tableRemove(L *LState) int {
 	if pos < 1 || pos > n {
 		return 0
 	}
+	if n == len(tbl.array) {
+		// All of 1..n in the array part: one copy.
+		L.Push(tbl.Remove(pos))
+		return 1
+	}
 	v := tbl.RawGetInt(pos)
 	for i := pos; i < n; i++ {
 		tbl.RawSetInt(i, tbl.RawGetInt(i+1))
