@@ -34,24 +34,40 @@ func TestCompareReport(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	report := out.String()
-	names := []string{"go", "sockshell", "python"}
-	ratios := []string{"ratio sockshell/go ", "ratio sockshell/python ", "ratio python/go "}
+	names, ratios := withC(t, report, "receiver", []string{"go", "sockshell", "python"},
+		[]string{"ratio sockshell/go ", "ratio sockshell/python ", "ratio python/go "},
+		"ratio sockshell/c ", "ratio c/python ")
+	checkReport(t, report, names, func(name string) string {
+		return `round 1 ` + name + ` +\d+\.\d+ µs  \(([1-9]\d*) of \d+ received\)`
+	}, ratios, regexp.QuoteMeta)
+}
+
+// withC adds the C program, the floor, and its ratios to names and ratios
+// wherever there is a C compiler; elsewhere the report must say that
+// there is no C what.
+func withC(t *testing.T, report, what string, names, ratios []string, cRatios ...string) ([]string, []string) {
+	t.Helper()
 	if hasCC() {
-		// The C program, the floor, is there wherever a C compiler is.
-		names = append(names, "c")
-		ratios = append(ratios, "ratio sockshell/c ", "ratio c/python ")
-	} else if !strings.Contains(report, "(cc not found: no C receiver)") {
+		return append(names, "c"), append(ratios, cRatios...)
+	}
+	if !strings.Contains(report, "(cc not found: no C "+what+")") {
 		t.Errorf("no word of the missing C compiler in:\n%s", report)
 	}
+	return names, ratios
+}
+
+// checkReport checks that report has a line matching line(name) for each
+// of names, and one matching ratioLine(r) for each of ratios.
+func checkReport(t *testing.T, report string, names []string, line func(name string) string, ratios []string, ratioLine func(r string) string) {
+	t.Helper()
 	for _, name := range names {
-		re := regexp.MustCompile(`round 1 ` + name + ` +\d+\.\d+ µs  \(([1-9]\d*) of \d+ received\)`)
-		if !re.MatchString(report) {
-			t.Errorf("no received datagrams for %s in:\n%s", name, report)
+		if !regexp.MustCompile(line(name)).MatchString(report) {
+			t.Errorf("no round 1 line for %s in:\n%s", name, report)
 		}
 	}
-	for _, line := range ratios {
-		if !strings.Contains(report, line) {
-			t.Errorf("no %q in:\n%s", line, report)
+	for _, r := range ratios {
+		if !regexp.MustCompile(ratioLine(r)).MatchString(report) {
+			t.Errorf("no %q in:\n%s", r, report)
 		}
 	}
 }
@@ -70,15 +86,9 @@ func TestFloodReport(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	report := out.String()
-	for _, name := range []string{"go", "sockshell"} {
-		re := regexp.MustCompile(`round 1 ` + name + ` +[1-9]\d* /s  \(([1-9]\d*) of \d+ received; \d+\.\d\d µs CPU each\)`)
-		if !re.MatchString(report) {
-			t.Errorf("no rate for %s in:\n%s", name, report)
-		}
-	}
-	if !strings.Contains(report, "ratio sockshell/go ") {
-		t.Errorf("no ratio in:\n%s", report)
-	}
+	checkReport(t, report, []string{"go", "sockshell"}, func(name string) string {
+		return `round 1 ` + name + ` +[1-9]\d* /s  \(([1-9]\d*) of \d+ received; \d+\.\d\d µs CPU each\)`
+	}, []string{"ratio sockshell/go "}, regexp.QuoteMeta)
 }
 
 // The echo comparison measures a round trip to every server and reports
@@ -90,23 +100,11 @@ func TestEchoReport(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	report := out.String()
-	names := []string{"go", "sockshell", "python"}
-	ratios := []string{"ratio sockshell/python ", "ratio sockshell/go "}
-	if hasCC() {
-		names = append(names, "c")
-		ratios = append(ratios, "ratio c/python ", "ratio sockshell/c ")
-	} else if !strings.Contains(report, "(cc not found: no C server)") {
-		t.Errorf("no word of the missing C compiler in:\n%s", report)
-	}
-	for _, name := range names {
-		re := regexp.MustCompile(`round 1 ` + name + ` +p50 +[1-9][\d.]* +p99 +[1-9][\d.]* +CPU +\d+\.\d\d µs  \(0 lost\)`)
-		if !re.MatchString(report) {
-			t.Errorf("no round trips for %s in:\n%s", name, report)
-		}
-	}
-	for _, line := range ratios {
-		if !regexp.MustCompile(regexp.QuoteMeta(line) + ` *p50 \d+\.\d\d  p99 \d+\.\d\d  CPU \d+\.\d\d`).MatchString(report) {
-			t.Errorf("no %q in:\n%s", line, report)
-		}
-	}
+	names, ratios := withC(t, report, "server", []string{"go", "sockshell", "python"},
+		[]string{"ratio sockshell/python ", "ratio sockshell/go "}, "ratio c/python ", "ratio sockshell/c ")
+	checkReport(t, report, names, func(name string) string {
+		return `round 1 ` + name + ` +p50 +[1-9][\d.]* +p99 +[1-9][\d.]* +CPU +\d+\.\d\d µs  \(0 lost\)`
+	}, ratios, func(r string) string {
+		return regexp.QuoteMeta(r) + ` *p50 \d+\.\d\d  p99 \d+\.\d\d  CPU \d+\.\d\d`
+	})
 }
