@@ -11,15 +11,6 @@ import (
 // "not enough memory". See README.sockshell.md.
 var AllocCheck func(bytes int) error
 
-// ExplainError, when set, may reword an error the VM raises in a Lua
-// function — a call of a value that is no function, an index of one that
-// is no table, arithmetic on a wrong operand — given the function and the
-// instruction (pc) that failed, while the function's frame is still there
-// to read. It gets the whole message, position first, and returns it as
-// it shall read; pcall and message handlers see that. sockshell: see
-// README.sockshell.md.
-var ExplainError func(L *LState, fn *LFunction, pc int, msg string) string
-
 // allocCheckMin is the size below which AllocCheck is not asked: small
 // strings cost it nothing.
 const allocCheckMin = 1 << 16
