@@ -29,10 +29,6 @@ func (ls *LState) pushFrameSlow() *callFrame {
 // popFrame pops the running call frame and returns the one below it, nil
 // when there is none.
 func (ls *LState) popFrame() *callFrame {
-	if fs := ls.frames; fs != nil && fs.segSp > 1 {
-		fs.segSp--
-		return &fs.segments[fs.segIdx].array[fs.segSp-1]
-	}
 	_, below := ls.popFrames()
 	return below
 }
