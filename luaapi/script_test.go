@@ -2,14 +2,18 @@ package luaapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sockshell/sockshell/internal/testenv"
 )
 
 // TestScripts runs every testdata/*.lua file as a subtest. A file states
@@ -22,8 +26,13 @@ func TestScripts(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test scripts: %v", err)
 	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".lua"), func(t *testing.T) {
+	same, err := filepath.Glob("testdata/lua51/*.lua")
+	if err != nil || len(same) == 0 {
+		t.Fatalf("no testdata/lua51 scripts: %v", err)
+	}
+	for _, file := range append(files, same...) {
+		name := strings.TrimSuffix(strings.TrimPrefix(file, "testdata/"), ".lua")
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			src, err := os.ReadFile(file)
 			if err != nil {
@@ -38,6 +47,40 @@ func TestScripts(t *testing.T) {
 				t.Errorf("output:\n%s\nwant:\n%s", got, want.output)
 			}
 			checkEnd(t, err, want)
+		})
+	}
+}
+
+// TestLua51Agrees runs every testdata/lua51/*.lua file in the real lua5.1
+// too: each of them prints what Lua 5.1 prints, so its "-- Output:" block
+// is checked against the reference interpreter as well as against
+// sockshell (TestScripts).
+func TestLua51Agrees(t *testing.T) {
+	lua := testenv.Need(t, "lua5.1", "lua5.1")
+	files, err := filepath.Glob("testdata/lua51/*.lua")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/lua51 scripts: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".lua"), func(t *testing.T) {
+			t.Parallel()
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := parseExpectations(t, string(src))
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, lua, file)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if got := string(out); got != want.output {
+				t.Errorf("lua5.1 printed:\n%s\nthe file expects:\n%s", got, want.output)
+			}
+			if (err != nil) != (want.errRe != nil) || (want.errRe != nil && !want.errRe.MatchString(stderr.String())) {
+				t.Errorf("lua5.1 ended with %v: %s", err, stderr.String())
+			}
 		})
 	}
 }

@@ -717,6 +717,22 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 			panic("invalid left expression.")
 		}
 	}
+	// sockshell: a table indexed on the left through a local that the same
+	// statement assigns is copied first, so the store reaches the table the
+	// local held before the statement (t, t.x = {}, 1), as in Lua 5.1.
+	for _, ac := range acs {
+		if ac.ec.ctype != ecTable || opIsK(ac.ec.reg) {
+			continue
+		}
+		for _, other := range acs {
+			if other.ec.ctype == ecLocal && other.ec.reg == ac.ec.reg {
+				context.Code.AddABC(OP_MOVE, reg, ac.ec.reg, 0, sline(stmt))
+				ac.ec.reg = reg
+				reg++
+				break
+			}
+		}
+	}
 	return reg, acs
 } // }}}
 
@@ -740,9 +756,7 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			reg += reginc
 			for i := namesassigned; i < namesassigned+int(reginc); i++ {
 				acs[i].needmove = true
-				if acs[i].ec.ctype == ecTable {
-					acs[i].valuerk = regstart + (i - namesassigned)
-				}
+				acs[i].valuerk = regstart + (i - namesassigned)
 			}
 			namesassigned = lennames
 			continue
@@ -752,7 +766,14 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			expr = stmt.Rhs[namesassigned]
 		}
 		idx := reg
-		reginc := compileExpr(context, reg, expr, ec)
+		// sockshell: with more than one target, every value goes to a
+		// register of its own first, as in Lua 5.1: writing a local at
+		// once let a later expression read the new value (a, b = b, a).
+		target := ec
+		if lennames > 1 && ec.ctype == ecLocal {
+			target = ecnone(0)
+		}
+		reginc := compileExpr(context, reg, expr, target)
 		if ec.ctype == ecTable {
 			if _, ok := expr.(*ast.LogicalOpExpr); !ok {
 				context.Code.PropagateKMV(context.RegTop(), &ac.valuerk, &reg, reginc)
@@ -762,12 +783,11 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			}
 		} else {
 			ac.needmove = reginc != 0
+			ac.valuerk = idx
 			reg += reginc
 		}
 		namesassigned += 1
 	}
-
-	rightreg := reg - 1
 
 	// extra right exprs
 	for i := namesassigned; i < lenexprs; i++ {
@@ -777,38 +797,37 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 		}
 		reg += compileExpr(context, reg, stmt.Rhs[i], ecnone(varargopt))
 	}
-	return rightreg, acs
+	return reg, acs
 } // }}}
 
 func compileAssignStmt(context *funcContext, stmt *ast.AssignStmt) { // {{{
 	code := context.Code
 	lennames := len(stmt.Lhs)
 	reg, acs := compileAssignStmtLeft(context, stmt)
-	reg, acs = compileAssignStmtRight(context, stmt, reg, acs)
+	compileAssignStmtRight(context, stmt, reg, acs)
 
+	// sockshell: each store takes its value from the register or constant
+	// recorded when the value was compiled (valuerk). Counting registers
+	// down from the last value went wrong where a value took no register
+	// of its own (a local or a constant used in place).
 	for i := lennames - 1; i >= 0; i-- {
 		ex := stmt.Lhs[i]
-		switch acs[i].ec.ctype {
+		ac := acs[i]
+		switch ac.ec.ctype {
 		case ecLocal:
-			if acs[i].needmove {
-				code.AddABC(OP_MOVE, context.FindLocalVar(ex.(*ast.IdentExpr).Value), reg, 0, sline(ex))
-				reg -= 1
+			if ac.needmove {
+				code.AddABC(OP_MOVE, context.FindLocalVar(ex.(*ast.IdentExpr).Value), ac.valuerk, 0, sline(ex))
 			}
 		case ecGlobal:
-			code.AddABx(OP_SETGLOBAL, reg, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
-			reg -= 1
+			code.AddABx(OP_SETGLOBAL, ac.valuerk, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
 		case ecUpvalue:
-			code.AddABC(OP_SETUPVAL, reg, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
-			reg -= 1
+			code.AddABC(OP_SETUPVAL, ac.valuerk, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
 		case ecTable:
 			opcode := OP_SETTABLE
-			if acs[i].keyks {
+			if ac.keyks {
 				opcode = OP_SETTABLEKS
 			}
-			code.AddABC(opcode, acs[i].ec.reg, acs[i].keyrk, acs[i].valuerk, sline(ex))
-			if !opIsK(acs[i].valuerk) {
-				reg -= 1
-			}
+			code.AddABC(opcode, ac.ec.reg, ac.keyrk, ac.valuerk, sline(ex))
 		}
 	}
 } // }}}
