@@ -20,8 +20,9 @@ func (s *Session) openBase() {
 	s.openCoroutines()
 	collect := L.GetGlobal("collectgarbage").(*lua.LFunction).GFunction
 	L.SetGlobal("collectgarbage", L.NewFunction(func(L *lua.LState) int {
+		collecting := L.Get(1) == lua.LNil || L.Get(1) == lua.LString("collect")
 		n := collect(L)
-		if opt := L.OptString(1, "collect"); opt == "collect" {
+		if collecting {
 			// Sockets that Lua can no longer reach are closed now.
 			s.sockets.sweep()
 		}

@@ -41,8 +41,17 @@ func (s *Session) openLoad() {
 		}
 		var b strings.Builder
 		for {
+			// An error in the reader is load's failure, as in Lua 5.1.
 			L.Push(reader)
-			L.Call(0, 1)
+			if err := L.PCall(0, 1, nil); err != nil {
+				L.Push(lua.LNil)
+				if ae, ok := err.(*lua.ApiError); ok {
+					L.Push(ae.Object)
+				} else {
+					L.Push(lua.LString(err.Error()))
+				}
+				return 2
+			}
 			piece := L.Get(-1)
 			L.Pop(1)
 			if piece == lua.LNil || piece.String() == "" {
@@ -101,9 +110,14 @@ func (s *Session) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 }
 
 // pushLoaded compiles src and pushes the function, or nil and the message.
+// The function's environment is the global environment of the thread
+// that loads it, as in Lua 5.1 (setfenv(0, t) in a coroutine).
 func (s *Session) pushLoaded(L *lua.LState, src, name string) int {
-	fn, err := s.Compile(src, chunkID(name))
-	return pushFunc(L, fn, err)
+	proto, err := compile(src, chunkID(name))
+	if err != nil {
+		return pushFunc(L, nil, err)
+	}
+	return pushFunc(L, L.NewFunctionFromProto(proto), nil)
 }
 
 // idSize is how long a chunk's name may be in messages: LUA_IDSIZE of

@@ -117,7 +117,7 @@ func TestReload(t *testing.T) {
 	}
 	// A broken version is refused and the previous one stays.
 	writeFile(t, file, "return {\n  version = = 3 }")
-	if got := eval(t, s, `return reload("proto")`); got != "nil\t"+file+":2: syntax error near '='" {
+	if got := eval(t, s, `return reload("proto")`); got != "nil\t"+file+":2: unexpected symbol near '='" {
 		t.Errorf("syntax error: %q", got)
 	}
 	writeFile(t, file, "local x = nil\nreturn x.field")

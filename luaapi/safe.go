@@ -287,7 +287,14 @@ func (s *Session) openSafe(p Permissions) error {
 	iol := L.GetGlobal("io").(*lua.LTable)
 	pkg := L.GetGlobal("package").(*lua.LTable)
 	str := L.GetGlobal("string").(*lua.LTable)
-	osl.RawSetString("execute", refuse("os.execute", ""))
+	refuseExecute := refuse("os.execute", "")
+	osl.RawSetString("execute", L.NewFunction(func(L *lua.LState) int {
+		if L.Get(1) == lua.LNil { // is there a shell? Not for this script.
+			L.Push(lua.LNumber(0))
+			return 1
+		}
+		return refuseExecute.GFunction(L)
+	}))
 	osl.RawSetString("exit", refuse("os.exit", ""))
 	iol.RawSetString("popen", refuse("io.popen", ""))
 	pkg.RawSetString("loadlib", refuse("package.loadlib", ""))

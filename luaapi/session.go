@@ -269,7 +269,7 @@ func syntaxError(err error, src, name string) error {
 		if strings.HasSuffix(src, "\n") {
 			line--
 		}
-		return &Error{Message: fmt.Sprintf("%s:%d: %s near <eof>", name, line, msg), Incomplete: true}
+		return &Error{Message: fmt.Sprintf("%s:%d: %s near '<eof>'", name, line, msg), Incomplete: true}
 	}
 	return &Error{Message: fmt.Sprintf("%s:%d: %s near '%s'", name, pe.Pos.Line, msg, pe.Token)}
 }

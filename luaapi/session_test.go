@@ -169,10 +169,10 @@ func TestSyntaxErrors(t *testing.T) {
 		src, msg   string
 		incomplete bool
 	}{
-		{"x = = 1", "stdin:1: syntax error near '='", false},
-		{"function f()\n  x = 1", "stdin:2: syntax error near <eof>", true},
-		{"print('a'", "stdin:1: syntax error near <eof>", true},
-		{"x = 1\n)", "stdin:2: syntax error near ')'", false},
+		{"x = = 1", "stdin:1: unexpected symbol near '='", false},
+		{"function f()\n  x = 1", "stdin:2: unexpected symbol near '<eof>'", true},
+		{"print('a'", "stdin:1: unexpected symbol near '<eof>'", true},
+		{"x = 1\n)", "stdin:2: unexpected symbol near ')'", false},
 	} {
 		_, err := s.Compile(tc.src, "stdin")
 		var le *Error

@@ -43,8 +43,8 @@ func (s *Session) openStdin(in io.Reader) {
 	s.stdin = &stdinReader{src: in}
 	iolib := L.GetGlobal("io").(*lua.LTable)
 	origLines := iolib.RawGetString("lines")
-	read := L.NewFunction(func(L *lua.LState) int { return s.readStdin(L, 1, "read") })
-	iolib.RawSetString("read", read)
+	stdin := L.NewUserData()
+	var input lua.LValue = stdin // the default input file
 	lines := L.NewFunction(func(L *lua.LState) int {
 		L.Push(L.NewFunction(func(L *lua.LState) int {
 			L.SetTop(0)
@@ -67,9 +67,21 @@ func (s *Session) openStdin(in io.Reader) {
 			L.Call(L.GetTop()-1, lua.MultRet)
 			return L.GetTop()
 		}
+		if input != lua.LValue(stdin) { // the lines of the file io.input chose
+			file := input
+			L.Push(L.NewFunction(func(L *lua.LState) int {
+				L.Push(L.GetField(file, "read"))
+				L.Push(file)
+				L.Call(1, 1)
+				if L.Get(-1) == lua.LNil {
+					return 0 // as Lua's iterator ends: no value
+				}
+				return 1
+			}))
+			return 1
+		}
 		return lines.GFunction(L)
 	}))
-	stdin := L.NewUserData()
 	stdin.Value = &stream{name: "stdin"}
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
@@ -87,6 +99,33 @@ func (s *Session) openStdin(in io.Reader) {
 	}))
 	stdin.Metatable = mt
 	iolib.RawSetString("stdin", stdin)
+
+	// io.read and io.lines read the default input file: io.stdin until
+	// io.input names another.
+	origInput := iolib.RawGetString("input")
+	iolib.RawSetString("input", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() > 0 {
+			if ud, ok := L.Get(1).(*lua.LUserData); ok && ud == stdin {
+				input = stdin
+			} else {
+				L.Push(origInput)
+				L.Push(L.Get(1))
+				L.Call(1, 1)
+				input = L.Get(-1)
+			}
+		}
+		L.Push(input)
+		return 1
+	}))
+	iolib.RawSetString("read", L.NewFunction(func(L *lua.LState) int {
+		if input == lua.LValue(stdin) {
+			return s.readStdin(L, 1, "read")
+		}
+		L.Insert(input, 1)
+		L.Insert(L.GetField(input, "read"), 1)
+		L.Call(L.GetTop()-1, lua.MultRet)
+		return L.GetTop()
+	}))
 }
 
 // readFormat is one of io.read's formats.

@@ -303,7 +303,7 @@ func TestScriptFailures(t *testing.T) {
 	runtime := writeScript(t, "runtime.lua", "local function f()\n  error('boom')\nend\nprint('before')\nf()\n")
 	exit := writeScript(t, "exit.lua", "local s = listen(0, '127.0.0.1')\nprint('bye')\nos.exit(3)\nprint('not reached')\n")
 	for _, tc := range []runCase{
-		{"syntax error", []string{syntax}, 1, "", `^sockshell: ` + regexp.QuoteMeta(syntax) + `:2: syntax error near '='\n$`},
+		{"syntax error", []string{syntax}, 1, "", `^sockshell: ` + regexp.QuoteMeta(syntax) + `:2: unexpected symbol near '='\n$`},
 		{"runtime error", []string{runtime}, 1, "before\n", `^sockshell: ` + regexp.QuoteMeta(runtime) + `:2: boom\nstack traceback:\n\t\[G\]: in function 'error'\n\t` +
 			regexp.QuoteMeta(runtime) + `:2: in function 'f'\n\t` + regexp.QuoteMeta(runtime) + `:5: in main chunk\n`},
 		{"missing file", []string{"no/such/file.lua"}, 1, "", `^sockshell: cannot open no/such/file.lua: no such file or directory\n$`},
@@ -459,10 +459,11 @@ func TestSafeFlags(t *testing.T) {
 	for _, tc := range []runCase{
 		{"no programs", []string{"--safe", "-e", `os.execute("true")`}, 1, "",
 			`^sockshell: \(command line\):1: os.execute is not allowed in --safe mode\n`},
+		{"no shell", []string{"--safe", "-e", `print(os.execute())`}, 0, "0\n", `^$`},
 		{"no network unless allowed", []string{"--safe", "-e", `listen(0, "127.0.0.1")`}, 1, "",
 			`^sockshell: \(command line\):1: binding 127.0.0.1:0 is not allowed in --safe mode \(--allow-net=127.0.0.1:0 allows it\)\n`},
 		{"the network allowed", []string{"--allow-net=127.0.0.1", "-e", `print(listen(0, "127.0.0.1") ~= nil, pcall(os.execute, "x"))`}, 0,
-			"true\tfalse\t(command line):1: os.execute is not allowed in --safe mode\n", `^$`},
+			"true\tfalse\tos.execute is not allowed in --safe mode\n", `^$`},
 		{"a file allowed", []string{"--allow-read=scripts/receiver.lua", "-e", `print(#io.open("scripts/receiver.lua"):read("*a") > 0, (select(2, io.open("README.md"))))`}, 0,
 			"true\treading README.md is not allowed in --safe mode (--allow-read=" + absRepo("README.md") + " allows it)\n", `^$`},
 		{"the environment", []string{"--allow-env", "-e", `print(type(os.getenv("PATH")))`}, 0, "string\n", `^$`},

@@ -9,7 +9,7 @@ print(select(2, loadstring("abc\ndef +")))
 print(select(2, loadstring(string.rep("x", 50) .. " +")))
 print(pcall(load(coroutine.wrap(function() coroutine.yield("error('in load')") end))))
 -- Output:
--- [string "x = = 1"]:1: syntax error near '='
+-- [string "x = = 1"]:1: unexpected symbol near '='
 -- false	[string "error('boom')"]:1: boom
 -- false	mychunk:1: attempt to index local 'a' (a nil value)
 -- false	file.lua:1: attempt to perform arithmetic on a nil value

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 )
@@ -28,6 +27,7 @@ var baseFuncs = map[string]LGFunction{
 	"collectgarbage": baseCollectGarbage,
 	"dofile":         baseDoFile,
 	"error":          baseError,
+	"gcinfo":         baseGcInfo, // sockshell: sockshell_lua51.go
 	"getfenv":        baseGetFEnv,
 	"getmetatable":   baseGetMetatable,
 	"load":           baseLoad,
@@ -61,11 +61,6 @@ func baseAssert(L *LState) int {
 		return 0
 	}
 	return L.GetTop()
-}
-
-func baseCollectGarbage(L *LState) int {
-	runtime.GC()
-	return 0
 }
 
 func baseDoFile(L *LState) int {

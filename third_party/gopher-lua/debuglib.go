@@ -1,7 +1,6 @@
 package lua
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -151,23 +150,29 @@ func debugSetUpvalue(L *LState) int {
 }
 
 func debugTraceback(L *LState) int {
+	// sockshell: debug.traceback([thread,] [message [, level]]) as in Lua
+	// 5.1: a message that is neither a string nor a number is returned as
+	// it is, so that xpcall(f, debug.traceback) keeps an error object.
+	ls, arg := L, 0
+	if l, ok := L.Get(1).(*LState); ok {
+		ls, arg = l, 1
+	}
 	msg := ""
-	level := L.OptInt(2, 1)
-	ls := L
-	if L.GetTop() > 0 {
-		if s, ok := L.Get(1).(LString); ok {
-			msg = string(s)
-		}
-		if l, ok := L.Get(1).(*LState); ok {
-			ls = l
-			msg = ""
+	if L.GetTop() > arg {
+		switch v := L.Get(arg + 1).(type) {
+		case LString:
+			msg = string(v) + "\n"
+		case LNumber:
+			msg = v.String() + "\n"
+		default:
+			L.Push(v)
+			return 1
 		}
 	}
-
-	traceback := strings.TrimSpace(ls.stackTrace(level))
-	if len(msg) > 0 {
-		traceback = fmt.Sprintf("%s\n%s", msg, traceback)
+	level := L.OptInt(arg+2, 1)
+	if ls != L {
+		level = L.OptInt(arg+2, 0)
 	}
-	L.Push(LString(traceback))
+	L.Push(LString(msg + strings.TrimSpace(ls.stackTrace(level))))
 	return 1
 }

@@ -545,8 +545,8 @@ func ioInput(L *LState) int {
 		return 1
 	}
 	switch lv := L.Get(1).(type) {
-	case LString:
-		file, err := newFile(L, nil, string(lv), os.O_RDONLY, 0600, false, true)
+	case LString, LNumber: // sockshell: a number names a file, as in Lua 5.1
+		file, err := newFile(L, nil, lv.String(), os.O_RDONLY, 0600, false, true)
 		if err != nil {
 			L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 		}
@@ -561,7 +561,7 @@ func ioInput(L *LState) int {
 		}
 
 	}
-	L.ArgError(1, "string or file expedted, but got "+L.Get(1).Type().String())
+	L.ArgError(1, "FILE* expected, got "+L.Get(1).Type().String()) // sockshell: as Lua 5.1 words it
 	return 0
 }
 
@@ -725,8 +725,8 @@ func ioOutput(L *LState) int {
 		return 1
 	}
 	switch lv := L.Get(1).(type) {
-	case LString:
-		file, err := newFile(L, nil, string(lv), os.O_WRONLY|os.O_CREATE, 0600, true, false)
+	case LString, LNumber: // sockshell: a number names a file, as in Lua 5.1
+		file, err := newFile(L, nil, lv.String(), os.O_WRONLY|os.O_CREATE, 0600, true, false)
 		if err != nil {
 			L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 		}
@@ -741,7 +741,7 @@ func ioOutput(L *LState) int {
 		}
 
 	}
-	L.ArgError(1, "string or file expedted, but got "+L.Get(1).Type().String())
+	L.ArgError(1, "FILE* expected, got "+L.Get(1).Type().String()) // sockshell: as Lua 5.1 words it
 	return 0
 }
 

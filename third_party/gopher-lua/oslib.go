@@ -77,26 +77,6 @@ func osDiffTime(L *LState) int {
 	return 1
 }
 
-func osExecute(L *LState) int {
-	var procAttr os.ProcAttr
-	procAttr.Files = []*os.File{os.Stdin, os.Stdout, os.Stderr}
-	cmd, args := popenArgs(L.CheckString(1))
-	args = append([]string{cmd}, args...)
-	process, err := os.StartProcess(cmd, args, &procAttr)
-	if err != nil {
-		L.Push(LNumber(1))
-		return 1
-	}
-
-	ps, err := process.Wait()
-	if err != nil || !ps.Success() {
-		L.Push(LNumber(1))
-		return 1
-	}
-	L.Push(LNumber(0))
-	return 1
-}
-
 func osExit(L *LState) int {
 	L.Close()
 	os.Exit(L.OptInt(1, 0))
@@ -171,12 +151,6 @@ func osRename(L *LState) int {
 		L.Push(LTrue)
 		return 1
 	}
-}
-
-func osSetLocale(L *LState) int {
-	// setlocale is not supported
-	L.Push(LFalse)
-	return 1
 }
 
 func osSetEnv(L *LState) int {

@@ -644,6 +644,8 @@ func newGlobal() *Global {
 		Registry:   newLTable(0, 32),
 		Global:     newLTable(0, 64),
 		tempFiles:  make([]*os.File, 0, 10),
+		gcPause:    200, // sockshell: Lua 5.1's defaults, which collectgarbage reports
+		gcStepMul:  200,
 	}
 }
 
@@ -734,7 +736,9 @@ func (ls *LState) raiseError(level int, format string, args ...interface{}) {
 		message = fmt.Sprintf(format, args...)
 	}
 	if level > 0 {
-		message = fmt.Sprintf("%v %v", ls.where(level-1, true), message)
+		if where := ls.where(level-1, true); where != "" {
+			message = where + " " + message
+		}
 		// sockshell: an error of the VM's own, raised while a Lua
 		// function runs, may be reworded (ExplainError).
 		if cf := ls.currentFrame; ExplainError != nil && level == 1 && cf != nil && cf.Fn != nil && !cf.Fn.IsG && cf.Pc > 0 {
@@ -781,7 +785,13 @@ func (ls *LState) where(level int, skipg bool) string {
 	if proto != nil {
 		sourcename = proto.SourceName
 	} else if skipg {
-		return ls.where(level+1, skipg)
+		// sockshell: the position is the caller's of the Go function that
+		// raised, and none when that caller is a Go function too
+		// (pcall(string.rep)), as luaL_where(L, 1) gives in Lua 5.1.
+		if caller, ok := ls.GetStack(level + 1); !ok || caller.frame.Fn.Proto == nil {
+			return ""
+		}
+		return ls.where(level+1, false)
 	}
 	line := ""
 	if proto != nil {

@@ -11,12 +11,14 @@ func OpenTable(L *LState) int {
 }
 
 var tableFuncs = map[string]LGFunction{
-	"getn":   tableGetN,
-	"concat": tableConcat,
-	"insert": tableInsert,
-	"maxn":   tableMaxN,
-	"remove": tableRemove,
-	"sort":   tableSort,
+	"getn":     tableGetN,
+	"foreach":  tableForeach,  // sockshell: sockshell_lua51.go
+	"foreachi": tableForeachi, // sockshell: sockshell_lua51.go
+	"concat":   tableConcat,
+	"insert":   tableInsert,
+	"maxn":     tableMaxN,
+	"remove":   tableRemove,
+	"sort":     tableSort,
 }
 
 func tableSort(L *LState) int {

@@ -203,6 +203,8 @@ type Global struct {
 	builtinMts [len(lValueNames)]LValue
 	tempFiles  []*os.File
 	gccount    int32
+	// sockshell: what collectgarbage("setpause") and ("setstepmul") set.
+	gcPause, gcStepMul int
 
 	// OpenFile, when set, opens the files of the io library (io.open,
 	// io.lines, io.input, io.output) in place of os.OpenFile: a host can

@@ -458,6 +458,9 @@ func (lx *Lexer) Lex(lval *yySymType) int {
 }
 
 func (lx *Lexer) Error(message string) {
+	if message == "syntax error" { // sockshell: goyacc's words for Lua 5.1's
+		message = "unexpected symbol"
+	}
 	panic(lx.scanner.Error(lx.Token.Str, message))
 }
 

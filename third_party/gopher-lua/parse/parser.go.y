@@ -96,8 +96,9 @@ chunk1:
         chunk1 stat {
             $$ = append($1, $2)
         } | 
-        chunk1 ';' {
-            $$ = $1
+        /* sockshell: a ';' ends a statement; alone it is an error, as in Lua 5.1 */
+        chunk1 stat ';' {
+            $$ = append($1, $2)
         }
 
 block: 
