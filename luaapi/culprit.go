@@ -53,7 +53,7 @@ func explain(L *lua.LState, msg string) string {
 }
 
 // explainRaised is explain for an error the VM raises in fn, the running
-// function, at instruction pc (lua.ExplainError): the instruction that
+// function, at instruction pc (the state's G.ExplainError): the instruction that
 // failed is known, so two calls or indexes on one line are told apart,
 // and pcall gets the same words as an uncaught error.
 func explainRaised(L *lua.LState, fn *lua.LFunction, pc int, msg string) string {
@@ -62,10 +62,6 @@ func explainRaised(L *lua.LState, fn *lua.LFunction, pc int, msg string) string 
 	}
 	return explainAt(L, 0, pc, "", msg)
 }
-
-// The VM's errors are explained where they are raised, in every session:
-// the hook reads only the state it is given.
-func init() { lua.ExplainError = explainRaised }
 
 // explainAt is explain for the function at level of L's stack; at is the
 // pc of the instruction that failed, or -1 when only its line is known,

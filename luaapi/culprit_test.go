@@ -2,7 +2,10 @@ package luaapi
 
 import (
 	"errors"
+	"strings"
 	"testing"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // Errors that gopher-lua words vaguely name their culprit as Lua 5.1 does.
@@ -55,5 +58,25 @@ func TestErrorsNameTheCulprit(t *testing.T) {
 		if res, err := s.Call(pfn); err != nil || len(res) == 0 || res[0].String() != c.want {
 			t.Errorf("in pcall: %s:\n got %v %v\nwant %s", c.src, res, err, c.want)
 		}
+	}
+}
+
+// TestHooksArePerState: a session's hooks on the VM (the reworded errors,
+// the memory check) are its state's; a plain gopher-lua state in the same
+// process keeps gopher-lua's behaviour.
+func TestHooksArePerState(t *testing.T) {
+	s := New(Options{})
+	defer s.Close()
+	plain := lua.NewState()
+	defer plain.Close()
+	if plain.G.ExplainError != nil || plain.G.AllocCheck != nil {
+		t.Fatal("a plain state has the session's hooks")
+	}
+	err := plain.DoString(`local t = nil; t.x = 1`)
+	if err == nil || strings.Contains(err.Error(), "local 't'") {
+		t.Errorf("a plain state's error was reworded: %v", err)
+	}
+	if got := eval(t, s, `return select(2, pcall(function() local t = nil; t.x = 1 end))`); !strings.Contains(got, "attempt to index local 't' (a nil value)") {
+		t.Errorf("the session's error: %q", got)
 	}
 }

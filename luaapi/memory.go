@@ -38,7 +38,6 @@ func SetMemoryBudget(n int64) int64 {
 	}
 	budget.Store(n)
 	debug.SetMemoryLimit(n)
-	lua.AllocCheck = func(size int) error { return checkAlloc(int64(size)) }
 	return n
 }
 

@@ -130,6 +130,10 @@ func New(opts Options) *Session {
 		RegistryGrowStep:    256,
 		RegistryMaxSize:     1 << 20,
 	})
+	// The hooks are this state's: a host with other Lua states beside
+	// sessions keeps gopher-lua's own behaviour in them.
+	s.main.G.AllocCheck = func(size int) error { return checkAlloc(int64(size)) }
+	s.main.G.ExplainError = explainRaised
 	s.sched = newSched(s.main)
 	// Setting up runs Lua code too: it holds the baton like any chunk.
 	s.sched.enter(s.main, nil)
@@ -265,10 +269,7 @@ func syntaxError(err error, src, name string) error {
 	}
 	msg := strings.TrimSpace(pe.Message)
 	if pe.Pos.Line == parse.EOF {
-		line := strings.Count(src, "\n") + 1
-		if strings.HasSuffix(src, "\n") {
-			line--
-		}
+		line := strings.Count(src, "\n") + 1 // the line the end is on, as Lua counts
 		return &Error{Message: fmt.Sprintf("%s:%d: %s near '<eof>'", name, line, msg), Incomplete: true}
 	}
 	return &Error{Message: fmt.Sprintf("%s:%d: %s near '%s'", name, pe.Pos.Line, msg, pe.Token)}

@@ -67,7 +67,7 @@ func TestTranscripts(t *testing.T) {
 		{"error keeps state", "x = 5\nerror('boom')\nx\n", "> > stdin:1: boom\n> 5\n> ", 0},
 		{"error in a function", "function g() local t; return t.x end\ng()\n", "> > stdin:1: attempt to index local 't' (a nil value)\n> ", 0},
 		{"syntax error", "x = = 2\nx\n", "> stdin:1: unexpected symbol near '='\n> nil\n> ", 0},
-		{"input ends inside a chunk", "function f()\n", "> >> stdin:1: unexpected symbol near '<eof>'\n", 0},
+		{"input ends inside a chunk", "function f()\n", "> >> stdin:2: unexpected symbol near '<eof>'\n", 0},
 		{"os.exit", "os.exit(4)\nprint('no')\n", "> ", 4},
 		{"os.exit true", "os.exit(true)\n", "> ", 0},
 		{"windows line ends", "1+2\r\n", "> 3\n> ", 0},

@@ -641,8 +641,8 @@ func (ls *LState) raiseError(level int, format string, args ...interface{}) {
 		}
 		// sockshell: an error of the VM's own, raised while a Lua
 		// function runs, may be reworded (ExplainError).
-		if cf := ls.currentFrame; ExplainError != nil && level == 1 && cf != nil && cf.Fn != nil && !cf.Fn.IsG && cf.Pc > 0 {
-			message = ExplainError(ls, cf.Fn, cf.Pc-1, message)
+		if cf := ls.currentFrame; ls.G.ExplainError != nil && level == 1 && cf != nil && cf.Fn != nil && !cf.Fn.IsG && cf.Pc > 0 {
+			message = ls.G.ExplainError(ls, cf.Fn, cf.Pc-1, message)
 		}
 	}
 	if ls.reg.IsFull() {
@@ -1038,6 +1038,25 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	idx := newcf.Idx
 	*newcf = cf
 	newcf.Idx = idx
+	// +inline-call ls.initCallFrame newcf
+	ls.currentFrame = newcf
+} // +inline-end
+
+// pushCallFrameInPlace is pushCallFrame for OP_CALL, which inlines it: the
+// frame is filled field by field where it lies in the stack, with no
+// callFrame value copied in. sockshell: see README.sockshell.md.
+func (ls *LState) pushCallFrameInPlace(lv LValue, callable *LFunction, meta bool, RA, nargs, nret int, cf *callFrame) { // +inline-start
+	if meta {
+		nargs++
+		ls.reg.Insert(lv, RA+1)
+	}
+	if callable == nil {
+		ls.RaiseError("attempt to call a non-function object")
+	}
+	// sockshell: the frame is filled in place (pushFrame).
+	newcf := ls.pushFrame()
+	newcf.Fn, newcf.Pc, newcf.Base, newcf.LocalBase, newcf.ReturnBase = callable, 0, RA, RA+1, RA
+	newcf.NArgs, newcf.NRet, newcf.Parent, newcf.TailCall = nargs, nret, cf, 0
 	// +inline-call ls.initCallFrame newcf
 	ls.currentFrame = newcf
 } // +inline-end
@@ -1505,7 +1524,7 @@ func (ls *LState) RaiseError(format string, args ...interface{}) {
 // This function is equivalent to lua_error( http://www.lua.org/manual/5.1/manual.html#lua_error ).
 func (ls *LState) Error(lv LValue, level int) {
 	if str, ok := lv.(LString); ok {
-		ls.raiseError(level, string(str))
+		ls.raiseError(level, "%s", string(str))
 	} else {
 		ls.Push(lv)
 		ls.Panic(ls)

@@ -53,7 +53,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
 		if stopped.Load() {
-			L.RaiseError(L.ctx.Err().Error())
+			L.RaiseError("%s", L.ctx.Err().Error())
 			return
 		}
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
@@ -594,7 +594,7 @@ func init() {
 			} else {
 				callable, meta = L.metaCall(lv)
 			}
-			// +inline-call L.pushCallFrame callFrame{Fn:callable,Pc:0,Base:RA,LocalBase:RA+1,ReturnBase:RA,NArgs:nargs,NRet:nret,Parent:cf,TailCall:0} lv meta
+			// +inline-call L.pushCallFrameInPlace lv callable meta RA nargs nret cf
 			if callable.IsG && callGFunction(L, false) {
 				return 1
 			}
@@ -939,7 +939,7 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
+	L.RaiseError("%s", fmt.Sprintf("cannot perform %v operation between %v and %v",
 		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
 
 	return LNil
@@ -980,8 +980,8 @@ func stringConcat(L *LState, total, last int) LValue {
 			}
 			// sockshell: a concatenation as large as the memory left
 			// raises, as C Lua's "not enough memory" (README.sockshell.md).
-			if AllocCheck != nil && size >= allocCheckMin {
-				if err := AllocCheck(size); err != nil {
+			if L.G.AllocCheck != nil && size >= allocCheckMin {
+				if err := L.G.AllocCheck(size); err != nil {
 					L.Error(LString(err.Error()), 0)
 				}
 			}

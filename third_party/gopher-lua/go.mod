@@ -1,3 +1,3 @@
 module github.com/yuin/gopher-lua
 
-go 1.23
+go 1.25.0

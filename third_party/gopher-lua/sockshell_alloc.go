@@ -5,13 +5,7 @@ import (
 	"sync/atomic"
 )
 
-// sockshell: AllocCheck, when set, is asked before the VM makes a string
-// of at least allocCheckMin bytes by concatenation; an error it returns is
-// raised as a Lua error with its message and no position, as C Lua raises
-// "not enough memory". See README.sockshell.md.
-var AllocCheck func(bytes int) error
-
-// allocCheckMin is the size below which AllocCheck is not asked: small
+// allocCheckMin is the size below which Global.AllocCheck is not asked: small
 // strings cost it nothing.
 const allocCheckMin = 1 << 16
 
@@ -47,6 +41,17 @@ func (ls *LState) ClearStaleFrames() {
 // README.sockshell.md.
 func (ls *LState) watchContext() *atomic.Bool {
 	if ls.watched == ls.ctx && ls.stopped != nil {
+		// The callback runs on a goroutine of its own, some time after
+		// the context ends: a thread entered after that must not run an
+		// instruction more (a coroutine resumed after its parent's
+		// context was cancelled).
+		if !ls.stopped.Load() {
+			select {
+			case <-ls.watchedDone:
+				ls.stopped.Store(true)
+			default:
+			}
+		}
 		return ls.stopped
 	}
 	if ls.unwatch != nil {

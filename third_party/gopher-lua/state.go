@@ -741,8 +741,8 @@ func (ls *LState) raiseError(level int, format string, args ...interface{}) {
 		}
 		// sockshell: an error of the VM's own, raised while a Lua
 		// function runs, may be reworded (ExplainError).
-		if cf := ls.currentFrame; ExplainError != nil && level == 1 && cf != nil && cf.Fn != nil && !cf.Fn.IsG && cf.Pc > 0 {
-			message = ExplainError(ls, cf.Fn, cf.Pc-1, message)
+		if cf := ls.currentFrame; ls.G.ExplainError != nil && level == 1 && cf != nil && cf.Fn != nil && !cf.Fn.IsG && cf.Pc > 0 {
+			message = ls.G.ExplainError(ls, cf.Fn, cf.Pc-1, message)
 		}
 	}
 	if ls.reg.IsFull() {
@@ -1154,6 +1154,122 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	idx := newcf.Idx
 	*newcf = cf
 	newcf.Idx = idx
+	// this section is inlined by go-inline
+	// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
+	{
+		cf := newcf
+		if cf.Fn.IsG {
+			ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+		} else {
+			proto := cf.Fn.Proto
+			nargs := cf.NArgs
+			np := int(proto.NumParameters)
+			if nargs < np {
+				// default any missing arguments to nil
+				newSize := cf.LocalBase + np
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					rg := ls.reg
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				for i := nargs; i < np; i++ {
+					ls.reg.array[cf.LocalBase+i] = LNil
+				}
+				nargs = np
+				ls.reg.top = newSize
+			}
+
+			if (proto.IsVarArg & VarArgIsVarArg) == 0 {
+				if nargs < int(proto.NumUsedRegisters) {
+					nargs = int(proto.NumUsedRegisters)
+				}
+				newSize := cf.LocalBase + nargs
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					rg := ls.reg
+					requiredSize := newSize
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				for i := np; i < nargs; i++ {
+					ls.reg.array[cf.LocalBase+i] = LNil
+				}
+				ls.reg.top = cf.LocalBase + int(proto.NumUsedRegisters)
+			} else {
+				/* swap vararg positions:
+						   closure
+						   namedparam1 <- lbase
+						   namedparam2
+						   vararg1
+						   vararg2
+
+				           TO
+
+						   closure
+						   nil
+						   nil
+						   vararg1
+						   vararg2
+						   namedparam1 <- lbase
+						   namedparam2
+				*/
+				nvarargs := nargs - np
+				if nvarargs < 0 {
+					nvarargs = 0
+				}
+
+				ls.reg.SetTop(cf.LocalBase + nargs + np)
+				for i := 0; i < np; i++ {
+					//ls.reg.Set(cf.LocalBase+nargs+i, ls.reg.Get(cf.LocalBase+i))
+					ls.reg.array[cf.LocalBase+nargs+i] = ls.reg.array[cf.LocalBase+i]
+					//ls.reg.Set(cf.LocalBase+i, LNil)
+					ls.reg.array[cf.LocalBase+i] = LNil
+				}
+
+				if CompatVarArg {
+					ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
+					if (proto.IsVarArg & VarArgNeedsArg) != 0 {
+						argtb := newLTable(nvarargs, 0)
+						for i := 0; i < nvarargs; i++ {
+							argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
+						}
+						argtb.RawSetString("n", LNumber(nvarargs))
+						//ls.reg.Set(cf.LocalBase+nargs+np, argtb)
+						ls.reg.array[cf.LocalBase+nargs+np] = argtb
+					} else {
+						ls.reg.array[cf.LocalBase+nargs+np] = LNil
+					}
+				}
+				cf.LocalBase += nargs
+				maxreg := cf.LocalBase + int(proto.NumUsedRegisters)
+				ls.reg.SetTop(maxreg)
+			}
+		}
+	}
+	ls.currentFrame = newcf
+} // +inline-end
+
+// pushCallFrameInPlace is pushCallFrame for OP_CALL, which inlines it: the
+// frame is filled field by field where it lies in the stack, with no
+// callFrame value copied in. sockshell: see README.sockshell.md.
+func (ls *LState) pushCallFrameInPlace(lv LValue, callable *LFunction, meta bool, RA, nargs, nret int, cf *callFrame) { // +inline-start
+	if meta {
+		nargs++
+		ls.reg.Insert(lv, RA+1)
+	}
+	if callable == nil {
+		ls.RaiseError("attempt to call a non-function object")
+	}
+	// sockshell: the frame is filled in place (pushFrame).
+	newcf := ls.pushFrame()
+	newcf.Fn, newcf.Pc, newcf.Base, newcf.LocalBase, newcf.ReturnBase = callable, 0, RA, RA+1, RA
+	newcf.NArgs, newcf.NRet, newcf.Parent, newcf.TailCall = nargs, nret, cf, 0
 	// this section is inlined by go-inline
 	// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 	{
@@ -1718,7 +1834,7 @@ func (ls *LState) RaiseError(format string, args ...interface{}) {
 // This function is equivalent to lua_error( http://www.lua.org/manual/5.1/manual.html#lua_error ).
 func (ls *LState) Error(lv LValue, level int) {
 	if str, ok := lv.(LString); ok {
-		ls.raiseError(level, string(str))
+		ls.raiseError(level, "%s", string(str))
 	} else {
 		ls.Push(lv)
 		ls.Panic(ls)

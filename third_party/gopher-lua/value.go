@@ -211,6 +211,21 @@ type Global struct {
 	// limit which files Lua code reaches. sockshell: see
 	// README.sockshell.md.
 	OpenFile func(path string, flag int, perm os.FileMode) (*os.File, error)
+
+	// AllocCheck, when set, is asked before the VM makes a string of at
+	// least 64 KiB by concatenation; an error it returns is raised as a
+	// Lua error with its message and no position, as C Lua raises "not
+	// enough memory". sockshell: see README.sockshell.md.
+	AllocCheck func(bytes int) error
+
+	// ExplainError, when set, may reword an error the VM raises in a Lua
+	// function — a call of a value that is no function, an index of one
+	// that is no table, arithmetic on a wrong operand — given the function
+	// and the instruction (pc) that failed, while the function's frame is
+	// still there to read. It gets the whole message, position first, and
+	// returns it as it shall read; pcall and message handlers see that.
+	// sockshell: see README.sockshell.md.
+	ExplainError func(L *LState, fn *LFunction, pc int, msg string) string
 }
 
 type LState struct {

@@ -57,7 +57,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
 		if stopped.Load() {
-			L.RaiseError(L.ctx.Err().Error())
+			L.RaiseError("%s", L.ctx.Err().Error())
 			return
 		}
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
@@ -1196,7 +1196,7 @@ func init() {
 				callable, meta = L.metaCall(lv)
 			}
 			// this section is inlined by go-inline
-			// source function is 'func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) ' in '_state.go'
+			// source function is 'func (ls *LState) pushCallFrameInPlace(lv LValue, callable *LFunction, meta bool, RA, nargs, nret int, cf *callFrame) ' in '_state.go'
 			{
 				ls := L
 				if meta {
@@ -2324,7 +2324,7 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
+	L.RaiseError("%s", fmt.Sprintf("cannot perform %v operation between %v and %v",
 		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
 
 	return LNil
@@ -2365,8 +2365,8 @@ func stringConcat(L *LState, total, last int) LValue {
 			}
 			// sockshell: a concatenation as large as the memory left
 			// raises, as C Lua's "not enough memory" (README.sockshell.md).
-			if AllocCheck != nil && size >= allocCheckMin {
-				if err := AllocCheck(size); err != nil {
+			if L.G.AllocCheck != nil && size >= allocCheckMin {
+				if err := L.G.AllocCheck(size); err != nil {
 					L.Error(LString(err.Error()), 0)
 				}
 			}

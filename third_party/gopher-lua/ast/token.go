@@ -15,6 +15,9 @@ type Token struct {
 	Name string
 	Str  string
 	Pos  Position
+	// NewLine says that a line ended between this token and the one
+	// before it. sockshell: see README.sockshell.md.
+	NewLine bool
 }
 
 func (self *Token) String() string {

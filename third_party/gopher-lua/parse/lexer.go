@@ -290,6 +290,7 @@ var reservedWords = map[string]int{
 	"until": TUntil, "while": TWhile, "goto": TGoto}
 
 func (sc *Scanner) Scan(lexer *Lexer) (ast.Token, error) {
+	afterNewline := false // across the comments skipped
 redo:
 	var err error
 	tok := ast.Token{}
@@ -300,12 +301,8 @@ redo:
 		newline = true
 		ch = sc.skipWhiteSpace(whitespace2)
 	}
-
-	if ch == '(' && lexer.PrevTokenType == ')' {
-		lexer.PNewLine = newline
-	} else {
-		lexer.PNewLine = false
-	}
+	afterNewline = afterNewline || newline
+	tok.NewLine = afterNewline
 
 	var _buf bytes.Buffer
 	buf := &_buf
@@ -332,10 +329,12 @@ redo:
 			tok.Type = EOF
 		case '-':
 			if sc.Peek() == '-' {
+				line := sc.Pos.Line
 				err = sc.skipComments(sc.Next())
 				if err != nil {
 					goto finally
 				}
+				afterNewline = afterNewline || sc.Pos.Line != line
 				goto redo
 			} else {
 				tok.Type = ch
@@ -438,7 +437,6 @@ finally:
 type Lexer struct {
 	scanner       *Scanner
 	Stmts         []ast.Stmt
-	PNewLine      bool
 	Token         ast.Token
 	PrevTokenType int
 }
@@ -469,7 +467,7 @@ func (lx *Lexer) TokenError(tok ast.Token, message string) {
 }
 
 func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
-	lexer := &Lexer{NewScanner(reader, name), nil, false, ast.Token{Str: ""}, TNil}
+	lexer := &Lexer{scanner: NewScanner(reader, name), Token: ast.Token{Str: ""}, PrevTokenType: TNil}
 	chunk = nil
 	defer func() {
 		if e := recover(); e != nil {

@@ -429,14 +429,16 @@ functioncall:
         }
 
 args:
+        /* sockshell: a '(' of a call's arguments on a line of its own is an
+           error, as in Lua 5.1, whatever token ends the line before */
         '(' ')' {
-            if yylex.(*Lexer).PNewLine {
+            if $1.NewLine {
                yylex.(*Lexer).TokenError($1, "ambiguous syntax (function call x new statement)")
             }
             $$ = []ast.Expr{}
         } |
         '(' exprlist ')' {
-            if yylex.(*Lexer).PNewLine {
+            if $1.NewLine {
                yylex.(*Lexer).TokenError($1, "ambiguous syntax (function call x new statement)")
             }
             $$ = $2

@@ -410,7 +410,7 @@ func parsePattern(sc *scanner, toplevel bool) *seqPattern {
 			case 'f':
 				sc.Next()
 				if sc.Peek() != '[' {
-					panic(newError(sc.CurrentPos(), "missing '[' after '%f' in pattern"))
+					panic(newError(sc.CurrentPos(), "missing '[' after '%s' in pattern", "%f"))
 				}
 				pat.Patterns = append(pat.Patterns, &frontierPattern{parseClass(sc, true)})
 			default:

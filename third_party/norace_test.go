@@ -1,0 +1,5 @@
+//go:build !race
+
+package thirdparty
+
+const raceEnabled = false
