@@ -563,7 +563,22 @@ func pushOne(L *lua.LState) int {
 // luaSystemPath is where Lua 5.1 installations keep Lua modules, searched
 // for LuaSocket's Lua modules when $LUA_PATH does not say.
 const luaSystemPath = "/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;" +
-	"/usr/local/lib/lua/5.1/?.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
+	"/usr/local/lib/lua/5.1/?.lua;/usr/local/lib/lua/5.1/?/init.lua;" +
+	"/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
+
+// luaDefaultPath is lua5.1's own package.path (Debian's build): the
+// current directory, then the system's directories.
+const luaDefaultPath = "./?.lua;" + luaSystemPath
+
+// luaPath is the part of package.path that lua5.1 itself would search:
+// $LUA_PATH, where ";;" stands for the default, or the default.
+func luaPath() string {
+	p, ok := os.LookupEnv("LUA_PATH")
+	if !ok {
+		return luaDefaultPath
+	}
+	return strings.Replace(p, ";;", ";"+luaDefaultPath+";", 1)
+}
 
 // isLuaSocketModule tells the names of LuaSocket's Lua modules, which
 // require looks for where the system's Lua keeps them.

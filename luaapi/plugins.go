@@ -122,7 +122,8 @@ help("greet")`,
 }
 
 // openPlugins sets the plugin path and require's searchers: the plugin
-// directories through package.path, then the built-in plugins.
+// directories and Lua's own path through package.path, then the built-in
+// plugins.
 func (s *Session) openPlugins(dirs []PluginDir, builtin fs.FS) {
 	L := s.main
 	s.pluginDirs = dirs
@@ -130,7 +131,14 @@ func (s *Session) openPlugins(dirs []PluginDir, builtin fs.FS) {
 	s.commands = map[string]*command{}
 	s.pluginDocs = map[string]*Doc{}
 	pkg := L.GetGlobal("package").(*lua.LTable)
-	pkg.RawSetString("path", lua.LString(pluginPath(dirs)))
+	// The plugin directories, then where lua5.1 looks; the built-in
+	// plugins come after them all, so that a module installed for Lua
+	// (Debian's redis-lua, say) is not hidden by a plugin of its name.
+	path := luaPath()
+	if plugins := pluginPath(dirs); plugins != "" {
+		path = plugins + ";" + path
+	}
+	pkg.RawSetString("path", lua.LString(path))
 	loaders := pkg.RawGetString("loaders").(*lua.LTable)
 	loaders.RawSetInt(3, L.NewFunction(s.loadBuiltinModule))
 	for loaders.Len() > 3 {

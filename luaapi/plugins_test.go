@@ -68,14 +68,19 @@ func TestPluginPathOrder(t *testing.T) {
 	if got := eval(t, s, `return tostring(plugins())`); !strings.Contains(got, "inside           builtin         builtin:inside.lua\n") {
 		t.Errorf("tostring(plugins()) = %q", got)
 	}
-	// Neither ./?.lua nor LUA_PATH is searched.
+	// Then where lua5.1 looks: $LUA_PATH (or ./?.lua and the system's
+	// directories), before the built-in plugins, so that a module installed
+	// for Lua is not hidden by a plugin of its name.
 	cwd := t.TempDir()
 	t.Chdir(cwd)
 	writeFile(t, filepath.Join(cwd, "local.lua"), `return "cwd"`)
-	t.Setenv("LUA_PATH", filepath.Join(cwd, "?.lua"))
+	lib := t.TempDir()
+	writeFile(t, filepath.Join(lib, "inside.lua"), `return "installed"`)
+	writeFile(t, filepath.Join(lib, "same.lua"), `return "installed"`)
+	t.Setenv("LUA_PATH", filepath.Join(lib, "?.lua")+";;")
 	s2, _ := pluginSession(t, dirs, builtin)
-	if got := eval(t, s2, `return pcall(require, "local")`); !strings.HasPrefix(got, "false\t") {
-		t.Errorf("require found a module outside the plugin path: %q", got)
+	if got := eval(t, s2, `return require "local", require "inside", require "same"`); got != "cwd\tinstalled\ta" {
+		t.Errorf("with LUA_PATH: require found %q", got)
 	}
 	if src, ok := s2.BuiltinScript("receiver"); !ok || src != `print("script")` {
 		t.Errorf("BuiltinScript = %q, %v", src, ok)
@@ -201,5 +206,18 @@ return m`)},
 	run(t, s, `sleeper = spawn(sleep, 60)`)
 	if err := s.RunCommand("tasks"); err != nil || !strings.HasPrefix(out.String(), "task#1{") {
 		t.Errorf(":tasks: %v, %q", err, out.String())
+	}
+}
+
+// TestLuaPath: package.path ends with $LUA_PATH as lua5.1 reads it, ";;"
+// standing for lua5.1's default, or with that default.
+func TestLuaPath(t *testing.T) {
+	t.Setenv("LUA_PATH", "/mine/?.lua;;")
+	if got, want := luaPath(), "/mine/?.lua;"+luaDefaultPath+";"; got != want {
+		t.Errorf("LUA_PATH with ;;: %q, want %q", got, want)
+	}
+	os.Unsetenv("LUA_PATH")
+	if got := luaPath(); got != luaDefaultPath || !strings.HasPrefix(got, "./?.lua;") {
+		t.Errorf("no LUA_PATH: %q", got)
 	}
 }
