@@ -66,7 +66,7 @@ var pluginFuncs = []libFunc{
 	{&Doc{
 		Name:    "plugins",
 		Forms:   []string{"plugins()"},
-		Summary: "Lists the plugins `require` can load and where each comes from, in the order they are searched: `$SOCKSHELL_PATH`, `~/.config/sockshell/plugins`, `./plugins`, then those built in.",
+		Summary: "Lists the plugins `require` can load and where each comes from, in the order they are searched: `$SOCKSHELL_PATH`, `~/.config/sockshell/plugins`, `./plugins`, then those built in (after where lua5.1 looks: a module installed for Lua comes before a built-in plugin of its name, which `require \"sockshell.NAME\"` still loads).",
 		Returns: "a list of `{name=, path=, from=}`, which prints (and shows at the prompt) as a table of them. A plugin hidden by one of the same name earlier in the order is not listed.",
 		Errors:  "None.",
 		Example: `for _, p in ipairs(plugins()) do
@@ -192,7 +192,9 @@ func (s *Session) LoadSource(src, name string) (*lua.LFunction, error) {
 
 // loadBuiltinModule is require's searcher for the built-in plugins.
 func (s *Session) loadBuiltinModule(L *lua.LState) int {
-	name := L.CheckString(1)
+	// "sockshell.redis" is always the built-in plugin, whatever a module
+	// installed for Lua under the plain name.
+	name := strings.TrimPrefix(L.CheckString(1), "sockshell.")
 	src, ok := s.builtinSource(path.Join("plugins", strings.ReplaceAll(name, ".", "/")+".lua"))
 	if !ok {
 		L.Push(lua.LString("\n\tno built-in plugin '" + name + "'"))

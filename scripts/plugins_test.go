@@ -201,7 +201,7 @@ func TestRedisPlugin(t *testing.T) {
 	server(t, "Ready to accept connections", redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
 	out := runLua(t, fmt.Sprintf(`
-local redis = require "redis"
+local redis = require "sockshell.redis"
 local r = assert(redis.connect("127.0.0.1", %d))
 assert(r:call("PING") == "PONG")
 assert(r:call("SET", "greeting", "hello\r\nwith\0bytes") == "OK")
@@ -509,7 +509,7 @@ func TestRedisPluginServerStopsAndDies(t *testing.T) {
 		}
 		return res[0].String()
 	}
-	do(fmt.Sprintf(`redis = require "redis" r = assert(redis.connect("127.0.0.1", %d, 0.3)) return true`, port))
+	do(fmt.Sprintf(`redis = require "sockshell.redis" r = assert(redis.connect("127.0.0.1", %d, 0.3)) return true`, port))
 	if got := do(`return r:call("PING")`); got != "PONG" {
 		t.Fatalf("PING: %s", got)
 	}

@@ -1,6 +1,7 @@
 -- redis: a Redis client in Lua, speaking RESP2 over TCP.
 --
---   local redis = require "redis"
+--   local redis = require "redis"      -- or "sockshell.redis", when Debian's
+--                                      -- redis-lua is installed too
 --   local r = assert(redis.connect("127.0.0.1", 6379))
 --   r:call("SET", "greeting", "hello")
 --   print(r:call("GET", "greeting"))                  --> hello
