@@ -20,7 +20,25 @@ func compile(src, name string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, &Error{Message: fmt.Sprintf("%s: %v", name, err)}
 	}
+	proto.SetSource(sourceOf(name))
 	return proto, nil
+}
+
+// sourceOf is the chunk name Lua 5.1 would give a chunk that messages call
+// name, which debug.getinfo reports as source: "=stdin" and "=(command
+// line)" as lua5.1 names them, a name that starts with "=" as it is, and
+// "@name" for a file.
+func sourceOf(name string) string {
+	switch {
+	case name == "stdin" || name == "(command line)" || strings.HasPrefix(name, "="):
+		if strings.HasPrefix(name, "=") {
+			return name
+		}
+		return "=" + name
+	case strings.HasPrefix(name, "[string "):
+		return name
+	}
+	return "@" + name
 }
 
 // openLoad replaces the ways Lua code compiles code — loadstring, load,
@@ -117,6 +135,7 @@ func (s *Session) pushLoaded(L *lua.LState, src, name string) int {
 	if err != nil {
 		return pushFunc(L, nil, err)
 	}
+	proto.SetSource(name) // as given, which debug.getinfo reports
 	return pushFunc(L, L.NewFunctionFromProto(proto), nil)
 }
 

@@ -734,15 +734,22 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
-			if init, ok1 := reg.Get(RA).(LNumber); ok1 {
-				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
-					// +inline-call reg.SetNumber RA LNumber(init-step)
-				} else {
-					L.RaiseError("'for' step must be a number") // sockshell: Lua 5.1's words
-				}
-			} else {
+			// sockshell: strings that are numerals count, as in Lua 5.1.
+			init, ok1 := forNumber(reg.Get(RA))
+			if !ok1 {
 				L.RaiseError("'for' initial value must be a number") // sockshell: Lua 5.1's words
 			}
+			limit, ok2 := forNumber(reg.Get(RA + 1))
+			if !ok2 {
+				L.RaiseError("'for' limit must be a number")
+			}
+			step, ok3 := forNumber(reg.Get(RA + 2))
+			if !ok3 {
+				L.RaiseError("'for' step must be a number") // sockshell: Lua 5.1's words
+			}
+			// +inline-call reg.SetNumber RA+1 limit
+			// +inline-call reg.SetNumber RA+2 step
+			// +inline-call reg.SetNumber RA LNumber(init-step)
 			cf.Pc += Sbx
 			return 0
 		},

@@ -12,7 +12,7 @@ func OpenDebug(L *LState) int {
 
 var debugFuncs = map[string]LGFunction{
 	"getfenv":      debugGetFEnv,
-	"getinfo":      debugGetInfo,
+	"getinfo":      debugGetInfo51, // sockshell: sockshell_lua51.go
 	"getlocal":     debugGetLocal,
 	"getmetatable": debugGetMetatable,
 	"getupvalue":   debugGetUpvalue,

@@ -17,13 +17,26 @@ type DbgLocalInfo struct {
 	EndPc   int
 }
 
+// SetSource sets Source of p and of every function defined in it.
+func (p *FunctionProto) SetSource(source string) {
+	p.Source = source
+	for _, child := range p.FunctionPrototypes {
+		child.SetSource(source)
+	}
+}
+
 type DbgCall struct {
 	Name string
 	Pc   int
 }
 
 type FunctionProto struct {
-	SourceName         string
+	SourceName string
+	// Source is the chunk's name as Lua 5.1 keeps it ("@file", "=stdin",
+	// or the source text of a loaded string), which debug.getinfo reports
+	// as source; SourceName is the name messages show (short_src). Empty:
+	// SourceName is both. sockshell: see README.sockshell.md.
+	Source             string
 	LineDefined        int
 	LastLineDefined    int
 	NumUpvalues        uint8

@@ -161,3 +161,182 @@ func osExecute(L *LState) int {
 	L.Push(LNumber(ps.ExitCode() << 8))
 	return 1
 }
+
+// debugGetInfo51 is debug.getinfo([thread,] function or level [, what])
+// with Lua 5.1's fields: what ("Lua", "C", "main", "tail"), source and
+// short_src, currentline, linedefined and lastlinedefined (-1 for a Go
+// function), nups, name and namewhat, func, and activelines ('L'). Level
+// 0 is getinfo itself, 1 the function that called it.
+func debugGetInfo51(L *LState) int {
+	th, arg := L, 0
+	if t, ok := L.Get(1).(*LState); ok {
+		th, arg = t, 1
+	}
+	what := L.OptString(arg+2, "flnSu")
+	var fn *LFunction
+	var frame *callFrame
+	switch v := L.Get(arg + 1).(type) {
+	case *LFunction:
+		fn = v
+	case LNumber:
+		level := int(v)
+		dbg, ok := th.GetStack(level)
+		if !ok {
+			L.Push(LNil)
+			return 1
+		}
+		frame, fn = dbg.frame, dbg.frame.Fn
+	default:
+		L.ArgError(arg+1, "function or level expected")
+	}
+	t := L.NewTable()
+	for _, c := range what {
+		switch c {
+		case 'S':
+			source, short, kind, first, last := "=[C]", "[C]", "C", -1, -1
+			if !fn.IsG {
+				p := fn.Proto
+				short, source = p.SourceName, p.SourceName
+				if p.Source != "" {
+					source = p.Source
+				}
+				kind, first, last = "Lua", p.LineDefined, p.LastLineDefined
+				if first == 0 {
+					kind = "main"
+				}
+			}
+			if frame != nil && frame.TailCall > 0 {
+				source, short, kind = "=(tail call)", "(tail call)", "tail"
+			}
+			t.RawSetString("what", LString(kind))
+			t.RawSetString("source", LString(source))
+			t.RawSetString("short_src", LString(short))
+			t.RawSetString("linedefined", LNumber(first))
+			t.RawSetString("lastlinedefined", LNumber(last))
+		case 'l':
+			line := -1
+			if frame != nil && !fn.IsG && frame.Pc > 0 {
+				line = fn.Proto.DbgSourcePositions[frame.Pc-1]
+			}
+			t.RawSetString("currentline", LNumber(line))
+		case 'u':
+			t.RawSetString("nups", LNumber(len(fn.Upvalues)))
+		case 'n':
+			name, namewhat := "", ""
+			if frame != nil && frame.TailCall == 0 {
+				name, namewhat = th.calledName(frame)
+			}
+			if name != "" {
+				t.RawSetString("name", LString(name))
+			}
+			t.RawSetString("namewhat", LString(namewhat))
+		case 'f':
+			t.RawSetString("func", fn)
+		case 'L':
+			if !fn.IsG {
+				lines := L.NewTable()
+				for _, line := range fn.Proto.DbgSourcePositions {
+					lines.RawSetInt(line, LTrue)
+				}
+				t.RawSetString("activelines", lines)
+			}
+		default:
+			L.ArgError(arg+2, "invalid option")
+		}
+	}
+	L.Push(t)
+	return 1
+}
+
+// calledName is how the caller of frame named the function it called, and
+// what kind of name that is ("global", "local", "method", "field",
+// "upvalue"), as Lua 5.1 finds them: from the instruction that put the
+// function in the register the call used. "" when it is not known.
+func (ls *LState) calledName(frame *callFrame) (string, string) {
+	caller := frame.Parent
+	if caller == nil || caller.Fn.IsG || caller.Pc == 0 {
+		return "", ""
+	}
+	p := caller.Fn.Proto
+	pc := caller.Pc - 1
+	call := p.Code[pc]
+	if op := opGetOpCode(call); op != OP_CALL && op != OP_TAILCALL && op != OP_TFORLOOP {
+		return "", ""
+	}
+	reg := opGetArgA(call)
+	for i := pc - 1; i >= 0; i-- {
+		in := p.Code[i]
+		if opGetArgA(in) != reg {
+			if op := opGetOpCode(in); op == OP_JMP || op == OP_FORLOOP || op == OP_FORPREP {
+				break // another path may set the register: unknown
+			}
+			continue
+		}
+		switch opGetOpCode(in) {
+		case OP_GETGLOBAL:
+			if s, ok := p.Constants[opGetArgBx(in)].(LString); ok {
+				return string(s), "global"
+			}
+		case OP_GETTABLE, OP_GETTABLEKS:
+			if c := opGetArgC(in); opIsK(c) {
+				if s, ok := p.Constants[opIndexK(c)].(LString); ok {
+					return string(s), "field"
+				}
+			}
+		case OP_SELF:
+			if c := opGetArgC(in); opIsK(c) {
+				if s, ok := p.Constants[opIndexK(c)].(LString); ok {
+					return string(s), "method"
+				}
+			}
+		case OP_GETUPVAL:
+			if b := opGetArgB(in); b < len(p.DbgUpvalues) {
+				return p.DbgUpvalues[b], "upvalue"
+			}
+		case OP_MOVE:
+			if name, ok := p.localName(opGetArgB(in), i); ok {
+				return name, "local"
+			}
+		}
+		return "", ""
+	}
+	if name, ok := p.localName(reg, pc); ok {
+		return name, "local"
+	}
+	return "", ""
+}
+
+// localName is the name of the local variable in register reg at pc.
+func (p *FunctionProto) localName(reg, pc int) (string, bool) {
+	n := 0
+	for _, l := range p.DbgLocals {
+		if l.StartPc > pc {
+			break
+		}
+		if pc < l.EndPc {
+			if n == reg {
+				if l.Name[0] == '(' {
+					return "", false
+				}
+				return l.Name, true
+			}
+			n++
+		}
+	}
+	return "", false
+}
+
+// tableMaxN51 is table.maxn(t) as Lua 5.1 has it: the largest positive
+// number among all of t's keys, whole or not, in its array part or not;
+// 0 when there is none.
+func tableMaxN51(L *LState) int {
+	t := L.CheckTable(1)
+	max := LNumber(0)
+	for k, _ := t.Next(LNil); k != LNil; k, _ = t.Next(k) {
+		if n, ok := k.(LNumber); ok && n > max {
+			max = n
+		}
+	}
+	L.Push(max)
+	return 1
+}

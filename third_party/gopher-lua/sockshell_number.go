@@ -94,3 +94,15 @@ func hexDigit(c byte) int {
 	}
 	return -1
 }
+
+// forNumber is a numeric for's initial value, limit or step as Lua 5.1
+// takes it: a number, or a string that is a numeral.
+func forNumber(v LValue) (LNumber, bool) {
+	switch n := v.(type) {
+	case LNumber:
+		return n, true
+	case LString:
+		return str2number(string(n))
+	}
+	return 0, false
+}

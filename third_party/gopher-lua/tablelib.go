@@ -16,7 +16,7 @@ var tableFuncs = map[string]LGFunction{
 	"foreachi": tableForeachi, // sockshell: sockshell_lua51.go
 	"concat":   tableConcat,
 	"insert":   tableInsert,
-	"maxn":     tableMaxN,
+	"maxn":     tableMaxN51, // sockshell: sockshell_lua51.go
 	"remove":   tableRemove,
 	"sort":     tableSort,
 }
@@ -33,11 +33,6 @@ func tableSort(L *LState) int {
 
 func tableGetN(L *LState) int {
 	L.Push(LNumber(L.CheckTable(1).Len()))
-	return 1
-}
-
-func tableMaxN(L *LState) int {
-	L.Push(LNumber(L.CheckTable(1).MaxN()))
 	return 1
 }
 

@@ -83,4 +83,4 @@ end)
 assert(not ok and string.find(msg, "level out of range"))
 
 assert(debug.getinfo(100) == nil)
-assert(debug.getinfo(1, "a") == nil)
+assert(not pcall(debug.getinfo, 1, "a")) -- sockshell: Lua 5.1 raises "invalid option"
