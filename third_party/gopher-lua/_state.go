@@ -1921,6 +1921,7 @@ func (ls *LState) SetMetatable(obj LValue, mt LValue) {
 	switch v := obj.(type) {
 	case *LTable:
 		v.Metatable = mt
+		v.setWeakMode(ls.G, weakMode(mt)) // sockshell: sockshell_weak.go
 	case *LUserData:
 		v.Metatable = mt
 	default:

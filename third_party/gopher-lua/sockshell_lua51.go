@@ -49,10 +49,10 @@ func baseCollectGarbage(L *LState) int {
 	case "count":
 		L.Push(LNumber(heapKB()))
 	case "collect":
-		runtime.GC()
+		L.collect()
 		L.Push(LNumber(0))
 	case "step":
-		runtime.GC()
+		L.collect()
 		L.Push(LTrue)
 	case "setpause":
 		old := L.G.gcPause
@@ -66,6 +66,14 @@ func baseCollectGarbage(L *LState) int {
 		L.Push(LNumber(0))
 	}
 	return 1
+}
+
+// collect runs a whole collection, after which the weak tables lose what
+// only they held.
+func (ls *LState) collect() {
+	ls.ClearAboveTop()
+	runtime.GC()
+	ls.G.sweepWeakTables()
 }
 
 // baseGcInfo is Lua 5.0's gcinfo(), which Lua 5.1 keeps: the kilobytes in

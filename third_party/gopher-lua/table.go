@@ -48,6 +48,9 @@ func newLTable(acap int, hcap int) *LTable {
 
 // Len returns length of this LTable without using __len.
 func (tb *LTable) Len() int {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		return tb.weakLen()
+	}
 	if tb.array == nil {
 		return 0
 	}
@@ -65,6 +68,10 @@ func (tb *LTable) Len() int {
 // Append appends a given LValue to this LTable.
 func (tb *LTable) Append(value LValue) {
 	if value == LNil {
+		return
+	}
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		tb.weakSet(LNumber(tb.weakLen()+1), value)
 		return
 	}
 	if tb.array == nil {
@@ -85,6 +92,13 @@ func (tb *LTable) Append(value LValue) {
 
 // Insert inserts a given LValue at position `i` in this table.
 func (tb *LTable) Insert(i int, value LValue) {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		for j := tb.weakLen(); j >= i && j >= 1; j-- {
+			tb.weakSet(LNumber(j+1), tb.weakGet(LNumber(j)))
+		}
+		tb.weakSet(LNumber(i), value)
+		return
+	}
 	if tb.array == nil {
 		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
@@ -104,6 +118,9 @@ func (tb *LTable) Insert(i int, value LValue) {
 
 // MaxN returns a maximum number key that nil value does not exist before it.
 func (tb *LTable) MaxN() int {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		return tb.weakLen()
+	}
 	if tb.array == nil {
 		return 0
 	}
@@ -117,6 +134,21 @@ func (tb *LTable) MaxN() int {
 
 // Remove removes from this table the element at a given position.
 func (tb *LTable) Remove(pos int) LValue {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		n := tb.weakLen()
+		if n == 0 {
+			return LNil
+		}
+		if pos < 1 || pos > n {
+			pos = n
+		}
+		old := tb.weakGet(LNumber(pos))
+		for j := pos; j < n; j++ {
+			tb.weakSet(LNumber(j), tb.weakGet(LNumber(j+1)))
+		}
+		tb.weakSet(LNumber(n), LNil)
+		return old
+	}
 	if tb.array == nil {
 		return LNil
 	}
@@ -145,6 +177,10 @@ func (tb *LTable) Remove(pos int) LValue {
 // It is recommended to use `RawSetString` or `RawSetInt` for performance
 // if you already know the given LValue is a string or number.
 func (tb *LTable) RawSet(key LValue, value LValue) {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		tb.weakSet(key, value)
+		return
+	}
 	switch v := key.(type) {
 	case LNumber:
 		if isArrayKey(v) {
@@ -176,7 +212,7 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 
 // RawSetInt sets a given LValue at a position `key` without the __newindex metamethod.
 func (tb *LTable) RawSetInt(key int, value LValue) {
-	if key < 1 || key >= MaxArrayIndex {
+	if key < 1 || key >= MaxArrayIndex || tb.weak != 0 { // sockshell: a weak table's are all in its hash part
 		tb.RawSetH(LNumber(key), value)
 		return
 	}
@@ -202,6 +238,9 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 func (tb *LTable) RawSetString(key string, value LValue) {
 	if key == "__index" {
 		tb.indexSet = false // sockshell: see LTable.index
+	}
+	if tb.weak&weakValues != 0 { // sockshell: sockshell_weak.go
+		value = weaken(value)
 	}
 	tb.gen++ // sockshell: see LTable.gen
 	if tb.strdict == nil {
@@ -231,6 +270,15 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		tb.RawSetString(string(s), value)
 		return
 	}
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		tb.weakSet(key, value)
+		return
+	}
+	tb.setH(key, value)
+}
+
+// setH is RawSetH for a key that is not a string.
+func (tb *LTable) setH(key LValue, value LValue) {
 	if tb.dict == nil {
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
 	}
@@ -253,6 +301,9 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGet(key LValue) LValue {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		return tb.weakGet(key)
+	}
 	switch v := key.(type) {
 	case LNumber:
 		if isArrayKey(v) {
@@ -285,6 +336,9 @@ func (tb *LTable) RawGet(key LValue) LValue {
 
 // RawGetInt returns an LValue at position `key` without __index metamethod.
 func (tb *LTable) RawGetInt(key int) LValue {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		return tb.weakGet(LNumber(key))
+	}
 	if tb.array == nil {
 		return LNil
 	}
@@ -297,6 +351,9 @@ func (tb *LTable) RawGetInt(key int) LValue {
 
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetH(key LValue) LValue {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		return tb.weakGet(key)
+	}
 	if s, sok := key.(LString); sok {
 		if tb.strdict == nil {
 			return LNil
@@ -321,6 +378,9 @@ func (tb *LTable) RawGetString(key string) LValue {
 		return LNil
 	}
 	if v, vok := tb.strdict[string(key)]; vok {
+		if tb.weak != 0 { // sockshell: sockshell_weak.go
+			return strong(v)
+		}
 		return v
 	}
 	return LNil
@@ -328,6 +388,12 @@ func (tb *LTable) RawGetString(key string) LValue {
 
 // ForEach iterates over this table of elements, yielding each in turn to a given function.
 func (tb *LTable) ForEach(cb func(LValue, LValue)) {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		for k, v := tb.weakNext(LNil); k != LNil; k, v = tb.weakNext(k) {
+			cb(k, v)
+		}
+		return
+	}
 	if tb.array != nil {
 		for i, v := range tb.array {
 			if v != LNil {
@@ -353,6 +419,9 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 
 // This function is equivalent to lua_next ( http://www.lua.org/manual/5.1/manual.html#lua_next ).
 func (tb *LTable) Next(key LValue) (LValue, LValue) {
+	if tb.weak != 0 { // sockshell: sockshell_weak.go
+		return tb.weakNext(key)
+	}
 	init := false
 	if key == LNil {
 		key = LNumber(0)

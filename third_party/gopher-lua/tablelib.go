@@ -24,6 +24,17 @@ var tableFuncs = map[string]LGFunction{
 func tableSort(L *LState) int {
 	tbl := L.CheckTable(1)
 	sorter := lValueArraySorter{L, nil, tbl.array}
+	if tbl.weak != 0 { // sockshell: a weak table's elements, sorted and put back
+		sorter.Values = make([]LValue, tbl.Len())
+		for i := range sorter.Values {
+			sorter.Values[i] = tbl.RawGetInt(i + 1)
+		}
+		defer func() {
+			for i, v := range sorter.Values {
+				tbl.RawSetInt(i+1, v)
+			}
+		}()
+	}
 	if L.GetTop() != 1 && L.Get(2) != LNil { // sockshell: a nil comparator is none, as in Lua 5.1
 		sorter.Fn = L.CheckFunction(2)
 	}

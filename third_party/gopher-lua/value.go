@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"weak"
 )
 
 type LValueType int
@@ -175,6 +176,10 @@ type LTable struct {
 	// fieldCache can tell that what it remembers of the table still
 	// holds. sockshell: see README.sockshell.md.
 	gen uint64
+
+	// weak says which of the table's keys and values it holds weakly:
+	// weakKeys, weakValues. sockshell: sockshell_weak.go.
+	weak uint8
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
@@ -205,6 +210,8 @@ type Global struct {
 	gccount    int32
 	// sockshell: what collectgarbage("setpause") and ("setstepmul") set.
 	gcPause, gcStepMul int
+	// sockshell: the weak tables, swept after a collection (sockshell_weak.go).
+	weakTables []weak.Pointer[LTable]
 
 	// OpenFile, when set, opens the files of the io library (io.open,
 	// io.lines, io.input, io.output) in place of os.OpenFile: a host can
