@@ -67,7 +67,7 @@ var pluginFuncs = []libFunc{
 		Name:    "plugins",
 		Forms:   []string{"plugins()"},
 		Summary: "Lists the plugins `require` can load and where each comes from, in the order they are searched: `$SOCKSHELL_PATH`, `~/.config/sockshell/plugins`, `./plugins`, then those built in (after where lua5.1 looks: a module installed for Lua comes before a built-in plugin of its name, which `require \"sockshell.NAME\"` still loads).",
-		Returns: "a list of `{name=, path=, from=}`, which prints (and shows at the prompt) as a table of them. A plugin hidden by one of the same name earlier in the order is not listed.",
+		Returns: "a list of `{name=, path=, from=}`, which prints (and shows at the prompt) as a table of them. A plugin hidden by one of the same name earlier in the order is not listed; a built-in plugin whose name a module installed for Lua takes is listed as `sockshell.NAME`, after that module (from `lua path`).",
 		Errors:  "None.",
 		Example: `for _, p in ipairs(plugins()) do
   if p.name == "hexview" then print(p.from) end  --> builtin
@@ -260,12 +260,36 @@ func (s *Session) available() []pluginInfo {
 	if s.builtin != nil {
 		entries, _ := fs.ReadDir(s.builtin, "plugins")
 		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".lua") {
-				add(pluginInfo{strings.TrimSuffix(e.Name(), ".lua"), "builtin:" + e.Name(), "builtin"})
+			if !strings.HasSuffix(e.Name(), ".lua") {
+				continue
 			}
+			name := strings.TrimSuffix(e.Name(), ".lua")
+			// A module installed for Lua under the plugin's name is what
+			// require loads; the plugin is then sockshell.NAME.
+			if file, ok := onLuaPath(name); ok && !seen[name] {
+				add(pluginInfo{name, file, "lua path"})
+				add(pluginInfo{"sockshell." + name, "builtin:" + e.Name(), "builtin"})
+				continue
+			}
+			add(pluginInfo{name, "builtin:" + e.Name(), "builtin"})
 		}
 	}
 	return out
+}
+
+// onLuaPath finds the file of module name where lua5.1 would (luaPath).
+func onLuaPath(name string) (string, bool) {
+	file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
+	for _, pattern := range strings.Split(luaPath(), ";") {
+		if pattern == "" {
+			continue
+		}
+		candidate := strings.ReplaceAll(pattern, "?", file)
+		if st, err := os.Stat(candidate); err == nil && !st.IsDir() {
+			return candidate, true
+		}
+	}
+	return "", false
 }
 
 func (s *Session) lPlugins(L *lua.LState) int {

@@ -79,8 +79,12 @@ func TestPluginPathOrder(t *testing.T) {
 	writeFile(t, filepath.Join(lib, "same.lua"), `return "installed"`)
 	t.Setenv("LUA_PATH", filepath.Join(lib, "?.lua")+";;")
 	s2, _ := pluginSession(t, dirs, builtin)
-	if got := eval(t, s2, `return require "local", require "inside", require "same"`); got != "cwd\tinstalled\ta" {
+	if got := eval(t, s2, `return require "local", require "inside", require "same", require "sockshell.inside"`); got != "cwd\tinstalled\ta\tbuiltin" {
 		t.Errorf("with LUA_PATH: require found %q", got)
+	}
+	got = eval(t, s2, `local l = {} for _, p in ipairs(plugins()) do l[#l+1] = p.name .. "@" .. p.from end return table.concat(l, " ")`)
+	if got != "same@SOCKSHELL_PATH onlyb@config pkg@./plugins inside@lua path sockshell.inside@builtin" {
+		t.Errorf("with LUA_PATH: plugins() = %q", got)
 	}
 	if src, ok := s2.BuiltinScript("receiver"); !ok || src != `print("script")` {
 		t.Errorf("BuiltinScript = %q, %v", src, ok)
