@@ -81,6 +81,14 @@ func explainAt(L *lua.LState, level, at int, callee, msg string) string {
 		if what := f.called(callee); what != nil {
 			return m[1] + "attempt to call " + what.String()
 		}
+		if f.at >= 0 {
+			// No name for it, as Lua 5.1 then says: the type of what the
+			// call (or a generic for's iterator call) found.
+			switch in := f.proto.Code[f.at]; opcode(in) {
+			case lua.OP_CALL, lua.OP_TAILCALL, lua.OP_TFORLOOP:
+				return m[1] + fmt.Sprintf("attempt to call a %s value", f.L.FrameRegister(argA(in)).Type())
+			}
+		}
 		return msg
 	}
 	if m := arithMsg().FindStringSubmatch(msg); m != nil {

@@ -1134,7 +1134,7 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	context.LeaveBlock()
 
 	context.SetLabelPc(fllabel, code.LastPC())
-	code.AddABC(OP_TFORLOOP, rgen, 0, nnames, sline(stmt))
+	code.AddABC(OP_TFORLOOP, rgen, 0, nnames, eline(stmt.Exprs[len(stmt.Exprs)-1])) // sockshell: the line where its expressions end, as Lua 5.1 reports
 	code.AddASbx(OP_JMP, 0, bodylabel, sline(stmt))
 
 	context.SetLabelPc(endlabel, code.LastPC())
