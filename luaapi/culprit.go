@@ -233,7 +233,9 @@ func (f frameInfo) local(reg, pc int) (string, int) {
 // register names what register reg holds just before pc: a local, or
 // what the last instruction before pc on the same line loaded into it.
 func (f frameInfo) register(reg, pc int, pcs []int) *culprit {
-	if name, n := f.local(reg, pc); name != "" {
+	// A for loop's hidden locals ("(for index)") hold what their
+	// expressions computed there: what loaded it names it, as in Lua 5.1.
+	if name, n := f.local(reg, pc); name != "" && name[0] != '(' {
 		return &culprit{kind: "local", name: name, localNo: n}
 	}
 	for i := len(pcs) - 1; i >= 0; i-- {
