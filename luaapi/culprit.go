@@ -230,6 +230,17 @@ func (f frameInfo) local(reg, pc int) (string, int) {
 	return "", 0
 }
 
+// writesA tells the instructions that write their register A; the others
+// read it (SETGLOBAL, TEST) or use the field for something else (JMP).
+func writesA(op int) bool {
+	switch op {
+	case lua.OP_JMP, lua.OP_TEST, lua.OP_EQ, lua.OP_LT, lua.OP_LE, lua.OP_SETGLOBAL, lua.OP_SETUPVAL,
+		lua.OP_SETTABLE, lua.OP_SETTABLEKS, lua.OP_SETLIST, lua.OP_RETURN, lua.OP_CLOSE:
+		return false
+	}
+	return true
+}
+
 // register names what register reg holds just before pc: a local, or
 // what the last instruction before pc on the same line loaded into it.
 func (f frameInfo) register(reg, pc int, pcs []int) *culprit {
@@ -244,7 +255,7 @@ func (f frameInfo) register(reg, pc int, pcs []int) *culprit {
 			continue
 		}
 		in := f.proto.Code[p]
-		if argA(in) != reg {
+		if argA(in) != reg || !writesA(opcode(in)) {
 			continue
 		}
 		switch opcode(in) {
@@ -334,7 +345,9 @@ func (f frameInfo) indexed(key string) *culprit {
 		default:
 			continue
 		}
-		if k, ok := f.key(rk, pc, pcs); !ok || k != key {
+		// Where the failing instruction is known, its key needs no match
+		// (a key computed at run time: t[x or y]).
+		if k, ok := f.key(rk, pc, pcs); f.at < 0 && (!ok || k != key) {
 			continue
 		}
 		if c := f.register(obj, pc, pcs); c != nil {

@@ -44,6 +44,7 @@ func (s *Session) openStreams() {
 		L.Push(lua.LString("file (" + checkFileStream(L).name + ")"))
 		return 1
 	}))
+	mt.RawSetString("__gc", L.NewFunction(streamGC))
 	newStream := func(name string, w io.Writer) *lua.LUserData {
 		ud := L.NewUserData()
 		ud.Value = &stream{name, w}
@@ -102,6 +103,19 @@ func (s *Session) openStreams() {
 		L.Call(L.GetTop()-1, lua.MultRet)
 		return L.GetTop()
 	}))
+}
+
+// streamGC is the standard files' __gc, as in Lua 5.1's FILE* metatable:
+// it closes nothing (they stay open), and it checks its argument.
+func streamGC(L *lua.LState) int {
+	if ud, ok := L.Get(1).(*lua.LUserData); !ok || !isStream(ud) {
+		got := "no value"
+		if L.GetTop() > 0 {
+			got = L.Get(1).Type().String()
+		}
+		L.ArgError(1, "FILE* expected, got "+got)
+	}
+	return 0
 }
 
 // flush writes out what w buffers, if it buffers.

@@ -97,6 +97,7 @@ func (s *Session) openStdin(in io.Reader) {
 		L.Push(lua.LString("file (stdin)"))
 		return 1
 	}))
+	mt.RawSetString("__gc", L.NewFunction(streamGC))
 	stdin.Metatable = mt
 	iolib.RawSetString("stdin", stdin)
 

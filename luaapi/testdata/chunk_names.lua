@@ -13,6 +13,6 @@ print(pcall(load(coroutine.wrap(function() coroutine.yield("error('in load')") e
 -- false	[string "error('boom')"]:1: boom
 -- false	mychunk:1: attempt to index local 'a' (a nil value)
 -- false	file.lua:1: attempt to perform arithmetic on a nil value
--- [string "abc..."]:2: parse error near 'def'
--- [string "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."]:1: parse error near '+'
+-- [string "abc..."]:2: '=' expected near 'def'
+-- [string "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."]:1: '=' expected near '+'
 -- false	(load):1: in load

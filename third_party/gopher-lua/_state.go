@@ -224,7 +224,15 @@ type autoGrowingCallFrameStack struct {
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
 	// FramesPerSegment indicates that the segment is full and cannot accommodate another frame.
 	segSp uint8
+	// sockshell: limit is the number of segments a program may fill; the
+	// segments past it are headroom for a message handler (xpcall's) that
+	// runs when the stack overflowed, which handling grants.
+	limit    int
+	handling bool
 }
+
+// overflowSegments is the headroom past the limit: 256 frames.
+const overflowSegments = 256 / FramesPerSegment
 
 var segmentPool sync.Pool
 
@@ -244,9 +252,11 @@ func freeCallFrameStackSegment(seg *callFrameStackSegment) {
 // it will actually grow up to the next segment size multiple after maxSize, where the segment size is dictated by
 // FramesPerSegment.
 func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
+	n := (maxSize + (FramesPerSegment - 1)) / FramesPerSegment
 	cs := &autoGrowingCallFrameStack{
-		segments: make([]*callFrameStackSegment, (maxSize+(FramesPerSegment-1))/FramesPerSegment),
+		segments: make([]*callFrameStackSegment, n+overflowSegments),
 		segIdx:   0,
+		limit:    n,
 	}
 	cs.segments[0] = newCallFrameStackSegment()
 	return cs
@@ -260,7 +270,11 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
 	// sockshell: the last segment is len-1 (upstream compared with len,
 	// so the stack was never full and Push panicked instead).
-	return int(cs.segIdx) == len(cs.segments)-1 && cs.segSp >= FramesPerSegment
+	last := cs.limit - 1
+	if cs.handling {
+		last = len(cs.segments) - 1
+	}
+	return int(cs.segIdx) >= last && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -719,11 +733,13 @@ func (ls *LState) stackTrace(level int) string {
 	}
 	buf = append(buf, fmt.Sprintf("\t%v: %v", "[G]", "?"))
 	buf = buf[intMax(0, intMin(level, len(buf))):len(buf)]
-	if len(buf) > 20 {
-		newbuf := make([]string, 0, 20)
-		newbuf = append(newbuf, buf[0:7]...)
+	// sockshell: the first 11 levels and the last 10, as Lua 5.1 shows a
+	// deep stack (upstream: 7 and 7).
+	if len(buf) > 21 {
+		newbuf := make([]string, 0, 22)
+		newbuf = append(newbuf, buf[0:11]...)
 		newbuf = append(newbuf, "\t...")
-		newbuf = append(newbuf, buf[len(buf)-7:len(buf)]...)
+		newbuf = append(newbuf, buf[len(buf)-10:]...)
 		buf = newbuf
 	}
 	return fmt.Sprintf("%s\n%s", header, strings.Join(buf, "\n"))
@@ -1842,6 +1858,12 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 				ls.Push(errfunc)
 				ls.Push(err.(*ApiError).Object)
 				ls.Panic = panicWithoutTraceback
+				// sockshell: the handler may run where the stack overflowed:
+				// it gets the headroom past the limit, as in Lua 5.1.
+				if cs, ok := ls.stack.(*autoGrowingCallFrameStack); ok && !cs.handling {
+					cs.handling = true
+					defer func() { cs.handling = false }()
+				}
 				defer func() {
 					ls.Panic = oldpanic
 					rcv := recover()
@@ -1853,6 +1875,11 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 								runtime.Stack(buf, false)
 								err.(*ApiError).StackTrace = strings.Trim(string(buf), "\000") + ls.stackTrace(0)
 							}
+						} else if ls.ctx == nil || ls.ctx.Err() == nil {
+							// sockshell: as Lua 5.1 reports a message
+							// handler that fails (LUA_ERRERR).
+							err = newApiError(ApiErrorError, LString("error in error handling"))
+							err.(*ApiError).StackTrace = ls.stackTrace(0)
 						} else {
 							err = rcv.(*ApiError)
 							err.(*ApiError).StackTrace = ls.stackTrace(0)

@@ -344,11 +344,15 @@ redo:
 			tok.Type = TString
 			err = sc.scanString(ch, buf)
 			tok.Str = buf.String()
+			tok.Raw = string(rune(ch)) + tok.Str + string(rune(ch))
 		case '[':
 			if c := sc.Peek(); c == '[' || c == '=' {
 				tok.Type = TString
 				err = sc.scanMultilineString(sc.Next(), buf)
 				tok.Str = buf.String()
+				if c == '[' {
+					tok.Raw = "[[" + tok.Str + "]]"
+				}
 			} else {
 				tok.Type = ch
 				tok.Str = string(rune(ch))
@@ -422,7 +426,7 @@ redo:
 			tok.Str = string(rune(ch))
 		default:
 			writeChar(buf, ch)
-			err = sc.Error(buf.String(), "Invalid token")
+			err = sc.Error(buf.String(), "unexpected symbol") // sockshell: Lua 5.1's words
 			goto finally
 		}
 	}
@@ -459,7 +463,11 @@ func (lx *Lexer) Error(message string) {
 	if message == "syntax error" { // sockshell: goyacc's words for Lua 5.1's
 		message = "unexpected symbol"
 	}
-	panic(lx.scanner.Error(lx.Token.Str, message))
+	near := lx.Token.Str
+	if lx.Token.Raw != "" { // sockshell: a string as written
+		near = lx.Token.Raw
+	}
+	panic(lx.scanner.Error(near, message))
 }
 
 func (lx *Lexer) TokenError(tok ast.Token, message string) {

@@ -755,7 +755,7 @@ yydefault:
 //line parser.go.y:115
 		{
 			if _, ok := yyDollar[1].expr.(*ast.FuncCallExpr); !ok {
-				yylex.(*Lexer).Error("parse error")
+				yylex.(*Lexer).Error("'=' expected") /* sockshell: Lua 5.1's words */
 			} else {
 				yyVAL.stmt = &ast.FuncCallStmt{Expr: yyDollar[1].expr}
 				yyVAL.stmt.SetLine(yyDollar[1].expr.Line())
