@@ -560,8 +560,7 @@ func pushOne(L *lua.LState) int {
 	return 1
 }
 
-// luaSystemPath is where Lua 5.1 installations keep Lua modules, searched
-// for LuaSocket's Lua modules when $LUA_PATH does not say.
+// luaSystemPath is where Lua 5.1 installations keep Lua modules.
 const luaSystemPath = "/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;" +
 	"/usr/local/lib/lua/5.1/?.lua;/usr/local/lib/lua/5.1/?/init.lua;" +
 	"/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
@@ -586,16 +585,6 @@ func isLuaSocketModule(name string) bool {
 	return name == "ltn12" || name == "mime" || strings.HasPrefix(name, "socket.")
 }
 
-// luaSocketPath is the search path of LuaSocket's Lua modules: $LUA_PATH,
-// as Lua reads it (";;" is the default), or the system's directories.
-func luaSocketPath() string {
-	p, ok := os.LookupEnv("LUA_PATH")
-	if !ok {
-		return luaSystemPath
-	}
-	return strings.Replace(p, ";;", ";"+luaSystemPath+";", 1)
-}
-
 // loadSystemLuaModule is require's searcher for LuaSocket's Lua modules
 // (socket.http, socket.url, ltn12, mime, …), which run over sockshell's
 // socket.core and mime.core.
@@ -606,7 +595,7 @@ func (s *Session) loadSystemLuaModule(L *lua.LState) int {
 		return 1
 	}
 	var tried strings.Builder
-	for _, pat := range strings.Split(luaSocketPath(), ";") {
+	for _, pat := range strings.Split(luaPath(), ";") {
 		if pat == "" {
 			continue
 		}
