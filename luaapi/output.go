@@ -68,21 +68,8 @@ func (s *Session) openStreams() {
 	}))
 
 	var out lua.LValue = stdout // the default output file
-	origOutput := iolib.RawGetString("output")
-	iolib.RawSetString("output", L.NewFunction(func(L *lua.LState) int {
-		if L.GetTop() > 0 {
-			if ud, ok := L.Get(1).(*lua.LUserData); ok && ud.Metatable == mt {
-				out = ud
-			} else {
-				L.Push(origOutput)
-				L.Push(L.Get(1))
-				L.Call(1, 1)
-				out = L.Get(-1)
-			}
-		}
-		L.Push(out)
-		return 1
-	}))
+	iolib.RawSetString("output", defaultFileFunc(L, iolib.RawGetString("output"), &out,
+		func(ud *lua.LUserData) bool { return ud.Metatable == mt }))
 	origFlush := iolib.RawGetString("flush")
 	iolib.RawSetString("flush", L.NewFunction(func(L *lua.LState) int {
 		if ud, ok := out.(*lua.LUserData); ok && ud.Metatable == mt {
@@ -116,6 +103,27 @@ func streamGC(L *lua.LState) int {
 		L.ArgError(1, "FILE* expected, got "+got)
 	}
 	return 0
+}
+
+// defaultFileFunc makes io.input or io.output over gopher-lua's own, orig:
+// *current is the default file, which a call with an argument changes: to
+// one of the session's standard files (isStd) as it is, to anything else
+// as orig opens or takes it.
+func defaultFileFunc(L *lua.LState, orig lua.LValue, current *lua.LValue, isStd func(*lua.LUserData) bool) *lua.LFunction {
+	return L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() > 0 {
+			if ud, ok := L.Get(1).(*lua.LUserData); ok && isStd(ud) {
+				*current = ud
+			} else {
+				L.Push(orig)
+				L.Push(L.Get(1))
+				L.Call(1, 1)
+				*current = L.Get(-1)
+			}
+		}
+		L.Push(*current)
+		return 1
+	})
 }
 
 // flush writes out what w buffers, if it buffers.

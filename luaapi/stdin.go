@@ -103,21 +103,8 @@ func (s *Session) openStdin(in io.Reader) {
 
 	// io.read and io.lines read the default input file: io.stdin until
 	// io.input names another.
-	origInput := iolib.RawGetString("input")
-	iolib.RawSetString("input", L.NewFunction(func(L *lua.LState) int {
-		if L.GetTop() > 0 {
-			if ud, ok := L.Get(1).(*lua.LUserData); ok && ud == stdin {
-				input = stdin
-			} else {
-				L.Push(origInput)
-				L.Push(L.Get(1))
-				L.Call(1, 1)
-				input = L.Get(-1)
-			}
-		}
-		L.Push(input)
-		return 1
-	}))
+	iolib.RawSetString("input", defaultFileFunc(L, iolib.RawGetString("input"), &input,
+		func(ud *lua.LUserData) bool { return ud == stdin }))
 	iolib.RawSetString("read", L.NewFunction(func(L *lua.LState) int {
 		if input == lua.LValue(stdin) {
 			return s.readStdin(L, 1, "read")

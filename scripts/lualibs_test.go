@@ -24,10 +24,8 @@ func TestDebianLuaLibraries(t *testing.T) {
 			testenv.Missing(t, lib.file+" is missing: apt-get install -y "+lib.pkg)
 		}
 	}
-	redisServer := testenv.Need(t, "redis-server", "redis-server")
 	port := freePort(t)
-	server(t, "Ready to accept connections", redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
+	startRedis(t, port)
 	out := runLua(t, fmt.Sprintf(`
 local json = require "dkjson"
 local v = json.decode(json.encode({name = "sockshell", list = {1, 2, 3}, nested = {ok = true}}))
