@@ -66,6 +66,7 @@ type luaSocket struct {
 	tcp    bool
 	class  string
 	fd     atomic.Int64 // -1: none
+	owner  *fdOwner     // the session's mark of fd as its own; nil with no fd
 	mu     sync.Mutex   // serializes closing
 	family int          // unix.AF_UNSPEC, AF_INET or AF_INET6
 
@@ -104,12 +105,68 @@ func (c fdCloser) Close() error { c.ls.destroy(); return nil }
 // getfd is the descriptor, or -1.
 func (ls *luaSocket) getfd() int { return int(ls.fd.Load()) }
 
-// destroy closes the descriptor, waking the calls that wait on it.
+// fdOwner marks a descriptor that a LuaSocket object of the session
+// opened (or accepted), while it is open: setfd takes no other, and an
+// object closes its descriptor only while the mark it took is the
+// descriptor's, so that no object closes what the process or Go opened, or
+// a number the system gave to something else since.
+type fdOwner struct{ fd int }
+
+// fdOwners is a session's marks, by descriptor.
+type fdOwners struct {
+	mu sync.Mutex
+	m  map[int]*fdOwner
+}
+
+// own marks fd as the session's and returns the mark.
+func (o *fdOwners) own(fd int) *fdOwner {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[int]*fdOwner{}
+	}
+	mark := &fdOwner{fd}
+	o.m[fd] = mark
+	return mark
+}
+
+// lookup is the mark of fd, nil when fd is not the session's.
+func (o *fdOwners) lookup(fd int) *fdOwner {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.m[fd]
+}
+
+// release forgets fd when mark is its mark, and says whether it was: only
+// then may the caller close it.
+func (o *fdOwners) release(fd int, mark *fdOwner) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if mark == nil || o.m[fd] != mark {
+		return false
+	}
+	delete(o.m, fd)
+	return true
+}
+
+// hold makes fd (and its mark) the object's descriptor.
+func (ls *luaSocket) hold(fd int, mark *fdOwner) {
+	ls.mu.Lock()
+	ls.fd.Store(int64(fd))
+	ls.owner = mark
+	ls.mu.Unlock()
+}
+
+// destroy closes the descriptor, waking the calls that wait on it. A
+// descriptor the session no longer owns (another object closed it) is
+// only let go.
 func (ls *luaSocket) destroy() {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	fd := int(ls.fd.Swap(-1))
-	if fd < 0 {
+	mark := ls.owner
+	ls.owner = nil
+	if fd < 0 || !ls.s.lsFDs.release(fd, mark) {
 		return
 	}
 	if ls.waiters.Load() > 0 {
@@ -143,7 +200,7 @@ func (ls *luaSocket) create(family int) error {
 		unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
 	}
 	ls.destroy()
-	ls.fd.Store(int64(fd))
+	ls.hold(fd, ls.s.lsFDs.own(fd))
 	ls.family = family
 	ls.local, ls.remote = netip.AddrPort{}, netip.AddrPort{}
 	return nil

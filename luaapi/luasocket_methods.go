@@ -97,17 +97,22 @@ func lsGetfd(group string) func(*Session, *lua.LState) int {
 
 // lsSetfd gives the object another descriptor, as LuaSocket's setfd does:
 // the one it had stays open (whoever took it with getfd owns it), and the
-// object owns the new one.
+// object owns the new one. Unlike C LuaSocket's, it takes only a
+// descriptor that a LuaSocket object of this session opened and that is
+// still open, or -1: never one the process inherited (a file on fd 9) or
+// the Go runtime's own, which closing the object would close.
 func lsSetfd(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, "setfd", group)
-		n := int64(lsArgs(L, "setfd").checkNumber(2))
+		a := lsArgs(L, "setfd")
+		n := int(a.checkNumber(2))
+		var mark *fdOwner
 		if n < 0 {
 			n = -1
+		} else if mark = s.lsFDs.lookup(n); mark == nil {
+			a.raise(2, "descriptor %d is not a socket this session opened", n)
 		}
-		ls.mu.Lock()
-		ls.fd.Store(n)
-		ls.mu.Unlock()
+		ls.hold(n, mark)
 		ls.buf = nil
 		ls.local, ls.remote = netip.AddrPort{}, netip.AddrPort{}
 		return 0
@@ -323,7 +328,7 @@ func lsAccept(s *Session, L *lua.LState) int {
 			unix.CloseOnExec(nfd)
 			unix.SetNonblock(nfd, true)
 			c := newLuaSocket(s, true, ls.family)
-			c.fd.Store(int64(nfd))
+			c.hold(nfd, s.lsFDs.own(nfd))
 			c.class = lsClient
 			ls.received(0)
 			L.Push(s.lsObject(L, c))

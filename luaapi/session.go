@@ -77,6 +77,7 @@ type Session struct {
 
 	stdin   *stdinReader
 	sockets *registry
+	lsFDs   fdOwners // the descriptors LuaSocket objects opened
 	tracer  tracer
 
 	pluginDirs []PluginDir
