@@ -2,6 +2,7 @@ package luaapi
 
 import (
 	"net/netip"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -238,6 +239,12 @@ func lsOptionMethod(group string, opts map[string]lsOption, set bool) func(*Sess
 		opt, ok := opts[a.checkString(2)]
 		if !ok {
 			a.raise(2, "unsupported option `%s'", a.checkString(2))
+		}
+		if set && strings.HasSuffix(a.checkString(2), "-add-membership") && s.sandbox != nil {
+			// Joining a group receives what is sent to it: --allow-net's.
+			if t, ok := L.Get(3).(*lua.LTable); ok {
+				s.netDenied(L, "joining", lua.LVAsString(t.RawGetString("multiaddr")), 0)
+			}
 		}
 		v, ok := opt(a, ls.getfd(), set)
 		if !ok {

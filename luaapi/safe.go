@@ -101,6 +101,49 @@ func (e errDenied) Error() string {
 	return fmt.Sprintf("%s is not allowed in --safe mode (%s allows it)", e.what, e.flag)
 }
 
+// Unwrap makes a refusal EACCES, the error number C Lua's io.open gives
+// for a file it may not open.
+func (e errDenied) Unwrap() error { return syscall.EACCES }
+
+// ownProc tells a path in the process's own /proc directory (/proc/self,
+// /proc/thread-self, /proc/PID): its environment, memory and descriptors,
+// which a grant of /proc or of every file must not open. It returns the
+// path with the directory as /proc/PID.
+func ownProc(path string) (string, bool) {
+	clean := filepath.Clean(absPath(path))
+	rest, ok := strings.CutPrefix(clean, "/proc/")
+	if !ok {
+		return clean, false
+	}
+	dir, sub, _ := strings.Cut(rest, "/")
+	pid := strconv.Itoa(os.Getpid())
+	if dir != "self" && dir != "thread-self" && dir != pid {
+		return clean, false
+	}
+	canon := "/proc/" + pid
+	if sub != "" {
+		canon += "/" + sub
+	}
+	return canon, true
+}
+
+// selfForm is a path of ownProc's as a flag names it for every run:
+// /proc/self/…, not this run's /proc/PID/….
+func selfForm(canon string) string {
+	return "/proc/self" + strings.TrimPrefix(canon, "/proc/"+strconv.Itoa(os.Getpid()))
+}
+
+// ownProcGranted tells whether an --allow-read entry names path, in the
+// process's own /proc directory, or a directory above it there.
+func (sb *sandbox) ownProcGranted(path string) bool {
+	for _, a := range sb.read {
+		if entry, ok := ownProc(a); ok && (path == entry || strings.HasPrefix(path, entry+"/")) {
+			return true
+		}
+	}
+	return false
+}
+
 // escapes is the refusal of a path that an allowed directory holds by its
 // name but that leads out of it, through a symbolic link or "..".
 func escapes(op, path, root string) errDenied {
@@ -148,6 +191,16 @@ func within(allowed []string, path string) (root, rel string, ok bool) {
 func (sb *sandbox) openFile(path string, flag int, perm os.FileMode) (*os.File, error) {
 	writes := flag&(os.O_WRONLY|os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND) != 0
 	reads := flag&os.O_WRONLY == 0
+	if canon, own := ownProc(path); own && !sb.ownProcGranted(canon) {
+		// Its own grant only: /proc/self/environ is the environment,
+		// which --allow-env grants; /proc/self/mem holds it too.
+		return nil, errDenied{"opening " + path + " (the process's own /proc directory)", "--allow-read=" + selfForm(canon)}
+	}
+	if real, err := filepath.EvalSymlinks(absPath(path)); err == nil {
+		if canon, own := ownProc(real); own && !sb.ownProcGranted(canon) {
+			return nil, errDenied{"opening " + path + " (it leads to the process's own /proc directory)", "--allow-read=" + selfForm(canon)}
+		}
+	}
 	if reads && !sb.perm.AllRead {
 		if _, _, ok := within(sb.read, path); !ok {
 			return nil, errDenied{"reading " + path, "--allow-read=" + filepath.Clean(absPath(path))}
@@ -252,7 +305,11 @@ func (sb *sandbox) checkNet(what, host string, port int) error {
 	if strings.Contains(host, ":") {
 		target = "[" + host + "]"
 	}
-	return errDenied{fmt.Sprintf("%s %s:%d", what, target, port), fmt.Sprintf("--allow-net=%s:%d", target, port)}
+	flag := fmt.Sprintf("--allow-net=%s:%d", target, port)
+	if port == 0 { // any port the system picks: the host with every port
+		flag = "--allow-net=" + target
+	}
+	return errDenied{fmt.Sprintf("%s %s:%d", what, target, port), flag}
 }
 
 // netDenied raises the refusal of a network use, when there is one.

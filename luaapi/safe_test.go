@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -84,7 +85,12 @@ func TestSafe(t *testing.T) {
 		`return select(2, pcall(sendto, "x", "::1", 9))`:                                                     denied("sending to [::1]:9", "--allow-net=[::1]:9"),
 		`return select(2, pcall(require("socket").connect, "10.0.0.1", 80))`:                                 denied("connecting to 10.0.0.1:80", "--allow-net=10.0.0.1:80"),
 		`return select(2, pcall(function() return require("socket").udp():sendto("x", "10.0.0.1", 53) end))`: denied("sending to 10.0.0.1:53", "--allow-net=10.0.0.1:53"),
-		`return select(2, pcall(function() return require("socket").bind("0.0.0.0", 0) end))`:                denied("binding 0.0.0.0:0", "--allow-net=0.0.0.0:0"),
+		`return select(2, pcall(function() return require("socket").bind("0.0.0.0", 0) end))`:                denied("binding 0.0.0.0:0", "--allow-net=0.0.0.0"),
+		`return select(2, pcall(listen, 0))`:                                                                 denied("binding 0.0.0.0:0", "--allow-net=0.0.0.0"),
+		`return select(2, pcall(function() return listen(0, "127.0.0.1"):join("239.1.2.3") end))`:            denied("joining 239.1.2.3:0", "--allow-net=239.1.2.3"),
+		`return select(2, pcall(function() local u = require("socket").udp() u:setsockname("127.0.0.1", 0) return u:setoption("ip-add-membership", {multiaddr = "239.1.2.3", interface = "0.0.0.0"}) end))`: denied("joining 239.1.2.3:0", "--allow-net=239.1.2.3"),
+		// A refusal is EACCES, as the system's.
+		`return tostring(select(3, io.open(outside)))`: "13",
 	} {
 		got := eval(t, s, src)
 		if want == "" {
@@ -100,6 +106,40 @@ func TestSafe(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(outside); string(b) != "secret" {
 		t.Errorf("the outside file changed: %q", b)
+	}
+}
+
+// The process's own /proc directory opens only where a flag names a path
+// inside it, whatever else is granted: /proc/self/environ is the
+// environment (--allow-env's), /proc/self/mem holds it too.
+func TestSafeOwnProc(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "env")
+	os.Symlink("/proc/self/environ", link)
+	refused := "not allowed in --safe mode (--allow-read=/proc/self/environ allows it)"
+	for _, tc := range []struct {
+		allow     Permissions
+		src, want string
+	}{
+		{Permissions{Read: []string{"/proc"}}, `return (select(2, io.open("/proc/self/environ")))`, refused},
+		{Permissions{Read: []string{"/proc"}}, `return (select(2, io.open("/proc/thread-self/environ")))`, refused},
+		{Permissions{Read: []string{"/proc"}}, `return (select(2, io.open("/proc/" .. pid .. "/environ")))`, refused},
+		{Permissions{Read: []string{"/proc"}}, `return (select(2, io.open("/proc/./self/../self/environ")))`, refused},
+		{Permissions{AllRead: true}, `return (select(2, io.open("/proc/self/environ")))`, refused},
+		{Permissions{AllRead: true}, `return (select(2, io.open(link)))`, refused},
+		{Permissions{AllRead: true}, `return (select(2, io.open("/proc/self/mem")))`, "(--allow-read=/proc/self/mem allows it)"},
+		{Permissions{Read: []string{"/proc"}}, `return tostring(io.open("/proc/meminfo") ~= nil)`, "true"},
+		{Permissions{Read: []string{"/proc/self/status"}}, `return tostring(io.open("/proc/self/status") ~= nil)`, "true"},
+		{Permissions{Read: []string{"/proc/self"}}, `return tostring(io.open("/proc/self/environ") ~= nil)`, "true"},
+	} {
+		var out bytes.Buffer
+		s := New(Options{Stdout: &out, Stderr: &out, Safe: true, PluginDirs: []PluginDir{}, Allow: tc.allow})
+		s.SetGlobal("link", luaString(link))
+		s.SetGlobal("pid", luaString(strconv.Itoa(os.Getpid())))
+		if got := eval(t, s, tc.src); !strings.HasSuffix(got, tc.want) {
+			t.Errorf("%s with %+v\n got %q\nwant %q at its end", tc.src, tc.allow, got, tc.want)
+		}
+		s.Close()
 	}
 }
 
@@ -160,6 +200,9 @@ func TestSafeEachAllowedByItsFlag(t *testing.T) {
 		{grant(func(p *Permissions) { p.Net = []string{"127.0.0.2"} }), `local l = listen{port = 0, host = "127.0.0.2", proto = "tcp"} local c = connect("127.0.0.2", select(2, l:getsockname())) return tostring(c ~= nil)`, "true"},
 		{grant(func(p *Permissions) { p.Net = []string{"[::1]"} }), `local u = listen(0, "::1") return sendto("x", "::1", select(2, u:getsockname()))`, "1"},
 		{grant(func(p *Permissions) { p.Net = []string{"127.0.0.1"} }), `local s = require("socket") local srv = s.bind("127.0.0.1", 0) local _, port = srv:getsockname() return tostring(s.connect("127.0.0.1", port) ~= nil)`, "true"},
+		// The flags the refusals of port 0 and of a group name.
+		{grant(func(p *Permissions) { p.Net = []string{"0.0.0.0"} }), `return tostring(listen(0) ~= nil)`, "true"},
+		{grant(func(p *Permissions) { p.Net = []string{"127.0.0.1", "239.1.2.3"} }), `local ok, err = listen(0, "127.0.0.1"):join("239.1.2.3") return tostring(ok or not err:find("not allowed"))`, "true"},
 	} {
 		var out bytes.Buffer
 		s := New(Options{Stdout: &out, Stderr: &out, Safe: true, PluginDirs: []PluginDir{}, Allow: tc.allow})

@@ -405,7 +405,11 @@ s:close()`,
 	}, method("leave", checkUDP, (*udpSocket).leave)},
 }
 
-func (u *udpSocket) join(s *Session, a args) int  { return u.membership(a, true) }
+func (u *udpSocket) join(s *Session, a args) int {
+	// Joining a group receives what is sent to it: --allow-net's.
+	s.netDenied(a.L, "joining", a.name(2, a.L.Get(2), "group"), 0)
+	return u.membership(a, true)
+}
 func (u *udpSocket) leave(s *Session, a args) int { return u.membership(a, false) }
 
 func (u *udpSocket) membership(a args, join bool) int {

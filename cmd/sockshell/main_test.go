@@ -461,7 +461,7 @@ func TestSafeFlags(t *testing.T) {
 			`^sockshell: \(command line\):1: os.execute is not allowed in --safe mode\n`},
 		{"no shell", []string{"--safe", "-e", `print(os.execute())`}, 0, "0\n", `^$`},
 		{"no network unless allowed", []string{"--safe", "-e", `listen(0, "127.0.0.1")`}, 1, "",
-			`^sockshell: \(command line\):1: binding 127.0.0.1:0 is not allowed in --safe mode \(--allow-net=127.0.0.1:0 allows it\)\n`},
+			`^sockshell: \(command line\):1: binding 127.0.0.1:0 is not allowed in --safe mode \(--allow-net=127.0.0.1 allows it\)\n`},
 		{"the network allowed", []string{"--allow-net=127.0.0.1", "-e", `print(listen(0, "127.0.0.1") ~= nil, pcall(os.execute, "x"))`}, 0,
 			"true\tfalse\tos.execute is not allowed in --safe mode\n", `^$`},
 		{"a file allowed", []string{"--allow-read=scripts/receiver.lua", "-e", `print(#io.open("scripts/receiver.lua"):read("*a") > 0, (select(2, io.open("README.md"))))`}, 0,

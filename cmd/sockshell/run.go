@@ -43,7 +43,7 @@ const usage = `usage: sockshell [options] [script [args...]]
              the --allow flags grant (each implies --safe):
   --allow-read[=PATH,...]        read files (under each PATH; any without =)
   --allow-write[=PATH,...]       write files (likewise)
-  --allow-net[=HOST[:PORT],...]  connect, send to, bind (any without =)
+  --allow-net[=HOST[:PORT],...]  connect, send to, bind, join a group (any without =)
   --allow-env                    read and change the environment
   --timeout SECONDS              stop after that long (exit status 124)
   --max-memory SIZE              memory scripts may use (512M, 2G; default

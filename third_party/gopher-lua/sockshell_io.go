@@ -14,15 +14,17 @@ import (
 // when there is one, then the C library's text for the error.
 func ioErrorMessage(err error) string {
 	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
-	}
-	text := cStrerror(errno)
 	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path != "" {
-		return pe.Path + ": " + text
+	switch {
+	case errors.As(err, &pe) && errors.As(pe.Err, &errno):
+		if pe.Path != "" {
+			return pe.Path + ": " + cStrerror(errno)
+		}
+		return cStrerror(errno)
+	case errors.As(err, &errno) && err == error(errno):
+		return cStrerror(errno)
 	}
-	return text
+	return err.Error() // a host's own error (a refusal) says itself
 }
 
 // errnoBadFile is the error number of a read or write the file's mode
