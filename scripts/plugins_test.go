@@ -534,3 +534,44 @@ func TestRedisPluginServerStopsAndDies(t *testing.T) {
 		t.Errorf("after close: %s", got)
 	}
 }
+
+// The redis client against a server that breaks RESP2: each bad reply
+// ends the call with nil and "protocol error: …", never a Lua error from
+// inside the client, and a deep nest of arrays ends at once.
+func TestRedisPluginBadReplies(t *testing.T) {
+	out := runLua(t, `
+local redis = require "sockshell.redis"
+local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local _, port = l:getsockname()
+local replies = {"$abc\r\n", "$1e400\r\n", "$2.5\r\n", "$2^40\r\n", ":x\r\n", "*-x\r\n",
+  "$99999999999\r\n", "?\r\n", ("*1\r\n"):rep(200000) .. ":1\r\n"}
+local server = spawn(function()
+  for _, reply in ipairs(replies) do
+    local c = l:accept(10)
+    c:send(reply)
+    c:receive("*a", 10) -- until the client hangs up
+    c:close()
+  end
+end)
+for _ = 1, #replies do
+  local r = assert(redis.connect("127.0.0.1", port, 10))
+  local v, err = r:call("PING")
+  print(v, err)
+  r:close()
+end
+server:wait(10)
+`)
+	want := `nil	protocol error: not a whole number in reply "$abc"
+nil	protocol error: not a whole number in reply "$1e400"
+nil	protocol error: not a whole number in reply "$2.5"
+nil	protocol error: not a whole number in reply "$2^40"
+nil	protocol error: not a whole number in reply ":x"
+nil	protocol error: not a whole number in reply "*-x"
+nil	protocol error: a bulk string over 512 MB in reply "$99999999999"
+nil	protocol error: unexpected reply type in reply "?"
+nil	protocol error: arrays nested deeper than 100 in reply "*1"
+`
+	if out != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}

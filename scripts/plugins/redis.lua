@@ -26,9 +26,26 @@ local function encode(args)
   return table.concat(out)
 end
 
+-- The bounds a reply must keep: Redis's own for a bulk string (512 MB),
+-- and a depth of nested arrays no server sends.
+local maxBulk, maxDepth = 512 * 1024 * 1024, 100
+
+-- protocol raises the failure of a reply that is not RESP2.
+local function protocol(what, line)
+  if #line > 60 then line = line:sub(1, 60) .. "..." end
+  error({failed = ("protocol error: %s in reply %q"):format(what, line)})
+end
+
+-- integer is the whole number a reply line carries after its type.
+local function integer(rest, line)
+  if not rest:match("^%-?%d+$") then protocol("not a whole number", line) end
+  return tonumber(rest)
+end
+
 -- read reads one reply: its value, or nil and an error message; a
--- failure of the connection is raised as {failed = message}.
-local function read(c)
+-- failure of the connection, or a reply that is not RESP2, is raised as
+-- {failed = message}.
+local function read(c, depth)
   local line, err = c:receive("*l")
   if not line then error({failed = err}) end
   local kind, rest = line:sub(1, 1), line:sub(2)
@@ -37,25 +54,28 @@ local function read(c)
   elseif kind == "-" then
     return nil, rest
   elseif kind == ":" then
-    return tonumber(rest)
+    return integer(rest, line)
   elseif kind == "$" then
-    local n = tonumber(rest)
+    local n = integer(rest, line)
     if n < 0 then return nil end
+    if n > maxBulk then protocol("a bulk string over 512 MB", line) end
     local data, derr = c:receive(n + 2)
     if not data then error({failed = derr}) end
     return data:sub(1, n)
   elseif kind == "*" then
-    local n = tonumber(rest)
+    local n = integer(rest, line)
     if n < 0 then return nil end
+    depth = (depth or 0) + 1
+    if depth > maxDepth then protocol("arrays nested deeper than " .. maxDepth, line) end
     local list = {}
     for i = 1, n do
-      local v, verr = read(c)
+      local v, verr = read(c, depth)
       if verr then v = {error = verr} end
       list[i] = v
     end
     return list
   end
-  error({failed = "protocol error: unexpected reply " .. line})
+  protocol("unexpected reply type", line)
 end
 
 -- open connects c to its server, with its timeout on every call.
