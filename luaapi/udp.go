@@ -382,7 +382,7 @@ a:close() b:close()`,
 			{"iface", "the interface's name, e.g. `\"eth0\"` (default: the system's choice)"},
 		},
 		Returns: "true.",
-		Errors:  "A group that is not a multicast address raises; `nil, message` when the system refuses (an unknown interface, say).",
+		Errors:  "A group that is not a multicast address raises, and under `--safe` a group `--allow-net` does not name; `nil, message` when the system refuses (an unknown interface; no multicast route, where the message says to name the interface).",
 		Example: `local s = listen{port = 0, reuseaddr = true}
 print(s:join("239.1.2.3", "lo"))  --> true
 print(s:leave("239.1.2.3", "lo"))  --> true
@@ -437,8 +437,14 @@ func (u *udpSocket) membership(a args, join bool) int {
 		if iface != "" {
 			target += " on " + iface
 		}
-		if !join && errors.Is(err, syscall.EADDRNOTAVAIL) {
+		// Without a multicast route the system finds no interface for
+		// the group (ENODEV), on leaving as on joining.
+		noRoute := errors.Is(err, syscall.ENODEV) && iface == ""
+		if !join && (errors.Is(err, syscall.EADDRNOTAVAIL) || noRoute) {
 			return fail(L, fmt.Sprintf("not a member of %s (s:join(group) first)", target))
+		}
+		if noRoute {
+			return fail(L, fmt.Sprintf("no route for multicast group %s: name the interface, s:join(group, iface) (hostinfo() lists them), or add a route (ip route add 224.0.0.0/4 dev IFACE)", target))
 		}
 		return fail(L, failure(err, target))
 	}

@@ -142,3 +142,23 @@ func TestBroadcastAcrossHosts(t *testing.T) {
 		}
 	}
 }
+
+// On a host with no multicast route (a namespace of the test's own, with
+// one address and no default route), joining a group without naming the
+// interface says what to do, leaving says it is not a member, and naming
+// the interface joins.
+func TestMulticastWithoutRoute(t *testing.T) {
+	h := newHosts(t, 1)
+	r := runCmd(t, h.on(1, "-e", `
+local s = listen(0, "127.0.0.1")
+print(s:join("239.1.2.3"))
+print(s:leave("239.1.2.3"))
+print(s:join("239.1.2.3", "v1"))
+print(s:leave("239.1.2.3", "v1"))`), "")
+	want := "nil\tno route for multicast group 239.1.2.3: name the interface, s:join(group, iface) (hostinfo() lists them), or add a route (ip route add 224.0.0.0/4 dev IFACE)\n" +
+		"nil\tnot a member of 239.1.2.3 (s:join(group) first)\n" +
+		"true\ntrue\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, want, r.stderr)
+	}
+}
