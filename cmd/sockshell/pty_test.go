@@ -18,6 +18,8 @@ import (
 	"github.com/chzyer/readline"
 	"github.com/creack/pty"
 	"github.com/hinshun/vt10x"
+
+	"github.com/sockshell/sockshell/internal/testenv"
 )
 
 // term is sockshell running on a pseudo-terminal, as a person runs it.
@@ -287,7 +289,7 @@ func TestTerminalCtrlC(t *testing.T) {
 	t0 := time.Now()
 	tm.send("\x03")
 	tm.expect(`interrupted\r\n`)
-	if d := time.Since(t0); d > 500*time.Millisecond {
+	if d := time.Since(t0); d > testenv.Latency(500*time.Millisecond) {
 		t.Errorf("Ctrl-C took %v to stop recvfrom", d)
 	}
 	c, err := net.Dial("udp", "127.0.0.1:"+port)
@@ -304,7 +306,7 @@ func TestTerminalCtrlC(t *testing.T) {
 	t0 = time.Now()
 	tm.send("\x03")
 	tm.expect(`interrupted\r\n`)
-	if d := time.Since(t0); d > 500*time.Millisecond {
+	if d := time.Since(t0); d > testenv.Latency(500*time.Millisecond) {
 		t.Errorf("Ctrl-C took %v to stop a busy loop", d)
 	}
 	tm.send("print(s)\r")

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // Need returns the path of program, which Debian's package pkg installs,
@@ -37,4 +38,15 @@ func Missing(t testing.TB, reason string) {
 		t.Fatal(reason)
 	}
 	t.Skip(reason)
+}
+
+// Latency is the bound a test holds a promised latency to: the promise
+// itself, or five times it under the race detector, which slows every
+// memory access several times over, so that a loaded machine running
+// -race fails no test that a plain build passes with room to spare.
+func Latency(promise time.Duration) time.Duration {
+	if raceEnabled {
+		return 5 * promise
+	}
+	return promise
 }
