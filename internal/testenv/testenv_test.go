@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // recorder is a testing.TB that notes how a test ended: as the real one,
@@ -44,5 +45,17 @@ func TestMissingProgramSkipsOutsideCIAndFailsInCI(t *testing.T) {
 	t.Setenv("CI", "true")
 	if path, r := need(t, "no-such-program-4711", "some-package"); path != "" || r.failed != want || r.skipped != "" {
 		t.Fatalf("in CI: path %q, skipped %q, failed %q", path, r.skipped, r.failed)
+	}
+}
+
+// Latency holds a test to the promise in a plain build and gives the race
+// detector's build five times it.
+func TestLatency(t *testing.T) {
+	want := 100 * time.Millisecond
+	if raceEnabled {
+		want = 500 * time.Millisecond
+	}
+	if got := Latency(100 * time.Millisecond); got != want {
+		t.Errorf("Latency(100ms) = %v, want %v (race %v)", got, want, raceEnabled)
 	}
 }
