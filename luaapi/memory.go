@@ -4,9 +4,12 @@ import (
 	"errors"
 	"math"
 	"os"
+	"path"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,27 +62,54 @@ func DefaultMemoryBudget() int64 {
 	if total <= 0 {
 		total = 8 << 30
 	}
-	return groupLimit(total, groupLimitFiles) / 4 * 3
+	cgroup, _ := os.ReadFile("/proc/self/cgroup")
+	return groupLimit(total, groupLimitFiles(string(cgroup), "/sys/fs/cgroup")) / 4 * 3
 }
 
-// groupLimitFiles hold the control group's memory limit: cgroup v2's, then
-// v1's.
-var groupLimitFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
+// groupLimitFiles are the files that hold the memory limits of the
+// process's own control group and of every group above it, which bound it
+// too: cgroup v2's memory.max and v1's memory.limit_in_bytes, found from
+// cgroup (the text of /proc/self/cgroup) under root (/sys/fs/cgroup).
+func groupLimitFiles(cgroup, root string) []string {
+	var files []string
+	for _, line := range strings.Split(cgroup, "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		var dir, name string
+		switch {
+		case f[0] == "0" && f[1] == "":
+			dir, name = root, "memory.max"
+		case slices.Contains(strings.Split(f[1], ","), "memory"):
+			dir, name = filepath.Join(root, "memory"), "memory.limit_in_bytes"
+		default:
+			continue
+		}
+		for p := path.Clean("/" + f[2]); ; p = path.Dir(p) {
+			files = append(files, filepath.Join(dir, p, name))
+			if p == "/" {
+				break
+			}
+		}
+	}
+	return files
+}
 
-// groupLimit is total, or the limit in the first of files that exists when
-// that is lower ("max", or a huge number, when there is none).
+// groupLimit is total, or the lowest limit in the files that exist when
+// that is lower ("max", or a huge number, when a group has none).
 func groupLimit(total int64, files []string) int64 {
+	limit := total
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			continue
 		}
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && n < total {
-			return n
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && n < limit {
+			limit = n
 		}
-		return total
 	}
-	return total
+	return limit
 }
 
 // ParseMemory reads a size such as 512M, 2G, 1.5g or 1000000 (bytes).
