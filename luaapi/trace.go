@@ -16,8 +16,15 @@ import (
 	"github.com/sockshell/sockshell/luaapi/pcapng"
 )
 
-// traceKeep is how many packets a trace keeps for trace.save.
+// traceKeep is how many packets a trace keeps for trace.save, and
+// traceKeepBytes how many bytes of them at most (an eighth of the memory
+// budget when that is less): past either, the oldest half goes.
 const traceKeep = 100000
+
+const traceKeepBytes = 64 << 20
+
+// packetOverhead is what a kept packet costs beside its data.
+const packetOverhead = 96
 
 // tracer records the traffic of the session's sockets while tracing is
 // on: one line each on the session's stderr, and the packets for
@@ -31,6 +38,9 @@ type tracer struct {
 	on   bool
 	show bool // print a line per packet
 	kept []pcapng.Packet
+	// keptBytes is what kept holds, and dropped how many older packets
+	// went for room.
+	keptBytes, dropped int
 	// sent is, for each flow, what this session sent and has not yet seen
 	// arrive: when both ends are its own sockets, the arrival is the same
 	// packet, which a capture holds once.
@@ -107,10 +117,7 @@ func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte
 		p.Src, p.Dst = remote, local
 	}
 	if !tr.seen(p, in) {
-		if len(tr.kept) >= traceKeep {
-			tr.kept = append(tr.kept[:0], tr.kept[len(tr.kept)-traceKeep/2:]...)
-		}
-		tr.kept = append(tr.kept, p)
+		tr.keep(p, min(traceKeepBytes, int(MemoryBudget()/8)))
 		if tr.fileW != nil {
 			tr.fileW.Write(p)
 		}
@@ -188,9 +195,9 @@ a:close() b:close()`,
 	{&Doc{
 		Name:    "trace.save",
 		Forms:   []string{"trace.save(path)"},
-		Summary: "Writes the traffic traced so far (the last 100000 packets) to a pcapng file: each datagram or stream chunk becomes an Ethernet frame (once, when both ends are this session's sockets) with IP and UDP or TCP headers whose checksums are valid and whose TCP sequence numbers count each direction's bytes, so Wireshark and tshark read it as a capture.",
+		Summary: "Writes the traffic traced so far (the last 100000 packets, and at most 64 MB of them or an eighth of `--max-memory`: the oldest go first) to a pcapng file: each datagram or stream chunk becomes an Ethernet frame (once, when both ends are this session's sockets) with IP and UDP or TCP headers whose checksums are valid and whose TCP sequence numbers count each direction's bytes, so Wireshark and tshark read it as a capture.",
 		Args:    []Arg{{"path", "the file to write"}},
-		Returns: "the number of packets written.",
+		Returns: "the number of packets written, and the number of older ones dropped for room (0 when none).",
 		Errors:  "`nil, message` when the file cannot be written.",
 		Example: `trace{quiet = true}
 sendto("x", "127.0.0.1", 9)
@@ -259,6 +266,26 @@ func (s *Session) lTrace(L *lua.LState) int {
 	return 0
 }
 
+// keep adds p to what trace.save writes, first dropping the oldest half of
+// the packets (by count, or by bytes of limit) when p would pass a bound;
+// tr.mu is held.
+func (tr *tracer) keep(p pcapng.Packet, limit int) {
+	size := len(p.Data) + packetOverhead
+	if len(tr.kept) >= traceKeep || tr.keptBytes+size > limit {
+		drop, bytes := 0, tr.keptBytes
+		for drop < len(tr.kept) && (len(tr.kept)-drop > traceKeep/2 || bytes+size > limit/2) {
+			bytes -= len(tr.kept[drop].Data) + packetOverhead
+			drop++
+		}
+		n := copy(tr.kept, tr.kept[drop:])
+		clear(tr.kept[n:]) // let the dropped data go
+		tr.kept = tr.kept[:n]
+		tr.keptBytes, tr.dropped = bytes, tr.dropped+drop
+	}
+	tr.kept = append(tr.kept, p)
+	tr.keptBytes += size
+}
+
 // closeFile ends a trace file; tr.mu is held.
 func (tr *tracer) closeFile() {
 	if tr.file != nil {
@@ -273,6 +300,7 @@ func (s *Session) lTraceSave(L *lua.LState) int {
 	tr := &s.tracer
 	tr.mu.Lock()
 	kept := append([]pcapng.Packet(nil), tr.kept...)
+	dropped := tr.dropped
 	tr.mu.Unlock()
 	f, err := s.createFile(path)
 	if err != nil {
@@ -295,5 +323,6 @@ func (s *Session) lTraceSave(L *lua.LState) int {
 		return fail(L, err.Error())
 	}
 	L.Push(lua.LNumber(len(kept)))
-	return 1
+	L.Push(lua.LNumber(dropped))
+	return 2
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sockshell/sockshell/internal/testenv"
+	"github.com/sockshell/sockshell/luaapi/pcapng"
 )
 
 // trace shows each packet as a line, and trace.save writes them as a
@@ -78,3 +79,40 @@ assert(trace.save(`+luaQuote(saved)+`) == 4)`)
 
 // luaQuote is a Go string as a Lua string literal.
 func luaQuote(s string) string { return luaLiteral(s) }
+
+// What a trace keeps is bounded in packets and in bytes: past either
+// bound the oldest half goes, counted, and the newest stay.
+func TestTraceKeepsBounded(t *testing.T) {
+	var tr tracer
+	data := make([]byte, 1000)
+	const limit = 100000
+	for i := 0; i < 1000; i++ {
+		tr.keep(pcapng.Packet{Data: data[:1000-i%7]}, limit)
+		if tr.keptBytes > limit {
+			t.Fatalf("after %d packets %d bytes kept, over %d", i+1, tr.keptBytes, limit)
+		}
+	}
+	if len(tr.kept)+tr.dropped != 1000 || tr.dropped == 0 {
+		t.Errorf("kept %d, dropped %d of 1000", len(tr.kept), tr.dropped)
+	}
+	if last := tr.kept[len(tr.kept)-1]; len(last.Data) != 1000-999%7 {
+		t.Errorf("the newest packet is not last: %d bytes", len(last.Data))
+	}
+	sum := 0
+	for _, p := range tr.kept {
+		sum += len(p.Data) + packetOverhead
+	}
+	if sum != tr.keptBytes {
+		t.Errorf("keptBytes %d, the packets hold %d", tr.keptBytes, sum)
+	}
+	if rest := tr.kept[len(tr.kept):cap(tr.kept)]; len(rest) > 0 && rest[0].Data != nil {
+		t.Error("a dropped packet's data is still held")
+	}
+	var many tracer
+	for i := 0; i < 2*traceKeep+10; i++ {
+		many.keep(pcapng.Packet{}, limit*1000)
+	}
+	if len(many.kept) > traceKeep || len(many.kept)+many.dropped != 2*traceKeep+10 {
+		t.Errorf("by count: kept %d, dropped %d", len(many.kept), many.dropped)
+	}
+}
