@@ -3,8 +3,8 @@
 -- Every line a client sends goes to every other client, prefixed with the
 -- sender's name: its address at first, or the name it took with "/nick NAME".
 -- Clients join and leave at any time; one that vanishes, even mid-line,
--- only leaves the room, and one that stops reading is dropped once it falls
--- too far behind. Each client is served by a task of its own.
+-- only leaves the room, and one that stops reading is dropped. Each client
+-- is served by a task of its own.
 --
 --   sockshell scripts/chat_server.lua 6000
 --   sockshell scripts/chat_client.lua 127.0.0.1 6000   (in other terminals)
@@ -19,16 +19,19 @@ end
 print("chat room on port " .. select(2, server:getsockname()))
 
 -- Each member has an outgoing queue: a line for a member that reads
--- slowly waits there, and a member that falls more than MAXQUEUE bytes
--- behind (it stopped reading) is dropped, so that no member can stall the
--- room or fill the server's memory.
-local MAXQUEUE = 256 * 1024
+-- slowly waits there. As message servers do (NATS), a member is dropped
+-- when a write to it makes no progress for STALL seconds (it stopped
+-- reading), or when its queue passes MAXQUEUE bytes, so that no member can
+-- stall the room or fill the server's memory, while one that reads keeps
+-- up with any burst the room sends.
+local STALL = 2
+local MAXQUEUE = 8 * 1024 * 1024
 
-local members = {}   -- stream -> {name =, queue = {lines}, queued = bytes, writing = bool}
+local members = {}   -- stream -> {name =, queue = {lines}, head =, tail =, queued = bytes, writing = bool}
 
 local tell
 
--- drop removes a member that fell too far behind.
+-- drop removes a member that stopped reading.
 local function drop(client, why)
   local m = members[client]
   if not m then return end
@@ -37,15 +40,23 @@ local function drop(client, why)
   tell(nil, "* " .. m.name .. " dropped (" .. why .. ")")
 end
 
--- flush sends a member's queue, waiting as long as the member needs;
--- it runs as a task while the queue is not empty.
+-- flush sends a member's queue, as long as each write makes progress
+-- within STALL seconds; it runs as a task while the queue is not empty.
 local function flush(client, m)
-  while #m.queue > 0 and members[client] == m do
-    local chunk = table.remove(m.queue, 1)
+  while m.head <= m.tail and members[client] == m do
+    local chunk = m.queue[m.head]
+    m.queue[m.head] = nil
+    m.head = m.head + 1
     m.queued = m.queued - #chunk
-    if not client:send(chunk) then break end
+    while true do
+      local sent, err, n = client:send(chunk, STALL)
+      if sent then break end
+      if err ~= "timeout" then m.writing = false return end -- gone: its task sees it
+      if (n or 0) == 0 then return drop(client, "no progress for " .. STALL .. " s: it stopped reading") end
+      chunk = chunk:sub(n + 1)
+    end
   end
-  m.writing = false
+  m.queue, m.head, m.tail, m.writing = {}, 1, 0, false
 end
 
 -- deliver gives a line to one member without waiting: it goes out now if
@@ -53,16 +64,17 @@ end
 local function deliver(client, m, line)
   if m.writing then
     if m.queued + #line > MAXQUEUE then
-      return drop(client, "too far behind: it stopped reading")
+      return drop(client, "more than " .. MAXQUEUE / 1048576 .. " MB behind")
     end
-    m.queue[#m.queue + 1] = line
+    m.tail = m.tail + 1
+    m.queue[m.tail] = line
     m.queued = m.queued + #line
     return
   end
   local sent, err, n = client:send(line, 0)
   if sent or err ~= "timeout" then return end -- a member that has gone: its task sees it
   local rest = line:sub(n + 1)
-  m.queue, m.queued, m.writing = {rest}, #rest, true
+  m.queue, m.head, m.tail, m.queued, m.writing = {rest}, 1, 1, #rest, true
   spawn(flush, client, m)
 end
 
@@ -77,7 +89,7 @@ end
 
 local function serve(client)
   local ip, cport = client:getpeername()
-  local m = {name = ip .. ":" .. cport, queue = {}, queued = 0, writing = false}
+  local m = {name = ip .. ":" .. cport, queue = {}, head = 1, tail = 0, queued = 0, writing = false}
   client:setoption("sndbuf", 32768)
   members[client] = m
   tell(client, "* " .. m.name .. " joined")

@@ -353,9 +353,9 @@ func TestChatClient(t *testing.T) {
 	}
 }
 
-// A member that never reads cannot stall the room: it is dropped once it
-// falls too far behind, and every line of the 50 others reaches every
-// other active member.
+// A member that never reads cannot stall the room: it is dropped once a
+// write to it makes no progress for 2 s, and every line of the 50 others
+// reaches every other active member.
 func TestChatRoomStalledMember(t *testing.T) {
 	_, port := startAnnouncing(t, "scripts/chat_server.lua", "0")
 	stalled, err := net.DialTCP("tcp", nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
@@ -383,13 +383,54 @@ func TestChatRoomStalledMember(t *testing.T) {
 		}
 	}
 	want := rounds * (members - 1)
-	dropped := stalled.LocalAddr().String() + " dropped (too far behind: it stopped reading)"
+	dropped := stalled.LocalAddr().String() + " dropped (no progress for 2 s: it stopped reading)"
 	for i, c := range clients {
 		c.waitLines(t, "every message and the drop", func(lines []string) bool {
 			return countChats(lines) >= want && slices.Contains(lines, "* "+dropped)
 		})
 		if n := len(c.chats()); n != want {
 			t.Errorf("client %d got %d chat lines, want %d", i, n, want)
+		}
+	}
+}
+
+// A burst does not drop a member that reads: one member pastes 20 000
+// lines (4 MB) at once; the member that reads all along receives every
+// line, and only the member that never reads is dropped.
+func TestChatRoomBurst(t *testing.T) {
+	_, port := startAnnouncing(t, "scripts/chat_server.lua", "0")
+	stalled, err := net.DialTCP("tcp", nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	stalled.SetReadBuffer(4096)
+	paster, reader := joinChat(t, port), joinChat(t, port)
+	paster.waitJoins(t, 1)
+	var burst strings.Builder
+	const lines = 20000
+	for i := 0; i < lines; i++ {
+		fmt.Fprintf(&burst, "line %05d %s\n", i, strings.Repeat("x", 190))
+	}
+	if _, err := paster.conn.Write([]byte(burst.String())); err != nil {
+		t.Fatal(err)
+	}
+	dropped := "* " + stalled.LocalAddr().String() + " dropped ("
+	reader.waitLines(t, "every line and the drop", func(got []string) bool {
+		return countChats(got) >= lines && slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, dropped) })
+	})
+	chats := reader.chats()
+	if len(chats) != lines {
+		t.Fatalf("the reader got %d lines, want %d", len(chats), lines)
+	}
+	for i, l := range chats {
+		if want := fmt.Sprintf("%s: line %05d ", paster.name, i); !strings.HasPrefix(l, want) {
+			t.Fatalf("line %d is %.40q, want %q…", i, l, want)
+		}
+	}
+	for _, l := range reader.lines {
+		if strings.HasPrefix(l, "* ") && strings.Contains(l, " dropped (") && !strings.HasPrefix(l, dropped) {
+			t.Errorf("a member that reads was dropped: %s", l)
 		}
 	}
 }
