@@ -770,11 +770,12 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			expr = stmt.Rhs[namesassigned]
 		}
 		idx := reg
-		// sockshell: with more than one target, every value goes to a
-		// register of its own first, as in Lua 5.1: writing a local at
-		// once let a later expression read the new value (a, b = b, a).
+		// sockshell: with more than one target or expression, every value
+		// goes to a register of its own first, as in Lua 5.1: writing a
+		// local at once let a later expression read the new value
+		// (a, b = b, a; a = 1, f(a)).
 		target := ec
-		if lennames > 1 && ec.ctype == ecLocal {
+		if (lennames > 1 || lenexprs > 1) && ec.ctype == ecLocal {
 			target = ecnone(0)
 		}
 		reginc := compileExpr(context, reg, expr, target)

@@ -11,6 +11,10 @@ local m, n = 1, 2; m, n = n, two(); print(m, n)
 G1, G2 = 1, 2; G1, G2 = G2, G1; print(G1, G2)
 local up1, up2 = 1, 2; (function() up1, up2 = up2, up1 end)(); print(up1, up2)
 local z = {1, 2}; z[1], z[2] = z[2], z[1]; print(z[1], z[2])
+-- Extra expressions are evaluated before the assignment, too.
+local seen
+local function g(x) seen = x end
+local q1 = 0; q1 = 1, g(q1); print(q1, seen)
 -- A value that is a local or a constant used in place.
 local f, g, k = 1, {}, "e"; f, g.k = f, k; print(f, g.k)
 -- A local that is assigned and also indexed on the left: the store
@@ -31,6 +35,7 @@ local o = {}; local d2 = {}; o, d2.k, d2 = 1, 2, 3; print(o, d2)
 -- 2	1
 -- 2	1
 -- 2	1
+-- 1	0
 -- 1	e
 -- 1	nil
 -- 1	nil
