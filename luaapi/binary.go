@@ -131,6 +131,7 @@ func (s *Session) lTohex(L *lua.LState) int {
 	if !ok {
 		args{L: L, fn: "tohex"}.raise(1, "string expected, got %s", describe(L.Get(1)))
 	}
+	alloc(L, mulSize(int64(len(data)), 2))
 	L.Push(lua.LString(hex.EncodeToString([]byte(data))))
 	return 1
 }
@@ -208,6 +209,7 @@ func (s *Session) lHexdump(L *lua.LState) int {
 	if L.Get(2) != lua.LNil {
 		width = a.intIn(2, L.Get(2), "width", 1, 64)
 	}
+	alloc(L, mulSize(int64(len(data)), 5)) // a line of width bytes takes about 4×width+20
 	L.Push(lua.LString(hexdump([]byte(data), width)))
 	return 1
 }

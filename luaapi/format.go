@@ -22,6 +22,14 @@ func (s *Session) lFormat(L *lua.LState) int {
 	if owned {
 		defer func() { s.formatBuf.give(out) }()
 	}
+	// The result is about the format and its strings: ask before making it.
+	size := int64(len(f))
+	for i := 2; i <= L.GetTop(); i++ {
+		if str, ok := L.Get(i).(lua.LString); ok {
+			size += int64(len(str))
+		}
+	}
+	alloc(L, size)
 	argn := 1
 	var spec [16]byte
 	for i := 0; i < len(f); i++ {

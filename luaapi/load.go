@@ -131,6 +131,8 @@ func (s *Session) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 // The function's environment is the global environment of the thread
 // that loads it, as in Lua 5.1 (setfenv(0, t) in a coroutine).
 func (s *Session) pushLoaded(L *lua.LState, src, name string) int {
+	// Parsing and compiling take several times the source's size.
+	alloc(L, mulSize(int64(len(src)), 8))
 	proto, err := compile(src, chunkID(name))
 	if err != nil {
 		return pushFunc(L, nil, err)

@@ -138,6 +138,7 @@ func mapASCII(L *lua.LState, fn string, lo, hi byte) int {
 		}
 		return 1
 	}
+	alloc(L, int64(len(str)))
 	b := []byte(str)
 	for ; i < len(b); i++ {
 		if c := b[i]; c >= lo && c <= hi {

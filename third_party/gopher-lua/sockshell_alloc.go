@@ -9,6 +9,22 @@ import (
 // strings cost it nothing.
 const allocCheckMin = 1 << 16
 
+// allocCheck raises the error of Global.AllocCheck, when it is set and
+// refuses n bytes (n < 0: more than an int holds), as the VM's
+// concatenation does: a library function asks before it allocates a
+// result whose size its arguments set.
+func (ls *LState) allocCheck(n int) {
+	if ls.G.AllocCheck == nil || n >= 0 && n < allocCheckMin {
+		return
+	}
+	if n < 0 {
+		n = int(^uint(0) >> 1)
+	}
+	if err := ls.G.AllocCheck(n); err != nil {
+		ls.Error(LString(err.Error()), 0) // no position, as C Lua's "not enough memory"
+	}
+}
+
 // ClearAboveTop drops the values the data stack holds above its top:
 // registers of returned or unwound calls, which the VM does not always
 // clear and which keep what they point at from the collector. sockshell:

@@ -162,30 +162,48 @@ func strGsub(L *LState) int {
 	repl := L.CheckAny(3)
 	limit := L.OptInt(4, -1)
 
-	mds, err := pm.Find(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit)
+	// sockshell: each match goes into the result as it is found, which
+	// the memory check sees grow, where upstream gathered every match and
+	// every replacement first and then copied the whole string once per
+	// match (a gsub of n matches over m bytes copied n×m bytes).
+	var replace func(match *pm.MatchData) (string, bool)
+	switch lv := repl.(type) {
+	case LString:
+		replace = func(match *pm.MatchData) (string, bool) { return gsubStr(L, str, string(lv), match), true }
+	case *LTable:
+		replace = func(match *pm.MatchData) (string, bool) { return gsubTable(L, str, lv, match) }
+	case *LFunction:
+		replace = func(match *pm.MatchData) (string, bool) { return gsubFunc(L, str, lv, match) }
+	}
+	var b strings.Builder
+	at, n, check := 0, 0, allocCheckMin
+	err := pm.FindEach(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit, func(match *pm.MatchData) {
+		n++
+		start, end := match.Capture(0), match.Capture(1)
+		r, ok := replace(match)
+		if !ok {
+			return
+		}
+		b.WriteString(str[at:start])
+		b.WriteString(r)
+		at = end
+		if b.Len() >= check {
+			L.allocCheck(b.Len()) // what the next growth takes
+			check = b.Len() + b.Len()/4
+		}
+	})
 	if err != nil {
 		L.RaiseError("%s", err.Error())
 	}
-	if len(mds) == 0 {
+	if n == 0 || at == 0 && b.Len() == 0 {
 		L.SetTop(1)
-		L.Push(LNumber(0))
+		L.Push(LNumber(n))
 		return 2
 	}
-	switch lv := repl.(type) {
-	case LString:
-		L.Push(LString(strGsubStr(L, str, string(lv), mds)))
-	case *LTable:
-		L.Push(LString(strGsubTable(L, str, lv, mds)))
-	case *LFunction:
-		L.Push(LString(strGsubFunc(L, str, lv, mds)))
-	}
-	L.Push(LNumber(len(mds)))
+	b.WriteString(str[at:])
+	L.Push(LString(b.String()))
+	L.Push(LNumber(n))
 	return 2
-}
-
-type replaceInfo struct {
-	Indicies []int
-	String   string
 }
 
 func checkCaptureIndex(L *LState, m *pm.MatchData, idx int) {
@@ -210,68 +228,45 @@ func capturedString(L *LState, m *pm.MatchData, str string, idx int) string {
 
 }
 
-func strGsubDoReplace(str string, info []replaceInfo) string {
-	offset := 0
-	buf := []byte(str)
-	for _, replace := range info {
-		oldlen := len(buf)
-		b1 := append([]byte(""), buf[0:offset+replace.Indicies[0]]...)
-		b2 := []byte("")
-		index2 := offset + replace.Indicies[1]
-		if index2 <= len(buf) {
-			b2 = append(b2, buf[index2:len(buf)]...)
-		}
-		buf = append(b1, replace.String...)
-		buf = append(buf, b2...)
-		offset += len(buf) - oldlen
-	}
-	return string(buf)
-}
-
-func strGsubStr(L *LState, str string, repl string, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		start, end := match.Capture(0), match.Capture(1)
-		sc := newFlagScanner('%', "", "", repl)
-		for c, eos := sc.Next(); !eos; c, eos = sc.Next() {
-			if !sc.ChangeFlag {
-				if sc.HasFlag {
-					if c >= '0' && c <= '9' {
-						sc.AppendString(capturedString(L, match, str, 2*(int(c)-48)))
-					} else {
-						sc.AppendChar('%')
-						sc.AppendChar(c)
-					}
-					sc.HasFlag = false
+// gsubStr is the replacement of a match by a string: with %0-%9 for the
+// captures and %% for %.
+func gsubStr(L *LState, str string, repl string, match *pm.MatchData) string {
+	sc := newFlagScanner('%', "", "", repl)
+	for c, eos := sc.Next(); !eos; c, eos = sc.Next() {
+		if !sc.ChangeFlag {
+			if sc.HasFlag {
+				if c >= '0' && c <= '9' {
+					sc.AppendString(capturedString(L, match, str, 2*(int(c)-48)))
 				} else {
+					sc.AppendChar('%')
 					sc.AppendChar(c)
 				}
+				sc.HasFlag = false
+			} else {
+				sc.AppendChar(c)
 			}
 		}
-		infoList = append(infoList, replaceInfo{[]int{start, end}, sc.String()})
 	}
-
-	return strGsubDoReplace(str, infoList)
+	return sc.String()
 }
 
-func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		idx := 0
-		if match.CaptureLength() > 2 { // has captures
-			idx = 2
-		}
-		var value LValue
-		if match.IsPosCapture(idx) {
-			value = L.GetTable(repl, LNumber(match.Capture(idx)))
-		} else {
-			value = L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
-		}
-		if !LVIsFalse(value) {
-			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, gsubValue(L, value)})
-		}
+// gsubTable is the replacement of a match by a table: the value of its
+// first capture, or of the whole match; false or nil keeps the match.
+func gsubTable(L *LState, str string, repl *LTable, match *pm.MatchData) (string, bool) {
+	idx := 0
+	if match.CaptureLength() > 2 { // has captures
+		idx = 2
 	}
-	return strGsubDoReplace(str, infoList)
+	var value LValue
+	if match.IsPosCapture(idx) {
+		value = L.GetTable(repl, LNumber(match.Capture(idx)))
+	} else {
+		value = L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
+	}
+	if LVIsFalse(value) {
+		return "", false
+	}
+	return gsubValue(L, value), true
 }
 
 // gsubValue is a replacement that a table or a function gave gsub: a
@@ -288,32 +283,30 @@ func gsubValue(L *LState, v LValue) string {
 	return ""
 }
 
-func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		start, end := match.Capture(0), match.Capture(1)
-		L.Push(repl)
-		nargs := 0
-		if match.CaptureLength() > 2 { // has captures
-			for i := 2; i < match.CaptureLength(); i += 2 {
-				if match.IsPosCapture(i) {
-					L.Push(LNumber(match.Capture(i)))
-				} else {
-					L.Push(LString(capturedString(L, match, str, i)))
-				}
-				nargs++
+// gsubFunc is the replacement of a match by a function of its captures
+// (or of the whole match); false or nil keeps the match.
+func gsubFunc(L *LState, str string, repl *LFunction, match *pm.MatchData) (string, bool) {
+	L.Push(repl)
+	nargs := 0
+	if match.CaptureLength() > 2 { // has captures
+		for i := 2; i < match.CaptureLength(); i += 2 {
+			if match.IsPosCapture(i) {
+				L.Push(LNumber(match.Capture(i)))
+			} else {
+				L.Push(LString(capturedString(L, match, str, i)))
 			}
-		} else {
-			L.Push(LString(capturedString(L, match, str, 0)))
 			nargs++
 		}
-		L.Call(nargs, 1)
-		ret := L.reg.Pop()
-		if !LVIsFalse(ret) {
-			infoList = append(infoList, replaceInfo{[]int{start, end}, gsubValue(L, ret)})
-		}
+	} else {
+		L.Push(LString(capturedString(L, match, str, 0)))
+		nargs++
 	}
-	return strGsubDoReplace(str, infoList)
+	L.Call(nargs, 1)
+	ret := L.reg.Pop()
+	if LVIsFalse(ret) {
+		return "", false
+	}
+	return gsubValue(L, ret), true
 }
 
 type strMatchData struct {

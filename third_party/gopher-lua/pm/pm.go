@@ -642,6 +642,39 @@ redo:
 
 /* API {{{ */
 
+// FindEach calls found with each match of p in src from offset, at most
+// limit of them (limit < 0: all), as it finds them, without gathering
+// them. sockshell: gsub's, whose result then grows as it goes.
+func FindEach(p string, src []byte, offset, limit int, found func(*MatchData)) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if perr, ok := v.(*Error); ok {
+				err = perr
+			} else {
+				panic(v)
+			}
+		}
+	}()
+	pat := parsePattern(newScanner([]byte(p)), true)
+	insts := compilePattern(pat)
+	n := 0
+	for sp := offset; sp <= len(src); {
+		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0)
+		sp++
+		if ok {
+			if sp < nsp {
+				sp = nsp
+			}
+			found(ms)
+			n++
+		}
+		if n == limit || pat.MustHead {
+			break
+		}
+	}
+	return nil
+}
+
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
 	defer func() {
 		if v := recover(); v != nil {
