@@ -89,6 +89,19 @@ func joinChat(t *testing.T, port int) *chatClient {
 	return cc
 }
 
+// joinStalled joins the room with a connection that never reads, with a
+// small receive buffer, so that the server's writes to it stall soon.
+func joinStalled(t *testing.T, port int) *net.TCPConn {
+	t.Helper()
+	c, err := net.DialTCP("tcp", nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetReadBuffer(4096)
+	return c
+}
+
 // waitLines waits, until a deadline, for cond to hold over the lines seen.
 func (cc *chatClient) waitLines(t *testing.T, what string, cond func([]string) bool) {
 	t.Helper()
@@ -358,12 +371,7 @@ func TestChatClient(t *testing.T) {
 // reaches every other active member.
 func TestChatRoomStalledMember(t *testing.T) {
 	_, port := startAnnouncing(t, "scripts/chat_server.lua", "0")
-	stalled, err := net.DialTCP("tcp", nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stalled.Close()
-	stalled.SetReadBuffer(4096)
+	stalled := joinStalled(t, port)
 	const members, rounds = 50, 10
 	clients := make([]*chatClient, members)
 	for i := range clients {
@@ -399,12 +407,7 @@ func TestChatRoomStalledMember(t *testing.T) {
 // line, and only the member that never reads is dropped.
 func TestChatRoomBurst(t *testing.T) {
 	_, port := startAnnouncing(t, "scripts/chat_server.lua", "0")
-	stalled, err := net.DialTCP("tcp", nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stalled.Close()
-	stalled.SetReadBuffer(4096)
+	stalled := joinStalled(t, port)
 	paster, reader := joinChat(t, port), joinChat(t, port)
 	paster.waitJoins(t, 1)
 	var burst strings.Builder

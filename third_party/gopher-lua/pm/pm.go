@@ -676,32 +676,9 @@ func FindEach(p string, src []byte, offset, limit int, found func(*MatchData)) (
 }
 
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if perr, ok := v.(*Error); ok {
-				err = perr
-			} else {
-				panic(v)
-			}
-		}
-	}()
-	pat := parsePattern(newScanner([]byte(p)), true)
-	insts := compilePattern(pat)
 	matches = []*MatchData{}
-	for sp := offset; sp <= len(src); {
-		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0)
-		sp++
-		if ok {
-			if sp < nsp {
-				sp = nsp
-			}
-			matches = append(matches, ms)
-		}
-		if len(matches) == limit || pat.MustHead {
-			break
-		}
-	}
-	return
+	err = FindEach(p, src, offset, limit, func(m *MatchData) { matches = append(matches, m) })
+	return matches, err
 }
 
 /* }}} */
