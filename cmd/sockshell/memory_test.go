@@ -12,20 +12,35 @@ import (
 // the kernel used to kill it. What fits is not refused.
 func TestMemoryBudgetWhereMemoryGrows(t *testing.T) {
 	const budgetMB = 256
-	for _, tc := range []struct{ expr, want string }{
-		{`string.format("%s%s", big, big)`, "false\tnot enough memory\n"},
-		{`tohex(big)`, "false\tnot enough memory\n"},
-		{`hexdump(big)`, "false\tnot enough memory\n"},
-		{`big:gsub("x", "yy")`, "false\tnot enough memory\n"},
-		{`loadstring(big)`, "false\tnot enough memory\n"},
-		{`big:upper()`, "true\t100000000\n"},
+	for _, tc := range []struct{ name, expr, want string }{
+		{"format", `string.format("%s%s", big, big)`, "false\tnot enough memory\n"},
+		{"tohex", `tohex(big)`, "false\tnot enough memory\n"},
+		{"hexdump", `hexdump(big)`, "false\tnot enough memory\n"},
+		{"gsub", `big:gsub("x", "yy")`, "false\tnot enough memory\n"},
+		{"loadstring", `loadstring(big)`, "false\tnot enough memory\n"},
+		{"upper fits", `big:upper()`, "true\t100000000\n"},
+		// A stream read that waits for more: 400 MB sent to "*a".
+		{"stream *a", `(function()
+			big = nil
+			local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+			spawn(function()
+				local c = connect("127.0.0.1", select(2, l:getsockname()))
+				local chunk = ("x"):rep(1e6)
+				for _ = 1, 400 do if not c:send(chunk) then break end end
+				c:close()
+			end)
+			local p = l:accept()
+			local ok, err = pcall(p.receive, p, "*a")
+			p:close()
+			error(err, 0)
+		end)()`, "false\tnot enough memory\n"},
 	} {
-		t.Run(tc.expr, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			cmd := command("--max-memory", fmt.Sprint(budgetMB, "M"), "-e",
 				`big = string.rep("x", 100e6) print(pcall(function() return #(`+tc.expr+`) end))`)
 			r := runCmd(t, cmd, "")
 			if r.code != 0 || r.stdout != tc.want {
-				t.Fatalf("exit %d, stdout %q, want %q; stderr %s", r.code, r.stdout, tc.want, r.stderr)
+				t.Fatalf("exit %d, stdout %.200q, want %q; stderr %.500s", r.code, r.stdout, tc.want, r.stderr)
 			}
 			ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 			if !ok {

@@ -263,6 +263,11 @@ type Pattern struct {
 	// ends the read with ErrLineTooLong, and what was read, rather than
 	// let one line fill memory.
 	Max int
+	// Grow, when set, is asked before the buffer grows past each quarter
+	// more of its size from 64 KiB on (size: what it holds); an error it
+	// returns ends the read with that error, and what was read stays for
+	// the next Receive.
+	Grow func(size int) error
 }
 
 // ErrLineTooLong is a line read that passed its pattern's Max.
@@ -445,10 +450,11 @@ func (c *Conn) ReceiveUndoable(ctx context.Context, p Pattern, wait time.Duratio
 		return nil, nil, turnError(err)
 	}
 	defer c.rturn.Unlock()
+	ask := 64 << 10 // the size at which p.Grow is asked next
 	for {
 		c.mu.Lock()
 		data, raw, ok := c.take(p)
-		eof, long := c.eof, c.tooLong(p)
+		eof, long, size := c.eof, c.tooLong(p), len(c.buf)
 		c.mu.Unlock()
 		undo = func() { c.Unread(raw) }
 		if ok {
@@ -463,6 +469,12 @@ func (c *Conn) ReceiveUndoable(ctx context.Context, p Pattern, wait time.Duratio
 		}
 		if eof {
 			return c.restUndoable(io.EOF)
+		}
+		if p.Grow != nil && size >= ask {
+			if err := p.Grow(size); err != nil {
+				return nil, nil, err
+			}
+			ask = size + size/4
 		}
 		if err := c.fill(); err == nil {
 			continue
