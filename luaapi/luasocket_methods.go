@@ -512,6 +512,7 @@ func lsReceive(s *Session, L *lua.LState) int {
 	ls.markStart()
 	out := []byte(prefix)
 	var err error
+	grow := budgetAsker(L)
 	if n, ok := L.Get(2).(lua.LNumber); ok || isNumericString(L.Get(2)) {
 		f, _ := toNumber(L.Get(2))
 		if !ok {
@@ -533,6 +534,7 @@ func lsReceive(s *Session, L *lua.LState) int {
 					}
 				}
 				take := min(wanted, len(ls.buf))
+				grow(len(out) + take)
 				out = append(out, ls.buf[:take]...)
 				ls.buf = ls.buf[take:]
 				wanted -= take
@@ -545,11 +547,12 @@ func lsReceive(s *Session, L *lua.LState) int {
 		p, _ := a.optString(2, "*l")
 		switch {
 		case len(p) >= 2 && p[0] == '*' && p[1] == 'l':
-			out, err = s.lsLine(L, ls, out)
+			out, err = s.lsLine(L, ls, out, grow)
 		case len(p) >= 2 && p[0] == '*' && p[1] == 'a':
 			got := 0
 			for {
 				got += len(ls.buf)
+				grow(len(out) + len(ls.buf))
 				out = append(out, ls.buf...)
 				ls.buf = nil
 				if err = s.fill(L, ls); err != nil {
@@ -575,9 +578,23 @@ func lsReceive(s *Session, L *lua.LState) int {
 	return ls.elapsed(L, 3)
 }
 
+// budgetAsker returns a function that asks the memory budget, for a read
+// that gathers n bytes, each time n has grown by a quarter from 64 KiB on;
+// it raises "not enough memory" when the budget refuses.
+func budgetAsker(L *lua.LState) func(n int) {
+	ask := 64 << 10
+	return func(n int) {
+		if n >= ask {
+			alloc(L, int64(n))
+			ask = n + n/4
+		}
+	}
+}
+
 // lsLine reads a line ended by LF; every CR is dropped, as LuaSocket does.
-func (s *Session) lsLine(L *lua.LState, ls *luaSocket, out []byte) ([]byte, error) {
+func (s *Session) lsLine(L *lua.LState, ls *luaSocket, out []byte, grow func(int)) ([]byte, error) {
 	for {
+		grow(len(out) + len(ls.buf))
 		for i, c := range ls.buf {
 			if c == '\n' {
 				ls.buf = ls.buf[i+1:]

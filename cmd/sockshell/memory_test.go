@@ -34,6 +34,8 @@ func TestMemoryBudgetWhereMemoryGrows(t *testing.T) {
 			p:close()
 			error(err, 0)
 		end)()`, "false\tnot enough memory\n"},
+		{"LuaSocket *a", lsReceive("*a"), "false\tnot enough memory\n"},
+		{"LuaSocket *l", lsReceive("*l"), "false\tnot enough memory\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := command("--max-memory", fmt.Sprint(budgetMB, "M"), "-e",
@@ -51,4 +53,25 @@ func TestMemoryBudgetWhereMemoryGrows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lsReceive is an expression that receives 400 MB, in one line, with a
+// LuaSocket object's receive(pattern), and raises what that raised.
+func lsReceive(pattern string) string {
+	return `(function()
+			big = nil
+			local socket = require "socket"
+			local srv = assert(socket.bind("127.0.0.1", 0))
+			local _, port = srv:getsockname()
+			spawn(function()
+				local c = connect("127.0.0.1", port)
+				local chunk = ("x"):rep(1e6)
+				for _ = 1, 400 do if not c:send(chunk) then break end end
+				c:close()
+			end)
+			local p = srv:accept()
+			local ok, err = pcall(p.receive, p, "` + pattern + `")
+			p:close()
+			error(err, 0)
+		end)()`
 }
