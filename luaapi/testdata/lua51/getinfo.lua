@@ -25,6 +25,17 @@ local g = loadstring("return debug.getinfo(1, 'S')")()
 print(g.source, g.short_src)
 local h = loadstring("return debug.getinfo(1, 'S')", "@some/file.lua")()
 print(h.source, h.short_src)
+-- a block's locals end with the block, the names of later ones are found
+local function scopes()
+  do local s1, s2 = 1, 2 end
+  repeat
+    local inner = function() return debug.getinfo(2, "n") end
+    local outer = function() local i = inner() return i end
+    local o = outer()
+    print(o.name, o.namewhat)
+  until true
+end
+scopes()
 -- Output:
 -- C	[C]	=[C]	-1	-1	-1
 -- Lua	testdata/lua51/getinfo.lua	@testdata/lua51/getinfo.lua	4	6	true	nil
@@ -37,3 +48,4 @@ print(h.source, h.short_src)
 -- =mychunk	mychunk	main
 -- return debug.getinfo(1, 'S')	[string "return debug.getinfo(1, 'S')"]
 -- @some/file.lua	some/file.lua
+-- outer	local
