@@ -682,7 +682,7 @@ func (ls *LState) findLocal(frame *callFrame, no int) string {
 	} else {
 		return ""
 	}
-	if top-frame.LocalBase >= no {
+	if no > 0 && top-frame.LocalBase >= no { // sockshell: local 0 is none, as in Lua 5.1
 		return "(*temporary)"
 	}
 	return ""
@@ -690,7 +690,7 @@ func (ls *LState) findLocal(frame *callFrame, no int) string {
 
 func (ls *LState) where(level int, skipg bool) string {
 	dbg, ok := ls.GetStack(level)
-	if !ok {
+	if !ok || dbg.frame == nil { // sockshell: no position at a lost tail call
 		return ""
 	}
 	cf := dbg.frame
@@ -702,7 +702,7 @@ func (ls *LState) where(level int, skipg bool) string {
 		// sockshell: the position is the caller's of the Go function that
 		// raised, and none when that caller is a Go function too
 		// (pcall(string.rep)), as luaL_where(L, 1) gives in Lua 5.1.
-		if caller, ok := ls.GetStack(level + 1); !ok || caller.frame.Fn.Proto == nil {
+		if caller, ok := ls.GetStack(level + 1); !ok || caller.frame == nil || caller.frame.Fn.Proto == nil {
 			return ""
 		}
 		return ls.where(level+1, false)
@@ -724,14 +724,19 @@ func (ls *LState) stackTrace(level int) string {
 			buf = append(buf, fmt.Sprintf("\t%v in %v", ls.Where(i), ls.formattedFrameFuncName(cf)))
 			if !cf.Fn.IsG && cf.TailCall > 0 {
 				for tc := cf.TailCall; tc > 0; tc-- {
-					buf = append(buf, "\t(tailcall): ?")
+					buf = append(buf, "\t(tail call): ?") // sockshell: Lua 5.1's words
 					i++
 				}
 			}
 			i++
 		}
 	}
-	buf = append(buf, fmt.Sprintf("\t%v: %v", "[G]", "?"))
+	// sockshell: the host's call below the main chunk or a thread the host
+	// calls; a coroutine's stack ends with its own first function, as in
+	// Lua 5.1.
+	if !ls.resumed {
+		buf = append(buf, fmt.Sprintf("\t%v: %v", "[G]", "?"))
+	}
 	buf = buf[intMax(0, intMin(level, len(buf))):len(buf)]
 	// sockshell: the first 11 levels and the last 10, as Lua 5.1 shows a
 	// deep stack (upstream: 7 and 7).
@@ -763,6 +768,11 @@ func (ls *LState) rawFrameFuncName(fr *callFrame) string {
 
 func (ls *LState) frameFuncName(fr *callFrame) (string, bool) {
 	frame := fr.Parent
+	// sockshell: the first function of a coroutine is a function, not a
+	// chunk, as Lua 5.1's traceback shows it.
+	if frame == nil && !fr.Fn.IsG && fr.Fn.Proto.LineDefined > 0 {
+		return fmt.Sprintf("<%v:%v>", fr.Fn.Proto.SourceName, fr.Fn.Proto.LineDefined), false
+	}
 	if frame == nil {
 		if ls.Parent == nil {
 			return "main chunk", true
@@ -1549,6 +1559,11 @@ func (ls *LState) Error(lv LValue, level int) {
 
 func (ls *LState) GetInfo(what string, dbg *Debug, fn LValue) (LValue, error) {
 	if !strings.HasPrefix(what, ">") {
+		if dbg.frame == nil {
+			// sockshell: a level lost to a tail call (GetStack).
+			tailCallInfo(dbg)
+			return LNil, nil
+		}
 		fn = dbg.frame.Fn
 	} else {
 		what = what[1:]
@@ -1568,9 +1583,9 @@ func (ls *LState) GetInfo(what string, dbg *Debug, fn LValue) (LValue, error) {
 				dbg.What = "main"
 			} else if f.IsG {
 				dbg.What = "G"
-			} else if dbg.frame != nil && dbg.frame.TailCall > 0 {
-				dbg.What = "tail"
 			} else {
+				// sockshell: a function reached by a tail call is "Lua";
+				// "tail" is the level below it that the call lost.
 				dbg.What = "Lua"
 			}
 			if !f.IsG {
@@ -1615,14 +1630,20 @@ func (ls *LState) GetStack(level int) (*Debug, bool) {
 
 	if level == 0 && frame != nil {
 		return &Debug{frame: frame}, true
-	} else if level < 0 && ls.stack.Sp() > 0 {
-		return &Debug{frame: ls.stack.At(0)}, true
+	} else if level < 0 {
+		// sockshell: a level lost to a tail call, as lua_getstack gives it:
+		// a Debug with no frame, which GetInfo describes as "tail".
+		// Upstream gave the bottom frame.
+		return &Debug{}, true
 	}
 	return &Debug{}, false
 }
 
 func (ls *LState) GetLocal(dbg *Debug, no int) (string, LValue) {
 	frame := dbg.frame
+	if frame == nil { // sockshell: a lost tail call has no locals
+		return "", LNil
+	}
 	if name := ls.findLocal(frame, no); len(name) > 0 {
 		return name, ls.reg.Get(frame.LocalBase + no - 1)
 	}
@@ -1631,6 +1652,9 @@ func (ls *LState) GetLocal(dbg *Debug, no int) (string, LValue) {
 
 func (ls *LState) SetLocal(dbg *Debug, no int, lv LValue) string {
 	frame := dbg.frame
+	if frame == nil { // sockshell: a lost tail call has no locals
+		return ""
+	}
 	if name := ls.findLocal(frame, no); len(name) > 0 {
 		ls.reg.Set(frame.LocalBase+no-1, lv)
 		return name
@@ -2007,6 +2031,7 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 		cf.NArgs = len(args)
 		th.initCallFrame(cf)
 		th.Panic = panicWithoutTraceback
+		th.resumed = true
 	} else {
 		for _, arg := range args {
 			th.Push(arg)

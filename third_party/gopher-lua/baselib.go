@@ -104,16 +104,10 @@ func baseGetFEnv(L *LState) int {
 		level := int(float64(number))
 		if level <= 0 {
 			L.Push(L.Env)
+		} else if cf := levelFrame(L, level); cf.Fn.IsG { // sockshell: levels as GetStack counts them
+			L.Push(L.G.Global)
 		} else {
-			cf := L.currentFrame
-			for i := 0; i < level && cf != nil; i++ {
-				cf = cf.Parent
-			}
-			if cf == nil || cf.Fn.IsG {
-				L.Push(L.G.Global)
-			} else {
-				L.Push(cf.Fn.Env)
-			}
+			L.Push(cf.Fn.Env)
 		}
 		return 1
 	}
@@ -363,11 +357,8 @@ func baseSetFEnv(L *LState) int {
 			return 0
 		}
 
-		cf := L.currentFrame
-		for i := 0; i < level && cf != nil; i++ {
-			cf = cf.Parent
-		}
-		if cf == nil || cf.Fn.IsG {
+		cf := levelFrame(L, level) // sockshell: levels as GetStack counts them
+		if cf.Fn.IsG {
 			L.RaiseError("cannot change the environment of given object")
 		} else {
 			cf.Fn.Env = env

@@ -72,6 +72,7 @@ func coResume(L *LState) int {
 		cf.NArgs = nargs
 		th.initCallFrame(cf)
 		th.Panic = panicWithoutTraceback
+		th.resumed = true // sockshell: a coroutine, for its traceback
 	} else {
 		nargs := L.GetTop() - 1
 		L.XMoveTo(th, nargs)

@@ -12,8 +12,11 @@ func OpenDebug(L *LState) int {
 
 var debugFuncs = map[string]LGFunction{
 	"getfenv":      debugGetFEnv,
+	"gethook":      debugGetHook51, // sockshell: sockshell_lua51.go
+	"sethook":      debugSetHook51, // sockshell: sockshell_lua51.go
 	"getinfo":      debugGetInfo51, // sockshell: sockshell_lua51.go
 	"getlocal":     debugGetLocal,
+	"getregistry":  debugGetRegistry51, // sockshell: sockshell_lua51.go
 	"getmetatable": debugGetMetatable,
 	"getupvalue":   debugGetUpvalue,
 	"setfenv":      debugSetFEnv,
@@ -71,13 +74,14 @@ func debugGetInfo(L *LState) int {
 }
 
 func debugGetLocal(L *LState) int {
-	level := L.CheckInt(1)
-	idx := L.CheckInt(2)
-	dbg, ok := L.GetStack(level)
+	th, a := debugThread(L) // sockshell: getlocal([thread,] level, local)
+	level := L.CheckInt(a + 1)
+	idx := L.CheckInt(a + 2)
+	dbg, ok := th.GetStack(level)
 	if !ok {
-		L.ArgError(1, "level out of range")
+		L.ArgError(a+1, "level out of range")
 	}
-	name, value := L.GetLocal(dbg, idx)
+	name, value := th.GetLocal(dbg, idx)
 	if len(name) > 0 {
 		L.Push(LString(name))
 		L.Push(value)
@@ -111,14 +115,15 @@ func debugSetFEnv(L *LState) int {
 }
 
 func debugSetLocal(L *LState) int {
-	level := L.CheckInt(1)
-	idx := L.CheckInt(2)
-	value := L.CheckAny(3)
-	dbg, ok := L.GetStack(level)
+	th, a := debugThread(L) // sockshell: setlocal([thread,] level, local, value)
+	level := L.CheckInt(a + 1)
+	idx := L.CheckInt(a + 2)
+	value := L.CheckAny(a + 3)
+	dbg, ok := th.GetStack(level)
 	if !ok {
-		L.ArgError(1, "level out of range")
+		L.ArgError(a+1, "level out of range")
 	}
-	name := L.SetLocal(dbg, idx, value)
+	name := th.SetLocal(dbg, idx, value)
 	if len(name) > 0 {
 		L.Push(LString(name))
 	} else {

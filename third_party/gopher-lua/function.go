@@ -197,7 +197,7 @@ func (fn *LFunction) LocalName(regno, pc int) (string, bool) {
 		return "", false
 	}
 	p := fn.Proto
-	for i := 0; i < len(p.DbgLocals) && p.DbgLocals[i].StartPc < pc; i++ {
+	for i := 0; i < len(p.DbgLocals) && p.DbgLocals[i].StartPc <= pc; i++ { // sockshell: live from StartPc, as in Lua 5.1
 		if pc < p.DbgLocals[i].EndPc {
 			regno--
 			if regno == 0 {

@@ -193,6 +193,10 @@ func debugGetInfo51(L *LState) int {
 			L.Push(LNil)
 			return 1
 		}
+		if dbg.frame == nil {
+			L.Push(tailCallTable(L, what, arg+2))
+			return 1
+		}
 		frame, fn = dbg.frame, dbg.frame.Fn
 	default:
 		L.ArgError(arg+1, "function or level expected")
@@ -212,9 +216,6 @@ func debugGetInfo51(L *LState) int {
 				if first == 0 {
 					kind = "main"
 				}
-			}
-			if frame != nil && frame.TailCall > 0 {
-				source, short, kind = "=(tail call)", "(tail call)", "tail"
 			}
 			t.RawSetString("what", LString(kind))
 			t.RawSetString("source", LString(source))
@@ -346,5 +347,104 @@ func tableMaxN51(L *LState) int {
 		}
 	}
 	L.Push(max)
+	return 1
+}
+
+// debugSetHook51 is debug.sethook([thread,] [hook, mask [, count]]). The VM
+// has no hooks: removing the hook (no hook given) succeeds, as there is
+// none, and setting one raises an error that says so, rather than the
+// "attempt to call a nil value" a missing function would give.
+func debugSetHook51(L *LState) int {
+	first := 1
+	if L.Get(1).Type() == LTThread {
+		first = 2
+	}
+	if L.Get(first) == LNil {
+		return 0
+	}
+	L.RaiseError("debug.sethook is not supported: the VM has no line, call or count hooks (a chunk is stopped by Ctrl-C or its context instead)")
+	return 0
+}
+
+// debugGetHook51 is debug.gethook([thread]): no hook is ever set, so it
+// returns what Lua 5.1 returns without one: nil, an empty mask and 0.
+func debugGetHook51(L *LState) int {
+	L.Push(LNil)
+	L.Push(LString(""))
+	L.Push(LNumber(0))
+	return 3
+}
+
+// tailCallInfo is what debug.getinfo tells of a level lost to a tail call,
+// as Lua 5.1's info_tailcall: no function, no lines, what "tail".
+func tailCallInfo(dbg *Debug) {
+	dbg.Name = ""
+	dbg.What = "tail"
+	dbg.Source = "=(tail call)"
+	dbg.CurrentLine = -1
+	dbg.LineDefined = -1
+	dbg.LastLineDefined = -1
+	dbg.NUpvalues = 0
+}
+
+// levelFrame is the frame at level (1 being the caller of the running Go
+// function) for getfenv and setfenv, which raise as Lua 5.1's do for a
+// level past the stack and for one lost to a tail call.
+func levelFrame(L *LState, level int) *callFrame {
+	dbg, ok := L.GetStack(level)
+	if !ok {
+		L.ArgError(1, "invalid level")
+	}
+	if dbg.frame == nil {
+		L.RaiseError("no function environment for tail call at level %d", level)
+	}
+	return dbg.frame
+}
+
+// tailCallTable is debug.getinfo's table for a level lost to a tail call
+// (Lua 5.1's info_tailcall): what "tail", source "=(tail call)", no
+// lines, no upvalues, no name and no function. optArg is the argument
+// number of the options, for the error of an invalid one.
+func tailCallTable(L *LState, what string, optArg int) *LTable {
+	var dbg Debug
+	tailCallInfo(&dbg)
+	t := L.NewTable()
+	for _, c := range what {
+		switch c {
+		case 'S':
+			t.RawSetString("what", LString(dbg.What))
+			t.RawSetString("source", LString(dbg.Source))
+			t.RawSetString("short_src", LString(dbg.Source[1:]))
+			t.RawSetString("linedefined", LNumber(dbg.LineDefined))
+			t.RawSetString("lastlinedefined", LNumber(dbg.LastLineDefined))
+		case 'l':
+			t.RawSetString("currentline", LNumber(dbg.CurrentLine))
+		case 'u':
+			t.RawSetString("nups", LNumber(0))
+		case 'n':
+			t.RawSetString("name", LString(""))
+			t.RawSetString("namewhat", LString(""))
+		case 'f', 'L':
+		default:
+			L.ArgError(optArg, "invalid option")
+		}
+	}
+	return t
+}
+
+// debugThread is the thread a debug function's optional first argument
+// names, and the number of arguments it takes (0 or 1), as Lua 5.1's
+// getthread.
+func debugThread(L *LState) (*LState, int) {
+	if th, ok := L.Get(1).(*LState); ok {
+		return th, 1
+	}
+	return L, 0
+}
+
+// debugGetRegistry51 is debug.getregistry(): the registry table, the one
+// the RegistryIndex pseudo-index reaches from Go.
+func debugGetRegistry51(L *LState) int {
+	L.Push(L.G.Registry)
 	return 1
 }

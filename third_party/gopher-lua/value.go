@@ -252,6 +252,7 @@ type LState struct {
 	alloc        *allocator
 	currentFrame *callFrame
 	wrapped      bool
+	resumed      bool // sockshell: started by Resume, a coroutine, with no host frame below it
 	uvcache      *Upvalue
 	hasErrorFunc bool
 	mainLoop     func(*LState, *callFrame)

@@ -184,6 +184,13 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 		}
 	}
 	L.XMoveTo(parent, nargs)
+	if haserror && kill {
+		// sockshell: a coroutine dead of an error keeps its stack as it
+		// was when it raised, the raising function's frame included, for
+		// debug.traceback(co) and debug.getinfo(co, …), as in Lua 5.1.
+		L.kill()
+		return
+	}
 	L.stack.Pop()
 	offset := L.currentFrame.LocalBase - L.currentFrame.ReturnBase
 	L.currentFrame = L.stack.Last()
