@@ -95,6 +95,7 @@ repeat
   assert(g(f) == 'a')
 until 1
 
+--[==[ sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 test([[if
 math.sin(1)
 then
@@ -149,6 +150,7 @@ end
 ]], {1,2,1,2,1,3})
 
 test([[for i=1,4 do a=1 end]], {1,1,1,1,1})
+--]==]
 
 
 
@@ -157,6 +159,7 @@ print'+'
 a = {}; L = nil
 local glob = 1
 local oldglob = glob
+--[==[ sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 debug.sethook(function (e,l)
   collectgarbage()   -- force GC during a hook
   local f, m, c = debug.gethook()
@@ -172,6 +175,7 @@ debug.sethook(function (e,l)
   else assert(e == "return")
   end
 end, "crl")
+--]==]
 
 function f(a,b)
   collectgarbage()
@@ -184,13 +188,13 @@ function f(a,b)
   assert(x.func == g and x.what == "Lua" and x.name == 'g' and
          x.nups == 0 and string.find(x.source, "^@.*db%.lua"))
   glob = glob+1
-  assert(debug.getinfo(1, "l").currentline == L+1)
-  assert(debug.getinfo(1, "l").currentline == L+2)
+--   assert(debug.getinfo(1, "l").currentline == L+1) -- sockshell: L is set by the hook above, which the VM cannot run
+--   assert(debug.getinfo(1, "l").currentline == L+2) -- sockshell: L is set by the hook above, which the VM cannot run
 end
 
 function foo()
   glob = glob+1
-  assert(debug.getinfo(1, "l").currentline == L+1)
+--   assert(debug.getinfo(1, "l").currentline == L+1) -- sockshell: L is set by the hook above, which the VM cannot run
 end; foo()  -- set L
 -- check line counting inside strings and empty lines
 
@@ -200,7 +204,7 @@ alo' .. [[
 ]]
 --[[
 ]]
-assert(debug.getinfo(1, "l").currentline == L+11)  -- check count of lines
+-- assert(debug.getinfo(1, "l").currentline == L+11)  -- check count of lines -- sockshell: L is set by the hook above, which the VM cannot run
 
 
 function g(...)
@@ -219,7 +223,7 @@ end
 g()
 
 
-assert(a[f] and a[g] and a[assert] and a[debug.getlocal] and not a[print])
+-- assert(a[f] and a[g] and a[assert] and a[debug.getlocal] and not a[print]) -- sockshell: a is filled by the call hook above, which the VM cannot run
 
 
 -- tests for manipulating non-registered locals (C and Lua temporaries)
@@ -252,6 +256,7 @@ assert(debug.gethook() == nil)
 X = nil
 a = {}
 function a:f (a, b, ...) local c = 13 end
+--[==[ sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 debug.sethook(function (e)
   assert(e == "call")
   dostring("XX = 12")  -- test dostring inside hooks
@@ -279,6 +284,7 @@ a:f(1,2,3,4,5)
 assert(X.self == a and X.a == 1   and X.b == 2 and X.arg.n == 3 and X.c == nil)
 assert(XX == 12)
 assert(debug.gethook() == nil)
+--]==]
 
 
 -- testing upvalue access
@@ -312,6 +318,7 @@ assert(debug.getupvalue(io.read, 1) == nil)
 assert(debug.setupvalue(io.read, 1, 10) == nil)  
 
 
+--[==[ sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 -- testing count hooks
 local a=0
 debug.sethook(function (e) a=a+1 end, "", 1)
@@ -326,6 +333,7 @@ debug.sethook(print, "", 2^24 - 1)   -- count upperbound
 local f,m,c = debug.gethook()
 assert(({debug.gethook()})[3] == 2^24 - 1)
 debug.sethook()
+--]==]
 
 
 -- tests for tail calls
@@ -354,6 +362,7 @@ local function h (x) local f=g1; return f(x) end
 
 h(true)
 
+--[==[ sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 local b = {}
 debug.sethook(function (e) table.insert(b, e) end, "cr")
 h(false)
@@ -364,6 +373,7 @@ local res = {"return",   -- first return (from sethook)
   "call",    -- last call (to sethook)
 }
 for _, k in ipairs(res) do assert(k == table.remove(b, 1)) end
+--]==]
 
 
 lim = 30000
@@ -423,7 +433,7 @@ co = coroutine.create(function (x)
 
 local tr = {}
 local foo = function (e, l) table.insert(tr, l) end
-debug.sethook(co, foo, "l")
+-- debug.sethook(co, foo, "l") -- sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 
 local _, l = coroutine.resume(co, 10)
 local x = debug.getinfo(co, 1, "lfLS")
@@ -440,9 +450,11 @@ assert(a == "x" and b == 10)
 a,b = debug.getlocal(co, 1, 2)
 assert(a == "a" and b == 1)
 debug.setlocal(co, 1, 2, "hi")
-assert(debug.gethook(co) == foo)
+-- assert(debug.gethook(co) == foo) -- sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
+--[==[ sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 assert(table.getn(tr) == 2 and
        tr[1] == l.currentline-1 and tr[2] == l.currentline)
+--]==]
 
 a,b,c = pcall(coroutine.resume, co)
 assert(a and b and c == l.currentline+1)
@@ -450,8 +462,8 @@ checktraceback(co, {"yield", "in function <"})
 
 a,b = coroutine.resume(co)
 assert(a and b == "hi")
-assert(table.getn(tr) == 4 and tr[4] == l.currentline+2)
-assert(debug.gethook(co) == foo)
+-- assert(table.getn(tr) == 4 and tr[4] == l.currentline+2) -- sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
+-- assert(debug.gethook(co) == foo) -- sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
 assert(debug.gethook() == nil)
 checktraceback(co, {})
 
@@ -480,7 +492,7 @@ local function g(x)
 end
 
 local function f (i)
-  debug.sethook(function () end, "l")
+--   debug.sethook(function () end, "l") -- sockshell: no debug.sethook: the VM has no hooks (README, Lua compatibility)
   for j=1,1000 do
     g(i+j)
   end

@@ -108,13 +108,14 @@ local function dosteps (siz)
   return i
 end
 
-assert(dosteps(0) > 10)
-assert(dosteps(6) < dosteps(2))
+-- assert(dosteps(0) > 10) -- sockshell: Go's collector does not step; "step" runs a whole cycle
+-- assert(dosteps(6) < dosteps(2)) -- sockshell: as above, every step is one whole cycle
 assert(dosteps(10000) == 1)
 assert(collectgarbage("step", 1000000) == true)
 assert(collectgarbage("step", 1000000))
 
 
+--[==[ sockshell: Go's collector cannot be stopped for one Lua state, and gcinfo() is the whole Go heap, never below 1000 KB
 do
   local x = gcinfo()
   collectgarbage()
@@ -127,6 +128,7 @@ do
     local a = {}
   until gcinfo() < 1000
 end
+--]==]
 
 lim = 15
 a = {}
@@ -200,6 +202,7 @@ collectgarbage()
 assert(next(a) == string.rep('$', 11))
 
 
+--[==[ sockshell: no finalizers for userdata: newproxy's __gc is never called (README, Lua compatibility)
 -- testing userdata
 collectgarbage("stop")   -- stop collection
 local u = newproxy(true)
@@ -228,8 +231,10 @@ collectgarbage()
 assert(s==11)
 collectgarbage()
 assert(next(a) == nil)  -- finalized keys are removed in two cycles
+--]==]
 
 
+--[==[ sockshell: no finalizers for userdata: newproxy's __gc is never called (README, Lua compatibility)
 -- __gc x weak tables
 local u = newproxy(true)
 setmetatable(getmetatable(u), {__mode = "v"})
@@ -253,6 +258,7 @@ u = newproxy(true)
 getmetatable(u).__gc = function () error "!!!" end
 u = nil
 assert(not pcall(collectgarbage))
+--]==]
 
 
 if not rawget(_G, "_soft") then
@@ -284,6 +290,7 @@ end
 
 
 
+--[==[ sockshell: no finalizers for userdata: newproxy's __gc is never called (README, Lua compatibility)
 -- create a userdata to be collected when state is closed
 do
   local newproxy,assert,type,print,getmetatable =
@@ -308,5 +315,6 @@ do
   table.insert(___Glob, u)  -- preserve udata until the end
   for i = 1,10 do table.insert(___Glob, newproxy(u)) end
 end
+--]==]
 
 print('OK')
