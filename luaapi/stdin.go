@@ -31,6 +31,7 @@ type stdinReader struct {
 
 	mu      sync.Mutex // guards what follows
 	buf     []byte
+	seen    int           // bytes at buf's front known to hold no '\n'
 	err     error         // the underlying reader's error (io.EOF at the end)
 	pumping bool          // a goroutine is in src.Read
 	filled  chan struct{} // closed when that read returns
@@ -180,6 +181,9 @@ func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
 	}
 	s.block(L, read)
 	raiseIfDone(L, ctx)
+	if errors.Is(failed, errNoMemory) {
+		L.Error(lua.LString(failed.Error()), 0) // raised, as a failed allocation
+	}
 	if failed != nil {
 		return fail(L, failed.Error())
 	}
@@ -218,6 +222,7 @@ func (in *stdinReader) unread(raw []byte) {
 	}
 	in.mu.Lock()
 	in.buf = append(append([]byte(nil), raw...), in.buf...)
+	in.seen = 0
 	in.mu.Unlock()
 }
 
@@ -228,11 +233,29 @@ func (in *stdinReader) unread(raw []byte) {
 func (in *stdinReader) read(ctx context.Context, f readFormat) (v lua.LValue, took []byte, err error) {
 	for {
 		in.mu.Lock()
+		// What is taken becomes a string, a copy: the budget is asked
+		// for it first.
+		if len(in.buf) >= checkAllocMin {
+			if noMem := checkAlloc(int64(len(in.buf))); noMem != nil {
+				in.mu.Unlock()
+				return nil, took, noMem
+			}
+		}
 		before := in.buf
 		v, ok := in.take(f)
-		took = append([]byte(nil), before[:len(before)-len(in.buf)]...)
+		// took shares before's array: buf only ever grows past its own
+		// end, never into what was taken.
+		took = before[:len(before)-len(in.buf)]
 		err, filled := in.err, in.filled
 		if !ok && err == nil && !in.pumping {
+			// The next read may grow buf to twice its size: the memory
+			// budget is asked first, and what was read stays.
+			if cap(in.buf)-len(in.buf) < pumpChunk {
+				if noMem := checkAlloc(int64(2*cap(in.buf) + pumpChunk)); noMem != nil {
+					in.mu.Unlock()
+					return nil, took, noMem
+				}
+			}
 			in.pumping = true
 			filled = make(chan struct{})
 			in.filled = filled
@@ -259,9 +282,13 @@ func (in *stdinReader) read(ctx context.Context, f readFormat) (v lua.LValue, to
 	}
 }
 
+// pumpChunk is the most one read of the underlying reader takes: a pipe's
+// buffer.
+const pumpChunk = 64 << 10
+
 // pump reads once from the underlying reader into buf.
 func (in *stdinReader) pump(filled chan struct{}) {
-	chunk := make([]byte, 4096)
+	chunk := make([]byte, pumpChunk)
 	n, err := in.src.Read(chunk)
 	in.mu.Lock()
 	in.buf = append(in.buf, chunk[:n]...)
@@ -278,17 +305,26 @@ func (in *stdinReader) pump(filled chan struct{}) {
 // in.mu is held.
 func (in *stdinReader) take(f readFormat) (v lua.LValue, ok bool) {
 	end := in.err != nil
+	if f.kind != 'l' && f.kind != 'L' {
+		in.seen = 0
+	}
 	switch f.kind {
 	case 'l', 'L':
-		i := bytes.IndexByte(in.buf, '\n')
+		// The front already searched is not searched again as more
+		// comes: a long line costs its length, not its square.
+		i := bytes.IndexByte(in.buf[in.seen:], '\n')
 		if i < 0 {
+			in.seen = len(in.buf)
 			if !end || len(in.buf) == 0 {
 				return nil, end
 			}
+			in.seen = 0
 			line := string(in.buf) // the last line, without an end of line
 			in.buf = nil
 			return lua.LString(line), true
 		}
+		i += in.seen
+		in.seen = 0
 		line := in.buf[:i+1]
 		if f.kind == 'l' {
 			line = line[:i]

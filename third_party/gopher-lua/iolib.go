@@ -347,7 +347,7 @@ func fileReadAux(L *LState, file *lFile, idx int) int {
 			}
 			var buf []byte
 			var iseof bool
-			buf, err, iseof = readBufioSize(file.reader, size)
+			buf, err, iseof = readSizeChecked(L, file.reader, size) // sockshell: see readSizeChecked
 			if iseof {
 				L.Push(LNil)
 				goto normalreturn
@@ -355,7 +355,7 @@ func fileReadAux(L *LState, file *lFile, idx int) int {
 			if err != nil {
 				goto errreturn
 			}
-			L.Push(LString(string(buf)))
+			L.Push(checkedString(L, buf)) // sockshell: see checkedString
 		case LString:
 			options := L.CheckString(i)
 			if len(options) > 0 && options[0] != '*' {
@@ -376,19 +376,15 @@ func fileReadAux(L *LState, file *lFile, idx int) int {
 					L.Push(v)
 				case 'a':
 					var buf []byte
-					buf, err = io.ReadAll(file.reader)
-					if err == io.EOF {
-						L.Push(emptyLString)
-						goto normalreturn
-					}
+					buf, err = readAllChecked(L, file.reader) // sockshell: see readAllChecked
 					if err != nil {
 						goto errreturn
 					}
-					L.Push(LString(string(buf)))
+					L.Push(checkedString(L, buf)) // sockshell: see checkedString
 				case 'l':
 					var buf []byte
 					var iseof bool
-					buf, err, iseof = readBufioLine(file.reader)
+					buf, err, iseof = readLineChecked(L, file.reader) // sockshell: see readLineChecked
 					if iseof {
 						L.Push(LNil)
 						goto normalreturn
@@ -396,7 +392,7 @@ func fileReadAux(L *LState, file *lFile, idx int) int {
 					if err != nil {
 						goto errreturn
 					}
-					L.Push(LString(string(buf)))
+					L.Push(checkedString(L, buf)) // sockshell: see checkedString
 				default:
 					L.ArgError(2, "invalid options:"+string(opt))
 				}
@@ -472,15 +468,15 @@ func fileLinesIter(L *LState) int {
 	} else {
 		file = L.Get(UpvalueIndex(2)).(*LUserData).Value.(*lFile)
 	}
-	buf, _, err := file.reader.ReadLine()
-	if err != nil {
-		if err == io.EOF {
+	buf, err, eof := readLineChecked(L, file.reader) // sockshell: whole lines, see readLineChecked
+	if err != nil || eof {
+		if eof {
 			L.Push(LNil)
 			return 1
 		}
 		L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 	}
-	L.Push(LString(string(buf)))
+	L.Push(checkedString(L, buf)) // sockshell: see checkedString
 	return 1
 }
 
@@ -585,9 +581,9 @@ func ioLinesIter(L *LState) int {
 		file = L.Get(UpvalueIndex(2)).(*LUserData).Value.(*lFile)
 		toclose = true
 	}
-	buf, _, err := file.reader.ReadLine()
-	if err != nil {
-		if err == io.EOF {
+	buf, err, eof := readLineChecked(L, file.reader) // sockshell: whole lines, see readLineChecked
+	if err != nil || eof {
+		if eof {
 			if toclose {
 				fileCloseAux(L, file)
 			}
@@ -596,7 +592,7 @@ func ioLinesIter(L *LState) int {
 		}
 		L.RaiseError("%s", ioErrorMessage(err)) // sockshell: see ioErrorMessage
 	}
-	L.Push(LString(string(buf)))
+	L.Push(checkedString(L, buf)) // sockshell: see checkedString
 	return 1
 }
 

@@ -1,7 +1,9 @@
 package lua
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"io/fs"
 	"syscall"
 )
@@ -48,4 +50,98 @@ func cStrerror(errno syscall.Errno) string {
 		s = string(s[0]-'a'+'A') + s[1:]
 	}
 	return s
+}
+
+// sockshell: the io library's reads ask the state's AllocCheck as their
+// buffer grows, so that "*a" of a huge file or "*l" of one huge line
+// raises "not enough memory" before the buffer passes the budget; a line
+// ends at "\n" alone, as in C Lua ("\r" stays), and is never cut at the
+// reader's buffer size. See README.sockshell.md.
+
+// growFor makes room in buf for at least one more byte, doubling its
+// capacity after asking L's alloc check for the new size.
+func growFor(L *LState, buf []byte) []byte {
+	if len(buf) < cap(buf) {
+		return buf
+	}
+	newCap := max(2*cap(buf), 512)
+	L.allocCheck(newCap)
+	grown := make([]byte, len(buf), newCap)
+	copy(grown, buf)
+	return grown
+}
+
+// readAllChecked reads r to its end (io.ReadAll's result, errors but
+// io.EOF), asking the alloc check as it grows.
+func readAllChecked(L *LState, r io.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		buf = growFor(L, buf)
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// readLineChecked reads one line without its "\n"; eof is true when the
+// input had ended before any byte of it.
+func readLineChecked(L *LState, r *bufio.Reader) (line []byte, err error, eof bool) {
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(line)+len(chunk) > cap(line) {
+			newCap := max(2*cap(line), len(line)+len(chunk))
+			L.allocCheck(newCap)
+			grown := make([]byte, len(line), newCap)
+			copy(grown, line)
+			line = grown
+		}
+		line = append(line, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == nil {
+			return line[:len(line)-1], nil, false
+		}
+		if err == io.EOF {
+			return line, nil, len(line) == 0
+		}
+		return line, err, false
+	}
+}
+
+// readSizeChecked reads up to size bytes, fewer at the end of the input;
+// eof is true when it had ended before any. The buffer grows as bytes
+// come, asking the alloc check, rather than being made at size at once.
+func readSizeChecked(L *LState, r io.Reader, size int64) (buf []byte, err error, eof bool) {
+	for int64(len(buf)) < size {
+		if len(buf) == cap(buf) {
+			newCap := int(min(int64(max(2*cap(buf), 512)), size))
+			L.allocCheck(newCap)
+			grown := make([]byte, len(buf), newCap)
+			copy(grown, buf)
+			buf = grown
+		}
+		var n int
+		n, err = r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		return buf, nil, len(buf) == 0
+	}
+	return buf, err, false
+}
+
+// checkedString is the string of what a read gave, made after asking the
+// alloc check for its copy.
+func checkedString(L *LState, buf []byte) LValue {
+	L.allocCheck(len(buf))
+	return LString(string(buf))
 }

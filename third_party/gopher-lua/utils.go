@@ -170,28 +170,6 @@ func isGoroutineSafe(lv LValue) bool {
 	}
 }
 
-func readBufioSize(reader *bufio.Reader, size int64) ([]byte, error, bool) {
-	result := []byte{}
-	read := int64(0)
-	var err error
-	var n int
-	for read != size {
-		buf := make([]byte, size-read)
-		n, err = reader.Read(buf)
-		if err != nil {
-			break
-		}
-		read += int64(n)
-		result = append(result, buf[:n]...)
-	}
-	e := err
-	if e != nil && e == io.EOF {
-		e = nil
-	}
-
-	return result, e, len(result) == 0 && err == io.EOF
-}
-
 func readBufioLine(reader *bufio.Reader) ([]byte, error, bool) {
 	result := []byte{}
 	var buf []byte
