@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -211,16 +212,27 @@ func getInt(b []byte, size int, little, signed bool) (float64, bool) {
 func (s *Session) lPack(L *lua.LState) int {
 	a := args{L: L, fn: "pack"}
 	format := a.name(1, L.Get(1), "format")
-	out, perr := pack(format, func(i int) lua.LValue { return L.Get(i + 2) })
+	out, perr := pack(format, func(i int) lua.LValue { return L.Get(i + 2) }, func(n int) { alloc(L, int64(n)) })
 	if perr != nil {
 		a.raise(perr.arg, "%s", perr.msg)
 	}
+	alloc(L, int64(len(out)))
 	L.Push(lua.LString(out))
 	return 1
 }
 
-// pack builds the packed string; arg(i) is the i-th value (from 0).
-func pack(format string, arg func(int) lua.LValue) (out []byte, perr *packError) {
+// pack builds the packed string; arg(i) is the i-th value (from 0). ask
+// is asked for the size of the buffer before it grows past 64 KiB (the
+// memory budget: it raises when the size would pass it).
+func pack(format string, arg func(int) lua.LValue, ask func(int)) (out []byte, perr *packError) {
+	// room makes room for n more bytes, asking first.
+	room := func(n int) {
+		if len(out)+n > cap(out) && len(out)+n >= checkAllocMin {
+			newCap := max(2*cap(out), len(out)+n)
+			ask(newCap)
+			out = slices.Grow(out, newCap-len(out))
+		}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			fe, ok := r.(formatError)
@@ -237,6 +249,7 @@ func pack(format string, arg func(int) lua.LValue) (out []byte, perr *packError)
 		if !ok {
 			return out, nil
 		}
+		room(o.ntoalign + o.size)
 		out = append(out, make([]byte, o.ntoalign)...)
 		argn := n + 2
 		switch o.kind {
@@ -284,11 +297,13 @@ func pack(format string, arg func(int) lua.LValue) (out []byte, perr *packError)
 					return nil, &packError{argn, "string length does not fit in given size"}
 				}
 				out = putInt(out, int64(len(str)), o.size, o.little)
+				room(len(str))
 				out = append(out, str...)
 			case 'z':
 				if strings.IndexByte(str, 0) >= 0 {
 					return nil, &packError{argn, "string contains zeros"}
 				}
+				room(len(str) + 1)
 				out = append(append(out, str...), 0)
 			case 'c':
 				if len(str) > o.size {
