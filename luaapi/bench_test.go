@@ -204,3 +204,18 @@ func BenchmarkNew(b *testing.B) {
 		s.Close()
 	}
 }
+
+// BenchmarkCoroutine is a coroutine's life: created, resumed to a yield,
+// resumed to its end.
+func BenchmarkCoroutine(b *testing.B) {
+	s := New(Options{Stdout: nopWriter{}, Stderr: nopWriter{}})
+	defer s.Close()
+	benchLines(b, s, `
+local n = ...
+local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
+local function body(a) yield(a) return a end
+for i = 1, n do
+  local co = create(body)
+  resume(co, i) resume(co)
+end`)
+}

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // The collector's pace. Go collects once the heap has grown by GOGC
@@ -34,21 +36,23 @@ const (
 
 var paceOnce sync.Once
 
-// startPacer starts pacing the collector, once per process, unless GOGC
-// is set.
+// startPacer starts, once per process, what runs after each collection:
+// pacing the collector, unless GOGC is set, and the memory budget's watch
+// over the heap (overBudget).
 func startPacer() {
 	paceOnce.Do(func() {
-		if _, set := os.LookupEnv("GOGC"); set {
-			return
+		p := &pacer{live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}}
+		if _, set := os.LookupEnv("GOGC"); !set {
+			p.percent = paceMax
+			debug.SetGCPercent(p.percent)
 		}
-		p := &pacer{percent: paceMax, live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
-		debug.SetGCPercent(p.percent)
 		p.arm()
 	})
 }
 
 // pacer sets the collector's percent after each collection, from the
-// live heap it left.
+// live heap it left (percent 0: GOGC is set, the percent is left alone),
+// and pokes the Lua code that runs when that heap is past the budget.
 type pacer struct {
 	percent int
 	live    []metrics.Sample
@@ -67,9 +71,13 @@ func (p *pacer) arm() {
 // One sentinel is armed at a time: p is used by one goroutine at once.
 func (p *pacer) pace() {
 	metrics.Read(p.live)
-	if want := pacePercent(p.live[0].Value.Uint64()); want != p.percent {
+	live := p.live[0].Value.Uint64()
+	if want := pacePercent(live); p.percent != 0 && want != p.percent {
 		p.percent = want
 		debug.SetGCPercent(want)
+	}
+	if stacks := p.live[1].Value.Uint64(); int64(live+stacks) > MemoryBudget() {
+		lua.Poke()
 	}
 	p.arm()
 }

@@ -141,15 +141,19 @@ func ParseMemory(s string) (int64, error) {
 // checkAllocMin is the size below which an allocation is not checked.
 const checkAllocMin = 1 << 16
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+var heapSample = []metrics.Sample{
+	{Name: "/memory/classes/heap/objects:bytes"},
+	{Name: "/memory/classes/heap/stacks:bytes"},
+}
 var heapMu sync.Mutex
 
-// heapBytes is the bytes of live and not yet collected heap objects.
+// heapBytes is the bytes of live and not yet collected heap objects, and
+// of goroutines' stacks (a task's among them).
 func heapBytes() int64 {
 	heapMu.Lock()
 	defer heapMu.Unlock()
 	metrics.Read(heapSample)
-	return int64(heapSample[0].Value.Uint64())
+	return int64(heapSample[0].Value.Uint64() + heapSample[1].Value.Uint64())
 }
 
 // checkAlloc reports errNoMemory when n more bytes would take the process
@@ -187,6 +191,42 @@ func alloc(L *lua.LState, n int64) {
 	L.ClearStaleFrames()
 	if err := checkAlloc(n); err != nil {
 		L.Error(lua.LString(err.Error()), 0)
+	}
+}
+
+// overBudget is what Lua code does when poked (lua.Poke) because the live
+// heap was past the budget after a collection (the pacer): memory that no
+// one call sized, grown by many small objects (a table filled, closures,
+// coroutines, tasks), which no check before an allocation sees. When a
+// collection, with L's stale registers and frames dropped, leaves the heap
+// past the budget still, the code raises "not enough memory", as a
+// failed allocation does in C Lua; pcall catches it, and what the caught
+// code held is free again.
+func overBudget(L *lua.LState) {
+	b := MemoryBudget()
+	if heapBytes() <= b {
+		return
+	}
+	L.ClearAboveTop()
+	L.ClearStaleFrames()
+	runtime.GC()
+	if heapBytes() > b {
+		L.Error(lua.LString(errNoMemory.Error()), 0)
+	}
+}
+
+// reserve raises "not enough memory" in L unless room bytes of the budget
+// are free (after a collection, if needed): for what holds memory until
+// it ends, such as a task, which must leave room for the code that would
+// end it.
+func reserve(L *lua.LState, room int64) {
+	b := MemoryBudget()
+	if heapBytes()+room <= b {
+		return
+	}
+	runtime.GC()
+	if heapBytes()+room > b {
+		L.Error(lua.LString(errNoMemory.Error()), 0)
 	}
 }
 

@@ -135,6 +135,7 @@ func New(opts Options) *Session {
 	// sessions keeps gopher-lua's own behaviour in them.
 	s.main.G.AllocCheck = func(size int) error { return checkAlloc(int64(size)) }
 	s.main.G.ExplainError = explainRaised
+	s.main.G.Poked = overBudget
 	s.sched = newSched(s.main)
 	// Setting up runs Lua code too: it holds the baton like any chunk.
 	s.sched.enter(s.main, nil)

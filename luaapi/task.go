@@ -180,6 +180,10 @@ func (s *Session) lSpawn(L *lua.LState) int {
 	if !ok {
 		a.raise(1, "function expected, got %s", describe(L.Get(1)))
 	}
+	// A task holds its memory until it ends: a new one is refused while
+	// a tenth of the budget is still free, which leaves the script room
+	// to cancel the others.
+	reserve(L, MemoryBudget()/10)
 	ctx, cancel := context.WithCancelCause(s.root)
 	t := &task{
 		th: newThread(L, luaContext{ctx}), ctx: ctx, cancel: cancel, fn: fn,

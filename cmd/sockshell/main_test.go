@@ -60,8 +60,14 @@ type result struct {
 // runCmd runs a command to its end, with a deadline.
 func runCmd(t *testing.T, cmd *exec.Cmd, stdin string) result {
 	t.Helper()
+	return runCmdFrom(t, cmd, strings.NewReader(stdin))
+}
+
+// runCmdFrom is runCmd with standard input read from stdin.
+func runCmdFrom(t *testing.T, cmd *exec.Cmd, stdin io.Reader) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdin = stdin
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

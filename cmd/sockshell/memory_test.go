@@ -2,32 +2,84 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
 
-// Functions whose result's size their arguments set ask the memory
-// budget before they make it: each ends with a "not enough memory" that
-// pcall catches, and the process stays under 1.5 times the budget, where
-// the kernel used to kill it. What fits is not refused.
+// The memory budget holds where memory grows: functions whose result's
+// size their arguments or a peer set ask it before they allocate, reads
+// ask it as their buffer grows, and growth by many small objects, which
+// no single call sizes, is caught after a collection (the pacer pokes the
+// running Lua code). Each case ends with a "not enough memory" that pcall
+// catches, and the process stays under 1.5 times the budget, where the
+// kernel used to kill it. What fits is not refused.
 func TestMemoryBudgetWhereMemoryGrows(t *testing.T) {
 	const budgetMB = 256
-	for _, tc := range []struct{ name, expr, want string }{
-		{"format", `string.format("%s%s", big, big)`, "false\tnot enough memory\n"},
-		{"tohex", `tohex(big)`, "false\tnot enough memory\n"},
-		{"hexdump", `hexdump(big)`, "false\tnot enough memory\n"},
-		{"gsub", `big:gsub("x", "yy")`, "false\tnot enough memory\n"},
-		{"loadstring", `loadstring(big)`, "false\tnot enough memory\n"},
-		{"upper fits", `big:upper()`, "true\t100000000\n"},
+	// A sparse file of 1 GB: zeros that take no disk, read as a file and
+	// as standard input.
+	huge := filepath.Join(t.TempDir(), "huge")
+	if f, err := os.Create(huge); err != nil {
+		t.Fatal(err)
+	} else if err := f.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
+	const big = `big = string.rep("x", 100e6) `
+	const noMem = "false\tnot enough memory\n"
+	for _, tc := range []struct {
+		name, prelude, body, want string
+		stdin                     bool // standard input is the sparse file
+	}{
+		{"format", big, `return #string.format("%s%s", big, big)`, noMem, false},
+		{"tohex", big, `return #tohex(big)`, noMem, false},
+		{"hexdump", big, `return #hexdump(big)`, noMem, false},
+		{"gsub", big, `return #big:gsub("x", "yy")`, noMem, false},
+		{"loadstring", big, `return #loadstring(big)`, noMem, false},
+		{"pack", big, `return #pack(">s4s4s4", big, big, big)`, noMem, false},
+		{"pack padding", "", `return #pack("c300000000", "")`, noMem, false},
+		{"upper fits", big, `return #big:upper()`, "true\t100000000\n", false},
 		// Stream reads that wait for more: 400 MB sent, in one line.
-		{"stream *a", receive400(`listen{port = 0, host = "127.0.0.1", proto = "tcp"}`, "*a"), "false\tnot enough memory\n"},
-		{"LuaSocket *a", receive400(`assert(require("socket").bind("127.0.0.1", 0))`, "*a"), "false\tnot enough memory\n"},
-		{"LuaSocket *l", receive400(`assert(require("socket").bind("127.0.0.1", 0))`, "*l"), "false\tnot enough memory\n"},
+		{"stream *a", "", `return #` + receive400(`listen{port = 0, host = "127.0.0.1", proto = "tcp"}`, "*a"), noMem, false},
+		{"LuaSocket *a", "", `return #` + receive400(`assert(require("socket").bind("127.0.0.1", 0))`, "*a"), noMem, false},
+		{"LuaSocket *l", "", `return #` + receive400(`assert(require("socket").bind("127.0.0.1", 0))`, "*l"), noMem, false},
+		// Files and standard input of 1 GB, in one line.
+		{"stdin *a", "", `return #io.read("*a")`, noMem, true},
+		{"stdin *l", "", `return #io.read("*l")`, noMem, true},
+		{"stdin count", "", `return #io.read(1e9)`, noMem, true},
+		{"stdin lines", "", `return #io.lines()()`, noMem, true},
+		{"file *a", "", `return #assert(io.open(HUGE)):read("*a")`, noMem, false},
+		{"file *l", "", `return #assert(io.open(HUGE)):read("*l")`, noMem, false},
+		{"file count", "", `return #assert(io.open(HUGE)):read(1e9)`, noMem, false},
+		{"file lines", "", `return #io.lines(HUGE)()`, noMem, false},
+		// Many small objects, which no single call sizes.
+		{"strings in a table", "", `local t = {} for i = 1, 1e9 do t[i] = ("x"):rep(60000) .. i end`, noMem, false},
+		{"tables", "", `local t = {} for i = 1, 1e9 do t[i] = {i} end`, noMem, false},
+		{"closures", "", `local t = {} for i = 1, 1e9 do t[i] = function() return i end end`, noMem, false},
+		{"coroutines", "", `local t = {} for i = 1, 1e9 do t[i] = coroutine.create(print) end`, noMem, false},
+		{"tasks", "", `for i = 1, 1e9 do spawn(sleep, 1000) end`, noMem, false},
+		{"collector stopped", "", `collectgarbage("stop") local t = {} for i = 1, 1e9 do t[i] = {} end`, noMem, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			body := strings.ReplaceAll(tc.body, "HUGE", strconv.Quote(huge))
+			// os.exit: tasks left sleeping do not hold the script.
 			cmd := command("--max-memory", fmt.Sprint(budgetMB, "M"), "-e",
-				`big = string.rep("x", 100e6) print(pcall(function() return #(`+tc.expr+`) end))`)
-			r := runCmd(t, cmd, "")
+				tc.prelude+`print(pcall(function() `+body+` end)) os.exit(0)`)
+			stdin := io.Reader(strings.NewReader(""))
+			if tc.stdin {
+				f, err := os.Open(huge)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				stdin = f
+			}
+			r := runCmdFrom(t, cmd, stdin)
 			if r.code != 0 || r.stdout != tc.want {
 				t.Fatalf("exit %d, stdout %.200q, want %q; stderr %.500s", r.code, r.stdout, tc.want, r.stderr)
 			}

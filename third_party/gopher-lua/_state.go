@@ -804,6 +804,13 @@ func (ls *LState) isStarted() bool {
 
 func (ls *LState) kill() {
 	ls.Dead = true
+	// sockshell: a dead thread stops watching its context (watchContext),
+	// which would keep its flag until the context ends.
+	if ls.unwatch != nil {
+		watching.remove(ls.stopped)
+		ls.unwatch()
+		ls.unwatch = nil
+	}
 	if ls.ctxCancelFn != nil {
 		ls.ctxCancelFn()
 	}

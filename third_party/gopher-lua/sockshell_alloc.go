@@ -2,6 +2,7 @@ package lua
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 )
 
@@ -71,6 +72,7 @@ func (ls *LState) watchContext() *atomic.Bool {
 		return ls.stopped
 	}
 	if ls.unwatch != nil {
+		watching.remove(ls.stopped)
 		ls.unwatch()
 	}
 	flag := new(atomic.Bool)
@@ -79,6 +81,73 @@ func (ls *LState) watchContext() *atomic.Bool {
 	if ctx.Err() != nil {
 		flag.Store(true)
 	}
-	ls.unwatch = context.AfterFunc(ctx, func() { flag.Store(true) })
+	watching.add(flag)
+	ls.unwatch = context.AfterFunc(ctx, func() {
+		flag.Store(true)
+		watching.remove(flag)
+	})
 	return flag
+}
+
+// watching is every flag of a thread watching its context (watchContext)
+// whose context has not ended: the flags Poke sets.
+var watching = flagSet{flags: map[*atomic.Bool]struct{}{}}
+
+// flagSet is a set of flags that many goroutines change.
+type flagSet struct {
+	mu    sync.Mutex
+	flags map[*atomic.Bool]struct{}
+}
+
+func (s *flagSet) add(f *atomic.Bool) {
+	s.mu.Lock()
+	s.flags[f] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *flagSet) remove(f *atomic.Bool) {
+	s.mu.Lock()
+	delete(s.flags, f)
+	s.mu.Unlock()
+}
+
+// Poke makes every thread that runs Lua code under a context, in any
+// state of the process, call its state's Global.Poked before its next
+// instruction: how a process-wide condition, such as a heap past the
+// memory budget, reaches the Lua code that runs, at no cost to the loop,
+// which reads the flag of its context at every instruction anyway.
+// sockshell: see README.sockshell.md.
+func Poke() {
+	watching.mu.Lock()
+	for f := range watching.flags {
+		f.Store(true)
+	}
+	watching.mu.Unlock()
+}
+
+// poked is the loop's answer to its flag found set with its context not
+// ended: a Poke. The flag is cleared first, and set again when the
+// context ended meanwhile (its callback may have run before the clear),
+// so that the end is not lost; then Global.Poked runs.
+func (ls *LState) poked(flag *atomic.Bool) {
+	flag.Store(false)
+	if ls.ctx.Err() != nil {
+		flag.Store(true)
+		return
+	}
+	if ls.G.Poked != nil {
+		ls.G.Poked(ls)
+	}
+}
+
+// checkStop raises the end of the thread's context, when it has ended, as
+// the VM loop does: for a library function that works for long without
+// running Lua code (gsub of a huge string), every so many steps.
+// sockshell: see README.sockshell.md.
+func (ls *LState) checkStop() {
+	if ls.ctx != nil {
+		if err := ls.ctx.Err(); err != nil {
+			ls.RaiseError("%s", err.Error())
+		}
+	}
 }

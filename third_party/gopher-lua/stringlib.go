@@ -179,6 +179,9 @@ func strGsub(L *LState) int {
 	at, n, check := 0, 0, allocCheckMin
 	err := pm.FindEach(pat, unsafeFastStringToReadOnlyBytes(str), 0, limit, func(match *pm.MatchData) {
 		n++
+		if n%(1<<14) == 0 {
+			L.checkStop() // sockshell: a long gsub stops with its context
+		}
 		start, end := match.Capture(0), match.Capture(1)
 		r, ok := replace(match)
 		if !ok {

@@ -233,6 +233,12 @@ type Global struct {
 	// returns it as it shall read; pcall and message handlers see that.
 	// sockshell: see README.sockshell.md.
 	ExplainError func(L *LState, fn *LFunction, pc int, msg string) string
+
+	// Poked, when set, is called by a thread of this state that runs Lua
+	// code under a context when Poke was called, before its next
+	// instruction; it may raise an error there, as a memory budget does
+	// when the heap has passed it. sockshell: see README.sockshell.md.
+	Poked func(L *LState)
 }
 
 type LState struct {

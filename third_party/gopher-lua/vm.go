@@ -57,8 +57,11 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
 		if stopped.Load() {
-			L.RaiseError("%s", L.ctx.Err().Error())
-			return
+			if err := L.ctx.Err(); err != nil {
+				L.RaiseError("%s", err.Error())
+				return
+			}
+			L.poked(stopped)
 		}
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
 			return
