@@ -9,12 +9,11 @@ import (
 	"net/netip"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -58,17 +57,17 @@ func lsDebug() bool {
 	return v != "" && v != "0"
 }
 
-// luaSocket is one LuaSocket object. Its fields are used with the session
-// held, except fd, which the registry may close from another goroutine.
+// luaSocket is one LuaSocket object: a raw socket of the session's
+// (sock.Raw), which may be none, and LuaSocket's state around it. Its
+// fields are used with the session held, except raw, which the registry
+// may close from another goroutine.
 type luaSocket struct {
 	sockState
 	s      *Session
 	tcp    bool
 	class  string
-	fd     atomic.Int64 // -1: none
-	owner  *fdOwner     // the session's mark of fd as its own; nil with no fd
-	mu     sync.Mutex   // serializes closing
-	family int          // unix.AF_UNSPEC, AF_INET or AF_INET6
+	raw    atomic.Pointer[sock.Raw] // nil: none
+	family int                      // sock.FamilyUnspec, FamilyIPv4 or FamilyIPv6
 
 	block, total float64   // LuaSocket's timeouts, in seconds; < 0: none
 	start        time.Time // when the running call started
@@ -80,15 +79,12 @@ type luaSocket struct {
 	nIn, nOut uint64
 	birth     time.Time
 
-	waiters atomic.Int32 // calls waiting on fd without the session
-
 	local, remote netip.AddrPort // for trace, known after bind or connect
 }
 
 func newLuaSocket(s *Session, tcp bool, family int) *luaSocket {
 	ls := &luaSocket{s: s, tcp: tcp, family: family, block: -1, total: -1, birth: time.Now()}
 	ls.sockState = newSockState(fdCloser{ls})
-	ls.fd.Store(-1)
 	if tcp {
 		ls.class = lsMaster
 	} else {
@@ -97,110 +93,48 @@ func newLuaSocket(s *Session, tcp bool, family int) *luaSocket {
 	return ls
 }
 
-// fdCloser closes a LuaSocket object's descriptor for the registry.
+// fdCloser closes a LuaSocket object's socket for the registry.
 type fdCloser struct{ ls *luaSocket }
 
 func (c fdCloser) Close() error { c.ls.destroy(); return nil }
 
+// sock is the object's raw socket; closed is true when it has none or it
+// is closed.
+func (ls *luaSocket) sock() (r *sock.Raw, closed bool) {
+	r = ls.raw.Load()
+	return r, r == nil || r.FD() < 0
+}
+
 // getfd is the descriptor, or -1.
-func (ls *luaSocket) getfd() int { return int(ls.fd.Load()) }
-
-// fdOwner marks a descriptor that a LuaSocket object of the session
-// opened (or accepted), while it is open: setfd takes no other, and an
-// object closes its descriptor only while the mark it took is the
-// descriptor's, so that no object closes what the process or Go opened, or
-// a number the system gave to something else since.
-type fdOwner struct{ fd int }
-
-// fdOwners is a session's marks, by descriptor.
-type fdOwners struct {
-	mu sync.Mutex
-	m  map[int]*fdOwner
-}
-
-// own marks fd as the session's and returns the mark.
-func (o *fdOwners) own(fd int) *fdOwner {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.m == nil {
-		o.m = map[int]*fdOwner{}
+func (ls *luaSocket) getfd() int {
+	if r, closed := ls.sock(); !closed {
+		return r.FD()
 	}
-	mark := &fdOwner{fd}
-	o.m[fd] = mark
-	return mark
+	return -1
 }
 
-// lookup is the mark of fd, nil when fd is not the session's.
-func (o *fdOwners) lookup(fd int) *fdOwner {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.m[fd]
-}
-
-// release forgets fd when mark is its mark, and says whether it was: only
-// then may the caller close it.
-func (o *fdOwners) release(fd int, mark *fdOwner) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if mark == nil || o.m[fd] != mark {
-		return false
-	}
-	delete(o.m, fd)
-	return true
-}
-
-// hold makes fd (and its mark) the object's descriptor.
-func (ls *luaSocket) hold(fd int, mark *fdOwner) {
-	ls.mu.Lock()
-	ls.fd.Store(int64(fd))
-	ls.owner = mark
-	ls.mu.Unlock()
-}
-
-// destroy closes the descriptor, waking the calls that wait on it. A
-// descriptor the session no longer owns (another object closed it) is
-// only let go.
+// destroy closes the object's socket, waking the calls that wait on it.
+// An object that took another's descriptor with setfd shares its socket:
+// whichever closes it first closes it for both.
 func (ls *luaSocket) destroy() {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	fd := int(ls.fd.Swap(-1))
-	mark := ls.owner
-	ls.owner = nil
-	if fd < 0 || !ls.s.lsFDs.release(fd, mark) {
-		return
+	if r := ls.raw.Swap(nil); r != nil {
+		r.Close()
 	}
-	if ls.waiters.Load() > 0 {
-		unix.Shutdown(fd, unix.SHUT_RDWR)
-	}
-	unix.Close(fd)
 }
 
-// create makes the object's descriptor, of family.
+// create makes the object's socket, of family.
 func (ls *luaSocket) create(family int) error {
-	typ := unix.SOCK_DGRAM
-	if ls.tcp {
-		typ = unix.SOCK_STREAM
-	}
-	var fd int
+	var r *sock.Raw
 	err := ls.s.opening(func() error {
 		var err error
-		fd, err = unix.Socket(family, typ, 0)
+		r, err = ls.s.lsRaw.Open(family, ls.tcp)
 		return err
 	})
-	unix.CloseOnExec(fd)
 	if err != nil {
 		return err
 	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return err
-	}
-	if family == unix.AF_INET6 {
-		// As LuaSocket 3 does: an IPv6 socket is IPv6 only.
-		unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
-	}
 	ls.destroy()
-	ls.hold(fd, ls.s.lsFDs.own(fd))
+	ls.raw.Store(r)
 	ls.family = family
 	ls.local, ls.remote = netip.AddrPort{}, netip.AddrPort{}
 	return nil
@@ -216,13 +150,13 @@ func (ls *luaSocket) shutdown() bool {
 func (ls *luaSocket) closed() bool { return ls.getfd() < 0 }
 func (ls *luaSocket) localAddr() netip.AddrPort {
 	if !ls.local.IsValid() {
-		ls.local = lsSockname(ls.getfd(), false)
+		ls.local = ls.sockname(false)
 	}
 	return ls.local
 }
 func (ls *luaSocket) kind() string { return ls.class }
 func (ls *luaSocket) peer() string {
-	if p := lsSockname(ls.getfd(), true); p.IsValid() {
+	if p := ls.sockname(true); p.IsValid() {
 		return p.String()
 	}
 	return ""
@@ -249,44 +183,15 @@ func (ls *luaSocket) option(name string) (lua.LValue, error) {
 // String is what tostring gives, as LuaSocket prints its objects.
 func (ls *luaSocket) String() string { return fmt.Sprintf("%s: %p", ls.class, ls) }
 
-// lsSockname is fd's local (or, with peer, remote) address.
-func lsSockname(fd int, peer bool) netip.AddrPort {
-	if fd < 0 {
+// sockname is the object's local (or, with peer, remote) address; zero
+// when it has none.
+func (ls *luaSocket) sockname(peer bool) netip.AddrPort {
+	r, closed := ls.sock()
+	if closed {
 		return netip.AddrPort{}
 	}
-	var sa unix.Sockaddr
-	var err error
-	if peer {
-		sa, err = unix.Getpeername(fd)
-	} else {
-		sa, err = unix.Getsockname(fd)
-	}
-	if err != nil {
-		return netip.AddrPort{}
-	}
-	return fromSockaddr(sa)
-}
-
-func fromSockaddr(sa unix.Sockaddr) netip.AddrPort {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *unix.SockaddrInet6:
-		a := netip.AddrFrom16(sa.Addr)
-		if sa.ZoneId != 0 {
-			a = a.WithZone(fmt.Sprint(sa.ZoneId))
-		}
-		return netip.AddrPortFrom(a, uint16(sa.Port))
-	}
-	return netip.AddrPort{}
-}
-
-func toSockaddr(ap netip.AddrPort) (unix.Sockaddr, int) {
-	a := ap.Addr()
-	if a.Is4() {
-		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}, unix.AF_INET
-	}
-	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}, unix.AF_INET6
+	ap, _ := r.Sockname(peer)
+	return ap
 }
 
 // markStart begins a call: its total timeout counts from now.
@@ -312,38 +217,36 @@ var (
 	errLsClosed  = errors.New("closed")
 )
 
-// wait waits, without the session, until the descriptor is ready for
-// events or the call's time is up (errLsTimeout). A stopped caller gets
-// its context's error.
+// wait waits, without the session, until the socket is ready for events
+// or the call's time is up (errLsTimeout). A stopped caller gets its
+// context's error.
 func (ls *luaSocket) wait(L *lua.LState, events int16) (int16, error) {
 	if ls.block == 0 {
 		return 0, errLsTimeout
 	}
-	fd := ls.getfd()
-	if fd < 0 {
+	r, closed := ls.sock()
+	if closed {
 		return 0, errLsClosed
 	}
 	var deadline time.Time
-	if r := ls.retry(); r >= 0 {
-		deadline = time.Now().Add(time.Duration(r * float64(time.Second)))
+	if t := ls.retry(); t >= 0 {
+		deadline = time.Now().Add(time.Duration(t * float64(time.Second)))
 	}
 	ctx := ctxOf(L)
 	var got int16
 	var err error
-	ls.waiters.Add(1)
 	w := new(sock.Waker)
 	ls.s.sched.blockWaking(L, w.Wake, func() func() {
-		got, err = sock.WaitFD(ctx, fd, events, deadline, w)
+		got, err = r.Wait(ctx, events, deadline, w)
 		return nil
 	})
-	ls.waiters.Add(-1)
 	switch {
 	case ctx.Err() != nil:
 		return 0, ctx.Err()
 	case errors.Is(err, sock.ErrTimeout):
 		return 0, errLsTimeout
 	case err != nil:
-		if ls.getfd() < 0 {
+		if _, closed := ls.sock(); closed {
 			return 0, errLsClosed
 		}
 		return 0, err
@@ -353,29 +256,29 @@ func (ls *luaSocket) wait(L *lua.LState, events int16) (int16, error) {
 
 // lsError is LuaSocket's message for err.
 func lsError(err error) string {
-	var errno unix.Errno
+	var errno syscall.Errno
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, errLsTimeout), errors.Is(err, sock.ErrTimeout):
 		return "timeout"
-	case errors.Is(err, errLsClosed):
+	case errors.Is(err, errLsClosed), errors.Is(err, sock.ErrClosed):
 		return "closed"
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		return "interrupted"
 	case errors.As(err, &errno):
 		switch errno {
-		case unix.EADDRINUSE:
+		case syscall.EADDRINUSE:
 			return "address already in use"
-		case unix.EISCONN:
+		case syscall.EISCONN:
 			return "already connected"
-		case unix.EACCES:
+		case syscall.EACCES:
 			return "permission denied"
-		case unix.ECONNREFUSED:
+		case syscall.ECONNREFUSED:
 			return "connection refused"
-		case unix.ECONNABORTED, unix.ECONNRESET, unix.EPIPE:
+		case syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EPIPE:
 			return "closed"
-		case unix.ETIMEDOUT:
+		case syscall.ETIMEDOUT:
 			return "timeout"
 		}
 		return cStrerror(errno)
@@ -389,7 +292,7 @@ func lsError(err error) string {
 
 // cStrerror is the C library's text for errno, which Go's table spells the
 // same but for the capital.
-func cStrerror(errno unix.Errno) string {
+func cStrerror(errno syscall.Errno) string {
 	s := errno.Error()
 	if s == "" {
 		return s
@@ -711,4 +614,14 @@ print((mime.b64("sockshell")))  --> c29ja3NoZWxs
 print((mime.unb64("c29ja3NoZWxs")))  --> sockshell
 print((mime.qp("caf\233 = ok")))  --> caf=E9 =3D ok`,
 	}, nil},
+}
+
+// sockName is the object's local (or, with peer, remote) address, or why
+// there is none.
+func (ls *luaSocket) sockName(peer bool) (netip.AddrPort, error) {
+	r, closed := ls.sock()
+	if closed {
+		return netip.AddrPort{}, syscall.EBADF // as the system call on LuaSocket's invalid descriptor
+	}
+	return r.Sockname(peer)
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
 
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -14,12 +13,12 @@ import (
 // The functions of LuaSocket's core module.
 
 var lsFuncs = map[string]func(*Session, *lua.LState) int{
-	"tcp":      lsCreate(true, unix.AF_UNSPEC),
-	"tcp4":     lsCreate(true, unix.AF_INET),
-	"tcp6":     lsCreate(true, unix.AF_INET6),
-	"udp":      lsCreate(false, unix.AF_UNSPEC),
-	"udp4":     lsCreate(false, unix.AF_INET),
-	"udp6":     lsCreate(false, unix.AF_INET6),
+	"tcp":      lsCreate(true, sock.FamilyUnspec),
+	"tcp4":     lsCreate(true, sock.FamilyIPv4),
+	"tcp6":     lsCreate(true, sock.FamilyIPv6),
+	"udp":      lsCreate(false, sock.FamilyUnspec),
+	"udp4":     lsCreate(false, sock.FamilyIPv4),
+	"udp6":     lsCreate(false, sock.FamilyIPv6),
 	"connect":  lsConnectFunc,
 	"select":   lsSelect,
 	"gettime":  lsGettime,
@@ -36,7 +35,7 @@ var lsFuncs = map[string]func(*Session, *lua.LState) int{
 func lsCreate(tcp bool, family int) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := newLuaSocket(s, tcp, family)
-		if family != unix.AF_UNSPEC {
+		if family != sock.FamilyUnspec {
 			if err := ls.create(family); err != nil {
 				return pushNilErr(L, lsError(err))
 			}
@@ -54,7 +53,7 @@ func lsConnectFunc(s *Session, L *lua.LState) int {
 	port := a.checkString(2)
 	locaddr, bind := a.optString(3, "")
 	locport, _ := a.optString(4, "0")
-	family := []int{unix.AF_UNSPEC, unix.AF_INET, unix.AF_INET6}[a.checkOption(5, "unspec", "unspec", "inet", "inet6")]
+	family := []int{sock.FamilyUnspec, sock.FamilyIPv4, sock.FamilyIPv6}[a.checkOption(5, "unspec", "unspec", "inet", "inet6")]
 	ls := newLuaSocket(s, true, family)
 	ud := s.lsObject(L, ls)
 	if bind {

@@ -5,10 +5,8 @@ import (
 	"math"
 	"net/netip"
 	"time"
-	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
 
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -79,7 +77,7 @@ func lsDirty(group string) func(*Session, *lua.LState) int {
 func lsGetfamily(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, "getfamily", group)
-		if ls.family == unix.AF_INET6 {
+		if ls.family == sock.FamilyIPv6 {
 			L.Push(lua.LString("inet6"))
 		} else {
 			L.Push(lua.LString("inet4"))
@@ -106,13 +104,15 @@ func lsSetfd(group string) func(*Session, *lua.LState) int {
 		ls := lsCheck(L, "setfd", group)
 		a := lsArgs(L, "setfd")
 		n := int(a.checkNumber(2))
-		var mark *fdOwner
-		if n < 0 {
-			n = -1
-		} else if mark = s.lsFDs.lookup(n); mark == nil {
-			a.raise(2, "descriptor %d is not a socket this session opened", n)
+		var r *sock.Raw
+		if n >= 0 {
+			if r = s.lsRaw.Lookup(n); r == nil {
+				a.raise(2, "descriptor %d is not a socket this session opened", n)
+			}
 		}
-		ls.hold(n, mark)
+		// The socket it had stays open, as in LuaSocket: whoever took its
+		// descriptor with getfd may still use it.
+		ls.raw.Store(r)
 		ls.buf = nil
 		ls.local, ls.remote = netip.AddrPort{}, netip.AddrPort{}
 		return 0
@@ -149,11 +149,10 @@ func lsGettimeout(group string) func(*Session, *lua.LState) int {
 func lsGetsockname(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, "getsockname", group)
-		sa, err := unix.Getsockname(ls.getfd())
+		ap, err := ls.sockName(false)
 		if err != nil {
 			return pushNilErr(L, lsError(err))
 		}
-		ap := fromSockaddr(sa)
 		L.Push(lua.LString(ap.Addr().String()))
 		L.Push(lua.LString(lua.LNumber(ap.Port()).String()))
 		L.Push(lua.LString(familyName(ap.Addr())))
@@ -164,11 +163,10 @@ func lsGetsockname(group string) func(*Session, *lua.LState) int {
 func lsGetpeername(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, "getpeername", group)
-		sa, err := unix.Getpeername(ls.getfd())
+		ap, err := ls.sockName(true)
 		if err != nil {
 			return pushNilErr(L, lsError(err))
 		}
-		ap := fromSockaddr(sa)
 		L.Push(lua.LString(ap.Addr().String()))
 		L.Push(lua.LNumber(ap.Port()))
 		L.Push(lua.LString(familyName(ap.Addr())))
@@ -209,15 +207,15 @@ func (s *Session) lsBind(L *lua.LState, ls *luaSocket, address, port string) err
 		return err
 	}
 	for _, ap := range found {
-		sa, family := toSockaddr(ap)
 		made := false
 		if ls.getfd() < 0 {
-			if err = ls.create(family); err != nil {
+			if err = ls.create(sock.FamilyOf(ap)); err != nil {
 				continue
 			}
 			made = true
 		}
-		err = s.opening(func() error { return unix.Bind(ls.getfd(), sa) })
+		r, _ := ls.sock()
+		err = s.opening(func() error { return r.Bind(ap) })
 		if err == nil {
 			ls.local = netip.AddrPort{}
 			return nil
@@ -264,13 +262,13 @@ func (s *Session) lsConnect(L *lua.LState, ls *luaSocket, address, port string, 
 	}
 	for _, ap := range found {
 		ls.markStart()
-		sa, fam := toSockaddr(ap)
-		if ls.family != fam || ls.getfd() < 0 && ls.family == unix.AF_UNSPEC {
+		fam := sock.FamilyOf(ap)
+		if ls.family != fam || ls.getfd() < 0 && ls.family == sock.FamilyUnspec {
 			if err = ls.create(fam); err != nil {
 				return err
 			}
 		}
-		if err = s.lsConnectOne(L, ls, sa); err == nil {
+		if err = s.lsConnectOne(L, ls, ap); err == nil {
 			ls.local, ls.remote = netip.AddrPort{}, ap
 			return nil
 		}
@@ -281,34 +279,30 @@ func (s *Session) lsConnect(L *lua.LState, ls *luaSocket, address, port string, 
 	return err
 }
 
-// lsConnectOne connects ls to sa, waiting as its timeouts allow.
-func (s *Session) lsConnectOne(L *lua.LState, ls *luaSocket, sa unix.Sockaddr) error {
-	fd := ls.getfd()
-	if fd < 0 {
+// lsConnectOne connects ls to ap, waiting as its timeouts allow.
+func (s *Session) lsConnectOne(L *lua.LState, ls *luaSocket, ap netip.AddrPort) error {
+	r, closed := ls.sock()
+	if closed {
 		return errLsClosed
 	}
-	err := unix.Connect(fd, sa)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, unix.EINPROGRESS) && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+	err := r.Connect(ap)
+	if !errors.Is(err, sock.ErrInProgress) {
 		return err
 	}
 	if _, err := ls.wait(L, sock.Readable|sock.Writable); err != nil {
 		return err
 	}
-	if v, err := unix.GetsockoptInt(ls.getfd(), unix.SOL_SOCKET, unix.SO_ERROR); err != nil {
-		return err
-	} else if v != 0 {
-		return unix.Errno(v)
-	}
-	return nil
+	return r.ConnectError()
 }
 
 func lsListen(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "listen", lsMaster)
 	backlog := int(lsArgs(L, "listen").optNumber(2, 32))
-	if err := unix.Listen(ls.getfd(), backlog); err != nil {
+	r, _ := ls.sock()
+	if r == nil {
+		return pushNilErr(L, "closed")
+	}
+	if err := r.Listen(backlog); err != nil {
 		return pushNilErr(L, lsError(err))
 	}
 	s.setClass(L, ls, lsServer)
@@ -319,25 +313,25 @@ func lsAccept(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "accept", lsServer)
 	ls.markStart()
 	for {
-		fd := ls.getfd()
-		if fd < 0 {
+		r, closed := ls.sock()
+		if closed {
 			return pushNilErr(L, "closed")
 		}
-		nfd, _, err := unix.Accept(fd)
+		var nr *sock.Raw
+		err := s.opening(func() error {
+			var err error
+			nr, err = r.Accept()
+			return err
+		})
 		if err == nil {
-			unix.CloseOnExec(nfd)
-			unix.SetNonblock(nfd, true)
 			c := newLuaSocket(s, true, ls.family)
-			c.hold(nfd, s.lsFDs.own(nfd))
+			c.raw.Store(nr)
 			c.class = lsClient
 			ls.received(0)
 			L.Push(s.lsObject(L, c))
 			return 1
 		}
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.ECONNABORTED) {
+		if !errors.Is(err, sock.ErrWouldBlock) {
 			return pushNilErr(L, lsError(err))
 		}
 		if _, err := ls.wait(L, sock.Readable); err != nil {
@@ -349,7 +343,9 @@ func lsAccept(s *Session, L *lua.LState) int {
 func lsShutdown(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "shutdown", lsClient)
 	how := lsArgs(L, "shutdown").checkOption(2, "both", "receive", "send", "both")
-	unix.Shutdown(ls.getfd(), []int{unix.SHUT_RD, unix.SHUT_WR, unix.SHUT_RDWR}[how])
+	if r, _ := ls.sock(); r != nil {
+		r.Shutdown([]int{sock.ShutRead, sock.ShutWrite, sock.ShutBoth}[how])
+	}
 	return pushOne(L)
 }
 
@@ -384,10 +380,10 @@ func (ls *luaSocket) elapsed(L *lua.LState, n int) int {
 // tcpPeers knows a TCP object's addresses for trace.
 func (ls *luaSocket) tcpPeers() (netip.AddrPort, netip.AddrPort) {
 	if !ls.local.IsValid() {
-		ls.local = lsSockname(ls.getfd(), false)
+		ls.local = ls.sockname(false)
 	}
 	if !ls.remote.IsValid() {
-		ls.remote = lsSockname(ls.getfd(), true)
+		ls.remote = ls.sockname(true)
 	}
 	return ls.local, ls.remote
 }
@@ -435,15 +431,15 @@ func lsSend(s *Session, L *lua.LState) int {
 func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error) {
 	var total int64
 	for len(b) > 0 {
-		fd := ls.getfd()
-		if fd < 0 {
+		r, closed := ls.sock()
+		if closed {
 			return total, errLsClosed
 		}
 		chunk := b
 		if len(chunk) > lsBufSize {
 			chunk = chunk[:lsBufSize]
 		}
-		n, err := unix.Write(fd, chunk)
+		n, err := r.Write(chunk)
 		if n > 0 {
 			if s.tracer.active.Load() {
 				local, remote := ls.tcpPeers()
@@ -456,9 +452,9 @@ func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error)
 			continue
 		}
 		switch {
-		case err == nil, errors.Is(err, unix.EINTR):
+		case err == nil:
 			continue
-		case errors.Is(err, unix.EAGAIN):
+		case errors.Is(err, sock.ErrWouldBlock):
 			if _, err := ls.wait(L, sock.Writable); err != nil {
 				return total, err
 			}
@@ -474,11 +470,11 @@ func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error)
 func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
 	chunk := ls.scratch(lsBufSize)
 	for {
-		fd := ls.getfd()
-		if fd < 0 {
+		r, closed := ls.sock()
+		if closed {
 			return errLsClosed
 		}
-		n, err := unix.Read(fd, chunk)
+		n, err := r.Read(chunk)
 		if n > 0 {
 			if s.tracer.active.Load() {
 				local, remote := ls.tcpPeers()
@@ -492,9 +488,7 @@ func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
 		switch {
 		case err == nil:
 			return errLsClosed
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EAGAIN):
+		case errors.Is(err, sock.ErrWouldBlock):
 			if _, err := ls.wait(L, sock.Readable); err != nil {
 				return err
 			}
@@ -641,19 +635,13 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 		}
 		buf := ls.scratch(wanted)
 		for {
-			fd := ls.getfd()
-			if fd < 0 {
+			r, closed := ls.sock()
+			if closed {
 				return pushNilErr(L, "closed")
 			}
-			n, sa, err := unix.Recvfrom(fd, buf, 0)
+			n, peer, err := r.RecvFrom(buf)
 			if err == nil {
-				if n > len(buf) {
-					n = len(buf)
-				}
-				peer := netip.AddrPort{}
-				if sa != nil {
-					peer = fromSockaddr(sa)
-				}
+				n = min(n, len(buf))
 				if s.tracer.active.Load() {
 					s.packet(false, true, ls.localAddr(), peer, buf[:n])
 				}
@@ -667,9 +655,7 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 				return 3
 			}
 			switch {
-			case errors.Is(err, unix.EINTR):
-				continue
-			case errors.Is(err, unix.EAGAIN):
+			case errors.Is(err, sock.ErrWouldBlock):
 				if _, err := ls.wait(L, sock.Readable); err != nil {
 					return pushNilErr(L, udpError(err))
 				}
@@ -689,26 +675,21 @@ func udpError(err error) string {
 	return "refused"
 }
 
-// lsUDPWrite sends one datagram, to sa or (nil) the peer.
-func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, sa unix.Sockaddr) int {
+// lsUDPWrite sends one datagram, to to or (zero) the peer.
+func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip.AddrPort) int {
 	for {
-		fd := ls.getfd()
-		if fd < 0 {
+		r, closed := ls.sock()
+		if closed {
 			return pushNilErr(L, "closed")
 		}
-		var err error
-		if sa == nil {
-			_, err = unix.Write(fd, data)
-		} else {
-			err = unix.Sendto(fd, data, 0, sa)
-		}
+		err := r.SendTo(data, to)
 		if err == nil {
 			if s.tracer.active.Load() {
 				peer := ls.remote
-				if sa != nil {
-					peer = fromSockaddr(sa)
+				if to.IsValid() {
+					peer = to
 				} else if !peer.IsValid() {
-					peer = lsSockname(fd, true)
+					peer = ls.sockname(true)
 				}
 				s.packet(false, false, ls.localAddr(), peer, data)
 			}
@@ -717,9 +698,7 @@ func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, sa unix.
 			return 1
 		}
 		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EAGAIN):
+		case errors.Is(err, sock.ErrWouldBlock):
 			if _, err := ls.wait(L, sock.Writable); err != nil {
 				return pushNilErr(L, udpError(err))
 			}
@@ -733,7 +712,7 @@ func lsUDPSend(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "send", lsConnected)
 	data := lsArgs(L, "send").checkString(2)
 	ls.markStart()
-	return s.lsUDPWrite(L, ls, []byte(data), nil)
+	return s.lsUDPWrite(L, ls, []byte(data), netip.AddrPort{})
 }
 
 func lsSendto(s *Session, L *lua.LState) int {
@@ -747,14 +726,13 @@ func lsSendto(s *Session, L *lua.LState) int {
 	if err != nil {
 		return pushNilErr(L, lsError(err))
 	}
-	sa, family := toSockaddr(found[0])
-	if ls.getfd() < 0 && ls.family == unix.AF_UNSPEC {
-		if err := ls.create(family); err != nil {
+	if ls.getfd() < 0 && ls.family == sock.FamilyUnspec {
+		if err := ls.create(sock.FamilyOf(found[0])); err != nil {
 			return pushNilErr(L, lsError(err))
 		}
 	}
 	ls.markStart()
-	return s.lsUDPWrite(L, ls, []byte(data), sa)
+	return s.lsUDPWrite(L, ls, []byte(data), found[0])
 }
 
 func lsSetpeername(s *Session, L *lua.LState) int {
@@ -762,9 +740,10 @@ func lsSetpeername(s *Session, L *lua.LState) int {
 	a := lsArgs(L, "setpeername")
 	address := a.checkString(2)
 	if address == "*" {
-		if fd := ls.getfd(); fd >= 0 {
-			// Connecting to AF_UNSPEC dissolves the association.
-			disconnect(fd)
+		if r, closed := ls.sock(); !closed {
+			// Some systems report an error although they did it; like
+			// LuaSocket, this ignores errors.
+			r.Disconnect()
 		}
 		ls.remote = netip.AddrPort{}
 		s.setClass(L, ls, lsUnconnected)
@@ -777,15 +756,6 @@ func lsSetpeername(s *Session, L *lua.LState) int {
 	}
 	s.setClass(L, ls, lsConnected)
 	return pushOne(L)
-}
-
-// disconnect dissolves a UDP socket's association by connecting it to an
-// address of family AF_UNSPEC. Some systems report an error although they
-// did it; like LuaSocket, it ignores errors.
-func disconnect(fd int) {
-	var sa unix.RawSockaddrInet6
-	sa.Family = unix.AF_UNSPEC
-	unix.Syscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa)), unsafe.Sizeof(sa))
 }
 
 // lsNetDenied raises the --safe refusal of a LuaSocket call's address, if

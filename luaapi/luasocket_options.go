@@ -1,22 +1,27 @@
 package luaapi
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
 // LuaSocket's socket options, by the names setoption and getoption take.
 
-// lsOption sets (v is the value argument's index) or gets one option of
-// fd; it returns the Lua result, or false when the system call failed.
-type lsOption func(a args, fd int, set bool) (lua.LValue, bool)
+// lsOption sets (the value is argument 3) or gets one option of r (nil:
+// the object has no socket); it returns the Lua result, or false when the
+// system call failed. The numbers and the calls are sock.Raw's: this
+// layer reads LuaSocket's arguments and makes its results.
+type lsOption func(a args, r *sock.Raw, set bool) (lua.LValue, bool)
 
-// boolOpt is an on/off option.
-func boolOpt(level, opt int) lsOption {
-	return func(a args, fd int, set bool) (lua.LValue, bool) {
+// boolOpt is an on/off option, by sock.Raw's name for it.
+func boolOpt(name string) lsOption {
+	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		if set {
 			v, ok := a.L.Get(3).(lua.LBool)
 			if !ok {
@@ -26,22 +31,22 @@ func boolOpt(level, opt int) lsOption {
 			if v {
 				on = 1
 			}
-			return lua.LNumber(1), unix.SetsockoptInt(fd, level, opt, on) == nil
+			return lua.LNumber(1), r.SetOption(name, on) == nil
 		}
-		v, err := unix.GetsockoptInt(fd, level, opt)
+		v, err := r.Option(name)
 		return lua.LBool(v != 0), err == nil
 	}
 }
 
-// intOpt is a numeric option.
-func intOpt(level, opt int) lsOption {
-	return func(a args, fd int, set bool) (lua.LValue, bool) {
+// intOpt is a numeric option, by sock.Raw's name for it.
+func intOpt(name string) lsOption {
+	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		if set {
 			// As LuaSocket: what is not a number is 0.
 			f, _ := toNumber(a.L.Get(3))
-			return lua.LNumber(1), unix.SetsockoptInt(fd, level, opt, int(f)) == nil
+			return lua.LNumber(1), r.SetOption(name, int(f)) == nil
 		}
-		v, err := unix.GetsockoptInt(fd, level, opt)
+		v, err := r.Option(name)
 		return lua.LNumber(v), err == nil
 	}
 }
@@ -56,7 +61,7 @@ func tableArg(a args, n int) *lua.LTable {
 }
 
 // lingerOpt is SO_LINGER, as a table {on = boolean, timeout = seconds}.
-func lingerOpt(a args, fd int, set bool) (lua.LValue, bool) {
+func lingerOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 	if set {
 		t := tableArg(a, 3)
 		on, ok := t.RawGetString("on").(lua.LBool)
@@ -67,32 +72,29 @@ func lingerOpt(a args, fd int, set bool) (lua.LValue, bool) {
 		if !ok {
 			a.raise(3, "number 'timeout' field expected")
 		}
-		l := unix.Linger{Linger: int32(secs)}
-		if on {
-			l.Onoff = 1
-		}
-		return lua.LNumber(1), unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &l) == nil
+		return lua.LNumber(1), r.SetLinger(bool(on), int(secs)) == nil
 	}
-	l, err := unix.GetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER)
+	on, secs, err := r.Linger()
 	if err != nil {
 		return nil, false
 	}
 	t := a.L.NewTable()
-	t.RawSetString("on", lua.LBool(l.Onoff != 0))
-	t.RawSetString("timeout", lua.LNumber(l.Linger))
+	t.RawSetString("on", lua.LBool(on))
+	t.RawSetString("timeout", lua.LNumber(secs))
 	return t, true
 }
 
 // errorOpt reads SO_ERROR: nil when there is none.
-func errorOpt(a args, fd int, set bool) (lua.LValue, bool) {
-	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return nil, false
-	}
-	if v == 0 {
+func errorOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+	err := r.ConnectError()
+	var errno syscall.Errno
+	switch {
+	case err == nil:
 		return lua.LNil, true
+	case errors.As(err, &errno):
+		return lua.LString(lsError(errno)), true
 	}
-	return lua.LString(lsError(unix.Errno(v))), true
+	return nil, false
 }
 
 // ipv4Field reads an IPv4 address from field name of a table argument.
@@ -117,18 +119,18 @@ func ipv4Field(a args, t *lua.LTable, name string, any bool) [4]byte {
 }
 
 // membershipOpt joins or leaves an IPv4 group: {multiaddr=, interface=}.
-func membershipOpt(opt int) lsOption {
-	return func(a args, fd int, set bool) (lua.LValue, bool) {
+func membershipOpt(join bool) lsOption {
+	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		t := tableArg(a, 3)
-		m := unix.IPMreq{Multiaddr: ipv4Field(a, t, "multiaddr", false), Interface: ipv4Field(a, t, "interface", true)}
-		return lua.LNumber(1), unix.SetsockoptIPMreq(fd, unix.IPPROTO_IP, opt, &m) == nil
+		group, iface := ipv4Field(a, t, "multiaddr", false), ipv4Field(a, t, "interface", true)
+		return lua.LNumber(1), r.SetMembership4(group, iface, join) == nil
 	}
 }
 
 // membership6Opt joins or leaves an IPv6 group: {multiaddr=, interface=
 // index}.
-func membership6Opt(opt int) lsOption {
-	return func(a args, fd int, set bool) (lua.LValue, bool) {
+func membership6Opt(join bool) lsOption {
+	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		t := tableArg(a, 3)
 		s, ok := t.RawGetString("multiaddr").(lua.LString)
 		if !ok {
@@ -138,20 +140,20 @@ func membership6Opt(opt int) lsOption {
 		if err != nil || !ip.Is6() {
 			a.raise(3, "invalid 'multiaddr' ip address")
 		}
-		m := unix.IPv6Mreq{Multiaddr: ip.As16()}
+		var ifindex uint32
 		switch v := t.RawGetString("interface").(type) {
 		case *lua.LNilType:
 		case lua.LNumber:
-			m.Interface = uint32(v)
+			ifindex = uint32(v)
 		default:
 			a.raise(3, "number 'interface' field expected")
 		}
-		return lua.LNumber(1), unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, opt, &m) == nil
+		return lua.LNumber(1), r.SetMembership6(ip.As16(), ifindex, join) == nil
 	}
 }
 
 // multicastIfOpt is IP_MULTICAST_IF, as an address ("*" for any).
-func multicastIfOpt(a args, fd int, set bool) (lua.LValue, bool) {
+func multicastIfOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 	if set {
 		s := a.checkString(3)
 		var addr [4]byte
@@ -162,69 +164,69 @@ func multicastIfOpt(a args, fd int, set bool) (lua.LValue, bool) {
 			}
 			addr = ip.As4()
 		}
-		return lua.LNumber(1), unix.SetsockoptInet4Addr(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, addr) == nil
+		return lua.LNumber(1), r.SetMulticastIf4(addr) == nil
 	}
-	addr, err := unix.GetsockoptInet4Addr(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF)
+	addr, err := r.MulticastIf4()
 	return lua.LString(netip.AddrFrom4(addr).String()), err == nil
 }
 
 var tcpSetOptions = map[string]lsOption{
-	"keepalive":        boolOpt(unix.SOL_SOCKET, unix.SO_KEEPALIVE),
-	"reuseaddr":        boolOpt(unix.SOL_SOCKET, unix.SO_REUSEADDR),
-	"reuseport":        boolOpt(unix.SOL_SOCKET, unix.SO_REUSEPORT),
-	"tcp-nodelay":      boolOpt(unix.IPPROTO_TCP, unix.TCP_NODELAY),
-	"ipv6-v6only":      boolOpt(unix.IPPROTO_IPV6, unix.IPV6_V6ONLY),
+	"keepalive":        boolOpt("keepalive"),
+	"reuseaddr":        boolOpt("reuseaddr"),
+	"reuseport":        boolOpt("reuseport"),
+	"tcp-nodelay":      boolOpt("tcp-nodelay"),
+	"ipv6-v6only":      boolOpt("ipv6-v6only"),
 	"linger":           lingerOpt,
-	"recv-buffer-size": intOpt(unix.SOL_SOCKET, unix.SO_RCVBUF),
-	"send-buffer-size": intOpt(unix.SOL_SOCKET, unix.SO_SNDBUF),
+	"recv-buffer-size": intOpt("recv-buffer-size"),
+	"send-buffer-size": intOpt("send-buffer-size"),
 }
 
 var tcpGetOptions = map[string]lsOption{
-	"keepalive":        boolOpt(unix.SOL_SOCKET, unix.SO_KEEPALIVE),
-	"reuseaddr":        boolOpt(unix.SOL_SOCKET, unix.SO_REUSEADDR),
-	"reuseport":        boolOpt(unix.SOL_SOCKET, unix.SO_REUSEPORT),
-	"tcp-nodelay":      boolOpt(unix.IPPROTO_TCP, unix.TCP_NODELAY),
+	"keepalive":        boolOpt("keepalive"),
+	"reuseaddr":        boolOpt("reuseaddr"),
+	"reuseport":        boolOpt("reuseport"),
+	"tcp-nodelay":      boolOpt("tcp-nodelay"),
 	"linger":           lingerOpt,
 	"error":            errorOpt,
-	"recv-buffer-size": intOpt(unix.SOL_SOCKET, unix.SO_RCVBUF),
-	"send-buffer-size": intOpt(unix.SOL_SOCKET, unix.SO_SNDBUF),
+	"recv-buffer-size": intOpt("recv-buffer-size"),
+	"send-buffer-size": intOpt("send-buffer-size"),
 }
 
 var udpSetOptions = map[string]lsOption{
-	"dontroute":            boolOpt(unix.SOL_SOCKET, unix.SO_DONTROUTE),
-	"broadcast":            boolOpt(unix.SOL_SOCKET, unix.SO_BROADCAST),
-	"reuseaddr":            boolOpt(unix.SOL_SOCKET, unix.SO_REUSEADDR),
-	"reuseport":            boolOpt(unix.SOL_SOCKET, unix.SO_REUSEPORT),
+	"dontroute":            boolOpt("dontroute"),
+	"broadcast":            boolOpt("broadcast"),
+	"reuseaddr":            boolOpt("reuseaddr"),
+	"reuseport":            boolOpt("reuseport"),
 	"ip-multicast-if":      multicastIfOpt,
-	"ip-multicast-ttl":     intOpt(unix.IPPROTO_IP, unix.IP_MULTICAST_TTL),
-	"ip-multicast-loop":    boolOpt(unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP),
-	"ip-add-membership":    membershipOpt(unix.IP_ADD_MEMBERSHIP),
-	"ip-drop-membership":   membershipOpt(unix.IP_DROP_MEMBERSHIP),
-	"ipv6-unicast-hops":    intOpt(unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS),
-	"ipv6-multicast-hops":  intOpt(unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS),
-	"ipv6-multicast-loop":  boolOpt(unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP),
-	"ipv6-add-membership":  membership6Opt(unix.IPV6_JOIN_GROUP),
-	"ipv6-drop-membership": membership6Opt(unix.IPV6_LEAVE_GROUP),
-	"ipv6-v6only":          boolOpt(unix.IPPROTO_IPV6, unix.IPV6_V6ONLY),
-	"recv-buffer-size":     intOpt(unix.SOL_SOCKET, unix.SO_RCVBUF),
-	"send-buffer-size":     intOpt(unix.SOL_SOCKET, unix.SO_SNDBUF),
+	"ip-multicast-ttl":     intOpt("ip-multicast-ttl"),
+	"ip-multicast-loop":    boolOpt("ip-multicast-loop"),
+	"ip-add-membership":    membershipOpt(true),
+	"ip-drop-membership":   membershipOpt(false),
+	"ipv6-unicast-hops":    intOpt("ipv6-unicast-hops"),
+	"ipv6-multicast-hops":  intOpt("ipv6-multicast-hops"),
+	"ipv6-multicast-loop":  boolOpt("ipv6-multicast-loop"),
+	"ipv6-add-membership":  membership6Opt(true),
+	"ipv6-drop-membership": membership6Opt(false),
+	"ipv6-v6only":          boolOpt("ipv6-v6only"),
+	"recv-buffer-size":     intOpt("recv-buffer-size"),
+	"send-buffer-size":     intOpt("send-buffer-size"),
 }
 
 var udpGetOptions = map[string]lsOption{
-	"dontroute":           boolOpt(unix.SOL_SOCKET, unix.SO_DONTROUTE),
-	"broadcast":           boolOpt(unix.SOL_SOCKET, unix.SO_BROADCAST),
-	"reuseaddr":           boolOpt(unix.SOL_SOCKET, unix.SO_REUSEADDR),
-	"reuseport":           boolOpt(unix.SOL_SOCKET, unix.SO_REUSEPORT),
+	"dontroute":           boolOpt("dontroute"),
+	"broadcast":           boolOpt("broadcast"),
+	"reuseaddr":           boolOpt("reuseaddr"),
+	"reuseport":           boolOpt("reuseport"),
 	"ip-multicast-if":     multicastIfOpt,
-	"ip-multicast-ttl":    intOpt(unix.IPPROTO_IP, unix.IP_MULTICAST_TTL),
-	"ip-multicast-loop":   boolOpt(unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP),
+	"ip-multicast-ttl":    intOpt("ip-multicast-ttl"),
+	"ip-multicast-loop":   boolOpt("ip-multicast-loop"),
 	"error":               errorOpt,
-	"ipv6-unicast-hops":   intOpt(unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS),
-	"ipv6-multicast-hops": intOpt(unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS),
-	"ipv6-multicast-loop": boolOpt(unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP),
-	"ipv6-v6only":         boolOpt(unix.IPPROTO_IPV6, unix.IPV6_V6ONLY),
-	"recv-buffer-size":    intOpt(unix.SOL_SOCKET, unix.SO_RCVBUF),
-	"send-buffer-size":    intOpt(unix.SOL_SOCKET, unix.SO_SNDBUF),
+	"ipv6-unicast-hops":   intOpt("ipv6-unicast-hops"),
+	"ipv6-multicast-hops": intOpt("ipv6-multicast-hops"),
+	"ipv6-multicast-loop": boolOpt("ipv6-multicast-loop"),
+	"ipv6-v6only":         boolOpt("ipv6-v6only"),
+	"recv-buffer-size":    intOpt("recv-buffer-size"),
+	"send-buffer-size":    intOpt("send-buffer-size"),
 }
 
 // lsOptionMethod is setoption (set) or getoption, over opts.
@@ -246,7 +248,8 @@ func lsOptionMethod(group string, opts map[string]lsOption, set bool) func(*Sess
 				s.netDenied(L, "joining", lua.LVAsString(t.RawGetString("multiaddr")), 0)
 			}
 		}
-		v, ok := opt(a, ls.getfd(), set)
+		r, _ := ls.sock()
+		v, ok := opt(a, r, set)
 		if !ok {
 			return pushNilErr(L, failed)
 		}

@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
 
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -62,10 +61,10 @@ func lsResolve(ctx context.Context, host, serv string, family int, passive, nume
 	var addrs []netip.Addr
 	switch {
 	case passive && host == "*":
-		if family != unix.AF_INET6 {
+		if family != sock.FamilyIPv6 {
 			addrs = append(addrs, netip.IPv4Unspecified())
 		}
-		if family != unix.AF_INET {
+		if family != sock.FamilyIPv4 {
 			addrs = append(addrs, netip.IPv6Unspecified())
 		}
 	case host == "":
@@ -80,9 +79,9 @@ func lsResolve(ctx context.Context, host, serv string, family int, passive, nume
 		}
 		network := "ip"
 		switch family {
-		case unix.AF_INET:
+		case sock.FamilyIPv4:
 			network = "ip4"
-		case unix.AF_INET6:
+		case sock.FamilyIPv6:
 			network = "ip6"
 		}
 		found, err := sock.LookupNetIP(ctx, network, host)
@@ -101,7 +100,7 @@ func lsResolve(ctx context.Context, host, serv string, family int, passive, nume
 	var out []netip.AddrPort
 	for _, a := range addrs {
 		a = a.Unmap()
-		if family == unix.AF_INET && !a.Is4() || family == unix.AF_INET6 && a.Is4() {
+		if family == sock.FamilyIPv4 && !a.Is4() || family == sock.FamilyIPv6 && a.Is4() {
 			continue
 		}
 		out = append(out, netip.AddrPortFrom(a, uint16(port)))
@@ -191,7 +190,7 @@ func lsGetaddrinfo(s *Session, L *lua.LState) int {
 	var err error
 	ctx := ctxOf(L)
 	s.sched.block(L, func() func() {
-		found, err = lsResolve(ctx, host, "", unix.AF_UNSPEC, false, false, true)
+		found, err = lsResolve(ctx, host, "", sock.FamilyUnspec, false, false, true)
 		return nil
 	})
 	if err != nil {
@@ -232,7 +231,7 @@ func lsGetnameinfo(s *Session, L *lua.LState) int {
 			return nil
 		}
 		var found []netip.AddrPort
-		found, err = lsResolve(ctx, host, "", unix.AF_UNSPEC, false, false, true)
+		found, err = lsResolve(ctx, host, "", sock.FamilyUnspec, false, false, true)
 		for _, ap := range found {
 			n := ap.Addr().String()
 			if r, lerr := net.DefaultResolver.LookupAddr(ctx, n); lerr == nil && len(r) > 0 {

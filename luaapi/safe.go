@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
 )
 
 // Permissions is what --safe grants, as Deno's permission flags do:
@@ -446,7 +445,7 @@ func fileError(path string, err error) string {
 	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return path + ": " + cStrerror(unix.Errno(errno))
+		return path + ": " + cStrerror(syscall.Errno(errno))
 	}
 	return err.Error()
 }

@@ -24,6 +24,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
 // Options configure a Session.
@@ -77,7 +79,7 @@ type Session struct {
 
 	stdin   *stdinReader
 	sockets *registry
-	lsFDs   fdOwners // the descriptors LuaSocket objects opened
+	lsRaw   sock.RawSet // the sockets LuaSocket objects opened
 	tracer  tracer
 
 	pluginDirs []PluginDir

@@ -9,7 +9,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
+
+	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
 // Limits of what show prints of one value.
@@ -147,7 +148,7 @@ func showSocket(so socket) string {
 			addr += " -> " + p
 		}
 		switch {
-		case ls.closed() && ls.family == unix.AF_UNSPEC:
+		case ls.closed() && ls.family == sock.FamilyUnspec:
 			addr = "no descriptor yet (bind, connect or sendto makes it)"
 		case ls.closed():
 			addr = "closed"
