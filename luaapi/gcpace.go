@@ -52,7 +52,7 @@ func startPacer() {
 
 // pacer sets the collector's percent after each collection, from the
 // live heap it left (percent 0: GOGC is set, the percent is left alone),
-// and pokes the Lua code that runs when that heap is past the budget.
+// and pokes the Lua code that runs when that heap is past liveLimit.
 type pacer struct {
 	percent int
 	live    []metrics.Sample
@@ -76,7 +76,7 @@ func (p *pacer) pace() {
 		p.percent = want
 		debug.SetGCPercent(want)
 	}
-	if stacks := p.live[1].Value.Uint64(); int64(live+stacks) > MemoryBudget() {
+	if stacks := p.live[1].Value.Uint64(); int64(live+stacks) > liveLimit() {
 		lua.Poke()
 	}
 	p.arm()

@@ -194,38 +194,47 @@ func alloc(L *lua.LState, n int64) {
 	}
 }
 
-// overBudget is what Lua code does when poked (lua.Poke) because the live
-// heap was past the budget after a collection (the pacer): memory that no
-// one call sized, grown by many small objects (a table filled, closures,
-// coroutines, tasks), which no check before an allocation sees. When a
-// collection, with L's stale registers and frames dropped, leaves the heap
-// past the budget still, the code raises "not enough memory", as a
-// failed allocation does in C Lua; pcall catches it, and what the caught
-// code held is free again.
-func overBudget(L *lua.LState) {
+// liveLimit is how much of the budget live objects may hold: seven
+// eighths. Go's soft limit counts all the memory the runtime keeps, so as
+// live objects near the budget the collector runs without end and frees
+// nothing: the rest is its room to work.
+func liveLimit() int64 {
 	b := MemoryBudget()
-	if heapBytes() <= b {
+	return b - b/8
+}
+
+// overBudget is what Lua code does when poked (lua.Poke) because live
+// objects passed liveLimit after a collection (the pacer): memory that no
+// one call sized, grown by many small objects (a table filled, closures,
+// coroutines, tasks, a reply read piece by piece), which no check before
+// an allocation sees. When a collection, with L's stale registers and
+// frames dropped, leaves them past it still, the code raises "not enough
+// memory", as a failed allocation does in C Lua; pcall catches it, and
+// what the caught code held is free again.
+func overBudget(L *lua.LState) {
+	limit := liveLimit()
+	if heapBytes() <= limit {
 		return
 	}
 	L.ClearAboveTop()
 	L.ClearStaleFrames()
 	runtime.GC()
-	if heapBytes() > b {
+	if heapBytes() > limit {
 		L.Error(lua.LString(errNoMemory.Error()), 0)
 	}
 }
 
-// reserve raises "not enough memory" in L unless room bytes of the budget
-// are free (after a collection, if needed): for what holds memory until
-// it ends, such as a task, which must leave room for the code that would
-// end it.
+// reserve raises "not enough memory" in L unless room bytes below
+// liveLimit are free (after a collection, if needed): for what holds
+// memory until it ends, such as a task, which must leave room for the
+// code that would end it.
 func reserve(L *lua.LState, room int64) {
-	b := MemoryBudget()
-	if heapBytes()+room <= b {
+	limit := liveLimit()
+	if heapBytes()+room <= limit {
 		return
 	}
 	runtime.GC()
-	if heapBytes()+room > b {
+	if heapBytes()+room > limit {
 		L.Error(lua.LString(errNoMemory.Error()), 0)
 	}
 }

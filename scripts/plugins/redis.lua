@@ -130,7 +130,13 @@ local function exchange(c, request, n)
   end
   local sent, err = c.conn:send(request)
   if not sent then return failed(c, err) end
-  local list, rerr = replies(c.conn, n)
+  local ok, list, rerr = pcall(replies, c.conn, n)
+  if not ok then
+    -- A reply cut short by an error (not enough memory): what is left of
+    -- it on the connection cannot be trusted.
+    failed(c)
+    error(list, 0)
+  end
   if not list then return failed(c, rerr) end
   return list
 end
