@@ -47,6 +47,7 @@ func TestMemoryBudgetWhereMemoryGrows(t *testing.T) {
 		{"loadstring", big, `return #loadstring(big)`, noMem, false},
 		{"pack", big, `return #pack(">s4s4s4", big, big, big)`, noMem, false},
 		{"pack padding", "", `return #pack("c300000000", "")`, noMem, false},
+		{"upper", big, `local b2 = big .. "y" return #b2:upper()`, noMem, false},
 		{"upper fits", big, `return #big:upper()`, "true\t100000000\n", false},
 		// Stream reads that wait for more: 400 MB sent, in one line.
 		{"stream *a", "", `return #` + receive400(`listen{port = 0, host = "127.0.0.1", proto = "tcp"}`, "*a"), noMem, false},
