@@ -78,6 +78,8 @@ func (p *pacer) pace() {
 	}
 	if stacks := p.live[1].Value.Uint64(); int64(live+stacks) > liveLimit() {
 		lua.Poke()
+	} else {
+		raisedAt.Store(0)
 	}
 	p.arm()
 }

@@ -211,18 +211,34 @@ func liveLimit() int64 {
 // frames dropped, leaves them past it still, the code raises "not enough
 // memory", as a failed allocation does in C Lua; pcall catches it, and
 // what the caught code held is free again.
+//
+// After the error, the code that caught it may go on with what it still
+// holds — print how far it got, drop it — as after a failed allocation in
+// C Lua: the next poke raises only past the heap it was raised at plus a
+// sixteenth of the budget (never past the budget), so that code that goes
+// on growing meets the error again soon. The pacer forgets that level once
+// live objects are back under liveLimit.
 func overBudget(L *lua.LState) {
 	limit := liveLimit()
+	if at := raisedAt.Load(); at > 0 {
+		b := MemoryBudget()
+		limit = max(limit, min(at+b/16, b))
+	}
 	if heapBytes() <= limit {
 		return
 	}
 	L.ClearAboveTop()
 	L.ClearStaleFrames()
 	runtime.GC()
-	if heapBytes() > limit {
+	if h := heapBytes(); h > limit {
+		raisedAt.Store(h)
 		L.Error(lua.LString(errNoMemory.Error()), 0)
 	}
 }
+
+// raisedAt is the heap at which overBudget last raised, 0 once live
+// objects were back under liveLimit.
+var raisedAt atomic.Int64
 
 // reserve raises "not enough memory" in L unless room bytes below
 // liveLimit are free (after a collection, if needed): for what holds
