@@ -661,3 +661,22 @@ func TestProcs(t *testing.T) {
 		}
 	}
 }
+
+// Every long option the command line takes is in --help: the options are
+// the "--name" words of the parser's source.
+func TestHelpNamesEveryLongOption(t *testing.T) {
+	src, err := os.ReadFile("run.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	options := regexp.MustCompile(`"(--[a-z][a-z-]*)`).FindAllStringSubmatch(string(src), -1)
+	if len(options) < 8 {
+		t.Fatalf("found %d long options in run.go: not the parser?", len(options))
+	}
+	help := sockshell(t, "", "--help").stdout
+	for _, o := range options {
+		if !regexp.MustCompile(regexp.QuoteMeta(o[1]) + `\b`).MatchString(help) {
+			t.Errorf("--help does not name %s", o[1])
+		}
+	}
+}

@@ -36,8 +36,8 @@ const usage = `usage: sockshell [options] [script [args...]]
   -e chunk   run chunk (repeatable)
   -l name    require module name
   -i         start the shell after the script
-  -v         print the version
-  -h         print this help
+  -v, --version  print the version
+  -h, --help     print this help
   --safe     for untrusted scripts: no programs, native code, os.exit or
              debug library; no files, network or environment but what
              the --allow flags grant (each implies --safe):
@@ -47,8 +47,9 @@ const usage = `usage: sockshell [options] [script [args...]]
   --allow-env                    read and change the environment
   --timeout SECONDS              stop after that long (exit status 124)
   --max-memory SIZE              memory scripts may use (512M, 2G; default
-                                 3/4 of the machine's), past which
-                                 allocations raise "not enough memory"
+                                 3/4 of the machine's or its control
+                                 group's), past which allocations and
+                                 growth raise "not enough memory"
   --         stop handling options
   -          run standard input
 With no script: the shell on a terminal, else standard input as a script.
