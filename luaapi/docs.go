@@ -8,7 +8,7 @@ import (
 )
 
 // Doc documents one Lua function. Docs are written once, beside the
-// function's binding; the README's reference (Markdown) and the shell's
+// function's binding; luaapi/README.md's reference (Markdown) and the shell's
 // help() (Text) are both rendered from them, and every Example is run by the
 // tests, so what the docs show is what the code does.
 type Doc struct {
@@ -108,7 +108,7 @@ func Lookup(name string) *Doc {
 	return nil
 }
 
-// Markdown renders d for the README.
+// Markdown renders d for luaapi/README.md.
 func (d *Doc) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#### `%s`\n\n", d.Forms[0])

@@ -8,7 +8,7 @@ import (
 	"github.com/sockshell/sockshell/scripts"
 )
 
-// Every example in the docs runs, so help() and the README never show code
+// Every example in the docs runs, so help() and luaapi/README.md never show code
 // that fails.
 func TestDocExamplesRun(t *testing.T) {
 	for _, d := range Docs() {

@@ -2,7 +2,7 @@
 // Session is one Lua world (gopher-lua) with sockshell's functions — UDP and
 // TCP sockets, tasks, binary data, plugins, help, trace — its own output
 // writers, the sockets it opened and a way to interrupt whatever it runs.
-// Every Lua function is documented once, in Docs, which the README and the
+// Every Lua function is documented once, in Docs, which luaapi/README.md and the
 // shell's help() both read.
 //
 // Lua code runs on the goroutine that holds the session's baton (see

@@ -11,18 +11,19 @@ import (
 	"github.com/sockshell/sockshell/luaapi"
 )
 
-// The README's "Write your own protocol" walkthrough works as written: the
-// plugin is assembled from its code blocks and each step is run.
+// The "Write your own protocol" walkthrough (plugins/README.md) works as
+// written: the plugin is assembled from its code blocks and each step is
+// run.
 func TestWriteYourOwnProtocol(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("plugins/README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(readme)
-	start := strings.Index(text, "### Write your own protocol")
+	start := strings.Index(text, "# Write your own protocol")
 	end := strings.Index(text[start:], "\n## ")
 	if start < 0 || end < 0 {
-		t.Fatal("no walkthrough in README.md")
+		t.Fatal("no walkthrough in plugins/README.md")
 	}
 	blocks := regexp.MustCompile("(?s)```lua\n(.*?)```").FindAllStringSubmatch(text[start:start+end], -1)
 	if len(blocks) != 3 {
