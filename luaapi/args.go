@@ -168,3 +168,17 @@ func isNil(v lua.LValue) bool {
 	_, ok := v.(*lua.LNilType)
 	return ok
 }
+
+// checkUserdata returns argument n as the value of a userdata of type T
+// (a socket kind, a task), or raises "WHAT expected, got …", naming what
+// was there as describe does.
+func checkUserdata[T any](a args, n int, what string, describe func(lua.LValue) string) T {
+	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
+		if v, ok := ud.Value.(T); ok {
+			return v
+		}
+	}
+	a.raise(n, "%s expected, got %s", what, describe(a.L.Get(n)))
+	var zero T
+	return zero
+}

@@ -25,10 +25,10 @@ var tcpMethodsLS = map[string]func(*Session, *lua.LState) int{
 	"getfamily":   lsGetfamily("tcp{any}"),
 	"getfd":       lsGetfd("tcp{any}"),
 	"setfd":       lsSetfd("tcp{any}"),
-	"getoption":   lsOptionMethod("tcp{any}", tcpGetOptions, false),
-	"setoption":   lsOptionMethod("tcp{any}", tcpSetOptions, true),
-	"getpeername": lsGetpeername("tcp{any}"),
-	"getsockname": lsGetsockname("tcp{any}"),
+	"getoption":   lsOptionMethod("tcp{any}", tcpOptions, false),
+	"setoption":   lsOptionMethod("tcp{any}", tcpOptions, true),
+	"getpeername": lsName("tcp{any}", true),
+	"getsockname": lsName("tcp{any}", false),
 	"getstats":    lsGetstats,
 	"setstats":    lsSetstats,
 	"listen":      lsListen,
@@ -45,10 +45,10 @@ var udpMethodsLS = map[string]func(*Session, *lua.LState) int{
 	"getfamily":   lsGetfamily("udp{any}"),
 	"getfd":       lsGetfd("udp{any}"),
 	"setfd":       lsSetfd("udp{any}"),
-	"getoption":   lsOptionMethod("udp{any}", udpGetOptions, false),
-	"setoption":   lsOptionMethod("udp{any}", udpSetOptions, true),
-	"getpeername": lsGetpeername(lsConnected),
-	"getsockname": lsGetsockname("udp{any}"),
+	"getoption":   lsOptionMethod("udp{any}", udpOptions, false),
+	"setoption":   lsOptionMethod("udp{any}", udpOptions, true),
+	"getpeername": lsName(lsConnected, true),
+	"getsockname": lsName("udp{any}", false),
 	"receive":     lsUDPReceive(false),
 	"receivefrom": lsUDPReceive(true),
 	"send":        lsUDPSend,
@@ -146,29 +146,26 @@ func lsGettimeout(group string) func(*Session, *lua.LState) int {
 	}
 }
 
-func lsGetsockname(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
-		ls := lsCheck(L, "getsockname", group)
-		ap, err := ls.sockName(false)
-		if err != nil {
-			return pushNilErr(L, lsError(err))
-		}
-		L.Push(lua.LString(ap.Addr().String()))
-		L.Push(lua.LString(lua.LNumber(ap.Port()).String()))
-		L.Push(lua.LString(familyName(ap.Addr())))
-		return 3
+// lsName is getsockname (peer false) and getpeername: the address, the
+// port — a string from getsockname, a number from getpeername, as
+// LuaSocket gives them — and the family.
+func lsName(group string, peer bool) func(*Session, *lua.LState) int {
+	name := "getsockname"
+	if peer {
+		name = "getpeername"
 	}
-}
-
-func lsGetpeername(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
-		ls := lsCheck(L, "getpeername", group)
-		ap, err := ls.sockName(true)
+		ls := lsCheck(L, name, group)
+		ap, err := ls.sockName(peer)
 		if err != nil {
 			return pushNilErr(L, lsError(err))
 		}
 		L.Push(lua.LString(ap.Addr().String()))
-		L.Push(lua.LNumber(ap.Port()))
+		if peer {
+			L.Push(lua.LNumber(ap.Port()))
+		} else {
+			L.Push(lua.LString(lua.LNumber(ap.Port()).String()))
+		}
 		L.Push(lua.LString(familyName(ap.Addr())))
 		return 3
 	}

@@ -170,67 +170,63 @@ func multicastIfOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 	return lua.LString(netip.AddrFrom4(addr).String()), err == nil
 }
 
-var tcpSetOptions = map[string]lsOption{
-	"keepalive":        boolOpt("keepalive"),
-	"reuseaddr":        boolOpt("reuseaddr"),
-	"reuseport":        boolOpt("reuseport"),
-	"tcp-nodelay":      boolOpt("tcp-nodelay"),
-	"ipv6-v6only":      boolOpt("ipv6-v6only"),
-	"linger":           lingerOpt,
-	"recv-buffer-size": intOpt("recv-buffer-size"),
-	"send-buffer-size": intOpt("send-buffer-size"),
+// lsOpt is one option of a kind of object, and whether setoption and
+// getoption take it (LuaSocket sets some it cannot read, and reads one,
+// "error", that it cannot set).
+type lsOpt struct {
+	fn       lsOption
+	set, get bool
 }
 
-var tcpGetOptions = map[string]lsOption{
-	"keepalive":        boolOpt("keepalive"),
-	"reuseaddr":        boolOpt("reuseaddr"),
-	"reuseport":        boolOpt("reuseport"),
-	"tcp-nodelay":      boolOpt("tcp-nodelay"),
-	"linger":           lingerOpt,
-	"error":            errorOpt,
-	"recv-buffer-size": intOpt("recv-buffer-size"),
-	"send-buffer-size": intOpt("send-buffer-size"),
+const (
+	setOnly = iota + 1
+	getOnly
+	setGet
+)
+
+// opt makes an lsOpt for which calls take it.
+func opt(fn lsOption, which int) lsOpt {
+	return lsOpt{fn, which != getOnly, which != setOnly}
 }
 
-var udpSetOptions = map[string]lsOption{
-	"dontroute":            boolOpt("dontroute"),
-	"broadcast":            boolOpt("broadcast"),
-	"reuseaddr":            boolOpt("reuseaddr"),
-	"reuseport":            boolOpt("reuseport"),
-	"ip-multicast-if":      multicastIfOpt,
-	"ip-multicast-ttl":     intOpt("ip-multicast-ttl"),
-	"ip-multicast-loop":    boolOpt("ip-multicast-loop"),
-	"ip-add-membership":    membershipOpt(true),
-	"ip-drop-membership":   membershipOpt(false),
-	"ipv6-unicast-hops":    intOpt("ipv6-unicast-hops"),
-	"ipv6-multicast-hops":  intOpt("ipv6-multicast-hops"),
-	"ipv6-multicast-loop":  boolOpt("ipv6-multicast-loop"),
-	"ipv6-add-membership":  membership6Opt(true),
-	"ipv6-drop-membership": membership6Opt(false),
-	"ipv6-v6only":          boolOpt("ipv6-v6only"),
-	"recv-buffer-size":     intOpt("recv-buffer-size"),
-	"send-buffer-size":     intOpt("send-buffer-size"),
-}
-
-var udpGetOptions = map[string]lsOption{
-	"dontroute":           boolOpt("dontroute"),
-	"broadcast":           boolOpt("broadcast"),
-	"reuseaddr":           boolOpt("reuseaddr"),
-	"reuseport":           boolOpt("reuseport"),
-	"ip-multicast-if":     multicastIfOpt,
-	"ip-multicast-ttl":    intOpt("ip-multicast-ttl"),
-	"ip-multicast-loop":   boolOpt("ip-multicast-loop"),
-	"error":               errorOpt,
-	"ipv6-unicast-hops":   intOpt("ipv6-unicast-hops"),
-	"ipv6-multicast-hops": intOpt("ipv6-multicast-hops"),
-	"ipv6-multicast-loop": boolOpt("ipv6-multicast-loop"),
-	"ipv6-v6only":         boolOpt("ipv6-v6only"),
-	"recv-buffer-size":    intOpt("recv-buffer-size"),
-	"send-buffer-size":    intOpt("send-buffer-size"),
-}
+// tcpOptions and udpOptions are the options of TCP and UDP objects, by
+// LuaSocket's names.
+var (
+	tcpOptions = map[string]lsOpt{
+		"keepalive":        opt(boolOpt("keepalive"), setGet),
+		"reuseaddr":        opt(boolOpt("reuseaddr"), setGet),
+		"reuseport":        opt(boolOpt("reuseport"), setGet),
+		"tcp-nodelay":      opt(boolOpt("tcp-nodelay"), setGet),
+		"ipv6-v6only":      opt(boolOpt("ipv6-v6only"), setOnly),
+		"linger":           opt(lingerOpt, setGet),
+		"error":            opt(errorOpt, getOnly),
+		"recv-buffer-size": opt(intOpt("recv-buffer-size"), setGet),
+		"send-buffer-size": opt(intOpt("send-buffer-size"), setGet),
+	}
+	udpOptions = map[string]lsOpt{
+		"dontroute":            opt(boolOpt("dontroute"), setGet),
+		"broadcast":            opt(boolOpt("broadcast"), setGet),
+		"reuseaddr":            opt(boolOpt("reuseaddr"), setGet),
+		"reuseport":            opt(boolOpt("reuseport"), setGet),
+		"ip-multicast-if":      opt(multicastIfOpt, setGet),
+		"ip-multicast-ttl":     opt(intOpt("ip-multicast-ttl"), setGet),
+		"ip-multicast-loop":    opt(boolOpt("ip-multicast-loop"), setGet),
+		"ip-add-membership":    opt(membershipOpt(true), setOnly),
+		"ip-drop-membership":   opt(membershipOpt(false), setOnly),
+		"error":                opt(errorOpt, getOnly),
+		"ipv6-unicast-hops":    opt(intOpt("ipv6-unicast-hops"), setGet),
+		"ipv6-multicast-hops":  opt(intOpt("ipv6-multicast-hops"), setGet),
+		"ipv6-multicast-loop":  opt(boolOpt("ipv6-multicast-loop"), setGet),
+		"ipv6-add-membership":  opt(membership6Opt(true), setOnly),
+		"ipv6-drop-membership": opt(membership6Opt(false), setOnly),
+		"ipv6-v6only":          opt(boolOpt("ipv6-v6only"), setGet),
+		"recv-buffer-size":     opt(intOpt("recv-buffer-size"), setGet),
+		"send-buffer-size":     opt(intOpt("send-buffer-size"), setGet),
+	}
+)
 
 // lsOptionMethod is setoption (set) or getoption, over opts.
-func lsOptionMethod(group string, opts map[string]lsOption, set bool) func(*Session, *lua.LState) int {
+func lsOptionMethod(group string, opts map[string]lsOpt, set bool) func(*Session, *lua.LState) int {
 	name, failed := "getoption", "getsockopt failed"
 	if set {
 		name, failed = "setoption", "setsockopt failed"
@@ -238,8 +234,8 @@ func lsOptionMethod(group string, opts map[string]lsOption, set bool) func(*Sess
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, name, group)
 		a := lsArgs(L, name)
-		opt, ok := opts[a.checkString(2)]
-		if !ok {
+		o, ok := opts[a.checkString(2)]
+		if !ok || set && !o.set || !set && !o.get {
 			a.raise(2, "unsupported option `%s'", a.checkString(2))
 		}
 		if set && strings.HasSuffix(a.checkString(2), "-add-membership") && s.sandbox != nil {
@@ -249,7 +245,7 @@ func lsOptionMethod(group string, opts map[string]lsOption, set bool) func(*Sess
 			}
 		}
 		r, _ := ls.sock()
-		v, ok := opt(a, r, set)
+		v, ok := o.fn(a, r, set)
 		if !ok {
 			return pushNilErr(L, failed)
 		}

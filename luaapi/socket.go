@@ -239,13 +239,7 @@ func (s *Session) newSocket(L *lua.LState, so socket, class string) *lua.LUserDa
 
 // checkSock returns argument n as a socket of any kind, or raises.
 func checkSock(a args, n int) socket {
-	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
-		if so, ok := ud.Value.(socket); ok {
-			return so
-		}
-	}
-	a.raise(n, "socket expected, got %s", describe(a.L.Get(n)))
-	return nil
+	return checkUserdata[socket](a, n, "socket", describe)
 }
 
 // describeSock names a value for "X expected, got …" messages, socket
@@ -378,37 +372,34 @@ func closeSock(so socket, s *Session, a args) int {
 }
 
 func setoption(so socket, s *Session, a args) int {
-	L := a.L
-	name := a.name(2, L.Get(2), "name")
-	if _, ok := optionNames[name]; !ok {
-		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce)", name)
-	}
-	if optionNames[name] == "reuseaddr" {
+	if optionNames[a.name(2, a.L.Get(2), "name")] == "reuseaddr" {
 		a.raise(2, "reuseaddr is set when binding: listen{port=..., reuseaddr=true}")
 	}
-	if so.closed() {
-		return fail(L, "closed")
-	}
-	if err := so.setOption(a, optionNames[name], L.Get(3)); err != nil {
-		if ek, ok := err.(errOptionKind); ok {
-			a.raise(2, "%s", ek.Error())
-		}
-		return fail(L, failure(err, so.String()))
-	}
-	L.Push(lua.LTrue)
-	return 1
+	return optionCall(so, a, "nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce", func(name string) (lua.LValue, error) {
+		return lua.LTrue, so.setOption(a, name, a.L.Get(3))
+	})
 }
 
 func getoption(so socket, s *Session, a args) int {
+	return optionCall(so, a, "nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce, reuseaddr, broadcast", so.option)
+}
+
+// optionCall is what setoption and getoption share: the option's name
+// (argument 2) checked against optionNames (known lists them for the
+// error), a closed socket's failure, and do's error as the result — an
+// option of another kind of socket raised as a mistake, a failure of the
+// system returned as nil and its message.
+func optionCall(so socket, a args, known string, do func(name string) (lua.LValue, error)) int {
 	L := a.L
 	name := a.name(2, L.Get(2), "name")
-	if _, ok := optionNames[name]; !ok {
-		a.raise(2, "unknown option '%s' (options: nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce, reuseaddr, broadcast)", name)
+	core, ok := optionNames[name]
+	if !ok {
+		a.raise(2, "unknown option '%s' (options: %s)", name, known)
 	}
 	if so.closed() {
 		return fail(L, "closed")
 	}
-	v, err := so.option(name)
+	v, err := do(core)
 	if err != nil {
 		if ek, ok := err.(errOptionKind); ok {
 			a.raise(2, "%s", ek.Error())

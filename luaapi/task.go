@@ -89,13 +89,7 @@ func (s *Session) openTasks() {
 }
 
 func checkTask(a args, n int) *task {
-	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
-		if t, ok := ud.Value.(*task); ok {
-			return t
-		}
-	}
-	a.raise(n, "task expected, got %s", describe(a.L.Get(n)))
-	return nil
+	return checkUserdata[*task](a, n, "task", describe)
 }
 
 var taskFuncs = []libFunc{

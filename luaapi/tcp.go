@@ -92,23 +92,11 @@ func (l *tcpListener) option(name string) (lua.LValue, error) {
 }
 
 func checkStream(a args, n int) *tcpStream {
-	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
-		if c, ok := ud.Value.(*tcpStream); ok {
-			return c
-		}
-	}
-	a.raise(n, "tcp stream expected, got %s", describeSock(a.L.Get(n)))
-	return nil
+	return checkUserdata[*tcpStream](a, n, "tcp stream", describeSock)
 }
 
 func checkListener(a args, n int) *tcpListener {
-	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
-		if l, ok := ud.Value.(*tcpListener); ok {
-			return l
-		}
-	}
-	a.raise(n, "tcp listener expected, got %s", describeSock(a.L.Get(n)))
-	return nil
+	return checkUserdata[*tcpListener](a, n, "tcp listener", describeSock)
 }
 
 // newStream registers a connection and makes its object.

@@ -86,13 +86,7 @@ func (u *udpSocket) option(name string) (lua.LValue, error) {
 
 // checkUDP returns argument n as a UDP socket, or raises.
 func checkUDP(a args, n int) *udpSocket {
-	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
-		if u, ok := ud.Value.(*udpSocket); ok {
-			return u
-		}
-	}
-	a.raise(n, "udp socket expected, got %s", describeSock(a.L.Get(n)))
-	return nil
+	return checkUserdata[*udpSocket](a, n, "udp socket", describeSock)
 }
 
 var udpFuncs = []libFunc{

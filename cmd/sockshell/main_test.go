@@ -26,18 +26,14 @@ var binary string
 const repoRoot = "../.."
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "sockshell-test")
+	built, cleanup, err := testenv.Build(".")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "sockshell")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.Exit(1)
-	}
+	binary = built
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 

@@ -5,6 +5,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,4 +50,27 @@ func Latency(promise time.Duration) time.Duration {
 		return 5 * promise
 	}
 	return promise
+}
+
+// Build builds the command in the package directory pkg into a directory
+// of its own, for tests that run the real binary; cleanup removes it.
+func Build(pkg string) (binary string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "sockshell-test")
+	if err != nil {
+		return "", nil, err
+	}
+	binary = filepath.Join(dir, filepath.Base(mustAbs(pkg)))
+	if out, err := exec.Command("go", "build", "-o", binary, pkg).CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return binary, func() { os.RemoveAll(dir) }, nil
+}
+
+// mustAbs is path made absolute (path itself when it cannot be).
+func mustAbs(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
