@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +35,55 @@ func TestDocExamplesRun(t *testing.T) {
 			if out.Len() == 0 {
 				t.Errorf("example printed nothing")
 			}
+			if missing := unprinted(d.Example, out.String()); missing != "" {
+				t.Errorf("the example shows %q, which it does not print; it printed:\n%s", missing, out.String())
+			}
 		})
 	}
+}
+
+// unprinted is the first result an example shows after "-->" that its
+// output lacks, in order: each shown line must match a line printed after
+// the one the previous shown line matched. In a shown line, two spaces or
+// more stand for the tab between print's values (or for themselves),
+// <words> for any text (a port the system chose) and … for any rest.
+func unprinted(example, output string) string {
+	printed := strings.Split(output, "\n")
+	for _, line := range strings.Split(example, "\n") {
+		_, shown, ok := strings.Cut(line, "-->")
+		if !ok {
+			continue
+		}
+		shown = strings.TrimSpace(shown)
+		found := false
+		for len(printed) > 0 && !found {
+			found = shownAs(shown).MatchString(printed[0])
+			printed = printed[1:]
+		}
+		if !found {
+			return shown
+		}
+	}
+	return ""
+}
+
+// shownAs is the pattern of a line an example shows after "-->".
+func shownAs(shown string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for i, field := range regexp.MustCompile(`\s{2,}`).Split(shown, -1) {
+		if i > 0 {
+			b.WriteString(`(\t|\s{2,})`)
+		}
+		for j, part := range regexp.MustCompile(`<[^<>]+>`).Split(field, -1) {
+			if j > 0 {
+				b.WriteString(".+?")
+			}
+			b.WriteString(strings.ReplaceAll(regexp.QuoteMeta(part), "…", ".*?"))
+		}
+	}
+	b.WriteString(`\s*$`)
+	return regexp.MustCompile(b.String())
 }
 
 // Every global function and socket method has a doc, and help finds it by

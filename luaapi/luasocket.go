@@ -600,7 +600,7 @@ local _, port = server:getsockname()
 local c = assert(socket.connect("127.0.0.1", port))
 local s = server:accept()
 c:send("hello\n")
-print(s:receive())  --> hello
+print(s:receive())  --> hello  nil  nil
 c:close() s:close() server:close()`,
 	}, nil},
 	{&Doc{

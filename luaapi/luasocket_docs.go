@@ -37,7 +37,8 @@ u:close()`,
 		Errors:  "`nil, message` when the system has no socket to give.",
 		Example: `local socket = require "socket"
 local t = socket.tcp()
-print(t, t:getfd())  --> tcp{master}: 0x…  -1 (no descriptor until bind or connect)
+-- no descriptor (-1) until bind or connect
+print(t, t:getfd())  --> tcp{master}: 0x…  -1
 t:close()`,
 	}, nil},
 	{&Doc{
@@ -194,7 +195,8 @@ local c = socket.connect("127.0.0.1", port)
 local peer = server:accept()
 print(c:send("one\r\ntwo\n"))   --> 9  nil  nil
 print(peer:receive())           --> one  nil  nil
-print(peer:receive(3, "a "))    --> a two  nil  nil
+-- a count counts the prefix too, as in LuaSocket: 3 bytes more
+print(peer:receive(5, "a "))    --> a two  nil  nil
 c:close() peer:close() server:close()`,
 	}, nil},
 	{&Doc{

@@ -163,7 +163,8 @@ print(peer:receive("*l"))     --> two
 print(peer:receive(3))        --> thr
 print(peer:receive("*l", 0.05)) --> nil  timeout  ee
 c:close()
-print(peer:receive("*a"))     --> (empty: the peer closed)
+-- the peer closed: what was left, nothing
+print(peer:receive("*a"))     -->
 peer:close() l:close()`,
 	}, method("receive", checkStream, (*tcpStream).receive)},
 	{&Doc{
