@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
-	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -34,8 +33,11 @@ func (s *Session) openLibFixes() {
 	str.RawSetString("lower", L.NewFunction(lStringLower))
 	str.RawSetString("upper", L.NewFunction(lStringUpper))
 	math := L.GetGlobal("math").(*lua.LTable)
-	math.RawSetString("random", L.NewFunction(lMathRandom))
-	math.RawSetString("randomseed", L.NewFunction(lMathRandomseed))
+	// The generator is the session's own: randomseed in one session
+	// does not change another's sequence.
+	var gen randGen
+	math.RawSetString("random", L.NewFunction(gen.random))
+	math.RawSetString("randomseed", L.NewFunction(gen.randomseed))
 	if t, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		t.RawSetString("concat", L.NewFunction(lTableConcat))
 	}
@@ -168,10 +170,23 @@ func strPos(pos int64, n int) int64 {
 	return pos
 }
 
-// lMathRandom is math.random([m [, n]]), as Lua 5.1 has it.
-func lMathRandom(L *lua.LState) int {
+// randGen is a session's random generator: Go's until math.randomseed
+// gives it a seed, then one of its own from that seed. Its calls hold the
+// session, one at a time.
+type randGen struct{ seeded *rand.Rand }
+
+// float is the next random number in [0, 1).
+func (g *randGen) float() float64 {
+	if g.seeded != nil {
+		return g.seeded.Float64()
+	}
+	return rand.Float64()
+}
+
+// random is math.random([m [, n]]), as Lua 5.1 has it.
+func (g *randGen) random(L *lua.LState) int {
 	a := args{L: L, fn: "random"}
-	r := randFloat()
+	r := g.float()
 	switch L.GetTop() {
 	case 0:
 		L.Push(lua.LNumber(r))
@@ -193,32 +208,15 @@ func lMathRandom(L *lua.LState) int {
 	return 1
 }
 
-// lMathRandomseed is math.randomseed(x): the generator restarts from x.
-func lMathRandomseed(L *lua.LState) int {
+// randomseed is math.randomseed(x): the generator restarts from x.
+func (g *randGen) randomseed(L *lua.LState) int {
 	f := args{L: L, fn: "randomseed"}.checkNumber(1)
 	seed := uint64(int64(f))
 	if f != f || math.IsInf(f, 0) {
 		seed = math.Float64bits(f)
 	}
-	randMu.Lock()
-	seeded = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	randMu.Unlock()
+	g.seeded = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	return 0
-}
-
-var (
-	randMu sync.Mutex
-	seeded *rand.Rand // after math.randomseed; before it, Go's generator
-)
-
-// randFloat is the next random number in [0, 1).
-func randFloat() float64 {
-	randMu.Lock()
-	defer randMu.Unlock()
-	if seeded != nil {
-		return seeded.Float64()
-	}
-	return rand.Float64()
 }
 
 // lTableConcat is table.concat(t [, sep [, i [, j]]]), its result checked

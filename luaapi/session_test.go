@@ -3,7 +3,10 @@ package luaapi
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +194,59 @@ func TestRuntimeErrorHasTraceback(t *testing.T) {
 	var le *Error
 	if !errors.As(err, &le) || le.Message != "t.lua:1: boom" || !strings.Contains(le.Traceback, "t.lua:2: in main chunk") {
 		t.Fatalf("err = %#v", err)
+	}
+}
+
+// Two sessions side by side in one process, one under --safe, do not
+// reach into each other: each keeps its sandbox, its random generator,
+// its package.path, its globals and its trace.
+func TestSessionsSideBySide(t *testing.T) {
+	var outSafe, outFree bytes.Buffer
+	safe := New(Options{Stdout: &outSafe, Stderr: &outSafe, Safe: true, Allow: Permissions{Net: []string{"127.0.0.1"}}})
+	defer safe.Close()
+	free := New(Options{Stdout: &outFree, Stderr: &outFree})
+	defer free.Close()
+	fresh := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+	defer fresh.Close()
+
+	// The same seed gives the same sequence, whatever the other session
+	// seeds or draws between.
+	run(t, free, `math.randomseed(7) first = math.random()`)
+	run(t, safe, `math.randomseed(99) for i = 1, 10 do math.random() end`)
+	run(t, free, `second = math.random()`)
+	run(t, fresh, `math.randomseed(7) first = math.random() second = math.random()`)
+	for _, name := range []string{"first", "second"} {
+		if a, b := free.main.GetGlobal(name), fresh.main.GetGlobal(name); !lua.LVAsBool(a) || a != b {
+			t.Errorf("%s draw: %v in the session seeded 7, %v in a fresh one", name, a, b)
+		}
+	}
+
+	// The sandbox is the safe session's alone.
+	name := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(name, []byte("data"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := lua.LString(name)
+	safe.main.SetGlobal("path", path)
+	free.main.SetGlobal("path", path)
+	if r := run(t, safe, `return io.open(path) == nil`); r[0] != lua.LTrue {
+		t.Error("the safe session opened a file no flag grants")
+	}
+	if r := run(t, free, `return io.open(path):read("*a")`); r[0] != lua.LString("data") {
+		t.Errorf("the free session read %v", r[0])
+	}
+	if r := run(t, safe, `return (pcall(os.execute, "true"))`); r[0] != lua.LFalse {
+		t.Error("the safe session ran a program")
+	}
+
+	// package.path, globals and trace stay each session's.
+	run(t, free, `package.path = "/nowhere/?.lua" shared = 1 trace(true)`)
+	if r := run(t, safe, `return package.path ~= "/nowhere/?.lua", shared == nil`); r[0] != lua.LTrue || r[1] != lua.LTrue {
+		t.Errorf("the other session's package.path or globals leaked: %v", r)
+	}
+	outSafe.Reset()
+	run(t, safe, `local s = listen(0, "127.0.0.1") local _, p = s:getsockname() sendto("x", "127.0.0.1", p) s:recvfrom() s:close()`)
+	if strings.Contains(outSafe.String(), "udp ") {
+		t.Errorf("the other session's trace printed here: %q", outSafe.String())
 	}
 }
