@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 var binaryFuncs = []libFunc{
@@ -131,7 +133,7 @@ func (s *Session) lTohex(L *lua.LState) int {
 	if !ok {
 		args{L: L, fn: "tohex"}.raise(1, "string expected, got %s", describe(L.Get(1)))
 	}
-	alloc(L, mulSize(int64(len(data)), 2))
+	procmem.Alloc(L, procmem.MulSize(int64(len(data)), 2))
 	L.Push(lua.LString(hex.EncodeToString([]byte(data))))
 	return 1
 }
@@ -209,7 +211,7 @@ func (s *Session) lHexdump(L *lua.LState) int {
 	if L.Get(2) != lua.LNil {
 		width = a.intIn(2, L.Get(2), "width", 1, 64)
 	}
-	alloc(L, mulSize(int64(len(data)), 5)) // a line of width bytes takes about 4×width+20
+	procmem.Alloc(L, procmem.MulSize(int64(len(data)), 5)) // a line of width bytes takes about 4×width+20
 	L.Push(lua.LString(hexdump([]byte(data), width)))
 	return 1
 }

@@ -3,7 +3,9 @@ package luaapi
 import (
 	"go/parser"
 	"go/token"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,9 +13,8 @@ import (
 
 // One socket core: every system call on a socket is luaapi/sock's. The
 // LuaSocket layer and the native functions only translate their APIs and
-// words; no file of this package imports the system call package but
-// those that read the machine's memory size (syscall's error numbers name
-// failures in words, and are no calls).
+// words; no file of this package imports the system call package
+// (syscall's error numbers name failures in words, and are no calls).
 func TestOneSocketCore(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -21,7 +22,7 @@ func TestOneSocketCore(t *testing.T) {
 	}
 	checked := 0
 	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, "memory_") {
+		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
@@ -38,5 +39,27 @@ func TestOneSocketCore(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Fatalf("checked %d files: not the package's directory?", checked)
+	}
+}
+
+// The packages below luaapi stand on their own: the socket core imports
+// no Lua, and no package imports the session's (luaapi) from below it.
+func TestPackagesBelowLuaapi(t *testing.T) {
+	for pkg, forbidden := range map[string][]string{
+		"./sock":          {"github.com/yuin/gopher-lua", "github.com/sockshell/sockshell/luaapi"},
+		"./procmem":       {"github.com/sockshell/sockshell/luaapi", "github.com/sockshell/sockshell/luaapi/sock"},
+		"./pcapng":        {"github.com/yuin/gopher-lua", "github.com/sockshell/sockshell/luaapi"},
+		"./internal/turn": {"github.com/yuin/gopher-lua", "github.com/sockshell/sockshell/luaapi"},
+	} {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+		}
+		deps := strings.Fields(string(out))
+		for _, f := range forbidden {
+			if slices.Contains(deps, f) {
+				t.Errorf("%s imports %s", pkg, f)
+			}
+		}
 	}
 }

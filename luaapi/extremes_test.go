@@ -9,6 +9,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // goWords are what Go, not Lua, would say: a Go runtime failure, Go's
@@ -23,8 +25,8 @@ func TestExtremeArguments(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
 	}
-	SetMemoryBudget(1 << 30)
-	defer SetMemoryBudget(0)
+	procmem.SetBudget(1 << 30)
+	defer procmem.SetBudget(0)
 	s, _ := newTestSession(t)
 	// The objects whose methods are called, and the functions left out:
 	// those that end the session, write files, or start programs.

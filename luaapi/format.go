@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // lFormat is string.format with Lua 5.1's (C's) rules. gopher-lua hands
@@ -29,7 +31,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 			size += int64(len(str))
 		}
 	}
-	alloc(L, size)
+	procmem.Alloc(L, size)
 	argn := 1
 	var spec [16]byte
 	for i := 0; i < len(f); i++ {

@@ -7,6 +7,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // compile parses and compiles src. Every chunk the session runs is compiled
@@ -132,7 +134,7 @@ func (s *Session) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 // that loads it, as in Lua 5.1 (setfenv(0, t) in a coroutine).
 func (s *Session) pushLoaded(L *lua.LState, src, name string) int {
 	// Parsing and compiling take several times the source's size.
-	alloc(L, mulSize(int64(len(src)), 8))
+	procmem.Alloc(L, procmem.MulSize(int64(len(src)), 8))
 	proto, err := compile(src, chunkID(name))
 	if err != nil {
 		return pushFunc(L, nil, err)

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // Lua's library functions where gopher-lua's let a Go message, a Go
@@ -77,7 +79,7 @@ func lStringRep(L *lua.LState) int {
 		L.Push(lua.LString(""))
 		return 1
 	}
-	alloc(L, mulSize(int64(len(s)), n))
+	procmem.Alloc(L, procmem.MulSize(int64(len(s)), n))
 	L.Push(lua.LString(strings.Repeat(s, int(n))))
 	return 1
 }
@@ -140,7 +142,7 @@ func mapASCII(L *lua.LState, fn string, lo, hi byte) int {
 		}
 		return 1
 	}
-	alloc(L, int64(len(str)))
+	procmem.Alloc(L, int64(len(str)))
 	b := []byte(str)
 	for ; i < len(b); i++ {
 		if c := b[i]; c >= lo && c <= hi {
@@ -253,7 +255,7 @@ func lTableConcat(L *lua.LState) int {
 			break
 		}
 	}
-	alloc(L, size)
+	procmem.Alloc(L, size)
 	L.Push(lua.LString(strings.Join(parts, sep)))
 	return 1
 }

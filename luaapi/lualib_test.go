@@ -9,14 +9,16 @@ import (
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // A script that asks for more memory than the budget gets a Lua error,
 // "not enough memory", which pcall catches, instead of the end of the
 // process; once it lets go, memory is there again.
 func TestMemoryBudget(t *testing.T) {
-	SetMemoryBudget(256 << 20)
-	defer SetMemoryBudget(0)
+	procmem.SetBudget(256 << 20)
+	defer procmem.SetBudget(0)
 	s, _ := newTestSession(t)
 	for src, want := range map[string]string{
 		`return select(2, pcall(string.rep, "x", 2^40))`:                                                          "not enough memory",

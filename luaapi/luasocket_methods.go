@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -576,7 +577,7 @@ func budgetAsker(L *lua.LState) func(n int) {
 	ask := 64 << 10
 	return func(n int) {
 		if n >= ask {
-			alloc(L, int64(n))
+			procmem.Alloc(L, int64(n))
 			ask = n + n/4
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // The format language of Lua 5.3's string.pack, for Lua 5.1: gopher-lua's
@@ -212,11 +214,11 @@ func getInt(b []byte, size int, little, signed bool) (float64, bool) {
 func (s *Session) lPack(L *lua.LState) int {
 	a := args{L: L, fn: "pack"}
 	format := a.name(1, L.Get(1), "format")
-	out, perr := pack(format, func(i int) lua.LValue { return L.Get(i + 2) }, func(n int) { alloc(L, int64(n)) })
+	out, perr := pack(format, func(i int) lua.LValue { return L.Get(i + 2) }, func(n int) { procmem.Alloc(L, int64(n)) })
 	if perr != nil {
 		a.raise(perr.arg, "%s", perr.msg)
 	}
-	alloc(L, int64(len(out)))
+	procmem.Alloc(L, int64(len(out)))
 	L.Push(lua.LString(out))
 	return 1
 }
@@ -227,7 +229,7 @@ func (s *Session) lPack(L *lua.LState) int {
 func pack(format string, arg func(int) lua.LValue, ask func(int)) (out []byte, perr *packError) {
 	// room makes room for n more bytes, asking first.
 	room := func(n int) {
-		if len(out)+n > cap(out) && len(out)+n >= checkAllocMin {
+		if len(out)+n > cap(out) && len(out)+n >= procmem.CheckMin {
 			newCap := max(2*cap(out), len(out)+n)
 			ask(newCap)
 			out = slices.Grow(out, newCap-len(out))

@@ -25,6 +25,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 
+	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -118,8 +119,8 @@ func New(opts Options) *Session {
 	if s.stderr == nil {
 		s.stderr = os.Stderr
 	}
-	MemoryBudget() // the default budget, unless one was set: allocations are checked
-	startPacer()
+	procmem.Budget() // the default budget, unless one was set: allocations are checked
+	procmem.Start()
 	s.root, s.cancelRoot = context.WithCancelCause(context.Background())
 	s.main = lua.NewState(lua.Options{
 		// Every task and coroutine is a thread with these sizes, so they
@@ -135,9 +136,9 @@ func New(opts Options) *Session {
 	})
 	// The hooks are this state's: a host with other Lua states beside
 	// sessions keeps gopher-lua's own behaviour in them.
-	s.main.G.AllocCheck = func(size int) error { return checkAlloc(int64(size)) }
+	s.main.G.AllocCheck = func(size int) error { return procmem.Check(int64(size)) }
 	s.main.G.ExplainError = explainRaised
-	s.main.G.Poked = overBudget
+	s.main.G.Poked = procmem.Poked
 	s.sched = newSched(s.main)
 	// Setting up runs Lua code too: it holds the baton like any chunk.
 	s.sched.enter(s.main, nil)

@@ -14,6 +14,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/internal/turn"
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // ErrShellInput is what reading standard input gives at the shell's prompt,
@@ -181,7 +182,7 @@ func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
 	}
 	s.block(L, read)
 	raiseIfDone(L, ctx)
-	if errors.Is(failed, errNoMemory) {
+	if errors.Is(failed, procmem.ErrNoMemory) {
 		L.Error(lua.LString(failed.Error()), 0) // raised, as a failed allocation
 	}
 	if failed != nil {
@@ -235,8 +236,8 @@ func (in *stdinReader) read(ctx context.Context, f readFormat) (v lua.LValue, to
 		in.mu.Lock()
 		// What is taken becomes a string, a copy: the budget is asked
 		// for it first.
-		if len(in.buf) >= checkAllocMin {
-			if noMem := checkAlloc(int64(len(in.buf))); noMem != nil {
+		if len(in.buf) >= procmem.CheckMin {
+			if noMem := procmem.Check(int64(len(in.buf))); noMem != nil {
 				in.mu.Unlock()
 				return nil, took, noMem
 			}
@@ -251,7 +252,7 @@ func (in *stdinReader) read(ctx context.Context, f readFormat) (v lua.LValue, to
 			// The next read may grow buf to twice its size: the memory
 			// budget is asked first, and what was read stays.
 			if cap(in.buf)-len(in.buf) < pumpChunk {
-				if noMem := checkAlloc(int64(2*cap(in.buf) + pumpChunk)); noMem != nil {
+				if noMem := procmem.Check(int64(2*cap(in.buf) + pumpChunk)); noMem != nil {
 					in.mu.Unlock()
 					return nil, took, noMem
 				}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // Task states, as task.status shows them.
@@ -177,7 +179,7 @@ func (s *Session) lSpawn(L *lua.LState) int {
 	// A task holds its memory until it ends: a new one is refused while
 	// a tenth of the budget is still free, which leaves the script room
 	// to cancel the others.
-	reserve(L, MemoryBudget()/10)
+	procmem.Reserve(L, procmem.Budget()/10)
 	ctx, cancel := context.WithCancelCause(s.root)
 	t := &task{
 		th: newThread(L, luaContext{ctx}), ctx: ctx, cancel: cancel, fn: fn,

@@ -14,6 +14,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -304,7 +305,7 @@ func (c *tcpStream) receive(s *Session, a args) int {
 	L := a.L
 	p := pattern(a, 2)
 	p.Max = c.maxLine
-	p.Grow = func(size int) error { return checkAlloc(int64(size)) } // what the buffer's growth takes
+	p.Grow = func(size int) error { return procmem.Check(int64(size)) } // what the buffer's growth takes
 	wait := optWait(a, 3, c)
 	if c.closed() {
 		return fail(L, "closed")
@@ -322,7 +323,7 @@ func (c *tcpStream) receive(s *Session, a args) int {
 		raiseIfDone(L, ctx)
 	}
 	c.received(len(data))
-	if errors.Is(err, errNoMemory) { // what was read stays for the next receive
+	if errors.Is(err, procmem.ErrNoMemory) { // what was read stays for the next receive
 		L.Error(lua.LString(err.Error()), 0)
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/pcapng"
+	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 // traceKeep is how many packets a trace keeps for trace.save, and
@@ -117,7 +118,7 @@ func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte
 		p.Src, p.Dst = remote, local
 	}
 	if !tr.seen(p, in) {
-		tr.keep(p, min(traceKeepBytes, int(MemoryBudget()/8)))
+		tr.keep(p, min(traceKeepBytes, int(procmem.Budget()/8)))
 		if tr.fileW != nil {
 			tr.fileW.Write(p)
 		}

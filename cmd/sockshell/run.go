@@ -16,6 +16,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/sockshell/sockshell/luaapi"
+	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/repl"
 	"github.com/sockshell/sockshell/scripts"
 )
@@ -152,7 +153,7 @@ func parse(argv []string) (cmdline, error) {
 			if err != nil {
 				return c, err
 			}
-			n, err := luaapi.ParseMemory(text)
+			n, err := procmem.ParseSize(text)
 			if err != nil {
 				return c, fmt.Errorf("--max-memory takes %v, got '%s'", err, text)
 			}
@@ -203,7 +204,7 @@ func run(argv []string, std stdio) int {
 		fmt.Fprintln(std.out, versionLine())
 	}
 
-	luaapi.SetMemoryBudget(c.maxMemory)
+	procmem.SetBudget(c.maxMemory)
 
 	// SIGINT is caught from the start: one that comes while the session
 	// is being made still stops the script.

@@ -1,4 +1,4 @@
-package luaapi
+package procmem
 
 import (
 	"os"
@@ -35,7 +35,7 @@ func TestMachineMemory(t *testing.T) {
 	if got := machineMemory(); got != want {
 		t.Errorf("machineMemory() = %d, /proc/meminfo says %d", got, want)
 	}
-	if got := DefaultMemoryBudget(); got <= 0 || got > want/4*3 {
-		t.Errorf("DefaultMemoryBudget() = %d, want at most 3/4 of %d", got, want)
+	if got := DefaultBudget(); got <= 0 || got > want/4*3 {
+		t.Errorf("DefaultBudget() = %d, want at most 3/4 of %d", got, want)
 	}
 }

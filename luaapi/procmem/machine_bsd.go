@@ -1,6 +1,6 @@
 //go:build darwin || freebsd
 
-package luaapi
+package procmem
 
 import (
 	"runtime"

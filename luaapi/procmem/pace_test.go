@@ -1,10 +1,11 @@
-package luaapi
+package procmem
 
 import (
-	"io"
 	"os"
 	"runtime"
 	"testing"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // A loop over numbers, which allocates all the time and keeps almost
@@ -15,12 +16,13 @@ func TestPacerGivesSmallHeapsRoom(t *testing.T) {
 	if _, set := os.LookupEnv("GOGC"); set {
 		t.Skip("GOGC is set: the pacer leaves the collector alone")
 	}
-	s := New(Options{Stdout: io.Discard, Stderr: io.Discard})
-	defer s.Close()
-	fn, err := s.Compile(`
+	Start()
+	L := lua.NewState()
+	defer L.Close()
+	fn, err := L.LoadString(`
 local n = 0
 for i = 1, 4000000 do n = n + 1 end
-return n`, "loop")
+return n`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +30,8 @@ return n`, "loop")
 	runtime.GC() // the pacer has seen a collection's live heap
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	if _, err := s.Call(fn); err != nil {
+	L.Push(fn)
+	if err := L.PCall(0, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	runtime.ReadMemStats(&after)

@@ -1,6 +1,6 @@
 //go:build !linux && !darwin && !freebsd
 
-package luaapi
+package procmem
 
 // machineMemory is 0 (unknown) where no way to ask is wired in: the
 // default budget then assumes 8 GiB.

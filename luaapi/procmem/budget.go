@@ -1,4 +1,11 @@
-package luaapi
+// Package procmem is the memory budget of the whole process: how much
+// memory Lua code may make it use, whichever session runs the code. It
+// sets Go's soft memory limit from the budget, checks the allocations that
+// code sizes (Check, Alloc), and watches the live heap after every
+// collection (Start), poking the running Lua code (Poked) when many small
+// objects have taken it past the budget. There is one budget per process,
+// as there is one heap: a session cannot have its own.
+package procmem
 
 import (
 	"errors"
@@ -25,39 +32,39 @@ import (
 // memory limit is set from it too, so the collector works harder as it
 // nears.
 
-// errNoMemory is C Lua's message for a failed allocation.
-var errNoMemory = errors.New("not enough memory")
+// ErrNoMemory is C Lua's message for a failed allocation.
+var ErrNoMemory = errors.New("not enough memory")
 
 var (
 	budget     atomic.Int64
 	budgetOnce sync.Once
 )
 
-// SetMemoryBudget sets the budget in bytes (0: DefaultMemoryBudget) and
+// SetBudget sets the budget in bytes (0: DefaultBudget) and
 // Go's soft memory limit from it, and returns the budget.
-func SetMemoryBudget(n int64) int64 {
+func SetBudget(n int64) int64 {
 	if n <= 0 {
-		n = DefaultMemoryBudget()
+		n = DefaultBudget()
 	}
 	budget.Store(n)
 	debug.SetMemoryLimit(n)
 	return n
 }
 
-// MemoryBudget is the budget in force; the first session sets the default
+// Budget is the budget in force; the first session sets the default
 // one if none was set.
-func MemoryBudget() int64 {
+func Budget() int64 {
 	budgetOnce.Do(func() {
 		if budget.Load() == 0 {
-			SetMemoryBudget(0)
+			SetBudget(0)
 		}
 	})
 	return budget.Load()
 }
 
-// DefaultMemoryBudget is three quarters of the memory the process can have:
+// DefaultBudget is three quarters of the memory the process can have:
 // the machine's, or its control group's limit when that is lower.
-func DefaultMemoryBudget() int64 {
+func DefaultBudget() int64 {
 	total := machineMemory()
 	if total <= 0 {
 		total = 8 << 30
@@ -112,8 +119,8 @@ func groupLimit(total int64, files []string) int64 {
 	return limit
 }
 
-// ParseMemory reads a size such as 512M, 2G, 1.5g or 1000000 (bytes).
-func ParseMemory(s string) (int64, error) {
+// ParseSize reads a size such as 512M, 2G, 1.5g or 1000000 (bytes).
+func ParseSize(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	mult := float64(1)
 	if s != "" {
@@ -138,8 +145,8 @@ func ParseMemory(s string) (int64, error) {
 	return int64(f * mult), nil
 }
 
-// checkAllocMin is the size below which an allocation is not checked.
-const checkAllocMin = 1 << 16
+// CheckMin is the size below which an allocation is not checked.
+const CheckMin = 1 << 16
 
 var heapSample = []metrics.Sample{
 	{Name: "/memory/classes/heap/objects:bytes"},
@@ -156,40 +163,40 @@ func heapBytes() int64 {
 	return int64(heapSample[0].Value.Uint64() + heapSample[1].Value.Uint64())
 }
 
-// checkAlloc reports errNoMemory when n more bytes would take the process
+// Check reports ErrNoMemory when n more bytes would take the process
 // past the budget (after a collection, if one could make room).
-func checkAlloc(n int64) error {
+func Check(n int64) error {
 	if n < 0 {
-		return errNoMemory // more than an int64 holds
+		return ErrNoMemory // more than an int64 holds
 	}
-	if n < checkAllocMin {
+	if n < CheckMin {
 		return nil
 	}
-	b := MemoryBudget()
+	b := Budget()
 	if n > b {
-		return errNoMemory
+		return ErrNoMemory
 	}
 	if heapBytes()+n <= b {
 		return nil
 	}
 	runtime.GC()
 	if heapBytes()+n > b {
-		return errNoMemory
+		return ErrNoMemory
 	}
 	return nil
 }
 
-// alloc raises "not enough memory" in L when n bytes (n < 0: more than an
+// Alloc raises "not enough memory" in L when n bytes (n < 0: more than an
 // int holds) would pass the budget. Before it gives up it drops what L's
 // stack holds above its top and its stale call frames (of calls that
 // failed, which may hold what the budget went to) and collects again.
-func alloc(L *lua.LState, n int64) {
-	if checkAlloc(n) == nil {
+func Alloc(L *lua.LState, n int64) {
+	if Check(n) == nil {
 		return
 	}
 	L.ClearAboveTop()
 	L.ClearStaleFrames()
-	if err := checkAlloc(n); err != nil {
+	if err := Check(n); err != nil {
 		L.Error(lua.LString(err.Error()), 0)
 	}
 }
@@ -199,11 +206,11 @@ func alloc(L *lua.LState, n int64) {
 // live objects near the budget the collector runs without end and frees
 // nothing: the rest is its room to work.
 func liveLimit() int64 {
-	b := MemoryBudget()
+	b := Budget()
 	return b - b/8
 }
 
-// overBudget is what Lua code does when poked (lua.Poke) because live
+// Poked is what Lua code does when poked (lua.Poke) because live
 // objects passed liveLimit after a collection (the pacer): memory that no
 // one call sized, grown by many small objects (a table filled, closures,
 // coroutines, tasks, a reply read piece by piece), which no check before
@@ -218,10 +225,10 @@ func liveLimit() int64 {
 // sixteenth of the budget (never past the budget), so that code that goes
 // on growing meets the error again soon. The pacer forgets that level once
 // live objects are back under liveLimit.
-func overBudget(L *lua.LState) {
+func Poked(L *lua.LState) {
 	limit := liveLimit()
 	if at := raisedAt.Load(); at > 0 {
-		b := MemoryBudget()
+		b := Budget()
 		limit = max(limit, min(at+b/16, b))
 	}
 	if heapBytes() <= limit {
@@ -232,31 +239,31 @@ func overBudget(L *lua.LState) {
 	runtime.GC()
 	if h := heapBytes(); h > limit {
 		raisedAt.Store(h)
-		L.Error(lua.LString(errNoMemory.Error()), 0)
+		L.Error(lua.LString(ErrNoMemory.Error()), 0)
 	}
 }
 
-// raisedAt is the heap at which overBudget last raised, 0 once live
+// raisedAt is the heap at which Poked last raised, 0 once live
 // objects were back under liveLimit.
 var raisedAt atomic.Int64
 
-// reserve raises "not enough memory" in L unless room bytes below
+// Reserve raises "not enough memory" in L unless room bytes below
 // liveLimit are free (after a collection, if needed): for what holds
 // memory until it ends, such as a task, which must leave room for the
 // code that would end it.
-func reserve(L *lua.LState, room int64) {
+func Reserve(L *lua.LState, room int64) {
 	limit := liveLimit()
 	if heapBytes()+room <= limit {
 		return
 	}
 	runtime.GC()
 	if heapBytes()+room > limit {
-		L.Error(lua.LString(errNoMemory.Error()), 0)
+		L.Error(lua.LString(ErrNoMemory.Error()), 0)
 	}
 }
 
-// mulSize is a*b, or -1 when it overflows.
-func mulSize(a, b int64) int64 {
+// MulSize is a*b, or -1 when it overflows.
+func MulSize(a, b int64) int64 {
 	if a == 0 || b == 0 {
 		return 0
 	}

@@ -1,4 +1,4 @@
-package luaapi
+package procmem
 
 import "golang.org/x/sys/unix"
 

@@ -1,4 +1,4 @@
-package luaapi
+package procmem
 
 import (
 	"os"
@@ -36,10 +36,10 @@ const (
 
 var paceOnce sync.Once
 
-// startPacer starts, once per process, what runs after each collection:
+// Start starts, once per process, what runs after each collection:
 // pacing the collector, unless GOGC is set, and the memory budget's watch
-// over the heap (overBudget).
-func startPacer() {
+// over the heap (Poked).
+func Start() {
 	paceOnce.Do(func() {
 		p := &pacer{live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}}
 		if _, set := os.LookupEnv("GOGC"); !set {
