@@ -48,6 +48,7 @@ func TestPackagesBelowLuaapi(t *testing.T) {
 	for pkg, forbidden := range map[string][]string{
 		"./sock":          {"github.com/yuin/gopher-lua", "github.com/sockshell/sockshell/luaapi"},
 		"./procmem":       {"github.com/sockshell/sockshell/luaapi", "github.com/sockshell/sockshell/luaapi/sock"},
+		"./culprit":       {"github.com/sockshell/sockshell/luaapi", "github.com/sockshell/sockshell/luaapi/sock"},
 		"./pcapng":        {"github.com/yuin/gopher-lua", "github.com/sockshell/sockshell/luaapi"},
 		"./internal/turn": {"github.com/yuin/gopher-lua", "github.com/sockshell/sockshell/luaapi"},
 	} {

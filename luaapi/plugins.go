@@ -7,8 +7,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -209,7 +211,9 @@ func (s *Session) loadBuiltinModule(L *lua.LState) int {
 }
 
 // commandDecl finds the commands a plugin adds at its top level.
-var commandDecl = lazyRegexp(`(?m)^command\s*\{\s*name\s*=\s*"([A-Za-z0-9_-]+)"`)
+var commandDecl = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^command\s*\{\s*name\s*=\s*"([A-Za-z0-9_-]+)"`)
+})
 
 // builtinCommands maps the shell commands the built-in plugins add to the
 // plugin that adds each, read from their sources.

@@ -25,6 +25,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 
+	"github.com/sockshell/sockshell/luaapi/culprit"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -61,6 +62,8 @@ type Session struct {
 	stdout io.Writer
 	stderr io.Writer
 	sched  *sched
+	// explainer names the culprits of the session's errors.
+	explainer *culprit.Explainer
 
 	// root ends with the session (Close or os.exit); every chunk's and
 	// task's context derives from it, so that ending it ends them all.
@@ -137,7 +140,14 @@ func New(opts Options) *Session {
 	// The hooks are this state's: a host with other Lua states beside
 	// sessions keeps gopher-lua's own behaviour in them.
 	s.main.G.AllocCheck = func(size int) error { return procmem.Check(int64(size)) }
-	s.main.G.ExplainError = explainRaised
+	s.explainer = &culprit.Explainer{Kind: func(ud *lua.LUserData) (string, bool) {
+		so, ok := ud.Value.(socket)
+		if !ok {
+			return "", false
+		}
+		return so.kind(), true
+	}}
+	s.main.G.ExplainError = s.explainer.Raised
 	s.main.G.Poked = procmem.Poked
 	s.sched = newSched(s.main)
 	// Setting up runs Lua code too: it holds the baton like any chunk.
@@ -399,7 +409,7 @@ func (s *Session) handleError(L *lua.LState) int {
 		if strings.HasPrefix(text, "runtime error: ") {
 			text = internalError(text)
 		}
-		msg = lua.LString(explain(L, text))
+		msg = lua.LString(s.explainer.Explain(L, text))
 	}
 	// Level 2: past this handler, whose frame gopher-lua names after the
 	// failed call.

@@ -1,4 +1,12 @@
-package luaapi
+// Package culprit names the culprit of a Lua error as Lua 5.1 does —
+// "attempt to call global 'recvfom' (a nil value)", "attempt to index
+// local 's' (a nil value)" — where gopher-lua's message names neither the
+// variable nor the value's type, reading the failing function's bytecode
+// and debug information; for a missing method it lists what the object
+// has and the closest name. A session registers an Explainer as its
+// state's Global.ExplainError (Raised) and uses Explain for errors raised
+// some other way; nothing here changes a process-wide hook.
+package culprit
 
 import (
 	"fmt"
@@ -33,7 +41,14 @@ var arithOps = map[string]int{
 	"mod": lua.OP_MOD, "pow": lua.OP_POW, "unm": lua.OP_UNM, "concat": lua.OP_CONCAT,
 }
 
-// explain rewrites msg, an error just raised in the Lua function at level
+// An Explainer rewords errors for one session. Kind, when set, names the
+// kind of a userdata whose methods a message lists ("udp sockets have
+// close, …"), and says whether it knows it.
+type Explainer struct {
+	Kind func(ud *lua.LUserData) (string, bool)
+}
+
+// Explain rewrites msg, an error just raised in the Lua function at level
 // 1 of L's stack (L runs the error handler at level 0), to name the
 // culprit as Lua 5.1 does: "attempt to call global 'recvfom' (a nil
 // value)", "attempt to call method 'recvfom' (a nil value)", "attempt to
@@ -41,32 +56,32 @@ var arithOps = map[string]int{
 // debug information around the failing line; where it cannot tell, msg
 // stays as it was. For a method or global missing, it adds the closest
 // name there is. Most errors were reworded already as they were raised
-// (explainRaised); this is for those raised some other way.
-func explain(L *lua.LState, msg string) string {
+// (Raised); this is for those raised some other way.
+func (e *Explainer) Explain(L *lua.LState, msg string) string {
 	callee := ""
 	if d0, ok := L.GetStack(0); ok {
 		if _, err := L.GetInfo("n", d0, lua.LNil); err == nil {
 			callee = d0.Name
 		}
 	}
-	return explainAt(L, 1, -1, callee, msg)
+	return e.at(L, 1, -1, callee, msg)
 }
 
-// explainRaised is explain for an error the VM raises in fn, the running
-// function, at instruction pc (the state's G.ExplainError): the instruction that
-// failed is known, so two calls or indexes on one line are told apart,
-// and pcall gets the same words as an uncaught error.
-func explainRaised(L *lua.LState, fn *lua.LFunction, pc int, msg string) string {
+// Raised is Explain for an error the VM raises in fn, the running
+// function, at instruction pc (the state's G.ExplainError): the
+// instruction that failed is known, so two calls or indexes on one line
+// are told apart, and pcall gets the same words as an uncaught error.
+func (e *Explainer) Raised(L *lua.LState, fn *lua.LFunction, pc int, msg string) string {
 	if fn.Proto == nil || pc >= len(fn.Proto.Code) {
 		return msg
 	}
-	return explainAt(L, 0, pc, "", msg)
+	return e.at(L, 0, pc, "", msg)
 }
 
-// explainAt is explain for the function at level of L's stack; at is the
-// pc of the instruction that failed, or -1 when only its line is known,
-// and callee then the name the failed call went by.
-func explainAt(L *lua.LState, level, at int, callee, msg string) string {
+// at is Explain for the function at level of L's stack; at is the pc of
+// the instruction that failed, or -1 when only its line is known, and
+// callee then the name the failed call went by.
+func (e *Explainer) at(L *lua.LState, level, at int, callee, msg string) string {
 	dbg, ok := L.GetStack(level)
 	if !ok {
 		return msg
@@ -76,7 +91,7 @@ func explainAt(L *lua.LState, level, at int, callee, msg string) string {
 	if err != nil || !isFn || fn.Proto == nil || dbg.CurrentLine <= 0 {
 		return msg
 	}
-	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine, at: at}
+	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine, at: at, kind: e.Kind}
 	if m := callMsg().FindStringSubmatch(msg); m != nil {
 		if what := f.called(callee); what != nil {
 			return m[1] + "attempt to call " + what.String()
@@ -137,6 +152,7 @@ type frameInfo struct {
 	proto *lua.FunctionProto
 	line  int
 	at    int
+	kind  func(*lua.LUserData) (string, bool) // Explainer.Kind
 }
 
 // candidate tells whether the instruction at pc may be the one that
@@ -417,7 +433,7 @@ func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
 	case "method":
 		if f.at >= 0 {
 			// Raised at the call: the object is its first argument.
-			c.typ, c.hint = methodHint(f.L, f.L.FrameRegister(argA(f.proto.Code[pc])+1), c.name)
+			c.typ, c.hint = f.methodHint(f.L.FrameRegister(argA(f.proto.Code[pc])+1), c.name)
 			return
 		}
 		// The object is the SELF's register B; read it when it is a local.
@@ -428,7 +444,7 @@ func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
 				continue
 			}
 			if obj, ok := f.value(argB(in), p, pcs); ok {
-				c.typ, c.hint = methodHint(f.L, obj, c.name)
+				c.typ, c.hint = f.methodHint(obj, c.name)
 			}
 			break
 		}
@@ -459,7 +475,7 @@ func (f frameInfo) value(reg, pc int, pcs []int) (lua.LValue, bool) {
 
 // methodHint tells, for a method name missing on obj, the type of what
 // was found (nil) and the methods obj has, with the closest.
-func methodHint(L *lua.LState, obj lua.LValue, name string) (typ, hint string) {
+func (f frameInfo) methodHint(obj lua.LValue, name string) (typ, hint string) {
 	var methods *lua.LTable
 	switch v := obj.(type) {
 	case *lua.LUserData:
@@ -486,9 +502,9 @@ func methodHint(L *lua.LState, obj lua.LValue, name string) (typ, hint string) {
 		return "nil", ""
 	}
 	what := "it has " + strings.Join(names, ", ")
-	if ud, ok := obj.(*lua.LUserData); ok {
-		if so, ok := ud.Value.(socket); ok {
-			what = fmt.Sprintf("%s sockets have %s", so.kind(), strings.Join(names, ", "))
+	if ud, ok := obj.(*lua.LUserData); ok && f.kind != nil {
+		if kind, ok := f.kind(ud); ok {
+			what = fmt.Sprintf("%s sockets have %s", kind, strings.Join(names, ", "))
 		}
 	}
 	if near := closest(name, names); near != "" {
