@@ -41,6 +41,16 @@ const (
 	lsConnected   = "udp{connected}"
 )
 
+// luaSocketState is LuaSocket's state in a session: the sockets its
+// objects opened, and its module, made on the first require — its table,
+// the metatables of its classes, and the marker of socket.try's errors.
+type luaSocketState struct {
+	raw     sock.RawSet
+	core    *lua.LTable
+	classes map[string]*lua.LTable
+	try     *lua.LTable
+}
+
 // lsBufSize is how much a TCP object reads at a time, as LuaSocket's
 // buffer does.
 const lsBufSize = 8192
@@ -127,7 +137,7 @@ func (ls *luaSocket) create(family int) error {
 	var r *sock.Raw
 	err := ls.s.opening(func() error {
 		var err error
-		r, err = ls.s.lsRaw.Open(family, ls.tcp)
+		r, err = ls.s.ls.raw.Open(family, ls.tcp)
 		return err
 	})
 	if err != nil {
@@ -307,12 +317,12 @@ var luasocketLua string
 
 // lsModule makes socket.core's table for the session (once).
 func (s *Session) lsModule(L *lua.LState) *lua.LTable {
-	if s.lsCore != nil {
-		return s.lsCore
+	if s.ls.core != nil {
+		return s.ls.core
 	}
 	m := L.NewTable()
-	s.lsCore = m
-	s.lsClasses = map[string]*lua.LTable{}
+	s.ls.core = m
+	s.ls.classes = map[string]*lua.LTable{}
 	for _, c := range []struct {
 		name   string
 		tcp    bool
@@ -347,7 +357,7 @@ func (s *Session) lsModule(L *lua.LState) *lua.LTable {
 		for _, g := range c.groups {
 			mt.RawSetString(g, lua.LTrue)
 		}
-		s.lsClasses[c.name] = mt
+		s.ls.classes[c.name] = mt
 	}
 	for name, fn := range lsFuncs {
 		m.RawSetString(name, s.lsFunc(name, fn))
@@ -364,7 +374,7 @@ func (s *Session) lsModule(L *lua.LState) *lua.LTable {
 	if lsDebug() {
 		m.RawSetString("_DEBUG", lua.LTrue)
 	}
-	s.lsTry = L.NewTable()
+	s.ls.try = L.NewTable()
 	return m
 }
 
@@ -411,7 +421,7 @@ func (s *Session) openLuaSocket() {
 func (s *Session) lsObject(L *lua.LState, ls *luaSocket) *lua.LUserData {
 	ud := L.NewUserData()
 	ud.Value = ls
-	ud.Metatable = s.lsClasses[ls.class]
+	ud.Metatable = s.ls.classes[ls.class]
 	s.sockets.add(ls, ud)
 	return ud
 }
@@ -419,7 +429,7 @@ func (s *Session) lsObject(L *lua.LState, ls *luaSocket) *lua.LUserData {
 // setClass changes the class of the object at stack index 1.
 func (s *Session) setClass(L *lua.LState, ls *luaSocket, class string) {
 	ls.class = class
-	L.CheckUserData(1).Metatable = s.lsClasses[class]
+	L.CheckUserData(1).Metatable = s.ls.classes[class]
 }
 
 // lsCheck returns the object at n, which must be of one of classes (a

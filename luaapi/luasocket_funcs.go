@@ -69,7 +69,7 @@ func lsConnectFunc(s *Session, L *lua.LState) int {
 		return pushNilErr(L, lsError(err))
 	}
 	ls.class = lsClient
-	ud.Metatable = s.lsClasses[lsClient]
+	ud.Metatable = s.ls.classes[lsClient]
 	L.Push(ud)
 	return 1
 }
@@ -128,7 +128,7 @@ func lsNewtry(s *Session, L *lua.LState) int {
 		}
 		wrapped := L.NewTable()
 		wrapped.RawSetInt(1, L.Get(2))
-		L.SetMetatable(wrapped, s.lsTry)
+		L.SetMetatable(wrapped, s.ls.try)
 		L.Error(wrapped, 0)
 		return 0
 	}))
@@ -145,7 +145,7 @@ func lsProtect(s *Session, L *lua.LState) int {
 		L.Insert(f, 1)
 		if err := L.PCall(n, lua.MultRet, nil); err != nil {
 			if apiErr, ok := err.(*lua.ApiError); ok {
-				if t, ok := apiErr.Object.(*lua.LTable); ok && t.Metatable == s.lsTry {
+				if t, ok := apiErr.Object.(*lua.LTable); ok && t.Metatable == s.ls.try {
 					L.SetTop(0)
 					L.Push(lua.LNil)
 					L.Push(t.RawGetInt(1))

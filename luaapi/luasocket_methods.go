@@ -107,7 +107,7 @@ func lsSetfd(group string) func(*Session, *lua.LState) int {
 		n := int(a.checkNumber(2))
 		var r *sock.Raw
 		if n >= 0 {
-			if r = s.lsRaw.Lookup(n); r == nil {
+			if r = s.ls.raw.Lookup(n); r == nil {
 				a.raise(2, "descriptor %d is not a socket this session opened", n)
 			}
 		}

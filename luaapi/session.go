@@ -27,7 +27,6 @@ import (
 
 	"github.com/sockshell/sockshell/luaapi/culprit"
 	"github.com/sockshell/sockshell/luaapi/procmem"
-	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
 // Options configure a Session.
@@ -83,7 +82,6 @@ type Session struct {
 
 	stdin   *stdinReader
 	sockets *registry
-	lsRaw   sock.RawSet // the sockets LuaSocket objects opened
 	tracer  tracer
 
 	pluginDirs []PluginDir
@@ -93,11 +91,8 @@ type Session struct {
 	docsByFn   map[lua.LValue]*Doc
 	sandbox    *sandbox // in --safe mode
 
-	// LuaSocket's module, made on the first require: its table, the
-	// metatables of its classes, and the marker of socket.try's errors.
-	lsCore    *lua.LTable
-	lsClasses map[string]*lua.LTable
-	lsTry     *lua.LTable
+	// ls is LuaSocket's state in this session.
+	ls luaSocketState
 
 	widthOf func() int
 	tourAt  int // the next step of tour(); guarded by the baton
