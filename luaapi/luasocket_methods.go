@@ -667,7 +667,7 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 // udpError is LuaSocket's word for a UDP failure: "refused" where TCP's
 // would be "closed".
 func udpError(err error) string {
-	if msg := lsError(err); msg != "closed" || errors.Is(err, errLsClosed) {
+	if msg := lsError(err); msg != "closed" || errors.Is(err, errLsClosed) || errors.Is(err, sock.ErrClosed) {
 		return msg
 	}
 	return "refused"
