@@ -58,13 +58,14 @@ func cStrerror(errno syscall.Errno) string {
 // ends at "\n" alone, as in C Lua ("\r" stays), and is never cut at the
 // reader's buffer size. See README.sockshell.md.
 
-// growFor makes room in buf for at least one more byte, doubling its
-// capacity after asking L's alloc check for the new size.
-func growFor(L *LState, buf []byte) []byte {
-	if len(buf) < cap(buf) {
+// growFor makes room in buf for need more bytes: when it has not, its
+// capacity doubles (at least 512, at least what is needed, at most limit)
+// after L's alloc check allowed the new size.
+func growFor(L *LState, buf []byte, need, limit int) []byte {
+	if len(buf)+need <= cap(buf) {
 		return buf
 	}
-	newCap := max(2*cap(buf), 512)
+	newCap := min(max(2*cap(buf), 512, len(buf)+need), limit)
 	L.allocCheck(newCap)
 	grown := make([]byte, len(buf), newCap)
 	copy(grown, buf)
@@ -76,7 +77,7 @@ func growFor(L *LState, buf []byte) []byte {
 func readAllChecked(L *LState, r io.Reader) ([]byte, error) {
 	var buf []byte
 	for {
-		buf = growFor(L, buf)
+		buf = growFor(L, buf, 1, maxInt)
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
@@ -93,14 +94,7 @@ func readAllChecked(L *LState, r io.Reader) ([]byte, error) {
 func readLineChecked(L *LState, r *bufio.Reader) (line []byte, err error, eof bool) {
 	for {
 		chunk, err := r.ReadSlice('\n')
-		if len(line)+len(chunk) > cap(line) {
-			newCap := max(2*cap(line), len(line)+len(chunk))
-			L.allocCheck(newCap)
-			grown := make([]byte, len(line), newCap)
-			copy(grown, line)
-			line = grown
-		}
-		line = append(line, chunk...)
+		line = append(growFor(L, line, len(chunk), maxInt), chunk...)
 		if err == bufio.ErrBufferFull {
 			continue
 		}
@@ -119,13 +113,7 @@ func readLineChecked(L *LState, r *bufio.Reader) (line []byte, err error, eof bo
 // come, asking the alloc check, rather than being made at size at once.
 func readSizeChecked(L *LState, r io.Reader, size int64) (buf []byte, err error, eof bool) {
 	for int64(len(buf)) < size {
-		if len(buf) == cap(buf) {
-			newCap := int(min(int64(max(2*cap(buf), 512)), size))
-			L.allocCheck(newCap)
-			grown := make([]byte, len(buf), newCap)
-			copy(grown, buf)
-			buf = grown
-		}
+		buf = growFor(L, buf, 1, int(min(size, int64(maxInt))))
 		var n int
 		n, err = r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -138,6 +126,9 @@ func readSizeChecked(L *LState, r io.Reader, size int64) (buf []byte, err error,
 	}
 	return buf, err, false
 }
+
+// maxInt is the largest int: no limit for growFor.
+const maxInt = int(^uint(0) >> 1)
 
 // checkedString is the string of what a read gave, made after asking the
 // alloc check for its copy.
