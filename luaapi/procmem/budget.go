@@ -172,18 +172,20 @@ func Check(n int64) error {
 	if n < CheckMin {
 		return nil
 	}
-	b := Budget()
-	if n > b {
-		return ErrNoMemory
-	}
-	if heapBytes()+n <= b {
-		return nil
-	}
-	runtime.GC()
-	if heapBytes()+n > b {
+	if b := Budget(); n > b || !fits(n, b) {
 		return ErrNoMemory
 	}
 	return nil
+}
+
+// fits tells whether n more bytes keep the heap within limit, after a
+// collection when they would not before it.
+func fits(n, limit int64) bool {
+	if heapBytes()+n <= limit {
+		return true
+	}
+	runtime.GC()
+	return heapBytes()+n <= limit
 }
 
 // Alloc raises "not enough memory" in L when n bytes (n < 0: more than an
@@ -236,9 +238,8 @@ func Poked(L *lua.LState) {
 	}
 	L.ClearAboveTop()
 	L.ClearStaleFrames()
-	runtime.GC()
-	if h := heapBytes(); h > limit {
-		raisedAt.Store(h)
+	if !fits(0, limit) {
+		raisedAt.Store(heapBytes())
 		L.Error(lua.LString(ErrNoMemory.Error()), 0)
 	}
 }
@@ -252,12 +253,7 @@ var raisedAt atomic.Int64
 // memory until it ends, such as a task, which must leave room for the
 // code that would end it.
 func Reserve(L *lua.LState, room int64) {
-	limit := liveLimit()
-	if heapBytes()+room <= limit {
-		return
-	}
-	runtime.GC()
-	if heapBytes()+room > limit {
+	if !fits(room, liveLimit()) {
 		L.Error(lua.LString(ErrNoMemory.Error()), 0)
 	}
 }
