@@ -176,10 +176,7 @@ func osExecute(L *LState) int {
 // function), nups, name and namewhat, func, and activelines ('L'). Level
 // 0 is getinfo itself, 1 the function that called it.
 func debugGetInfo51(L *LState) int {
-	th, arg := L, 0
-	if t, ok := L.Get(1).(*LState); ok {
-		th, arg = t, 1
-	}
+	th, arg := debugThread(L)
 	what := L.OptString(arg+2, "flnSu")
 	var fn *LFunction
 	var frame *callFrame
