@@ -110,3 +110,25 @@ func headingSlugs(text string) []string {
 	}
 	return slugs
 }
+
+// Every file the documents' commands and text name by a path (a script,
+// a sample, a test file) is in the repository, so that their instructions
+// work from a fresh clone.
+func TestDocumentedPathsExist(t *testing.T) {
+	path := regexp.MustCompile("(?:^|[\\s`(])((?:scripts|cmd|luaapi|repl|internal|third_party)/[A-Za-z0-9_./-]+\\.(?:lua|go|md|py))")
+	for _, doc := range []string{"../README.md", "README.md", "../scripts/plugins/README.md", "../cmd/recvbench/README.md"} {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := path.FindAllStringSubmatch(string(text), -1)
+		if doc == "../README.md" && len(found) < 10 {
+			t.Fatalf("%s names %d paths: not the README?", doc, len(found))
+		}
+		for _, m := range found {
+			if _, err := os.Stat(filepath.Join("..", m[1])); err != nil {
+				t.Errorf("%s names %s, which is not in the repository", doc, m[1])
+			}
+		}
+	}
+}
