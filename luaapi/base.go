@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -50,7 +51,7 @@ func (s *Session) bind(f libFunc) *lua.LFunction {
 				if _, ok := r.(*lua.ApiError); ok {
 					panic(r)
 				}
-				L.Error(lua.LString(where(L)+internalError(fmt.Sprintf("%s: %v", name, r))), 0)
+				L.Error(lua.LString(bind.Where(L)+internalError(fmt.Sprintf("%s: %v", name, r))), 0)
 			}
 		}()
 		return fn(s, L)
@@ -121,16 +122,12 @@ func (s *Session) lExit(L *lua.LState) int {
 		}
 	case *lua.LNilType:
 	default:
-		code = args{L: L, fn: "exit"}.intIn(1, v, "code", -1<<31, 1<<31-1)
+		code = bind.Args{L: L, Fn: "exit"}.IntIn(1, v, "code", -1<<31, 1<<31-1)
 	}
 	s.exit(code)
 	L.RaiseError("exit")
 	return 0
 }
-
-// yieldChunk names the Lua part of coroutine.yield, which error positions
-// skip.
-const yieldChunk = "=[coroutine.yield]"
 
 // openCoroutines adapts the coroutine library to threads that run on
 // several goroutines, one at a time:
@@ -197,7 +194,7 @@ func (s *Session) openCoroutines() {
 				s.sched.giveWay(L)
 				return 0
 			}
-			L.Error(lua.LString(where(L)+"attempt to yield from outside a coroutine"), 0)
+			L.Error(lua.LString(bind.Where(L)+"attempt to yield from outside a coroutine"), 0)
 		}
 		// gopher-lua cannot resume a coroutine that yielded from under a
 		// Go function (pcall, table.sort, gsub, require…): it would
@@ -209,7 +206,7 @@ func (s *Session) openCoroutines() {
 				break
 			}
 			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What == "G" {
-				L.Error(lua.LString(where(L)+"attempt to yield across a Go call boundary (pcall, table.sort, string.gsub, require…): "+
+				L.Error(lua.LString(bind.Where(L)+"attempt to yield across a Go call boundary (pcall, table.sort, string.gsub, require…): "+
 					"yield outside it, or use a task, where blocking calls work everywhere"), 0)
 			}
 		}
@@ -217,7 +214,7 @@ func (s *Session) openCoroutines() {
 	})
 	fn, err := s.Compile(`local yield = ...
 local function pass(...) return ... end
-return function(...) return pass(yield(...)) end`, yieldChunk)
+return function(...) return pass(yield(...)) end`, bind.YieldChunk)
 	if err != nil {
 		panic(err)
 	}

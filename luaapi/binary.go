@@ -7,17 +7,18 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
 var binaryFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "pack",
 		Forms:   []string{"pack(fmt, v1, v2, ...)", "string.pack(fmt, ...)"},
 		Summary: "Packs values into a binary string by a format, as Lua 5.3's `string.pack`: `<` `>` `=` set little, big or native (little) endianness; `![n]` the largest alignment (default none; `!` alone 8); `b`/`B` 1-byte, `h`/`H` 2-byte, `i[n]`/`I[n]` n-byte (default 4, up to 16), `l`/`L`, `j`/`J`, `T` 8-byte signed/unsigned integers; `f` float, `d` and `n` double; `s[n]` a string after its n-byte length (default 8); `z` a zero-terminated string; `c<n>` a string of exactly n bytes, padded with zeros; `x` a zero byte; `Xop` padding to `op`'s alignment; spaces are ignored.",
-		Args: []Arg{
-			{"fmt", "the format"},
-			{"v1, ...", "the values: numbers for numeric options, strings for string options"},
+		Args: []bind.Arg{
+			{Name: "fmt", Meaning: "the format"},
+			{Name: "v1, ...", Meaning: "the values: numbers for numeric options, strings for string options"},
 		},
 		Returns: "the binary string.",
 		Errors:  "A bad format or value raises, naming it: `invalid format option 'y'`, `integer overflow`, `string contains zeros`… Numbers are doubles here, so integers beyond 2^53 raise instead of losing precision.",
@@ -25,56 +26,56 @@ var binaryFuncs = []libFunc{
 local hdr = pack(">I2 I2 I2 I2 I2 I2", 0x1234, 0x0100, 1, 0, 0, 0)
 print(tohex(hdr))  --> 123401000001000000000000`,
 	}, (*Session).lPack},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "unpack",
 		Forms:   []string{"unpack(fmt, data [, pos])", "string.unpack(fmt, data [, pos])"},
 		Summary: "Reads values from a binary string by a format (the language of `pack`).",
-		Args: []Arg{
-			{"fmt", "the format"},
-			{"data", "the binary string"},
-			{"pos", "where to start, from 1 (default); negative counts from the end"},
+		Args: []bind.Arg{
+			{Name: "fmt", Meaning: "the format"},
+			{Name: "data", Meaning: "the binary string"},
+			{Name: "pos", Meaning: "where to start, from 1 (default); negative counts from the end"},
 		},
 		Returns: "the values, then the position after the last byte read.",
 		Errors:  "A bad format, `data string too short`, `initial position out of string`, or an integer beyond 2^53 raises. Given a table, `unpack` is still Lua 5.1's `unpack(list [, i [, j]])`.",
 		Example: `local id, flags, qd, pos = unpack(">I2 I2 I2", fromhex("1234 0100 0001"))
 print(id, flags, qd, pos)  --> 4660  256  1  7`,
 	}, (*Session).lUnpackAny},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "packsize",
 		Forms:   []string{"packsize(fmt)", "string.packsize(fmt)"},
 		Summary: "Tells how many bytes `pack(fmt, ...)` makes.",
-		Args:    []Arg{{"fmt", "a format without `s` or `z`"}},
+		Args:    []bind.Arg{{Name: "fmt", Meaning: "a format without `s` or `z`"}},
 		Returns: "the size in bytes.",
 		Errors:  "A variable-length format (`s`, `z`) or a bad one raises.",
 		Example: `print(packsize(">I2 I2 I2 I2 I2 I2"))  --> 12
 print(packsize("!8 b Xi8 d"))  --> 16`,
 	}, (*Session).lPacksize},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "tohex",
 		Forms:   []string{"tohex(data)"},
 		Summary: "Writes bytes as lowercase hexadecimal digits.",
-		Args:    []Arg{{"data", "a string of bytes"}},
+		Args:    []bind.Arg{{Name: "data", Meaning: "a string of bytes"}},
 		Returns: "the hex string, two digits a byte.",
 		Errors:  "A non-string raises.",
 		Example: `print(tohex("Lua\0"))  --> 4c756100`,
 	}, (*Session).lTohex},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "fromhex",
 		Forms:   []string{"fromhex(hex)"},
 		Summary: "Reads hexadecimal digits back into bytes; spaces, colons and line breaks between them are allowed, so `xxd` and Wireshark output can be pasted.",
-		Args:    []Arg{{"hex", "the digits, upper or lower case"}},
+		Args:    []bind.Arg{{Name: "hex", Meaning: "the digits, upper or lower case"}},
 		Returns: "the bytes.",
 		Errors:  "`nil, message` for a character that is not a hex digit or an odd number of digits.",
 		Example: `print(fromhex("4c 75 61") == "Lua")  --> true
 print(fromhex("4c7"))  --> nil  odd number of hex digits`,
 	}, (*Session).lFromhex},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "hexdump",
 		Forms:   []string{"hexdump(data [, width])"},
 		Summary: "Shows bytes as `hexdump -C` and Wireshark do: offset, the bytes in hex, and the printable ones as text.",
-		Args: []Arg{
-			{"data", "a string of bytes"},
-			{"width", "bytes a line, 1-64 (default 16)"},
+		Args: []bind.Arg{
+			{Name: "data", Meaning: "a string of bytes"},
+			{Name: "width", Meaning: "bytes a line, 1-64 (default 16)"},
 		},
 		Returns: "the dump, one line per `width` bytes, each ending in a newline.",
 		Errors:  "A bad argument raises.",
@@ -104,17 +105,17 @@ func (s *Session) lUnpackAny(L *lua.LState) int {
 	case lua.LString:
 	default:
 		// Neither form: say both, as a Lua 5.1 script expects a table.
-		args{L: L, fn: "unpack"}.raise(1, "table or format string expected, got %s", describe(v))
+		bind.Args{L: L, Fn: "unpack"}.Raise(1, "table or format string expected, got %s", bind.Describe(v))
 	}
 	return s.lUnpack(L)
 }
 
 // tableUnpack is Lua 5.1's unpack(list [, i [, j]]).
 func (s *Session) tableUnpack(L *lua.LState) int {
-	a := args{L: L, fn: "unpack"}
+	a := bind.Args{L: L, Fn: "unpack"}
 	t := L.CheckTable(1)
-	i := a.optIntArg(2, 1)
-	j := a.optIntArg(3, int64(t.Len()))
+	i := a.OptInt(2, 1)
+	j := a.OptInt(3, int64(t.Len()))
 	if i > j {
 		return 0
 	}
@@ -131,7 +132,7 @@ func (s *Session) tableUnpack(L *lua.LState) int {
 func (s *Session) lTohex(L *lua.LState) int {
 	data, ok := toBytes(L.Get(1))
 	if !ok {
-		args{L: L, fn: "tohex"}.raise(1, "string expected, got %s", describe(L.Get(1)))
+		bind.Args{L: L, Fn: "tohex"}.Raise(1, "string expected, got %s", bind.Describe(L.Get(1)))
 	}
 	procmem.Alloc(L, procmem.MulSize(int64(len(data)), 2))
 	L.Push(lua.LString(hex.EncodeToString([]byte(data))))
@@ -162,11 +163,11 @@ func fromHex(text string) ([]byte, error) {
 func (s *Session) lFromhex(L *lua.LState) int {
 	text, ok := toBytes(L.Get(1))
 	if !ok {
-		args{L: L, fn: "fromhex"}.raise(1, "string expected, got %s", describe(L.Get(1)))
+		bind.Args{L: L, Fn: "fromhex"}.Raise(1, "string expected, got %s", bind.Describe(L.Get(1)))
 	}
 	b, err := fromHex(text)
 	if err != nil {
-		return fail(L, err.Error())
+		return bind.Fail(L, err.Error())
 	}
 	L.Push(lua.LString(b))
 	return 1
@@ -202,14 +203,14 @@ func hexdump(data []byte, width int) string {
 }
 
 func (s *Session) lHexdump(L *lua.LState) int {
-	a := args{L: L, fn: "hexdump"}
+	a := bind.Args{L: L, Fn: "hexdump"}
 	data, ok := toBytes(L.Get(1))
 	if !ok {
-		a.raise(1, "string expected, got %s", describe(L.Get(1)))
+		a.Raise(1, "string expected, got %s", bind.Describe(L.Get(1)))
 	}
 	width := 16
 	if L.Get(2) != lua.LNil {
-		width = a.intIn(2, L.Get(2), "width", 1, 64)
+		width = a.IntIn(2, L.Get(2), "width", 1, 64)
 	}
 	procmem.Alloc(L, procmem.MulSize(int64(len(data)), 5)) // a line of width bytes takes about 4×width+20
 	L.Push(lua.LString(hexdump([]byte(data), width)))

@@ -3,21 +3,22 @@ package luaapi
 import (
 	"math"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
 // bit32 is Lua 5.2's library: numbers are taken modulo 2^32 as unsigned
 // 32-bit integers, and results are in [0, 2^32-1].
 
-func bitDoc(name, form, summary, returns, example string, args ...Arg) *Doc {
-	return &Doc{Name: "bit32." + name, Forms: []string{form}, Summary: summary, Args: args,
+func bitDoc(name, form, summary, returns, example string, args ...bind.Arg) *bind.Doc {
+	return &bind.Doc{Name: "bit32." + name, Forms: []string{form}, Summary: summary, Args: args,
 		Returns: returns, Errors: "A non-number raises.", Example: example}
 }
 
 var (
-	argX    = Arg{"x", "a number, taken modulo 2^32"}
-	argDisp = Arg{"disp", "how many bits; negative shifts the other way"}
-	argMany = Arg{"...", "numbers, taken modulo 2^32"}
+	argX    = bind.Arg{Name: "x", Meaning: "a number, taken modulo 2^32"}
+	argDisp = bind.Arg{Name: "disp", Meaning: "how many bits; negative shifts the other way"}
+	argMany = bind.Arg{Name: "...", Meaning: "numbers, taken modulo 2^32"}
 )
 
 var bit32Funcs = []libFunc{
@@ -32,16 +33,16 @@ var bit32Funcs = []libFunc{
 	{bitDoc("lrotate", "bit32.lrotate(x, disp)", "Rotates left by disp modulo 32.", "a number.", `print(bit32.lrotate(0x80000001, 1))  --> 3`, argX, argDisp), shift("lrotate", func(x uint32, d int) uint32 { return rotl(x, d) })},
 	{bitDoc("rrotate", "bit32.rrotate(x, disp)", "Rotates right by disp modulo 32.", "a number.", `print(bit32.rrotate(3, 1) == 0x80000001)  --> true`, argX, argDisp), shift("rrotate", func(x uint32, d int) uint32 { return rotl(x, -d) })},
 	{bitDoc("extract", "bit32.extract(n, field [, width])", "Reads bits field to field+width-1 of n (bit 0 the least significant).", "a number.", `print(bit32.extract(0xabcd, 4, 8))  --> 188`,
-		Arg{"n", "the number"}, Arg{"field", "the first bit, 0-31"}, Arg{"width", "how many bits, 1-32 (default 1); field+width at most 32"}), (*Session).lExtract},
+		bind.Arg{Name: "n", Meaning: "the number"}, bind.Arg{Name: "field", Meaning: "the first bit, 0-31"}, bind.Arg{Name: "width", Meaning: "how many bits, 1-32 (default 1); field+width at most 32"}), (*Session).lExtract},
 	{bitDoc("replace", "bit32.replace(n, v, field [, width])", "Puts v into bits field to field+width-1 of n.", "the new number.", `print(bit32.replace(0, 0xf, 4, 4))  --> 240`,
-		Arg{"n", "the number"}, Arg{"v", "the bits to put"}, Arg{"field", "the first bit, 0-31"}, Arg{"width", "how many bits (default 1)"}), (*Session).lReplace},
+		bind.Arg{Name: "n", Meaning: "the number"}, bind.Arg{Name: "v", Meaning: "the bits to put"}, bind.Arg{Name: "field", Meaning: "the first bit, 0-31"}, bind.Arg{Name: "width", Meaning: "how many bits (default 1)"}), (*Session).lReplace},
 }
 
 // toBit reads argument n modulo 2^32.
-func toBit(a args, n int) uint32 {
-	f, ok := toNumber(a.L.Get(n))
+func toBit(a bind.Args, n int) uint32 {
+	f, ok := bind.ToNumber(a.L.Get(n))
 	if !ok {
-		a.raise(n, "number expected, got %s", describe(a.L.Get(n)))
+		a.Raise(n, "number expected, got %s", bind.Describe(a.L.Get(n)))
 	}
 	f = math.Mod(math.Trunc(f), 1<<32)
 	if f < 0 {
@@ -52,7 +53,7 @@ func toBit(a args, n int) uint32 {
 
 func bitOp(name string, op func(a, b uint32) uint32, none uint32) func(*Session, *lua.LState) int {
 	return func(_ *Session, L *lua.LState) int {
-		a := args{L: L, fn: name}
+		a := bind.Args{L: L, Fn: name}
 		r := none
 		for i := 1; i <= L.GetTop(); i++ {
 			if i == 1 {
@@ -67,7 +68,7 @@ func bitOp(name string, op func(a, b uint32) uint32, none uint32) func(*Session,
 }
 
 func (s *Session) lBtest(L *lua.LState) int {
-	a := args{L: L, fn: "btest"}
+	a := bind.Args{L: L, Fn: "btest"}
 	r := uint32(0xffffffff)
 	for i := 1; i <= L.GetTop(); i++ {
 		r &= toBit(a, i)
@@ -77,7 +78,7 @@ func (s *Session) lBtest(L *lua.LState) int {
 }
 
 func (s *Session) lBnot(L *lua.LState) int {
-	L.Push(lua.LNumber(^toBit(args{L: L, fn: "bnot"}, 1)))
+	L.Push(lua.LNumber(^toBit(bind.Args{L: L, Fn: "bnot"}, 1)))
 	return 1
 }
 
@@ -109,23 +110,23 @@ func rotl(x uint32, d int) uint32 {
 
 func shift(name string, f func(uint32, int) uint32) func(*Session, *lua.LState) int {
 	return func(_ *Session, L *lua.LState) int {
-		a := args{L: L, fn: name}
+		a := bind.Args{L: L, Fn: name}
 		x := toBit(a, 1)
-		d := a.intIn(2, L.Get(2), "disp", math.MinInt32, math.MaxInt32)
+		d := a.IntIn(2, L.Get(2), "disp", math.MinInt32, math.MaxInt32)
 		L.Push(lua.LNumber(f(x, d)))
 		return 1
 	}
 }
 
 // field checks extract's and replace's field and width.
-func field(a args, n int) (int, int) {
-	f := a.intIn(n, a.L.Get(n), "field", 0, 31)
+func field(a bind.Args, n int) (int, int) {
+	f := a.IntIn(n, a.L.Get(n), "field", 0, 31)
 	w := 1
 	if a.L.Get(n+1) != lua.LNil {
-		w = a.intIn(n+1, a.L.Get(n+1), "width", 1, 32)
+		w = a.IntIn(n+1, a.L.Get(n+1), "width", 1, 32)
 	}
 	if f+w > 32 {
-		a.raise(n+1, "trying to access non-existent bits (field %d, width %d)", f, w)
+		a.Raise(n+1, "trying to access non-existent bits (field %d, width %d)", f, w)
 	}
 	return f, w
 }
@@ -133,7 +134,7 @@ func field(a args, n int) (int, int) {
 func mask(w int) uint32 { return uint32(uint64(1)<<uint(w) - 1) }
 
 func (s *Session) lExtract(L *lua.LState) int {
-	a := args{L: L, fn: "extract"}
+	a := bind.Args{L: L, Fn: "extract"}
 	n := toBit(a, 1)
 	f, w := field(a, 2)
 	L.Push(lua.LNumber(n >> uint(f) & mask(w)))
@@ -141,7 +142,7 @@ func (s *Session) lExtract(L *lua.LState) int {
 }
 
 func (s *Session) lReplace(L *lua.LState) int {
-	a := args{L: L, fn: "replace"}
+	a := bind.Args{L: L, Fn: "replace"}
 	n, v := toBit(a, 1), toBit(a, 2)
 	f, w := field(a, 3)
 	m := mask(w) << uint(f)

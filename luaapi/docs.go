@@ -4,35 +4,19 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Doc documents one Lua function. Docs are written once, beside the
-// function's binding; luaapi/README.md's reference (Markdown) and the shell's
-// help() (Text) are both rendered from them, and every Example is run by the
-// tests, so what the docs show is what the code does.
-type Doc struct {
-	Name    string   // what help() looks up: "listen", "socket:recvfrom"
-	Forms   []string // call forms, e.g. "listen(port [, host])"
-	Summary string   // one sentence
-	Args    []Arg    // each argument
-	Returns string   // the results on success
-	Errors  string   // what raises and what returns nil, message
-	Example string   // Lua code that runs on its own, on loopback
-}
-
-// Arg documents one argument.
-type Arg struct{ Name, Meaning string }
-
 // libFunc is one Lua function: its doc and its Go implementation.
 type libFunc struct {
-	doc *Doc
+	doc *bind.Doc
 	fn  func(*Session, *lua.LState) int
 }
 
 // Docs lists every documented function in reference order.
-func Docs() []*Doc {
-	var out []*Doc
+func Docs() []*bind.Doc {
+	var out []*bind.Doc
 	for _, lib := range libraries {
 		for _, f := range lib.funcs {
 			out = append(out, f.doc)
@@ -45,7 +29,7 @@ func Docs() []*Doc {
 type Section struct {
 	Title string
 	Intro string
-	Docs  []*Doc
+	Docs  []*bind.Doc
 }
 
 // Sections lists the reference's sections in order.
@@ -94,7 +78,7 @@ func init() {
 
 // Lookup finds a doc by name ("listen", "socket:recvfrom", or "recvfrom"
 // for a method that has no function of that name).
-func Lookup(name string) *Doc {
+func Lookup(name string) *bind.Doc {
 	for _, d := range Docs() {
 		if d.Name == name {
 			return d
@@ -107,60 +91,6 @@ func Lookup(name string) *Doc {
 	}
 	return nil
 }
-
-// Markdown renders d for luaapi/README.md.
-func (d *Doc) Markdown() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "#### `%s`\n\n", d.Forms[0])
-	if len(d.Forms) > 1 {
-		b.WriteString("Also: ")
-		for i, f := range d.Forms[1:] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "`%s`", f)
-		}
-		b.WriteString("\n\n")
-	}
-	b.WriteString(d.Summary + "\n\n")
-	if len(d.Args) > 0 {
-		b.WriteString("| argument | meaning |\n|---|---|\n")
-		for _, a := range d.Args {
-			fmt.Fprintf(&b, "| `%s` | %s |\n", a.Name, strings.ReplaceAll(a.Meaning, "|", `\|`))
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprintf(&b, "**Returns** %s\n\n", d.Returns)
-	if d.Errors != "" {
-		fmt.Fprintf(&b, "**Errors** %s\n\n", d.Errors)
-	}
-	fmt.Fprintf(&b, "```lua\n%s\n```\n", strings.TrimSpace(d.Example))
-	return b.String()
-}
-
-// Text renders d for help() at the prompt.
-func (d *Doc) Text() string {
-	var b strings.Builder
-	for _, f := range d.Forms {
-		b.WriteString(f + "\n")
-	}
-	b.WriteString("  " + unmark(d.Summary) + "\n")
-	for _, a := range d.Args {
-		fmt.Fprintf(&b, "  %-9s %s\n", a.Name, unmark(a.Meaning))
-	}
-	fmt.Fprintf(&b, "  Returns: %s\n", unmark(d.Returns))
-	if d.Errors != "" {
-		fmt.Fprintf(&b, "  Errors: %s\n", unmark(d.Errors))
-	}
-	b.WriteString("  Example:\n")
-	for _, line := range strings.Split(strings.TrimSpace(d.Example), "\n") {
-		b.WriteString("    " + line + "\n")
-	}
-	return b.String()
-}
-
-// unmark drops Markdown's code backticks for plain text.
-func unmark(s string) string { return strings.ReplaceAll(s, "`", "") }
 
 // Reference renders the whole Lua API reference in Markdown.
 func Reference() string {

@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
@@ -18,8 +19,8 @@ import (
 // quarter of a receiver loop's CPU. Here each conversion takes a plain Go
 // value.
 func (s *Session) lFormat(L *lua.LState) int {
-	a := args{L: L, fn: "format"}
-	f := a.str(1, L.Get(1), "format")
+	a := bind.Args{L: L, Fn: "format"}
+	f := a.Str(1, L.Get(1), "format")
 	out, owned := s.formatBuf.take()
 	if owned {
 		defer func() { s.formatBuf.give(out) }()
@@ -58,7 +59,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 			i++
 		}
 		if i-start > 5 {
-			a.raise(1, "invalid format (repeated flags)")
+			a.Raise(1, "invalid format (repeated flags)")
 		}
 		i = skipDigits(f, i, a)
 		hasPrec, precAt := false, i
@@ -67,13 +68,13 @@ func (s *Session) lFormat(L *lua.LState) int {
 			i = skipDigits(f, i+1, a)
 		}
 		if i >= len(f) {
-			a.raise(1, "invalid option '%%' to 'format'")
+			a.Raise(1, "invalid option '%%' to 'format'")
 		}
 		conv := f[i]
 		pre := append(append(spec[:0], '%'), f[start:i]...)
 		argn++
 		if argn > L.GetTop() && conv != '%' {
-			a.raise(argn, "no value")
+			a.Raise(argn, "no value")
 		}
 		v := L.Get(argn)
 		switch conv {
@@ -111,7 +112,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 			}
 			out = fmt.Appendf(out, string(append(pre, conv)), n)
 		case 'q':
-			out = quoteLua(out, a.str(argn, v, "string"))
+			out = quoteLua(out, a.Str(argn, v, "string"))
 		case 's':
 			// Strings and numbers as they are, as Lua 5.1 takes them
 			// (luaL_checklstring); other values as tostring shows them.
@@ -130,7 +131,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 				out = fmt.Appendf(out, string(append(pre, 's')), str)
 			}
 		default:
-			a.raise(1, "invalid option '%%%c' to 'format'", conv)
+			a.Raise(1, "invalid option '%%%c' to 'format'", conv)
 		}
 	}
 	L.Push(lua.LStringBytes(out))
@@ -138,10 +139,10 @@ func (s *Session) lFormat(L *lua.LState) int {
 }
 
 // skipDigits passes over at most two digits of a width or precision.
-func skipDigits(f string, i int, a args) int {
+func skipDigits(f string, i int, a bind.Args) int {
 	for n := 0; i < len(f) && f[i] >= '0' && f[i] <= '9'; n++ {
 		if n == 2 {
-			a.raise(1, "invalid format (width or precision too long)")
+			a.Raise(1, "invalid format (width or precision too long)")
 		}
 		i++
 	}
@@ -149,10 +150,10 @@ func skipDigits(f string, i int, a args) int {
 }
 
 // formatNumber reads a numeric argument, numeric strings included.
-func formatNumber(a args, n int, v lua.LValue) float64 {
-	f, ok := toNumber(v)
+func formatNumber(a bind.Args, n int, v lua.LValue) float64 {
+	f, ok := bind.ToNumber(v)
 	if !ok {
-		a.raise(n, "number expected, got %s", describe(v))
+		a.Raise(n, "number expected, got %s", bind.Describe(v))
 	}
 	return f
 }
@@ -160,10 +161,10 @@ func formatNumber(a args, n int, v lua.LValue) float64 {
 // formatInteger reads an argument of an integer conversion: one that has
 // no integer value (inf, nan, beyond 64 bits) raises, as Lua 5.3 does,
 // where C would print garbage.
-func formatInteger(a args, n int, v lua.LValue) int64 {
+func formatInteger(a bind.Args, n int, v lua.LValue) int64 {
 	f := formatNumber(a, n, v)
 	if f != f || f >= 1<<63 || f < -(1<<63) {
-		a.raise(n, "number has no integer representation")
+		a.Raise(n, "number has no integer representation")
 	}
 	return int64(f)
 }

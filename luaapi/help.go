@@ -7,16 +7,17 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
 var shellFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "help",
 		Forms:   []string{"help([x])"},
 		Summary: "Shows what there is: with no argument, every function by topic, one line each; with a function, its name or a method's name, that one in full; with a topic (`help \"udp\"`), the topic; with a socket or task, its methods; with a loaded plugin, its functions. `?name` at the prompt is `help \"name\"`, and `:help` lists the shell's commands.",
-		Args: []Arg{
-			{"x", "a function (`help(listen)`), a name (`help \"recvfrom\"`, `help \"socket:close\"`), a topic (`\"sockets\"`, `\"udp\"`, `\"tcp\"`, `\"tasks\"`, `\"binary\"`, `\"host\"`, `\"plugins\"`, `\"shell\"`), a socket, a task, or a plugin module"},
+		Args: []bind.Arg{
+			{Name: "x", Meaning: "a function (`help(listen)`), a name (`help \"recvfrom\"`, `help \"socket:close\"`), a topic (`\"sockets\"`, `\"udp\"`, `\"tcp\"`, `\"tasks\"`, `\"binary\"`, `\"host\"`, `\"plugins\"`, `\"shell\"`), a socket, a task, or a plugin module"},
 		},
 		Returns: "nothing; it prints.",
 		Errors:  "Something it has no help for says so and points at `help()`.",
@@ -114,7 +115,7 @@ func (s *Session) helpIndex() string {
 
 // indexLine is one function's line in an index: its call form and the
 // first sentence of its summary, cut at a word to fit the width.
-func (s *Session) indexLine(d *Doc) string {
+func (s *Session) indexLine(d *bind.Doc) string {
 	name := d.Forms[0]
 	if i := strings.IndexByte(name, '('); i > 0 && len(name) > 26 {
 		name = name[:i] + "(…)"
@@ -160,7 +161,7 @@ func (s *Session) helpName(name string) string {
 		for _, sec := range s.sections(titles...) {
 			fmt.Fprintf(&b, "%s:\n", sec.Title)
 			if sec.Intro != "" {
-				b.WriteString(wrap("  ", unmark(sec.Intro), s.width(), "  "))
+				b.WriteString(wrap("  ", bind.Unmark(sec.Intro), s.width(), "  "))
 			}
 			for _, d := range sec.Docs {
 				b.WriteString(s.indexLine(d))
@@ -230,7 +231,7 @@ func (s *Session) helpModule(L *lua.LState, mod *lua.LTable) string {
 	return s.moduleText(name, docs)
 }
 
-func (s *Session) moduleText(name string, docs []*Doc) string {
+func (s *Session) moduleText(name string, docs []*bind.Doc) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "The %s plugin:\n", name)
 	for _, d := range docs {
@@ -241,8 +242,8 @@ func (s *Session) moduleText(name string, docs []*Doc) string {
 
 // loadedPluginDocs lists the plugins' docs whose names start with prefix,
 // sorted.
-func (s *Session) loadedPluginDocs(prefix string) []*Doc {
-	var out []*Doc
+func (s *Session) loadedPluginDocs(prefix string) []*bind.Doc {
+	var out []*bind.Doc
 	for name, d := range s.pluginDocs {
 		if strings.HasPrefix(name, prefix) {
 			out = append(out, d)
@@ -253,22 +254,22 @@ func (s *Session) loadedPluginDocs(prefix string) []*Doc {
 }
 
 // docText is d in full, wrapped to the width.
-func (s *Session) docText(d *Doc) string {
+func (s *Session) docText(d *bind.Doc) string {
 	w := s.width()
 	var b strings.Builder
 	for _, f := range d.Forms {
 		b.WriteString(f + "\n")
 	}
-	b.WriteString(wrap("  ", unmark(d.Summary), w, "  "))
+	b.WriteString(wrap("  ", bind.Unmark(d.Summary), w, "  "))
 	for _, a := range d.Args {
 		head := fmt.Sprintf("  %-9s ", a.Name)
-		b.WriteString(wrap(head, unmark(a.Meaning), w, strings.Repeat(" ", len(head))))
+		b.WriteString(wrap(head, bind.Unmark(a.Meaning), w, strings.Repeat(" ", len(head))))
 	}
 	if d.Returns != "" {
-		b.WriteString(wrap("  Returns: ", unmark(d.Returns), w, "    "))
+		b.WriteString(wrap("  Returns: ", bind.Unmark(d.Returns), w, "    "))
 	}
 	if d.Errors != "" {
-		b.WriteString(wrap("  Errors: ", unmark(d.Errors), w, "    "))
+		b.WriteString(wrap("  Errors: ", bind.Unmark(d.Errors), w, "    "))
 	}
 	if ex := strings.TrimSpace(d.Example); ex != "" {
 		b.WriteString("  Example:\n")
@@ -311,11 +312,11 @@ func firstSentence(s string) string {
 			inCode = !inCode
 		case '.':
 			if !inCode && i+1 < len(s) && s[i+1] == ' ' && (i == 0 || s[i-1] != '.') {
-				return unmark(s[:i+1])
+				return bind.Unmark(s[:i+1])
 			}
 		}
 	}
-	return unmark(s)
+	return bind.Unmark(s)
 }
 
 // luaSocketMethods lists a LuaSocket object's methods, which LuaSocket's

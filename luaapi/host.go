@@ -3,11 +3,12 @@ package luaapi
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
 var hostFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "hostinfo",
 		Forms:   []string{"hostinfo()"},
 		Summary: "Tells the host's name, IP address and MAC address, as the chapter's `gethostbyname(gethostname())` and `uuid.getnode()` do, and lists its interfaces.",
@@ -31,7 +32,7 @@ func (s *Session) lHostinfo(L *lua.LState) int {
 	s.block(L, func() func() { h, err = sock.Host(ctx); return nil })
 	raiseIfDone(L, ctx)
 	if err != nil {
-		return fail(L, failure(err, "interfaces"))
+		return bind.Fail(L, bind.Failure(err, "interfaces"))
 	}
 	L.Push(s.hostTable(L, h))
 	return 1

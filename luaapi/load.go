@@ -8,6 +8,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
@@ -49,15 +50,15 @@ func sourceOf(name string) string {
 func (s *Session) openLoad() {
 	L := s.main
 	L.SetGlobal("loadstring", L.NewFunction(func(L *lua.LState) int {
-		a := args{L: L, fn: "loadstring"}
-		src := a.str(1, L.Get(1), "chunk")
+		a := bind.Args{L: L, Fn: "loadstring"}
+		src := a.Str(1, L.Get(1), "chunk")
 		return s.pushLoaded(L, src, L.OptString(2, src))
 	}))
 	L.SetGlobal("load", L.NewFunction(func(L *lua.LState) int {
-		a := args{L: L, fn: "load"}
+		a := bind.Args{L: L, Fn: "load"}
 		reader, ok := L.Get(1).(*lua.LFunction)
 		if !ok {
-			a.raise(1, "function expected, got %s", describe(L.Get(1)))
+			a.Raise(1, "function expected, got %s", bind.Describe(L.Get(1)))
 		}
 		var b strings.Builder
 		for {
@@ -89,7 +90,7 @@ func (s *Session) openLoad() {
 	L.SetGlobal("loadfile", L.NewFunction(func(L *lua.LState) int {
 		path := "-"
 		if L.GetTop() > 0 && L.Get(1) != lua.LNil {
-			path = args{L: L, fn: "loadfile"}.name(1, L.Get(1), "path")
+			path = bind.Args{L: L, Fn: "loadfile"}.Name(1, L.Get(1), "path")
 		}
 		fn, err := s.loadFile(L, path)
 		return pushFunc(L, fn, err)
@@ -97,7 +98,7 @@ func (s *Session) openLoad() {
 	L.SetGlobal("dofile", L.NewFunction(func(L *lua.LState) int {
 		path := "-"
 		if L.GetTop() > 0 && L.Get(1) != lua.LNil {
-			path = args{L: L, fn: "dofile"}.name(1, L.Get(1), "path")
+			path = bind.Args{L: L, Fn: "dofile"}.Name(1, L.Get(1), "path")
 		}
 		fn, err := s.loadFile(L, path)
 		if err != nil {
@@ -180,7 +181,7 @@ func chunkID(name string) string {
 // pushFunc pushes fn, or nil and err's message.
 func pushFunc(L *lua.LState, fn *lua.LFunction, err error) int {
 	if err != nil {
-		return fail(L, err.Error())
+		return bind.Fail(L, err.Error())
 	}
 	L.Push(fn)
 	return 1

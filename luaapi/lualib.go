@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
@@ -49,32 +50,11 @@ func (s *Session) openLibFixes() {
 	math.RawSetString("mod", math.RawGetString("fmod"))
 }
 
-// intArg is luaL_checkint: a number (or numeric string) truncated to an
-// integer; one that has no integer value raises.
-func (a args) intArg(n int) int64 {
-	f, ok := toNumber(a.L.Get(n))
-	if !ok {
-		a.raise(n, "number expected, got %s", a.typeAt(n))
-	}
-	if f != f || f >= 1<<63 || f < -(1<<63) {
-		a.raise(n, "number has no integer representation")
-	}
-	return int64(f)
-}
-
-// optIntArg is luaL_optint.
-func (a args) optIntArg(n int, def int64) int64 {
-	if a.L.Get(n) == lua.LNil {
-		return def
-	}
-	return a.intArg(n)
-}
-
 // lStringRep is string.rep(s, n).
 func lStringRep(L *lua.LState) int {
-	a := args{L: L, fn: "rep"}
-	s := a.checkString(1)
-	n := a.intArg(2)
+	a := bind.Args{L: L, Fn: "rep"}
+	s := a.CheckString(1)
+	n := a.Int(2)
 	if n <= 0 || s == "" {
 		L.Push(lua.LString(""))
 		return 1
@@ -86,10 +66,10 @@ func lStringRep(L *lua.LState) int {
 
 // lStringByte is string.byte(s [, i [, j]]).
 func lStringByte(L *lua.LState) int {
-	a := args{L: L, fn: "byte"}
-	s := a.checkString(1)
-	i := strPos(a.optIntArg(2, 1), len(s))
-	j := strPos(a.optIntArg(3, i), len(s))
+	a := bind.Args{L: L, Fn: "byte"}
+	s := a.CheckString(1)
+	i := strPos(a.OptInt(2, 1), len(s))
+	j := strPos(a.OptInt(3, i), len(s))
 	if i < 1 {
 		i = 1
 	}
@@ -124,7 +104,7 @@ func mapASCII(L *lua.LState, fn string, lo, hi byte) int {
 	v := L.Get(1)
 	str, isStr := v.(lua.LString)
 	if !isStr {
-		str = lua.LString(args{L: L, fn: fn}.checkString(1))
+		str = lua.LString(bind.Args{L: L, Fn: fn}.CheckString(1))
 	}
 	i := 0
 	// Eight bytes at a time while none is in lo..hi.
@@ -187,21 +167,21 @@ func (g *randGen) float() float64 {
 
 // random is math.random([m [, n]]), as Lua 5.1 has it.
 func (g *randGen) random(L *lua.LState) int {
-	a := args{L: L, fn: "random"}
+	a := bind.Args{L: L, Fn: "random"}
 	r := g.float()
 	switch L.GetTop() {
 	case 0:
 		L.Push(lua.LNumber(r))
 	case 1:
-		u := a.intArg(1)
+		u := a.Int(1)
 		if u < 1 {
-			a.raise(1, "interval is empty")
+			a.Raise(1, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
-		l, u := a.intArg(1), a.intArg(2)
+		l, u := a.Int(1), a.Int(2)
 		if l > u {
-			a.raise(2, "interval is empty")
+			a.Raise(2, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*(float64(u)-float64(l)+1)) + float64(l)))
 	default:
@@ -212,7 +192,7 @@ func (g *randGen) random(L *lua.LState) int {
 
 // randomseed is math.randomseed(x): the generator restarts from x.
 func (g *randGen) randomseed(L *lua.LState) int {
-	f := args{L: L, fn: "randomseed"}.checkNumber(1)
+	f := bind.Args{L: L, Fn: "randomseed"}.CheckNumber(1)
 	seed := uint64(int64(f))
 	if f != f || math.IsInf(f, 0) {
 		seed = math.Float64bits(f)
@@ -224,17 +204,17 @@ func (g *randGen) randomseed(L *lua.LState) int {
 // lTableConcat is table.concat(t [, sep [, i [, j]]]), its result checked
 // against the memory budget.
 func lTableConcat(L *lua.LState) int {
-	a := args{L: L, fn: "concat"}
+	a := bind.Args{L: L, Fn: "concat"}
 	t, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		a.raise(1, "table expected, got %s", a.typeAt(1))
+		a.Raise(1, "table expected, got %s", a.TypeAt(1))
 	}
 	sep := ""
 	if L.Get(2) != lua.LNil {
-		sep = a.checkString(2)
+		sep = a.CheckString(2)
 	}
-	i := a.optIntArg(3, 1)
-	j := a.optIntArg(4, int64(t.Len()))
+	i := a.OptInt(3, 1)
+	j := a.OptInt(4, int64(t.Len()))
 	if i > j {
 		L.Push(lua.LString(""))
 		return 1

@@ -12,9 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
 	"syscall"
 
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -183,7 +185,7 @@ func (ls *luaSocket) setTimeout(d time.Duration) {
 		ls.block = d.Seconds()
 	}
 }
-func (ls *luaSocket) setOption(a args, name string, v lua.LValue) error {
+func (ls *luaSocket) setOption(a bind.Args, name string, v lua.LValue) error {
 	return errOptionKind{name, ls.class}
 }
 func (ls *luaSocket) option(name string) (lua.LValue, error) {
@@ -380,7 +382,7 @@ func (s *Session) lsModule(L *lua.LState) *lua.LTable {
 
 // lsFunc binds a LuaSocket function.
 func (s *Session) lsFunc(name string, fn func(*Session, *lua.LState) int) *lua.LFunction {
-	return s.bind(libFunc{&Doc{Name: name}, fn})
+	return s.bind(libFunc{&bind.Doc{Name: name}, fn})
 }
 
 // openLuaSocket makes require find LuaSocket's modules: socket.core and
@@ -436,93 +438,23 @@ func (s *Session) setClass(L *lua.LState, ls *luaSocket, class string) {
 // group name ending in "{any}" or "{client,server}" is checked by prefix),
 // or raises as LuaSocket does: "tcp{client} expected".
 func lsCheck(L *lua.LState, fn string, want string) *luaSocket {
-	a := args{L: L, fn: fn, base: 1}
+	a := bind.Args{L: L, Fn: fn, Base: 1}
 	ud, ok := L.Get(1).(*lua.LUserData)
 	var ls *luaSocket
 	if ok {
 		ls, _ = ud.Value.(*luaSocket)
 	}
 	if ls == nil {
-		a.raise(1, "%s expected", want)
+		a.Raise(1, "%s expected", want)
 	}
 	if mt, ok := ud.Metatable.(*lua.LTable); !ok || mt.RawGetString(want) == lua.LNil && ls.class != want {
-		a.raise(1, "%s expected", want)
+		a.Raise(1, "%s expected", want)
 	}
 	return ls
 }
 
 // lsArgs is the argument checker for a LuaSocket method.
-func lsArgs(L *lua.LState, fn string) args { return args{L: L, fn: fn, base: 1} }
-
-// checkString is luaL_checkstring: strings and numbers.
-func (a args) checkString(n int) string {
-	v := a.L.Get(n)
-	switch v := v.(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return v.String()
-	}
-	a.raise(n, "string expected, got %s", a.typeAt(n))
-	return ""
-}
-
-// optString is luaL_optstring.
-func (a args) optString(n int, def string) (string, bool) {
-	if a.L.Get(n) == lua.LNil {
-		return def, false
-	}
-	return a.checkString(n), true
-}
-
-// checkNumber is luaL_checknumber: numbers and numeric strings.
-func (a args) checkNumber(n int) float64 {
-	v := a.L.Get(n)
-	if f, ok := toNumber(v); ok {
-		return f
-	}
-	a.raise(n, "number expected, got %s", a.typeAt(n))
-	return 0
-}
-
-// optNumber is luaL_optnumber.
-func (a args) optNumber(n int, def float64) float64 {
-	if a.L.Get(n) == lua.LNil {
-		return def
-	}
-	return a.checkNumber(n)
-}
-
-// checkOption is luaL_checkoption.
-func (a args) checkOption(n int, def string, names ...string) int {
-	name := def
-	if a.L.Get(n) != lua.LNil || def == "" {
-		name = a.checkString(n)
-	}
-	for i, x := range names {
-		if x == name {
-			return i
-		}
-	}
-	a.raise(n, "invalid option '%s'", name)
-	return 0
-}
-
-// typeAt is the type of argument n as Lua's messages name it: "no
-// value" past the last argument.
-func (a args) typeAt(n int) string {
-	if n > a.L.GetTop() {
-		return "no value"
-	}
-	return a.L.Get(n).Type().String()
-}
-
-// pushNilErr returns nil, message.
-func pushNilErr(L *lua.LState, msg string) int {
-	L.Push(lua.LNil)
-	L.Push(lua.LString(msg))
-	return 2
-}
+func lsArgs(L *lua.LState, fn string) bind.Args { return bind.Args{L: L, Fn: fn, Base: 1} }
 
 // pushOne returns LuaSocket's success, the number 1.
 func pushOne(L *lua.LState) int {
@@ -593,7 +525,7 @@ func (s *Session) loadSystemLuaModule(L *lua.LState) int {
 // luasocketDocs document LuaSocket's modules as sockshell provides them;
 // LuaSocket's own manual documents each function.
 var luasocketDocs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:  "socket",
 		Forms: []string{`require "socket"`, `require "socket.core"`},
 		Summary: "LuaSocket 3.1's API, so that LuaSocket programs run unchanged: `socket.udp/udp4/udp6`, `socket.tcp/tcp4/tcp6`, `socket.bind`, `socket.connect/connect4/connect6`, " +
@@ -613,7 +545,7 @@ c:send("hello\n")
 print(s:receive())  --> hello  nil  nil
 c:close() s:close() server:close()`,
 	}, nil},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "mime.core",
 		Forms:   []string{`require "mime.core"`},
 		Summary: "The filters under LuaSocket's `mime` module, as LuaSocket's C code has them: `b64`, `unb64`, `qp`, `unqp`, `wrp`, `qpwrp`, `eol`, `dot`. Each converts a stream in chunks: it takes a chunk and what the last call left, and returns what it converted and what is left; without a chunk it finishes.",

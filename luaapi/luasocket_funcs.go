@@ -7,6 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -37,7 +38,7 @@ func lsCreate(tcp bool, family int) func(*Session, *lua.LState) int {
 		ls := newLuaSocket(s, tcp, family)
 		if family != sock.FamilyUnspec {
 			if err := ls.create(family); err != nil {
-				return pushNilErr(L, lsError(err))
+				return bind.Fail(L, lsError(err))
 			}
 		}
 		L.Push(s.lsObject(L, ls))
@@ -48,25 +49,25 @@ func lsCreate(tcp bool, family int) func(*Session, *lua.LState) int {
 // lsConnectFunc is socket.connect(address, port [, locaddr [, locport
 // [, family]]]).
 func lsConnectFunc(s *Session, L *lua.LState) int {
-	a := args{L: L, fn: "connect"}
-	address := a.checkString(1)
-	port := a.checkString(2)
-	locaddr, bind := a.optString(3, "")
-	locport, _ := a.optString(4, "0")
-	family := []int{sock.FamilyUnspec, sock.FamilyIPv4, sock.FamilyIPv6}[a.checkOption(5, "unspec", "unspec", "inet", "inet6")]
+	a := bind.Args{L: L, Fn: "connect"}
+	address := a.CheckString(1)
+	port := a.CheckString(2)
+	locaddr, bindLocal := a.OptString(3, "")
+	locport, _ := a.OptString(4, "0")
+	family := []int{sock.FamilyUnspec, sock.FamilyIPv4, sock.FamilyIPv6}[a.CheckOption(5, "unspec", "unspec", "inet", "inet6")]
 	ls := newLuaSocket(s, true, family)
 	ud := s.lsObject(L, ls)
-	if bind {
+	if bindLocal {
 		if err := s.lsBind(L, ls, locaddr, locport); err != nil {
 			ls.destroy()
-			return pushNilErr(L, lsError(err))
+			return bind.Fail(L, lsError(err))
 		}
 		family = ls.family
 	}
 	ls.markStart()
 	if err := s.lsConnect(L, ls, address, port, family); err != nil {
 		ls.destroy()
-		return pushNilErr(L, lsError(err))
+		return bind.Fail(L, lsError(err))
 	}
 	ls.class = lsClient
 	ud.Metatable = s.ls.classes[lsClient]
@@ -82,7 +83,7 @@ func lsGettime(s *Session, L *lua.LState) int {
 // lsSleep is socket.sleep(seconds): other tasks run meanwhile, and Ctrl-C
 // ends it.
 func lsSleep(s *Session, L *lua.LState) int {
-	n := args{L: L, fn: "sleep"}.checkNumber(1)
+	n := bind.Args{L: L, Fn: "sleep"}.CheckNumber(1)
 	if !(n > 0) {
 		return 0
 	}
@@ -102,7 +103,7 @@ func lsSleep(s *Session, L *lua.LState) int {
 
 // lsSkip is socket.skip(d, ...): the arguments after the first d.
 func lsSkip(s *Session, L *lua.LState) int {
-	d := int(args{L: L, fn: "skip"}.checkNumber(1))
+	d := int(bind.Args{L: L, Fn: "skip"}.CheckNumber(1))
 	n := L.GetTop() - d - 1
 	if n < 0 {
 		return 0
@@ -162,8 +163,8 @@ func lsProtect(s *Session, L *lua.LState) int {
 
 // lsSelect is socket.select(recvt, sendt [, timeout]).
 func lsSelect(s *Session, L *lua.LState) int {
-	a := args{L: L, fn: "select"}
-	timeout := a.optNumber(3, -1)
+	a := bind.Args{L: L, Fn: "select"}
+	timeout := a.OptNumber(3, -1)
 	type entry struct {
 		v  lua.LValue
 		fd int
@@ -175,7 +176,7 @@ func lsSelect(s *Session, L *lua.LState) int {
 		}
 		t, ok := v.(*lua.LTable)
 		if !ok {
-			a.raise(n, "table expected, got %s", a.typeAt(n))
+			a.Raise(n, "table expected, got %s", a.TypeAt(n))
 		}
 		var out []entry
 		for i := 1; ; i++ {
@@ -188,7 +189,7 @@ func lsSelect(s *Session, L *lua.LState) int {
 				L.Push(m)
 				L.Push(e)
 				L.Call(1, 1)
-				if f, ok := toNumber(L.Get(-1)); ok && f >= 0 {
+				if f, ok := bind.ToNumber(L.Get(-1)); ok && f >= 0 {
 					fd = int(f)
 				}
 				L.Pop(1)
@@ -197,7 +198,7 @@ func lsSelect(s *Session, L *lua.LState) int {
 				continue
 			}
 			if fd >= 1024 {
-				a.raise(n, "descriptor too large for set size")
+				a.Raise(n, "descriptor too large for set size")
 			}
 			out = append(out, entry{e, fd})
 		}

@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -104,11 +105,11 @@ func lsSetfd(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, "setfd", group)
 		a := lsArgs(L, "setfd")
-		n := int(a.checkNumber(2))
+		n := int(a.CheckNumber(2))
 		var r *sock.Raw
 		if n >= 0 {
 			if r = s.ls.raw.Lookup(n); r == nil {
-				a.raise(2, "descriptor %d is not a socket this session opened", n)
+				a.Raise(2, "descriptor %d is not a socket this session opened", n)
 			}
 		}
 		// The socket it had stays open, as in LuaSocket: whoever took its
@@ -124,15 +125,15 @@ func lsSettimeout(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, "settimeout", group)
 		a := lsArgs(L, "settimeout")
-		t := a.optNumber(2, -1)
-		mode, _ := a.optString(3, "b")
+		t := a.OptNumber(2, -1)
+		mode, _ := a.OptString(3, "b")
 		switch {
 		case mode != "" && mode[0] == 'b':
 			ls.block = t
 		case mode != "" && (mode[0] == 'r' || mode[0] == 't'):
 			ls.total = t
 		default:
-			a.raise(3, "invalid timeout mode")
+			a.Raise(3, "invalid timeout mode")
 		}
 		return pushOne(L)
 	}
@@ -159,7 +160,7 @@ func lsName(group string, peer bool) func(*Session, *lua.LState) int {
 		ls := lsCheck(L, name, group)
 		ap, err := ls.sockName(peer)
 		if err != nil {
-			return pushNilErr(L, lsError(err))
+			return bind.Fail(L, lsError(err))
 		}
 		L.Push(lua.LString(ap.Addr().String()))
 		if peer {
@@ -181,10 +182,10 @@ func lsBindMethod(class string, tcp bool) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, name, class)
 		a := lsArgs(L, name)
-		address := a.checkString(2)
-		port := a.checkString(3)
+		address := a.CheckString(2)
+		port := a.CheckString(3)
 		if err := s.lsBind(L, ls, address, port); err != nil {
-			return pushNilErr(L, lsError(err))
+			return bind.Fail(L, lsError(err))
 		}
 		return pushOne(L)
 	}
@@ -230,15 +231,15 @@ func lsConnectMethod(group string) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, "connect", group)
 		a := lsArgs(L, "connect")
-		address := a.checkString(2)
-		port := a.checkString(3)
+		address := a.CheckString(2)
+		port := a.CheckString(3)
 		ls.markStart()
 		err := s.lsConnect(L, ls, address, port, ls.family)
 		// Even when it failed: a connect that did not finish in time
 		// goes on, and select tells when it has.
 		s.setClass(L, ls, lsClient)
 		if err != nil {
-			return pushNilErr(L, lsError(err))
+			return bind.Fail(L, lsError(err))
 		}
 		return pushOne(L)
 	}
@@ -295,13 +296,13 @@ func (s *Session) lsConnectOne(L *lua.LState, ls *luaSocket, ap netip.AddrPort) 
 
 func lsListen(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "listen", lsMaster)
-	backlog := int(lsArgs(L, "listen").optNumber(2, 32))
+	backlog := int(lsArgs(L, "listen").OptNumber(2, 32))
 	r, _ := ls.sock()
 	if r == nil {
-		return pushNilErr(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	if err := r.Listen(backlog); err != nil {
-		return pushNilErr(L, lsError(err))
+		return bind.Fail(L, lsError(err))
 	}
 	s.setClass(L, ls, lsServer)
 	return pushOne(L)
@@ -313,7 +314,7 @@ func lsAccept(s *Session, L *lua.LState) int {
 	for {
 		r, closed := ls.sock()
 		if closed {
-			return pushNilErr(L, "closed")
+			return bind.Fail(L, "closed")
 		}
 		var nr *sock.Raw
 		err := s.opening(func() error {
@@ -330,17 +331,17 @@ func lsAccept(s *Session, L *lua.LState) int {
 			return 1
 		}
 		if !errors.Is(err, sock.ErrWouldBlock) {
-			return pushNilErr(L, lsError(err))
+			return bind.Fail(L, lsError(err))
 		}
 		if _, err := ls.wait(L, sock.Readable); err != nil {
-			return pushNilErr(L, lsError(err))
+			return bind.Fail(L, lsError(err))
 		}
 	}
 }
 
 func lsShutdown(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "shutdown", lsClient)
-	how := lsArgs(L, "shutdown").checkOption(2, "both", "receive", "send", "both")
+	how := lsArgs(L, "shutdown").CheckOption(2, "both", "receive", "send", "both")
 	if r, _ := ls.sock(); r != nil {
 		r.Shutdown([]int{sock.ShutRead, sock.ShutWrite, sock.ShutBoth}[how])
 	}
@@ -358,9 +359,9 @@ func lsGetstats(s *Session, L *lua.LState) int {
 func lsSetstats(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "setstats", lsClient)
 	a := lsArgs(L, "setstats")
-	ls.nIn = uint64(a.optNumber(2, float64(ls.nIn)))
-	ls.nOut = uint64(a.optNumber(3, float64(ls.nOut)))
-	if f, ok := toNumber(L.Get(4)); ok {
+	ls.nIn = uint64(a.OptNumber(2, float64(ls.nIn)))
+	ls.nOut = uint64(a.OptNumber(3, float64(ls.nOut)))
+	if f, ok := bind.ToNumber(L.Get(4)); ok {
 		ls.birth = time.Now().Add(-time.Duration(f * float64(time.Second)))
 	}
 	return pushOne(L)
@@ -390,10 +391,10 @@ func (ls *luaSocket) tcpPeers() (netip.AddrPort, netip.AddrPort) {
 func lsSend(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "send", lsClient)
 	a := lsArgs(L, "send")
-	data := a.checkString(2)
+	data := a.CheckString(2)
 	size := int64(len(data))
-	start := int64(a.optNumber(3, 1))
-	end := int64(a.optNumber(4, -1))
+	start := int64(a.OptNumber(3, 1))
+	end := int64(a.OptNumber(4, -1))
 	ls.markStart()
 	if start < 0 {
 		start = size + start + 1
@@ -500,18 +501,18 @@ func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
 func lsReceive(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "receive", lsClient)
 	a := lsArgs(L, "receive")
-	prefix, _ := a.optString(3, "")
+	prefix, _ := a.OptString(3, "")
 	ls.markStart()
 	out := []byte(prefix)
 	var err error
 	grow := budgetAsker(L)
 	if n, ok := L.Get(2).(lua.LNumber); ok || isNumericString(L.Get(2)) {
-		f, _ := toNumber(L.Get(2))
+		f, _ := bind.ToNumber(L.Get(2))
 		if !ok {
 			n = lua.LNumber(f)
 		}
 		if n < 0 {
-			a.raise(2, "invalid receive pattern")
+			a.Raise(2, "invalid receive pattern")
 		}
 		wanted := int(n)
 		if len(prefix) == 0 || wanted > len(prefix) {
@@ -536,7 +537,7 @@ func lsReceive(s *Session, L *lua.LState) int {
 			}
 		}
 	} else {
-		p, _ := a.optString(2, "*l")
+		p, _ := a.OptString(2, "*l")
 		switch {
 		case len(p) >= 2 && p[0] == '*' && p[1] == 'l':
 			out, err = s.lsLine(L, ls, out, grow)
@@ -555,7 +556,7 @@ func lsReceive(s *Session, L *lua.LState) int {
 				err = nil
 			}
 		default:
-			a.raise(2, "invalid receive pattern")
+			a.Raise(2, "invalid receive pattern")
 		}
 	}
 	if err != nil {
@@ -608,7 +609,7 @@ func isNumericString(v lua.LValue) bool {
 	if _, ok := v.(lua.LString); !ok {
 		return false
 	}
-	_, ok := toNumber(v)
+	_, ok := bind.ToNumber(v)
 	return ok
 }
 
@@ -622,20 +623,20 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 	}
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, name, class)
-		want := lsArgs(L, name).optNumber(2, lsDatagramSize)
+		want := lsArgs(L, name).OptNumber(2, lsDatagramSize)
 		ls.markStart()
 		// No datagram is larger than 64 KiB: a larger buffer would only
 		// cost memory (LuaSocket allocates it, and says "out of memory"
 		// when it cannot).
 		wanted := int(math.Max(0, math.Min(want, 1<<16)))
 		if !(want < 1<<62) {
-			return pushNilErr(L, "out of memory")
+			return bind.Fail(L, "out of memory")
 		}
 		buf := ls.scratch(wanted)
 		for {
 			r, closed := ls.sock()
 			if closed {
-				return pushNilErr(L, "closed")
+				return bind.Fail(L, "closed")
 			}
 			n, peer, err := r.RecvFrom(buf)
 			if err == nil {
@@ -655,10 +656,10 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 			switch {
 			case errors.Is(err, sock.ErrWouldBlock):
 				if _, err := ls.wait(L, sock.Readable); err != nil {
-					return pushNilErr(L, udpError(err))
+					return bind.Fail(L, udpError(err))
 				}
 			default:
-				return pushNilErr(L, udpError(err))
+				return bind.Fail(L, udpError(err))
 			}
 		}
 	}
@@ -678,7 +679,7 @@ func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip
 	for {
 		r, closed := ls.sock()
 		if closed {
-			return pushNilErr(L, "closed")
+			return bind.Fail(L, "closed")
 		}
 		err := r.SendTo(data, to)
 		if err == nil {
@@ -698,17 +699,17 @@ func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip
 		switch {
 		case errors.Is(err, sock.ErrWouldBlock):
 			if _, err := ls.wait(L, sock.Writable); err != nil {
-				return pushNilErr(L, udpError(err))
+				return bind.Fail(L, udpError(err))
 			}
 		default:
-			return pushNilErr(L, udpError(err))
+			return bind.Fail(L, udpError(err))
 		}
 	}
 }
 
 func lsUDPSend(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "send", lsConnected)
-	data := lsArgs(L, "send").checkString(2)
+	data := lsArgs(L, "send").CheckString(2)
 	ls.markStart()
 	return s.lsUDPWrite(L, ls, []byte(data), netip.AddrPort{})
 }
@@ -716,17 +717,17 @@ func lsUDPSend(s *Session, L *lua.LState) int {
 func lsSendto(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "sendto", lsUnconnected)
 	a := lsArgs(L, "sendto")
-	data := a.checkString(2)
-	ip := a.checkString(3)
-	port := a.checkString(4)
+	data := a.CheckString(2)
+	ip := a.CheckString(3)
+	port := a.CheckString(4)
 	s.lsNetDenied(L, "sending to", ip, port, false)
 	found, err := lsResolve(ctxOf(L), ip, port, ls.family, false, true, false)
 	if err != nil {
-		return pushNilErr(L, lsError(err))
+		return bind.Fail(L, lsError(err))
 	}
 	if ls.getfd() < 0 && ls.family == sock.FamilyUnspec {
 		if err := ls.create(sock.FamilyOf(found[0])); err != nil {
-			return pushNilErr(L, lsError(err))
+			return bind.Fail(L, lsError(err))
 		}
 	}
 	ls.markStart()
@@ -736,7 +737,7 @@ func lsSendto(s *Session, L *lua.LState) int {
 func lsSetpeername(s *Session, L *lua.LState) int {
 	ls := lsCheck(L, "setpeername", "udp{any}")
 	a := lsArgs(L, "setpeername")
-	address := a.checkString(2)
+	address := a.CheckString(2)
 	if address == "*" {
 		if r, closed := ls.sock(); !closed {
 			// Some systems report an error although they did it; like
@@ -747,10 +748,10 @@ func lsSetpeername(s *Session, L *lua.LState) int {
 		s.setClass(L, ls, lsUnconnected)
 		return pushOne(L)
 	}
-	port := a.checkString(3)
+	port := a.CheckString(3)
 	ls.markStart()
 	if err := s.lsConnect(L, ls, address, port, ls.family); err != nil {
-		return pushNilErr(L, lsError(err))
+		return bind.Fail(L, lsError(err))
 	}
 	s.setClass(L, ls, lsConnected)
 	return pushOne(L)

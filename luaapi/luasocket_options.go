@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -17,15 +18,15 @@ import (
 // the object has no socket); it returns the Lua result, or false when the
 // system call failed. The numbers and the calls are sock.Raw's: this
 // layer reads LuaSocket's arguments and makes its results.
-type lsOption func(a args, r *sock.Raw, set bool) (lua.LValue, bool)
+type lsOption func(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool)
 
 // boolOpt is an on/off option, by sock.Raw's name for it.
 func boolOpt(name string) lsOption {
-	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+	return func(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		if set {
 			v, ok := a.L.Get(3).(lua.LBool)
 			if !ok {
-				a.raise(3, "boolean expected, got %s", a.typeAt(3))
+				a.Raise(3, "boolean expected, got %s", a.TypeAt(3))
 			}
 			on := 0
 			if v {
@@ -40,10 +41,10 @@ func boolOpt(name string) lsOption {
 
 // intOpt is a numeric option, by sock.Raw's name for it.
 func intOpt(name string) lsOption {
-	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+	return func(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		if set {
 			// As LuaSocket: what is not a number is 0.
-			f, _ := toNumber(a.L.Get(3))
+			f, _ := bind.ToNumber(a.L.Get(3))
 			return lua.LNumber(1), r.SetOption(name, int(f)) == nil
 		}
 		v, err := r.Option(name)
@@ -52,25 +53,25 @@ func intOpt(name string) lsOption {
 }
 
 // tableArg is argument n, which must be a table.
-func tableArg(a args, n int) *lua.LTable {
+func tableArg(a bind.Args, n int) *lua.LTable {
 	t, ok := a.L.Get(n).(*lua.LTable)
 	if !ok {
-		a.raise(n, "table expected, got %s", a.typeAt(n))
+		a.Raise(n, "table expected, got %s", a.TypeAt(n))
 	}
 	return t
 }
 
 // lingerOpt is SO_LINGER, as a table {on = boolean, timeout = seconds}.
-func lingerOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+func lingerOpt(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool) {
 	if set {
 		t := tableArg(a, 3)
 		on, ok := t.RawGetString("on").(lua.LBool)
 		if !ok {
-			a.raise(3, "boolean 'on' field expected")
+			a.Raise(3, "boolean 'on' field expected")
 		}
-		secs, ok := toNumber(t.RawGetString("timeout"))
+		secs, ok := bind.ToNumber(t.RawGetString("timeout"))
 		if !ok {
-			a.raise(3, "number 'timeout' field expected")
+			a.Raise(3, "number 'timeout' field expected")
 		}
 		return lua.LNumber(1), r.SetLinger(bool(on), int(secs)) == nil
 	}
@@ -85,7 +86,7 @@ func lingerOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 }
 
 // errorOpt reads SO_ERROR: nil when there is none.
-func errorOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+func errorOpt(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool) {
 	err := r.ConnectError()
 	var errno syscall.Errno
 	switch {
@@ -98,7 +99,7 @@ func errorOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
 }
 
 // ipv4Field reads an IPv4 address from field name of a table argument.
-func ipv4Field(a args, t *lua.LTable, name string, any bool) [4]byte {
+func ipv4Field(a bind.Args, t *lua.LTable, name string, any bool) [4]byte {
 	v, ok := t.RawGetString(name).(lua.LString)
 	if !ok {
 		if n, isNum := t.RawGetString(name).(lua.LNumber); isNum {
@@ -106,21 +107,21 @@ func ipv4Field(a args, t *lua.LTable, name string, any bool) [4]byte {
 		}
 	}
 	if !ok {
-		a.raise(3, "string '%s' field expected", name)
+		a.Raise(3, "string '%s' field expected", name)
 	}
 	if any && v == "*" {
 		return [4]byte{}
 	}
 	ip, err := netip.ParseAddr(string(v))
 	if err != nil || !ip.Is4() {
-		a.raise(3, "invalid '%s' ip address", name)
+		a.Raise(3, "invalid '%s' ip address", name)
 	}
 	return ip.As4()
 }
 
 // membershipOpt joins or leaves an IPv4 group: {multiaddr=, interface=}.
 func membershipOpt(join bool) lsOption {
-	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+	return func(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		t := tableArg(a, 3)
 		group, iface := ipv4Field(a, t, "multiaddr", false), ipv4Field(a, t, "interface", true)
 		return lua.LNumber(1), r.SetMembership4(group, iface, join) == nil
@@ -130,15 +131,15 @@ func membershipOpt(join bool) lsOption {
 // membership6Opt joins or leaves an IPv6 group: {multiaddr=, interface=
 // index}.
 func membership6Opt(join bool) lsOption {
-	return func(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+	return func(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool) {
 		t := tableArg(a, 3)
 		s, ok := t.RawGetString("multiaddr").(lua.LString)
 		if !ok {
-			a.raise(3, "string 'multiaddr' field expected")
+			a.Raise(3, "string 'multiaddr' field expected")
 		}
 		ip, err := netip.ParseAddr(string(s))
 		if err != nil || !ip.Is6() {
-			a.raise(3, "invalid 'multiaddr' ip address")
+			a.Raise(3, "invalid 'multiaddr' ip address")
 		}
 		var ifindex uint32
 		switch v := t.RawGetString("interface").(type) {
@@ -146,21 +147,21 @@ func membership6Opt(join bool) lsOption {
 		case lua.LNumber:
 			ifindex = uint32(v)
 		default:
-			a.raise(3, "number 'interface' field expected")
+			a.Raise(3, "number 'interface' field expected")
 		}
 		return lua.LNumber(1), r.SetMembership6(ip.As16(), ifindex, join) == nil
 	}
 }
 
 // multicastIfOpt is IP_MULTICAST_IF, as an address ("*" for any).
-func multicastIfOpt(a args, r *sock.Raw, set bool) (lua.LValue, bool) {
+func multicastIfOpt(a bind.Args, r *sock.Raw, set bool) (lua.LValue, bool) {
 	if set {
-		s := a.checkString(3)
+		s := a.CheckString(3)
 		var addr [4]byte
 		if s != "*" {
 			ip, err := netip.ParseAddr(s)
 			if err != nil || !ip.Is4() {
-				a.raise(3, "ip expected")
+				a.Raise(3, "ip expected")
 			}
 			addr = ip.As4()
 		}
@@ -234,11 +235,11 @@ func lsOptionMethod(group string, opts map[string]lsOpt, set bool) func(*Session
 	return func(s *Session, L *lua.LState) int {
 		ls := lsCheck(L, name, group)
 		a := lsArgs(L, name)
-		o, ok := opts[a.checkString(2)]
+		o, ok := opts[a.CheckString(2)]
 		if !ok || set && !o.set || !set && !o.get {
-			a.raise(2, "unsupported option `%s'", a.checkString(2))
+			a.Raise(2, "unsupported option `%s'", a.CheckString(2))
 		}
-		if set && strings.HasSuffix(a.checkString(2), "-add-membership") && s.sandbox != nil {
+		if set && strings.HasSuffix(a.CheckString(2), "-add-membership") && s.sandbox != nil {
 			// Joining a group receives what is sent to it: --allow-net's.
 			if t, ok := L.Get(3).(*lua.LTable); ok {
 				s.netDenied(L, "joining", lua.LVAsString(t.RawGetString("multiaddr")), 0)
@@ -247,7 +248,7 @@ func lsOptionMethod(group string, opts map[string]lsOpt, set bool) func(*Session
 		r, _ := ls.sock()
 		v, ok := o.fn(a, r, set)
 		if !ok {
-			return pushNilErr(L, failed)
+			return bind.Fail(L, failed)
 		}
 		L.Push(v)
 		return 1

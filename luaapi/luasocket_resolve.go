@@ -13,6 +13,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -132,8 +133,8 @@ func lsToHostname(s *Session, L *lua.LState) int {
 // lsHost is toip and tohostname: gethostbyname, or gethostbyaddr for an
 // IPv4 address, and what it found.
 func lsHost(s *Session, L *lua.LState, fn string, name bool) int {
-	a := args{L: L, fn: fn}
-	address := a.checkString(1)
+	a := bind.Args{L: L, Fn: fn}
+	address := a.CheckString(1)
 	ctx := ctxOf(L)
 	var canon string
 	var ips []string
@@ -164,7 +165,7 @@ func lsHost(s *Session, L *lua.LState, fn string, name bool) int {
 		return nil
 	})
 	if err != nil {
-		return pushNilErr(L, "host not found")
+		return bind.Fail(L, "host not found")
 	}
 	info := L.NewTable()
 	info.RawSetString("name", lua.LString(canon))
@@ -184,8 +185,8 @@ func lsHost(s *Session, L *lua.LState, fn string, name bool) int {
 }
 
 func lsGetaddrinfo(s *Session, L *lua.LState) int {
-	a := args{L: L, fn: "getaddrinfo"}
-	host := a.checkString(1)
+	a := bind.Args{L: L, Fn: "getaddrinfo"}
+	host := a.CheckString(1)
 	var found []netip.AddrPort
 	var err error
 	ctx := ctxOf(L)
@@ -194,7 +195,7 @@ func lsGetaddrinfo(s *Session, L *lua.LState) int {
 		return nil
 	})
 	if err != nil {
-		return pushNilErr(L, lsError(err))
+		return bind.Fail(L, lsError(err))
 	}
 	t := L.NewTable()
 	for _, ap := range found {
@@ -208,9 +209,9 @@ func lsGetaddrinfo(s *Session, L *lua.LState) int {
 }
 
 func lsGetnameinfo(s *Session, L *lua.LState) int {
-	a := args{L: L, fn: "getnameinfo"}
-	host, hasHost := a.optString(1, "")
-	serv, hasServ := a.optString(2, "")
+	a := bind.Args{L: L, Fn: "getnameinfo"}
+	host, hasHost := a.OptString(1, "")
+	serv, hasServ := a.OptString(2, "")
 	if !hasHost && !hasServ {
 		L.RaiseError("host and serv cannot be both nil")
 	}
@@ -242,7 +243,7 @@ func lsGetnameinfo(s *Session, L *lua.LState) int {
 		return nil
 	})
 	if err != nil {
-		return pushNilErr(L, lsError(err))
+		return bind.Fail(L, lsError(err))
 	}
 	t := L.NewTable()
 	for _, n := range names {
@@ -259,7 +260,7 @@ func lsGetnameinfo(s *Session, L *lua.LState) int {
 func lsGethostname(s *Session, L *lua.LState) int {
 	name, err := os.Hostname()
 	if err != nil {
-		return pushNilErr(L, lsError(err))
+		return bind.Fail(L, lsError(err))
 	}
 	L.Push(lua.LString(name))
 	return 1

@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -55,7 +56,7 @@ func optBytes(L *lua.LState, fn string, n int) ([]byte, bool) {
 	if v == lua.LNil {
 		return nil, false
 	}
-	return []byte(args{L: L, fn: fn}.checkString(n)), true
+	return []byte(bind.Args{L: L, Fn: fn}.CheckString(n)), true
 }
 
 // mimeResult pushes out and the rest: out is nil when it is empty and the
@@ -187,7 +188,7 @@ func qpQuote(out []byte, b byte) []byte {
 func mimeQP(L *lua.LState) int {
 	marker := "\r\n"
 	if L.Get(3) != lua.LNil {
-		marker = args{L: L, fn: "qp"}.checkString(3)
+		marker = bind.Args{L: L, Fn: "qp"}.CheckString(3)
 	}
 	m := &mimeStep{
 		feed: func(m *mimeStep, b byte) {
@@ -288,10 +289,10 @@ func mimeQPWrp(L *lua.LState) int { return wrapText(L, "qpwrp", "=\r\n", 1, 3) }
 // in B ends a line (CRLF) and a CR is dropped. Without B it finishes the
 // last line (soft, if it has anything) and resets the room to length.
 func wrapText(L *lua.LState, fn, soft string, room, eqRoom int) int {
-	a := args{L: L, fn: fn}
-	left := int(a.checkNumber(1))
+	a := bind.Args{L: L, Fn: fn}
+	left := int(a.CheckNumber(1))
 	in, ok := optBytes(L, fn, 2)
-	length := int(a.optNumber(3, 76))
+	length := int(a.OptNumber(3, 76))
 	if !ok {
 		if left < length {
 			L.Push(lua.LString(soft))
@@ -329,12 +330,12 @@ func wrapText(L *lua.LState, fn, soft string, room, eqRoom int) int {
 // mimeEOL is eol(ctx, B [, marker]): every end of line in B (CR, LF, CRLF
 // or LFCR) as marker; ctx carries a pending CR or LF between calls.
 func mimeEOL(L *lua.LState) int {
-	a := args{L: L, fn: "eol"}
-	ctx := int(a.checkNumber(1))
+	a := bind.Args{L: L, Fn: "eol"}
+	ctx := int(a.CheckNumber(1))
 	in, ok := optBytes(L, "eol", 2)
 	marker := "\r\n"
 	if L.Get(3) != lua.LNil {
-		marker = a.checkString(3)
+		marker = a.CheckString(3)
 	}
 	if !ok {
 		L.Push(lua.LNil)
@@ -367,7 +368,7 @@ func mimeEOL(L *lua.LState) int {
 // mimeDot is dot(state, B): B with SMTP's dot stuffing (a "." that starts
 // a line doubled); state carries how much of CRLF was last seen.
 func mimeDot(L *lua.LState) int {
-	state := int(args{L: L, fn: "dot"}.checkNumber(1))
+	state := int(bind.Args{L: L, Fn: "dot"}.CheckNumber(1))
 	in, ok := optBytes(L, "dot", 2)
 	if !ok {
 		L.Push(lua.LNil)

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -22,7 +23,7 @@ func (s *Session) openTime() {
 var start = time.Now()
 
 var timeFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "now",
 		Forms:   []string{"now()"},
 		Summary: "Seconds on a monotonic clock, with sub-microsecond precision: the difference of two readings is the time between them, whatever happens to the wall clock. For round trips; `os.time()` is the date, `os.clock()` the CPU time used.",
@@ -53,16 +54,16 @@ func lOsClock(L *lua.LState) int {
 // with "!" is in UTC, "*t" gives a table, anything else goes through
 // strftime with the C locale's names. The default format is "%c".
 func lOsDate(L *lua.LState) int {
-	a := args{L: L, fn: "date"}
+	a := bind.Args{L: L, Fn: "date"}
 	format := "%c"
 	if L.Get(1) != lua.LNil {
-		format = a.str(1, L.Get(1), "format")
+		format = a.Str(1, L.Get(1), "format")
 	}
 	t := time.Now()
 	if L.Get(2) != lua.LNil {
-		secs, ok := toNumber(L.Get(2))
+		secs, ok := bind.ToNumber(L.Get(2))
 		if !ok {
-			a.raise(2, "number expected, got %s", describe(L.Get(2)))
+			a.Raise(2, "number expected, got %s", bind.Describe(L.Get(2)))
 		}
 		t = time.Unix(int64(secs), 0)
 	}

@@ -3,6 +3,7 @@ package luaapi
 import (
 	"io"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -139,7 +140,7 @@ func checkFileStream(L *lua.LState) *stream {
 			return st
 		}
 	}
-	args{L: L, fn: "write", base: 1}.raise(1, "file expected, got %s", describe(L.Get(1)))
+	bind.Args{L: L, Fn: "write", Base: 1}.Raise(1, "file expected, got %s", bind.Describe(L.Get(1)))
 	return nil
 }
 
@@ -155,7 +156,7 @@ func streamWrite(L *lua.LState) int {
 		case lua.LNumber:
 			buf = append(buf, v.String()...)
 		default:
-			args{L: L, fn: "write", base: 1}.raise(i, "string expected, got %s", describe(v))
+			bind.Args{L: L, Fn: "write", Base: 1}.Raise(i, "string expected, got %s", bind.Describe(v))
 		}
 	}
 	if _, err := st.w.Write(buf); err != nil {

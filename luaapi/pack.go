@@ -10,6 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
@@ -212,11 +213,11 @@ func getInt(b []byte, size int, little, signed bool) (float64, bool) {
 }
 
 func (s *Session) lPack(L *lua.LState) int {
-	a := args{L: L, fn: "pack"}
-	format := a.name(1, L.Get(1), "format")
+	a := bind.Args{L: L, Fn: "pack"}
+	format := a.Name(1, L.Get(1), "format")
 	out, perr := pack(format, func(i int) lua.LValue { return L.Get(i + 2) }, func(n int) { procmem.Alloc(L, int64(n)) })
 	if perr != nil {
-		a.raise(perr.arg, "%s", perr.msg)
+		a.Raise(perr.arg, "%s", perr.msg)
 	}
 	procmem.Alloc(L, int64(len(out)))
 	L.Push(lua.LString(out))
@@ -256,9 +257,9 @@ func pack(format string, arg func(int) lua.LValue, ask func(int)) (out []byte, p
 		argn := n + 2
 		switch o.kind {
 		case 'i':
-			v, isNum := toNumber(arg(n))
+			v, isNum := bind.ToNumber(arg(n))
 			if !isNum {
-				return nil, &packError{argn, fmt.Sprintf("number expected, got %s", describe(arg(n)))}
+				return nil, &packError{argn, fmt.Sprintf("number expected, got %s", bind.Describe(arg(n)))}
 			}
 			iv, msg := exactInt(v)
 			if msg != "" {
@@ -278,9 +279,9 @@ func pack(format string, arg func(int) lua.LValue, ask func(int)) (out []byte, p
 			out = putInt(out, iv, o.size, o.little)
 			n++
 		case 'f':
-			v, isNum := toNumber(arg(n))
+			v, isNum := bind.ToNumber(arg(n))
 			if !isNum {
-				return nil, &packError{argn, fmt.Sprintf("number expected, got %s", describe(arg(n)))}
+				return nil, &packError{argn, fmt.Sprintf("number expected, got %s", bind.Describe(arg(n)))}
 			}
 			if o.size == 4 {
 				out = putUint(out, uint64(math.Float32bits(float32(v))), 4, o.little)
@@ -291,7 +292,7 @@ func pack(format string, arg func(int) lua.LValue, ask func(int)) (out []byte, p
 		case 's', 'z', 'c':
 			str, isStr := toBytes(arg(n))
 			if !isStr {
-				return nil, &packError{argn, fmt.Sprintf("string expected, got %s", describe(arg(n)))}
+				return nil, &packError{argn, fmt.Sprintf("string expected, got %s", bind.Describe(arg(n)))}
 			}
 			switch o.kind {
 			case 's':
@@ -349,11 +350,11 @@ func toBytes(v lua.LValue) (string, bool) {
 }
 
 func (s *Session) lPacksize(L *lua.LState) int {
-	a := args{L: L, fn: "packsize"}
-	format := a.name(1, L.Get(1), "format")
+	a := bind.Args{L: L, Fn: "packsize"}
+	format := a.Name(1, L.Get(1), "format")
 	size, msg := packsize(format)
 	if msg != "" {
-		a.raise(1, "%s", msg)
+		a.Raise(1, "%s", msg)
 	}
 	L.Push(lua.LNumber(size))
 	return 1
@@ -386,19 +387,19 @@ func packsize(format string) (size int, msg string) {
 }
 
 func (s *Session) lUnpack(L *lua.LState) int {
-	a := args{L: L, fn: "unpack"}
-	format := a.name(1, L.Get(1), "format")
+	a := bind.Args{L: L, Fn: "unpack"}
+	format := a.Name(1, L.Get(1), "format")
 	data, ok := toBytes(L.Get(2))
 	if !ok {
-		a.raise(2, "string expected, got %s", describe(L.Get(2)))
+		a.Raise(2, "string expected, got %s", bind.Describe(L.Get(2)))
 	}
 	pos := 1
 	if L.Get(3) != lua.LNil {
-		pos = a.intIn(3, L.Get(3), "pos", -1<<31, 1<<31-1)
+		pos = a.IntIn(3, L.Get(3), "pos", -1<<31, 1<<31-1)
 	}
 	vals, next, uerr := unpack(format, data, pos)
 	if uerr != nil {
-		a.raise(uerr.arg, "%s", uerr.msg)
+		a.Raise(uerr.arg, "%s", uerr.msg)
 	}
 	for _, v := range vals {
 		L.Push(v)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -65,7 +66,7 @@ type command struct {
 }
 
 var pluginFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "plugins",
 		Forms:   []string{"plugins()"},
 		Summary: "Lists the plugins `require` can load and where each comes from, in the order they are searched: `$SOCKSHELL_PATH`, `~/.config/sockshell/plugins`, `./plugins`, then those built in (after where lua5.1 looks: a module installed for Lua comes before a built-in plugin of its name, which `require \"sockshell.NAME\"` still loads).",
@@ -75,11 +76,11 @@ var pluginFuncs = []libFunc{
   if p.name == "hexview" then print(p.from) end  --> builtin
 end`,
 	}, (*Session).lPlugins},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "reload",
 		Forms:   []string{"reload(name)"},
 		Summary: "Reads a plugin again from where `require` finds it and runs it. When the plugin is a table, the loaded table itself becomes the new version, so every variable that holds it sees the change. Sockets opened by earlier code stay open.",
-		Args:    []Arg{{"name", "the plugin's module name"}},
+		Args:    []bind.Arg{{Name: "name", Meaning: "the plugin's module name"}},
 		Returns: "the new module.",
 		Errors:  "`nil, \"file:line: message\"` when the plugin cannot be found, compiled or run; the previous version then stays in place.",
 		Example: `local path = os.tmpname() .. ".lua"
@@ -91,30 +92,30 @@ f = io.open(path, "w") f:write("return {version = 2}") f:close()
 print(reload(name).version)   --> 2
 os.remove(path)`,
 	}, (*Session).lReload},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "command",
 		Forms:   []string{"command{name=, help=, run=}"},
 		Summary: "Adds a shell command: `:name arg1 arg2` at the prompt calls `run{\"arg1\", \"arg2\"}`. `:help` lists the commands.",
-		Args: []Arg{
-			{"name", "the command's name: letters, digits, `-` and `_`"},
-			{"help", "one line for `:help`"},
-			{"run", "the function; it gets the words after the name as a list"},
+		Args: []bind.Arg{
+			{Name: "name", Meaning: "the command's name: letters, digits, `-` and `_`"},
+			{Name: "help", Meaning: "one line for `:help`"},
+			{Name: "run", Meaning: "the function; it gets the words after the name as a list"},
 		},
 		Returns: "nothing.",
 		Errors:  "A missing name or run, or a bad name, raises.",
 		Example: `command{name = "hello", help = "hello NAME: greet", run = function(args) print("hello " .. (args[1] or "you")) end}
 print("type :hello world at the prompt")`,
 	}, (*Session).lCommand},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "describe",
 		Forms:   []string{"describe{name=, signature=, summary=, example=}"},
 		Summary: "Documents a plugin's function for `help()`, as sockshell's own are.",
-		Args: []Arg{
-			{"name", "what `help` finds it by, e.g. `\"dns.query\"`"},
-			{"signature", "how to call it"},
-			{"summary", "one sentence"},
-			{"example", "optional: code that shows it"},
-			{"fn", "optional: the function, so that `help(fn)` finds it too"},
+		Args: []bind.Arg{
+			{Name: "name", Meaning: "what `help` finds it by, e.g. `\"dns.query\"`"},
+			{Name: "signature", Meaning: "how to call it"},
+			{Name: "summary", Meaning: "one sentence"},
+			{Name: "example", Meaning: "optional: code that shows it"},
+			{Name: "fn", Meaning: "optional: the function, so that `help(fn)` finds it too"},
 		},
 		Returns: "nothing.",
 		Errors:  "A missing name, signature or summary raises.",
@@ -131,7 +132,7 @@ func (s *Session) openPlugins(dirs []PluginDir, builtin fs.FS) {
 	s.pluginDirs = dirs
 	s.builtin = builtin
 	s.commands = map[string]*command{}
-	s.pluginDocs = map[string]*Doc{}
+	s.pluginDocs = map[string]*bind.Doc{}
 	pkg := L.GetGlobal("package").(*lua.LTable)
 	// The plugin directories, then where lua5.1 looks; the built-in
 	// plugins come after them all, so that a module installed for Lua
@@ -332,21 +333,21 @@ func (s *Session) findModule(L *lua.LState, name string) (src, chunk string, err
 }
 
 func (s *Session) lReload(L *lua.LState) int {
-	name := args{L: L, fn: "reload"}.name(1, L.Get(1), "name")
+	name := bind.Args{L: L, Fn: "reload"}.Name(1, L.Get(1), "name")
 	src, chunk, err := s.findModule(L, name)
 	if err != nil {
-		return fail(L, err.Error())
+		return bind.Fail(L, err.Error())
 	}
 	fn, err := s.Compile(src, chunk)
 	if err != nil {
-		return fail(L, err.Error())
+		return bind.Fail(L, err.Error())
 	}
 	if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, lua.LString(name)); err != nil {
 		msg := err.Error()
 		if ae, ok := err.(*lua.ApiError); ok {
 			msg = ae.Object.String()
 		}
-		return fail(L, msg)
+		return bind.Fail(L, msg)
 	}
 	mod := L.Get(-1)
 	L.Pop(1)
@@ -390,46 +391,46 @@ func validCommandName(name string) bool {
 }
 
 func (s *Session) lCommand(L *lua.LState) int {
-	a := args{L: L, fn: "command"}
+	a := bind.Args{L: L, Fn: "command"}
 	t, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		a.raise(1, "table expected, got %s", describe(L.Get(1)))
+		a.Raise(1, "table expected, got %s", bind.Describe(L.Get(1)))
 	}
-	o := a.options(1, t, "name", "help", "run")
+	o := a.Options(1, t, "name", "help", "run")
 	name, _ := o["name"].(lua.LString)
 	if !validCommandName(string(name)) {
-		a.raise(1, "name must be letters, digits, '-' or '_', got %s", describe(o["name"]))
+		a.Raise(1, "name must be letters, digits, '-' or '_', got %s", bind.Describe(o["name"]))
 	}
 	run, ok := o["run"].(*lua.LFunction)
 	if !ok {
-		a.raise(1, "run must be a function, got %s", describe(o["run"]))
+		a.Raise(1, "run must be a function, got %s", bind.Describe(o["run"]))
 	}
 	help := ""
 	if h, ok := o["help"]; ok {
-		help = a.name(1, h, "help")
+		help = a.Name(1, h, "help")
 	}
 	s.commands[string(name)] = &command{help: help, run: run}
 	return 0
 }
 
 func (s *Session) lDescribe(L *lua.LState) int {
-	a := args{L: L, fn: "describe"}
+	a := bind.Args{L: L, Fn: "describe"}
 	t, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		a.raise(1, "table expected, got %s", describe(L.Get(1)))
+		a.Raise(1, "table expected, got %s", bind.Describe(L.Get(1)))
 	}
-	o := a.options(1, t, "name", "signature", "summary", "example", "fn")
+	o := a.Options(1, t, "name", "signature", "summary", "example", "fn")
 	get := func(key string, required bool) string {
 		v, ok := o[key]
 		if !ok {
 			if required {
-				a.raise(1, "%s is missing", key)
+				a.Raise(1, "%s is missing", key)
 			}
 			return ""
 		}
-		return a.name(1, v, key)
+		return a.Name(1, v, key)
 	}
-	d := &Doc{Name: get("name", true), Forms: []string{get("signature", true)},
+	d := &bind.Doc{Name: get("name", true), Forms: []string{get("signature", true)},
 		Summary: get("summary", true), Example: get("example", false)}
 	s.pluginDocs[d.Name] = d
 	if fn, ok := o["fn"].(*lua.LFunction); ok {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -172,7 +173,7 @@ return select(2, r:getsockname())`)[0].String()
 func TestPanicInBindingIsALuaError(t *testing.T) {
 	s, out := newTestSession(t)
 	s.sched.enter(s.main, nil)
-	s.main.SetGlobal("boom", s.bind(libFunc{&Doc{Name: "boom"}, func(*Session, *lua.LState) int {
+	s.main.SetGlobal("boom", s.bind(libFunc{&bind.Doc{Name: "boom"}, func(*Session, *lua.LState) int {
 		var m map[string]int
 		m["x"] = 1 // a nil map: Go panics
 		return 0

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -368,18 +369,18 @@ func (s *Session) openSafe(p Permissions) error {
 		osl.RawSetString("setenv", refuse("changing the environment", "--allow-env"))
 	}
 	osl.RawSetString("remove", L.NewFunction(func(L *lua.LState) int {
-		path := args{L: L, fn: "remove"}.checkString(1)
+		path := bind.Args{L: L, Fn: "remove"}.CheckString(1)
 		if err := sb.change("remove", path); err != nil {
-			return fail(L, err.Error())
+			return bind.Fail(L, err.Error())
 		}
 		L.Push(lua.LTrue)
 		return 1
 	}))
 	osl.RawSetString("rename", L.NewFunction(func(L *lua.LState) int {
-		a := args{L: L, fn: "rename"}
-		from, to := a.checkString(1), a.checkString(2)
+		a := bind.Args{L: L, Fn: "rename"}
+		from, to := a.CheckString(1), a.CheckString(2)
 		if err := sb.change("rename", from, to); err != nil {
-			return fail(L, err.Error())
+			return bind.Fail(L, err.Error())
 		}
 		L.Push(lua.LTrue)
 		return 1

@@ -25,6 +25,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/culprit"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
@@ -87,8 +88,8 @@ type Session struct {
 	pluginDirs []PluginDir
 	builtin    fs.FS
 	commands   map[string]*command
-	pluginDocs map[string]*Doc
-	docsByFn   map[lua.LValue]*Doc
+	pluginDocs map[string]*bind.Doc
+	docsByFn   map[lua.LValue]*bind.Doc
 	sandbox    *sandbox // in --safe mode
 
 	// ls is LuaSocket's state in this session.
@@ -109,7 +110,7 @@ func New(opts Options) *Session {
 		stderr:   opts.Stderr,
 		sockets:  newRegistry(),
 		widthOf:  opts.Width,
-		docsByFn: map[lua.LValue]*Doc{},
+		docsByFn: map[lua.LValue]*bind.Doc{},
 	}
 	if s.stdout == nil {
 		s.stdout = os.Stdout
@@ -214,9 +215,6 @@ func (s *Session) close() {
 
 // errClosed is the cause of the session's end by Close.
 var errClosed = errors.New("session closed")
-
-// ErrInterrupted is the cause of a chunk stopped by Session.Interrupt.
-var ErrInterrupted = errors.New("interrupted")
 
 // errExit is the cause when the script called os.exit.
 var errExit = errors.New("exit")
@@ -604,3 +602,6 @@ func (sc *scratch) give(b []byte) {
 	}
 	sc.busy = false
 }
+
+// ErrInterrupted is the cause of a chunk stopped by Session.Interrupt.
+var ErrInterrupted = bind.ErrInterrupted

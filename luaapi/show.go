@@ -10,6 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -83,11 +84,11 @@ func (s *Session) show(L *lua.LState, v lua.LValue) string {
 }
 
 var showFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "show",
 		Forms:   []string{"show(...)"},
 		Summary: "Prints values as the prompt shows results: tables with their contents, binary strings escaped or as a hexdump, sockets with their traffic. `print` prints them raw, as Lua does.",
-		Args:    []Arg{{"...", "the values"}},
+		Args:    []bind.Arg{{Name: "...", Meaning: "the values"}},
 		Returns: "nothing.",
 		Errors:  "None.",
 		Example: `show({1, 2, {x = "a\0b"}})  --> {1, 2, {x = "a\0b"}}`,

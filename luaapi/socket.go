@@ -7,6 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -32,7 +33,7 @@ type socket interface {
 	timeout() time.Duration
 	setTimeout(d time.Duration)
 	// setOption sets a socket option; bad values raise through a.
-	setOption(a args, name string, v lua.LValue) error
+	setOption(a bind.Args, name string, v lua.LValue) error
 	// option reads one.
 	option(name string) (lua.LValue, error)
 	String() string
@@ -66,15 +67,15 @@ func readOption(get func(string) (int, error), name string) (lua.LValue, error) 
 }
 
 // bufferSize checks a buffer size option's value.
-func bufferSize(a args, name string, v lua.LValue) int {
-	return a.intIn(3, v, name, 1, 1<<30)
+func bufferSize(a bind.Args, name string, v lua.LValue) int {
+	return a.IntIn(3, v, name, 1, 1<<30)
 }
 
 // boolArg checks a boolean option's value.
-func boolArg(a args, name string, v lua.LValue) bool {
+func boolArg(a bind.Args, name string, v lua.LValue) bool {
 	b, ok := v.(lua.LBool)
 	if !ok {
-		a.raise(3, "%s takes true or false, got %s", name, describe(v))
+		a.Raise(3, "%s takes true or false, got %s", name, bind.Describe(v))
 	}
 	return bool(b)
 }
@@ -88,16 +89,16 @@ func (e errOptionKind) Error() string {
 }
 
 var socketFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:  "listen",
 		Forms: []string{"listen(port [, host])", "listen{port=, host=, proto=, reuseaddr=}"},
 		Summary: "Binds a UDP socket to `host:port`, as the chapter's `s.bind(('', 5000))` does; " +
 			"with `proto=\"tcp\"`, a TCP listener whose `accept` takes connections.",
-		Args: []Arg{
-			{"port", "0-65535; 0 picks a free port (`s:getsockname()` tells which)"},
-			{"host", "the local address: default `\"0.0.0.0\"`, every IPv4 interface (`\"\"` and `\"*\"` too); `\"::\"` every interface, IPv6 and IPv4; an address such as `\"127.0.0.1\"` or `\"::1\"`; or a name"},
-			{"proto", "`\"udp\"` (the default) or `\"tcp\"`"},
-			{"reuseaddr", "true to set SO_REUSEADDR before binding: a TCP port just closed can be bound again, and UDP sockets can share a port (for multicast)"},
+		Args: []bind.Arg{
+			{Name: "port", Meaning: "0-65535; 0 picks a free port (`s:getsockname()` tells which)"},
+			{Name: "host", Meaning: "the local address: default `\"0.0.0.0\"`, every IPv4 interface (`\"\"` and `\"*\"` too); `\"::\"` every interface, IPv6 and IPv4; an address such as `\"127.0.0.1\"` or `\"::1\"`; or a name"},
+			{Name: "proto", Meaning: "`\"udp\"` (the default) or `\"tcp\"`"},
+			{Name: "reuseaddr", Meaning: "true to set SO_REUSEADDR before binding: a TCP port just closed can be bound again, and UDP sockets can share a port (for multicast)"},
 		},
 		Returns: "a socket, shown as `udp{0.0.0.0:5000}` or `tcp-listen{127.0.0.1:8080}`. `s:close()` closes it; so does the garbage collector once no variable holds it, and the session when it ends. " +
 			"A UDP socket's receive buffer is the largest the system lets a program ask for, up to 4 MiB (Linux grants twice what it allows; the kernel's default is 208 KiB): datagrams that come faster than the script reads them wait there instead of being dropped. `s:setoption(\"rcvbuf\", n)` sets another size — a small one shows how UDP drops what a slow receiver cannot take.",
@@ -111,11 +112,11 @@ s:close() l:close()`,
 }
 
 var socketMethods = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "socket:settimeout",
 		Forms:   []string{"sock:settimeout(seconds)"},
 		Summary: "Sets how long the socket's blocking calls (`recvfrom`, `receive`, `send`, `accept`) wait when they are given no timeout.",
-		Args:    []Arg{{"seconds", "seconds >= 0, or nil to wait forever (the initial setting)"}},
+		Args:    []bind.Arg{{Name: "seconds", Meaning: "seconds >= 0, or nil to wait forever (the initial setting)"}},
 		Returns: "the socket.",
 		Errors:  "A negative or non-number timeout raises.",
 		Example: `local s = listen(0, "127.0.0.1")
@@ -123,7 +124,7 @@ s:settimeout(0.05)
 print(s:recvfrom())  --> nil  timeout
 s:close()`,
 	}, method("settimeout", checkSock, settimeout)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "socket:getsockname",
 		Forms:   []string{"sock:getsockname()"},
 		Summary: "Tells the address the socket is bound to.",
@@ -133,7 +134,7 @@ s:close()`,
 print(s:getsockname())  --> 0.0.0.0  <a free port>
 s:close()`,
 	}, method("getsockname", checkSock, getsockname)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "socket:close",
 		Forms:   []string{"sock:close()"},
 		Summary: "Closes the socket and frees its port. Closing again does nothing.",
@@ -144,13 +145,13 @@ s:close()
 s:close()
 print(s, s:recvfrom())  --> udp{127.0.0.1:<port>, closed}  nil  closed`,
 	}, method("close", checkSock, closeSock)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "socket:setoption",
 		Forms:   []string{"sock:setoption(name, value)"},
 		Summary: "Sets a socket option.",
-		Args: []Arg{
-			{"name", "`\"nodelay\"` (or `\"tcp-nodelay\"`) and `\"keepalive\"` for TCP streams, true or false; `\"rcvbuf\"` and `\"sndbuf\"`, the kernel's buffer sizes in bytes; `\"maxline\"` for TCP streams, the longest line `receive` takes (default 65536; 0 for no limit); `\"coalesce\"` for UDP sockets, seconds (at most 0.1): while datagrams stream in faster than they are read, a read that finds none there lets them gather that long and takes them in one go — each datagram up to that late, for far less CPU per datagram (default 0: each at once). `\"reuseaddr\"` is set when binding: `listen{…, reuseaddr=true}`"},
-			{"value", "the option's value"},
+		Args: []bind.Arg{
+			{Name: "name", Meaning: "`\"nodelay\"` (or `\"tcp-nodelay\"`) and `\"keepalive\"` for TCP streams, true or false; `\"rcvbuf\"` and `\"sndbuf\"`, the kernel's buffer sizes in bytes; `\"maxline\"` for TCP streams, the longest line `receive` takes (default 65536; 0 for no limit); `\"coalesce\"` for UDP sockets, seconds (at most 0.1): while datagrams stream in faster than they are read, a read that finds none there lets them gather that long and takes them in one go — each datagram up to that late, for far less CPU per datagram (default 0: each at once). `\"reuseaddr\"` is set when binding: `listen{…, reuseaddr=true}`"},
+			{Name: "value", Meaning: "the option's value"},
 		},
 		Returns: "true.",
 		Errors:  "An unknown option, one this kind of socket lacks or a bad value raises; a closed socket gives `nil, \"closed\"`.",
@@ -159,11 +160,11 @@ s:setoption("rcvbuf", 1048576)
 print(s:getoption("rcvbuf") >= 1048576)  --> true
 s:close()`,
 	}, method("setoption", checkSock, setoption)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "socket:getoption",
 		Forms:   []string{"sock:getoption(name)"},
 		Summary: "Reads a socket option: those of `setoption`, plus `\"reuseaddr\"` and, for UDP, `\"broadcast\"`.",
-		Args:    []Arg{{"name", "the option's name"}},
+		Args:    []bind.Arg{{Name: "name", Meaning: "the option's name"}},
 		Returns: "true or false for a flag, a number for a size.",
 		Errors:  "An unknown option raises; a closed socket gives `nil, \"closed\"`.",
 		Example: `local s = listen(0, "127.0.0.1")
@@ -193,7 +194,7 @@ func (s *Session) openSockets() {
 		common.ForEach(func(name, fn lua.LValue) { methods.RawSet(name, fn) })
 		mt.RawSetString("__index", methods)
 		mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
-			L.Push(lua.LString(checkSock(args{L: L, fn: "tostring"}, 1).String()))
+			L.Push(lua.LString(checkSock(bind.Args{L: L, Fn: "tostring"}, 1).String()))
 			return 1
 		}))
 	}
@@ -221,9 +222,9 @@ func (s *Session) methodTable(funcs []libFunc) *lua.LTable {
 // method makes the binding of a method named name: argument 1, self, is
 // checked by check, and f does the rest. The bindings of socket and task
 // methods are methods of the objects they bind.
-func method[T any](name string, check func(args, int) T, f func(T, *Session, args) int) func(*Session, *lua.LState) int {
+func method[T any](name string, check func(bind.Args, int) T, f func(T, *Session, bind.Args) int) func(*Session, *lua.LState) int {
 	return func(s *Session, L *lua.LState) int {
-		a := args{L: L, fn: name, base: 1}
+		a := bind.Args{L: L, Fn: name, Base: 1}
 		return f(check(a, 1), s, a)
 	}
 }
@@ -238,8 +239,8 @@ func (s *Session) newSocket(L *lua.LState, so socket, class string) *lua.LUserDa
 }
 
 // checkSock returns argument n as a socket of any kind, or raises.
-func checkSock(a args, n int) socket {
-	return checkUserdata[socket](a, n, "socket", describe)
+func checkSock(a bind.Args, n int) socket {
+	return bind.CheckUserdata[socket](a, n, "socket", bind.Describe)
 }
 
 // describeSock names a value for "X expected, got …" messages, socket
@@ -250,43 +251,36 @@ func describeSock(v lua.LValue) string {
 			return so.String()
 		}
 	}
-	return describe(v)
-}
-
-// fail returns nil, message.
-func fail(L *lua.LState, msg string) int {
-	L.Push(lua.LNil)
-	L.Push(lua.LString(msg))
-	return 2
+	return bind.Describe(v)
 }
 
 func (s *Session) lListen(L *lua.LState) int {
-	a := args{L: L, fn: "listen"}
+	a := bind.Args{L: L, Fn: "listen"}
 	portV, hostV := L.Get(1), L.Get(2)
 	proto, opts := "udp", sock.ListenOptions{}
 	if t, ok := portV.(*lua.LTable); ok {
-		o := a.options(1, t, "port", "host", "proto", "reuseaddr")
+		o := a.Options(1, t, "port", "host", "proto", "reuseaddr")
 		portV, hostV = o["port"], o["host"]
 		if portV == nil {
-			a.raise(1, "port must be a number, got no value")
+			a.Raise(1, "port must be a number, got no value")
 		}
 		if hostV == nil {
 			hostV = lua.LNil
 		}
 		if v, ok := o["proto"]; ok {
-			proto = a.name(1, v, "proto")
+			proto = a.Name(1, v, "proto")
 			if proto != "udp" && proto != "tcp" {
-				a.raise(1, "proto must be \"udp\" or \"tcp\", got %s", describe(v))
+				a.Raise(1, "proto must be \"udp\" or \"tcp\", got %s", bind.Describe(v))
 			}
 		}
 		if v, ok := o["reuseaddr"]; ok {
-			opts.ReuseAddr = boolArg(args{L: L, fn: "listen", base: 2}, "reuseaddr", v)
+			opts.ReuseAddr = boolArg(bind.Args{L: L, Fn: "listen", Base: 2}, "reuseaddr", v)
 		}
 	}
-	port := a.intIn(1, portV, "port", 0, 65535)
+	port := a.IntIn(1, portV, "port", 0, 65535)
 	host := "0.0.0.0"
 	if hostV != lua.LNil {
-		host = a.name(2, hostV, "host")
+		host = a.Name(2, hostV, "host")
 	}
 	s.netDenied(L, "binding", host, port)
 	ctx := ctxOf(L)
@@ -295,7 +289,7 @@ func (s *Session) lListen(L *lua.LState) int {
 		so    socket
 		class string
 	)
-	bind := func() error {
+	open := func() error {
 		if proto == "tcp" {
 			l, err := sock.ListenTCP(ctx, host, port, opts)
 			if err == nil {
@@ -311,10 +305,10 @@ func (s *Session) lListen(L *lua.LState) int {
 	}
 	var err error
 	if _, literal := sock.ParseAddr(host); literal || isWildcard(host) {
-		err = s.opening(bind)
+		err = s.opening(open)
 	} else {
 		s.block(L, func() func() { // a name to resolve first
-			if err = s.opening(bind); err != nil {
+			if err = s.opening(open); err != nil {
 				return nil
 			}
 			return func() { so.shutdown() }
@@ -322,7 +316,7 @@ func (s *Session) lListen(L *lua.LState) int {
 	}
 	if err != nil {
 		raiseIfDone(L, ctx)
-		return fail(L, s.inUse(err, proto, host, port))
+		return bind.Fail(L, s.inUse(err, proto, host, port))
 	}
 	raiseIfDone(L, ctx)
 	L.Push(s.newSocket(L, so, class))
@@ -339,20 +333,20 @@ func bindTarget(proto, host string, port int) string {
 	return fmt.Sprintf("%s port %d on %s", proto, port, host)
 }
 
-func settimeout(so socket, s *Session, a args) int {
+func settimeout(so socket, s *Session, a bind.Args) int {
 	L := a.L
 	so.setTimeout(sock.Forever)
-	if secs, ok := a.seconds(2, L.Get(2), "timeout"); ok {
+	if secs, ok := a.Seconds(2, L.Get(2), "timeout"); ok {
 		so.setTimeout(duration(secs))
 	}
 	L.Push(L.Get(1))
 	return 1
 }
 
-func getsockname(so socket, s *Session, a args) int {
+func getsockname(so socket, s *Session, a bind.Args) int {
 	L := a.L
 	if so.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	return pushAddr(L, so.localAddr())
 }
@@ -364,23 +358,23 @@ func pushAddr(L *lua.LState, ap netip.AddrPort) int {
 	return 2
 }
 
-func closeSock(so socket, s *Session, a args) int {
+func closeSock(so socket, s *Session, a bind.Args) int {
 	L := a.L
 	s.sockets.close(so)
 	L.Push(lua.LTrue)
 	return 1
 }
 
-func setoption(so socket, s *Session, a args) int {
-	if optionNames[a.name(2, a.L.Get(2), "name")] == "reuseaddr" {
-		a.raise(2, "reuseaddr is set when binding: listen{port=..., reuseaddr=true}")
+func setoption(so socket, s *Session, a bind.Args) int {
+	if optionNames[a.Name(2, a.L.Get(2), "name")] == "reuseaddr" {
+		a.Raise(2, "reuseaddr is set when binding: listen{port=..., reuseaddr=true}")
 	}
 	return optionCall(so, a, "nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce", func(name string) (lua.LValue, error) {
 		return lua.LTrue, so.setOption(a, name, a.L.Get(3))
 	})
 }
 
-func getoption(so socket, s *Session, a args) int {
+func getoption(so socket, s *Session, a bind.Args) int {
 	return optionCall(so, a, "nodelay, keepalive, rcvbuf, sndbuf, maxline, coalesce, reuseaddr, broadcast", so.option)
 }
 
@@ -389,22 +383,22 @@ func getoption(so socket, s *Session, a args) int {
 // error), a closed socket's failure, and do's error as the result — an
 // option of another kind of socket raised as a mistake, a failure of the
 // system returned as nil and its message.
-func optionCall(so socket, a args, known string, do func(name string) (lua.LValue, error)) int {
+func optionCall(so socket, a bind.Args, known string, do func(name string) (lua.LValue, error)) int {
 	L := a.L
-	name := a.name(2, L.Get(2), "name")
+	name := a.Name(2, L.Get(2), "name")
 	core, ok := optionNames[name]
 	if !ok {
-		a.raise(2, "unknown option '%s' (options: %s)", name, known)
+		a.Raise(2, "unknown option '%s' (options: %s)", name, known)
 	}
 	if so.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	v, err := do(core)
 	if err != nil {
 		if ek, ok := err.(errOptionKind); ok {
-			a.raise(2, "%s", ek.Error())
+			a.Raise(2, "%s", ek.Error())
 		}
-		return fail(L, failure(err, so.String()))
+		return bind.Fail(L, bind.Failure(err, so.String()))
 	}
 	L.Push(v)
 	return 1

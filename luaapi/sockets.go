@@ -13,6 +13,7 @@ import (
 	"time"
 	"weak"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -131,7 +132,7 @@ func (s *Session) inUse(err error, proto, host string, port int) string {
 				bindTarget(proto, host, port), so)
 		}
 	}
-	return failure(err, bindTarget(proto, host, port))
+	return bind.Failure(err, bindTarget(proto, host, port))
 }
 
 // sockSeq numbers sockets in the order they were opened.
@@ -182,7 +183,7 @@ func (b *sockState) suffix() string {
 }
 
 var registryFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "sockets",
 		Forms:   []string{"sockets()"},
 		Summary: "Lists the session's open sockets, oldest first, with their traffic; `:sockets` at the prompt shows the same. A socket that no variable holds any more is closed when the garbage collector finds it (`collectgarbage()` forces that).",

@@ -13,6 +13,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/internal/turn"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
@@ -58,10 +59,10 @@ func (s *Session) openStdin(in io.Reader) {
 		if L.GetTop() > 0 { // a file's lines
 			// gopher-lua's io.lines returns nothing for a file it cannot
 			// open; Lua's raises, naming the file.
-			path := args{L: L, fn: "lines"}.checkString(1)
+			path := bind.Args{L: L, Fn: "lines"}.CheckString(1)
 			f, err := s.openFile(path, os.O_RDONLY, 0)
 			if err != nil {
-				args{L: L, fn: "lines"}.raise(1, "%s", fileError(path, err))
+				bind.Args{L: L, Fn: "lines"}.Raise(1, "%s", fileError(path, err))
 			}
 			f.Close()
 			L.Push(origLines)
@@ -124,7 +125,7 @@ type readFormat struct {
 	n    int
 }
 
-func parseFormats(a args, from int) []readFormat {
+func parseFormats(a bind.Args, from int) []readFormat {
 	L := a.L
 	if L.GetTop() < from {
 		return []readFormat{{kind: 'l'}}
@@ -133,16 +134,16 @@ func parseFormats(a args, from int) []readFormat {
 	for i := from; i <= L.GetTop(); i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LNumber:
-			out = append(out, readFormat{kind: 'b', n: a.intIn(i, v, "format", 0, 1<<30)})
+			out = append(out, readFormat{kind: 'b', n: a.IntIn(i, v, "format", 0, 1<<30)})
 		case lua.LString:
 			f := strings.TrimPrefix(string(v), "*")
 			if f != "" && strings.ContainsRune("lLan", rune(f[0])) {
 				out = append(out, readFormat{kind: f[0]})
 				continue
 			}
-			a.raise(i, "invalid format %s", describe(v))
+			a.Raise(i, "invalid format %s", bind.Describe(v))
 		default:
-			a.raise(i, "invalid format %s", describe(v))
+			a.Raise(i, "invalid format %s", bind.Describe(v))
 		}
 	}
 	return out
@@ -150,7 +151,7 @@ func parseFormats(a args, from int) []readFormat {
 
 // readStdin is io.read on standard input, formats from argument from on.
 func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
-	formats := parseFormats(args{L: L, fn: fn, base: from - 1}, from)
+	formats := parseFormats(bind.Args{L: L, Fn: fn, Base: from - 1}, from)
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
 	in := s.stdin
@@ -186,7 +187,7 @@ func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
 		L.Error(lua.LString(failed.Error()), 0) // raised, as a failed allocation
 	}
 	if failed != nil {
-		return fail(L, failed.Error())
+		return bind.Fail(L, failed.Error())
 	}
 	return pushPush(L, vals)
 }

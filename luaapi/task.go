@@ -10,6 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
@@ -72,7 +73,7 @@ func (s *Session) openTasks() {
 	mt := L.NewTypeMetatable(taskClass)
 	methods := s.methodTable(taskMethods)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		t := checkTask(args{L: L, fn: "index", base: 1}, 1)
+		t := checkTask(bind.Args{L: L, Fn: "index", Base: 1}, 1)
 		switch key := L.Get(2); key.String() {
 		case "status":
 			L.Push(lua.LString(t.statusName()))
@@ -84,24 +85,24 @@ func (s *Session) openTasks() {
 		return 1
 	}))
 	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
-		t := checkTask(args{L: L, fn: "tostring"}, 1)
+		t := checkTask(bind.Args{L: L, Fn: "tostring"}, 1)
 		L.Push(lua.LString(fmt.Sprintf("task#%d{%s, %s}", t.id, t.statusName(), t.where)))
 		return 1
 	}))
 }
 
-func checkTask(a args, n int) *task {
-	return checkUserdata[*task](a, n, "task", describe)
+func checkTask(a bind.Args, n int) *task {
+	return bind.CheckUserdata[*task](a, n, "task", bind.Describe)
 }
 
 var taskFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "spawn",
 		Forms:   []string{"spawn(fn, ...)"},
 		Summary: "Runs `fn(...)` as a task: it goes on in the background while the shell takes more input or the script goes on. Every blocking call (`recvfrom`, `sleep`, `accept`, …) lets the other tasks run while it waits, wherever it is made: inside `pcall`, a metamethod, a `table.sort` comparator, a coroutine, a plugin loading.",
-		Args: []Arg{
-			{"fn", "the function to run"},
-			{"...", "its arguments"},
+		Args: []bind.Arg{
+			{Name: "fn", Meaning: "the function to run"},
+			{Name: "...", Meaning: "its arguments"},
 		},
 		Returns: "a task: `t.status` is `\"ready\"`, `\"running\"`, `\"waiting\"`, `\"done\"`, `\"failed\"` or `\"cancelled\"`; `t:wait()` and `t:cancel()` manage it. A script ends when its last task has.",
 		Errors:  "A non-function raises. An error inside the task is printed with its traceback and ends only that task.",
@@ -109,13 +110,13 @@ var taskFuncs = []libFunc{
 print(t.status)  --> ready
 print(t:wait())  --> 3`,
 	}, (*Session).lSpawn},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "bg",
 		Forms:   []string{"bg(script, ...)"},
 		Summary: "Runs a script as a task, with `...` as its arguments (in its own `arg`), so that it goes on in the background: `bg(\"receiver\", 6000)`.",
-		Args: []Arg{
-			{"script", "the path of a Lua file, or the name of a script built into sockshell (`\"receiver\"`, `\"sender\"`, …), as on the command line"},
-			{"...", "its arguments: `arg[1]`, `arg[2]`, … and `...` in the script"},
+		Args: []bind.Arg{
+			{Name: "script", Meaning: "the path of a Lua file, or the name of a script built into sockshell (`\"receiver\"`, `\"sender\"`, …), as on the command line"},
+			{Name: "...", Meaning: "its arguments: `arg[1]`, `arg[2]`, … and `...` in the script"},
 		},
 		Returns: "the task.",
 		Errors:  "A file that cannot be read or compiled raises with the reason.",
@@ -126,17 +127,17 @@ f:close()
 print(bg(path, "x"):wait())  --> ran with x
 os.remove(path)`,
 	}, (*Session).lBg},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "sleep",
 		Forms:   []string{"sleep(seconds)"},
 		Summary: "Waits `seconds`; other tasks run meanwhile. `sleep(0)` lets every task that is ready run first.",
-		Args:    []Arg{{"seconds", "how long, >= 0; fractions allowed; `math.huge` waits until stopped"}},
+		Args:    []bind.Arg{{Name: "seconds", Meaning: "how long, >= 0; fractions allowed; `math.huge` waits until stopped"}},
 		Returns: "nothing.",
 		Errors:  "A negative or non-number duration raises. Ctrl-C stops the wait.",
 		Example: `sleep(0.01)
 print("later")`,
 	}, (*Session).lSleep},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "tasks",
 		Forms:   []string{"tasks()"},
 		Summary: "Lists the tasks that have not ended.",
@@ -149,17 +150,17 @@ t:wait()`,
 }
 
 var taskMethods = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "task:wait",
 		Forms:   []string{"t:wait([timeout])"},
 		Summary: "Waits for the task to end.",
-		Args:    []Arg{{"timeout", "seconds to wait at most (default: forever)"}},
+		Args:    []bind.Arg{{Name: "timeout", Meaning: "seconds to wait at most (default: forever)"}},
 		Returns: "the task function's results.",
 		Errors:  "`nil, message` when the task failed (its error message), was cancelled (`\"cancelled\"`) or the timeout passed (`\"timeout\"`). Waiting for itself raises.",
 		Example: `local t = spawn(function() error("boom", 0) end)
 print(t:wait())  --> nil  boom`,
 	}, method("wait", checkTask, (*task).waitLua)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "task:cancel",
 		Forms:   []string{"t:cancel()"},
 		Summary: "Ends the task: a blocked call in it returns at once and its code stops.",
@@ -171,10 +172,10 @@ print(t:cancel(), t.status)  --> true  cancelled`,
 }
 
 func (s *Session) lSpawn(L *lua.LState) int {
-	a := args{L: L, fn: "spawn"}
+	a := bind.Args{L: L, Fn: "spawn"}
 	fn, ok := L.Get(1).(*lua.LFunction)
 	if !ok {
-		a.raise(1, "function expected, got %s", describe(L.Get(1)))
+		a.Raise(1, "function expected, got %s", bind.Describe(L.Get(1)))
 	}
 	// A task holds its memory until it ends: a new one is refused while
 	// a tenth of the budget is still free, which leaves the script room
@@ -304,8 +305,8 @@ func raiseIfDone(L *lua.LState, ctx context.Context) {
 }
 
 func (s *Session) lBg(L *lua.LState) int {
-	a := args{L: L, fn: "bg"}
-	path := a.name(1, L.Get(1), "script")
+	a := bind.Args{L: L, Fn: "bg"}
+	path := a.Name(1, L.Get(1), "script")
 	fn, err := s.loadScriptChecked(path)
 	if err != nil {
 		L.RaiseError("%s", err)
@@ -332,10 +333,10 @@ func (s *Session) lBg(L *lua.LState) int {
 }
 
 func (s *Session) lSleep(L *lua.LState) int {
-	a := args{L: L, fn: "sleep"}
-	secs, ok := a.seconds(1, L.Get(1), "seconds")
+	a := bind.Args{L: L, Fn: "sleep"}
+	secs, ok := a.Seconds(1, L.Get(1), "seconds")
 	if !ok {
-		a.raise(1, "seconds must be a number >= 0, got nil")
+		a.Raise(1, "seconds must be a number >= 0, got nil")
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
@@ -372,14 +373,14 @@ func (s *Session) lTasks(L *lua.LState) int {
 }
 
 // waitLua is t:wait([timeout]).
-func (t *task) waitLua(s *Session, a args) int {
+func (t *task) waitLua(s *Session, a bind.Args) int {
 	L := a.L
 	wait := time.Duration(-1)
-	if secs, ok := a.seconds(2, L.Get(2), "timeout"); ok {
+	if secs, ok := a.Seconds(2, L.Get(2), "timeout"); ok {
 		wait = duration(secs)
 	}
 	if s.sched.holder == t || t.th == L {
-		a.raise(1, "a task cannot wait for itself")
+		a.Raise(1, "a task cannot wait for itself")
 	}
 	ctx := ctxOf(L)
 	select {
@@ -406,7 +407,7 @@ func (t *task) waitLua(s *Session, a args) int {
 	})
 	raiseIfDone(L, ctx)
 	if !ended {
-		return fail(L, "timeout")
+		return bind.Fail(L, "timeout")
 	}
 	return pushPush(L, t.outcome())
 }
@@ -423,7 +424,7 @@ func (t *task) outcome() []lua.LValue {
 }
 
 // cancelLua is t:cancel().
-func (t *task) cancelLua(s *Session, a args) int {
+func (t *task) cancelLua(s *Session, a bind.Args) int {
 	L := a.L
 	if s.sched.holder == t {
 		// A task cancelling itself stops at its next instruction.

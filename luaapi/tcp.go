@@ -14,6 +14,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -42,7 +43,7 @@ func (c *tcpStream) String() string {
 	return fmt.Sprintf("tcp{%s -> %s%s}", c.local, c.remote, c.suffix())
 }
 
-func (c *tcpStream) setOption(a args, name string, v lua.LValue) error {
+func (c *tcpStream) setOption(a bind.Args, name string, v lua.LValue) error {
 	switch name {
 	case "nodelay":
 		return c.conn.SetNoDelay(boolArg(a, name, v))
@@ -53,7 +54,7 @@ func (c *tcpStream) setOption(a args, name string, v lua.LValue) error {
 	case "sndbuf":
 		return c.conn.SetWriteBuffer(bufferSize(a, name, v))
 	case "maxline":
-		c.maxLine = a.intIn(3, v, name, 0, 1<<30)
+		c.maxLine = a.IntIn(3, v, name, 0, 1<<30)
 		return nil
 	}
 	return errOptionKind{name, "tcp"}
@@ -84,7 +85,7 @@ func (l *tcpListener) localAddr() netip.AddrPort { return l.addr }
 // String is what tostring shows.
 func (l *tcpListener) String() string { return fmt.Sprintf("tcp-listen{%s%s}", l.addr, l.suffix()) }
 
-func (l *tcpListener) setOption(a args, name string, v lua.LValue) error {
+func (l *tcpListener) setOption(a bind.Args, name string, v lua.LValue) error {
 	return errOptionKind{name, "listening"}
 }
 
@@ -92,12 +93,12 @@ func (l *tcpListener) option(name string) (lua.LValue, error) {
 	return nil, errOptionKind{name, "listening"}
 }
 
-func checkStream(a args, n int) *tcpStream {
-	return checkUserdata[*tcpStream](a, n, "tcp stream", describeSock)
+func checkStream(a bind.Args, n int) *tcpStream {
+	return bind.CheckUserdata[*tcpStream](a, n, "tcp stream", describeSock)
 }
 
-func checkListener(a args, n int) *tcpListener {
-	return checkUserdata[*tcpListener](a, n, "tcp listener", describeSock)
+func checkListener(a bind.Args, n int) *tcpListener {
+	return bind.CheckUserdata[*tcpListener](a, n, "tcp listener", describeSock)
 }
 
 // newStream registers a connection and makes its object.
@@ -109,14 +110,14 @@ func (s *Session) newStream(L *lua.LState, c *sock.Conn) *lua.LUserData {
 }
 
 var tcpFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "connect",
 		Forms:   []string{"connect(host, port [, timeout])"},
 		Summary: "Opens a TCP connection to `host:port`.",
-		Args: []Arg{
-			{"host", "an IPv4 or IPv6 address, or a name (IPv4 first)"},
-			{"port", "1-65535"},
-			{"timeout", "seconds to wait for the connection (default: the system's limit)"},
+		Args: []bind.Arg{
+			{Name: "host", Meaning: "an IPv4 or IPv6 address, or a name (IPv4 first)"},
+			{Name: "port", Meaning: "1-65535"},
+			{Name: "timeout", Meaning: "seconds to wait for the connection (default: the system's limit)"},
 		},
 		Returns: "a stream, shown as `tcp{127.0.0.1:40000 -> 127.0.0.1:8080}`.",
 		Errors:  "A bad argument raises. `nil, message` when the connection fails: `\"connection refused: 127.0.0.1:9 (nothing listens there)\"`, `\"timeout\"`, or the name could not be resolved.",
@@ -130,13 +131,13 @@ c:close() peer:close() l:close()`,
 }
 
 var streamMethods = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "tcp:send",
 		Forms:   []string{"c:send(data [, timeout])"},
 		Summary: "Sends all of `data`, waiting for room as long as the timeout allows.",
-		Args: []Arg{
-			{"data", "the bytes to send (numbers are converted)"},
-			{"timeout", "seconds to wait for room (default: the socket's); 0 sends what fits now and waits for nothing"},
+		Args: []bind.Arg{
+			{Name: "data", Meaning: "the bytes to send (numbers are converted)"},
+			{Name: "timeout", Meaning: "seconds to wait for room (default: the socket's); 0 sends what fits now and waits for nothing"},
 		},
 		Returns: "the number of bytes sent: all of them.",
 		Errors:  "`nil, message, sent` when it could not send everything: `\"timeout\"`, `\"closed\"`, `\"connection reset: …\"`; `sent` is how much went.",
@@ -145,13 +146,13 @@ local c = connect("127.0.0.1", select(2, l:getsockname()))
 print(c:send("ping\n"))  --> 5
 c:close() l:close()`,
 	}, method("send", checkStream, (*tcpStream).send)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "tcp:receive",
 		Forms:   []string{"c:receive([pattern [, timeout]])"},
 		Summary: "Reads from the stream, as LuaSocket's `receive` does.",
-		Args: []Arg{
-			{"pattern", "`\"*l\"` (the default): a line, without its end of line (LF, or CR LF); `\"*a\"`: everything until the peer closes; a number: exactly that many bytes"},
-			{"timeout", "seconds to wait (default: the socket's)"},
+		Args: []bind.Arg{
+			{Name: "pattern", Meaning: "`\"*l\"` (the default): a line, without its end of line (LF, or CR LF); `\"*a\"`: everything until the peer closes; a number: exactly that many bytes"},
+			{Name: "timeout", Meaning: "seconds to wait (default: the socket's)"},
 		},
 		Returns: "the data.",
 		Errors:  "`nil, err, partial` when it cannot complete: `err` is `\"timeout\"`, `\"closed\"` (the peer closed first), `\"line too long\"` (no line end within the stream's `maxline` bytes, 65536 unless `c:setoption(\"maxline\", n)` says otherwise) or another failure, and `partial` holds what was read, so nothing is lost. A bad pattern raises.",
@@ -168,7 +169,7 @@ c:close()
 print(peer:receive("*a"))     -->
 peer:close() l:close()`,
 	}, method("receive", checkStream, (*tcpStream).receive)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "tcp:getpeername",
 		Forms:   []string{"c:getpeername()"},
 		Summary: "Tells the address of the other end.",
@@ -179,11 +180,11 @@ local c = connect("127.0.0.1", select(2, l:getsockname()))
 print(c:getpeername())  --> 127.0.0.1  <the listener's port>
 c:close() l:close()`,
 	}, method("getpeername", checkStream, (*tcpStream).getpeername)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "tcp:shutdown",
 		Forms:   []string{"c:shutdown([how])"},
 		Summary: "Shuts down one or both directions: after `shutdown(\"send\")` the peer reads the end of the stream, and this side can still receive.",
-		Args:    []Arg{{"how", "`\"send\"`, `\"receive\"` or `\"both\"` (the default)"}},
+		Args:    []bind.Arg{{Name: "how", Meaning: "`\"send\"`, `\"receive\"` or `\"both\"` (the default)"}},
 		Returns: "true.",
 		Errors:  "A bad `how` raises; `nil, message` if the system refuses.",
 		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
@@ -197,11 +198,11 @@ c:close() peer:close() l:close()`,
 }
 
 var listenerMethods = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "listener:accept",
 		Forms:   []string{"l:accept([timeout])"},
 		Summary: "Waits for a connection to the listener.",
-		Args:    []Arg{{"timeout", "seconds to wait (default: the listener's)"}},
+		Args:    []bind.Arg{{Name: "timeout", Meaning: "seconds to wait (default: the listener's)"}},
 		Returns: "a stream to the client.",
 		Errors:  "`nil, \"timeout\"`, `nil, \"closed\"`.",
 		Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
@@ -213,20 +214,20 @@ c:close() l:close()`,
 }
 
 // optWait reads an optional timeout argument, defaulting to so's.
-func optWait(a args, n int, so socket) time.Duration {
-	if secs, ok := a.seconds(n, a.L.Get(n), "timeout"); ok {
+func optWait(a bind.Args, n int, so socket) time.Duration {
+	if secs, ok := a.Seconds(n, a.L.Get(n), "timeout"); ok {
 		return duration(secs)
 	}
 	return so.timeout()
 }
 
 func (s *Session) lConnect(L *lua.LState) int {
-	a := args{L: L, fn: "connect"}
-	host := a.name(1, L.Get(1), "host")
-	port := a.intIn(2, L.Get(2), "port", 1, 65535)
+	a := bind.Args{L: L, Fn: "connect"}
+	host := a.Name(1, L.Get(1), "host")
+	port := a.IntIn(2, L.Get(2), "port", 1, 65535)
 	s.netDenied(L, "connecting to", host, port)
 	wait := sock.Forever
-	if secs, ok := a.seconds(3, L.Get(3), "timeout"); ok {
+	if secs, ok := a.Seconds(3, L.Get(3), "timeout"); ok {
 		wait = duration(secs)
 	}
 	ctx := ctxOf(L)
@@ -234,7 +235,7 @@ func (s *Session) lConnect(L *lua.LState) int {
 	c, err := s.waitStream(L, ctx, func() (*sock.Conn, error) { return sock.Dial(ctx, host, port, wait) },
 		func(c *sock.Conn) { c.Close() }) // nothing was read from it: nothing is lost
 	if err != nil {
-		return fail(L, failure(err, net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))))
+		return bind.Fail(L, bind.Failure(err, net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))))
 	}
 	L.Push(s.newStream(L, c))
 	return 1
@@ -263,18 +264,18 @@ func (s *Session) waitStream(L *lua.LState, ctx context.Context, open func() (*s
 }
 
 // accept is l:accept([timeout]).
-func (l *tcpListener) accept(s *Session, a args) int {
+func (l *tcpListener) accept(s *Session, a bind.Args) int {
 	L := a.L
 	wait := optWait(a, 2, l)
 	if l.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
 	c, err := s.waitStream(L, ctx, func() (*sock.Conn, error) { return l.l.Accept(ctx, wait) },
 		l.l.Unaccept) // for the next accept
 	if err != nil {
-		return fail(L, failure(err, l.addr.String()))
+		return bind.Fail(L, bind.Failure(err, l.addr.String()))
 	}
 	l.received(0)
 	L.Push(s.newStream(L, c))
@@ -282,7 +283,7 @@ func (l *tcpListener) accept(s *Session, a args) int {
 }
 
 // pattern reads receive's pattern argument.
-func pattern(a args, n int) sock.Pattern {
+func pattern(a bind.Args, n int) sock.Pattern {
 	switch v := a.L.Get(n).(type) {
 	case *lua.LNilType:
 		return sock.Pattern{Line: true}
@@ -294,21 +295,21 @@ func pattern(a args, n int) sock.Pattern {
 			return sock.Pattern{All: true}
 		}
 	case lua.LNumber:
-		return sock.Pattern{N: a.intIn(n, v, "pattern", 0, 1<<30)}
+		return sock.Pattern{N: a.IntIn(n, v, "pattern", 0, 1<<30)}
 	}
-	a.raise(n, "pattern must be \"*l\", \"*a\" or a number of bytes, got %s", describe(a.L.Get(n)))
+	a.Raise(n, "pattern must be \"*l\", \"*a\" or a number of bytes, got %s", bind.Describe(a.L.Get(n)))
 	return sock.Pattern{}
 }
 
 // receive is c:receive([pattern [, timeout]]).
-func (c *tcpStream) receive(s *Session, a args) int {
+func (c *tcpStream) receive(s *Session, a bind.Args) int {
 	L := a.L
 	p := pattern(a, 2)
 	p.Max = c.maxLine
 	p.Grow = func(size int) error { return procmem.Check(int64(size)) } // what the buffer's growth takes
 	wait := optWait(a, 3, c)
 	if c.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
@@ -362,15 +363,15 @@ func streamFailure(err error, c *tcpStream) string {
 	case errors.Is(err, sock.ErrLineTooLong):
 		return "line too long"
 	}
-	return failure(err, c.remote.String())
+	return bind.Failure(err, c.remote.String())
 }
 
 // send is c:send(data).
-func (c *tcpStream) send(s *Session, a args) int {
+func (c *tcpStream) send(s *Session, a bind.Args) int {
 	L := a.L
-	data := []byte(a.str(2, L.Get(2), "data"))
+	data := []byte(a.Str(2, L.Get(2), "data"))
 	if c.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	wait := optWait(a, 3, c)
 	ctx := ctxOf(L)
@@ -398,20 +399,20 @@ func (c *tcpStream) send(s *Session, a args) int {
 }
 
 // getpeername is c:getpeername().
-func (c *tcpStream) getpeername(s *Session, a args) int {
+func (c *tcpStream) getpeername(s *Session, a bind.Args) int {
 	L := a.L
 	if c.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	return pushAddr(L, c.remote)
 }
 
 // shutdown is c:shutdown([how]); close is the socket's.
-func (c *tcpStream) shutdownLua(s *Session, a args) int {
+func (c *tcpStream) shutdownLua(s *Session, a bind.Args) int {
 	L := a.L
 	how := "both"
 	if L.Get(2) != lua.LNil {
-		how = a.name(2, L.Get(2), "how")
+		how = a.Name(2, L.Get(2), "how")
 	}
 	var err error
 	switch how {
@@ -424,13 +425,13 @@ func (c *tcpStream) shutdownLua(s *Session, a args) int {
 			err = c.conn.CloseRead()
 		}
 	default:
-		a.raise(2, "how must be \"send\", \"receive\" or \"both\", got %s", describe(L.Get(2)))
+		a.Raise(2, "how must be \"send\", \"receive\" or \"both\", got %s", bind.Describe(L.Get(2)))
 	}
 	if c.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	if err != nil {
-		return fail(L, failure(err, c.remote.String()))
+		return bind.Fail(L, bind.Failure(err, c.remote.String()))
 	}
 	L.Push(lua.LTrue)
 	return 1

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -40,11 +41,11 @@ var tourSteps = []tourStep{
 }
 
 var tourFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "tour",
 		Forms:   []string{"tour([step])"},
 		Summary: "Walks through the chapter at the prompt, one step at a time: each call shows what to know and the line to run next (a receiver task, the sender, bye, hostinfo, a broadcast on loopback, a trace).",
-		Args:    []Arg{{"step", "the step to show, from 1 (default: the next)"}},
+		Args:    []bind.Arg{{Name: "step", Meaning: "the step to show, from 1 (default: the next)"}},
 		Returns: "nothing; it prints.",
 		Errors:  "A step out of range raises.",
 		Example: `tour(1)`,
@@ -53,7 +54,7 @@ var tourFuncs = []libFunc{
 
 func (s *Session) lTour(L *lua.LState) int {
 	if L.Get(1) != lua.LNil {
-		s.tourAt = args{L: L, fn: "tour"}.intIn(1, L.Get(1), "step", 1, len(tourSteps)) - 1
+		s.tourAt = bind.Args{L: L, Fn: "tour"}.IntIn(1, L.Get(1), "step", 1, len(tourSteps)) - 1
 	}
 	if s.tourAt >= len(tourSteps) {
 		s.tourAt = 0

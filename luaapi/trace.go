@@ -13,6 +13,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/pcapng"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
@@ -174,15 +175,15 @@ func traceData(b []byte) string {
 }
 
 var traceFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:  "trace",
 		Forms: []string{"trace(on)", "trace{file=, quiet=}"},
 		Summary: "Shows the traffic of the session's sockets: while it is on, every datagram and every chunk of a TCP stream sent or received prints as a line above the prompt — time, protocol, local address, direction, remote address, size, the data as text or hex. " +
 			"With a file, it is also recorded there as pcapng, which Wireshark opens.",
-		Args: []Arg{
-			{"on", "true to start, false to stop"},
-			{"file", "a pcapng file to record into, from now until trace(false)"},
-			{"quiet", "true: record without printing a line per packet"},
+		Args: []bind.Arg{
+			{Name: "on", Meaning: "true to start, false to stop"},
+			{Name: "file", Meaning: "a pcapng file to record into, from now until trace(false)"},
+			{Name: "quiet", Meaning: "true: record without printing a line per packet"},
 		},
 		Returns: "nothing.",
 		Errors:  "A file that cannot be created raises.",
@@ -193,11 +194,11 @@ b:recvfrom()
 trace(false)
 a:close() b:close()`,
 	}, (*Session).lTrace},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "trace.save",
 		Forms:   []string{"trace.save(path)"},
 		Summary: "Writes the traffic traced so far (the last 100000 packets, and at most 64 MB of them or an eighth of `--max-memory`: the oldest go first) to a pcapng file: each datagram or stream chunk becomes an Ethernet frame (once, when both ends are this session's sockets) with IP and UDP or TCP headers whose checksums are valid and whose TCP sequence numbers count each direction's bytes, so Wireshark and tshark read it as a capture.",
-		Args:    []Arg{{"path", "the file to write"}},
+		Args:    []bind.Arg{{Name: "path", Meaning: "the file to write"}},
 		Returns: "the number of packets written, and the number of older ones dropped for room (0 when none).",
 		Errors:  "`nil, message` when the file cannot be written.",
 		Example: `trace{quiet = true}
@@ -232,23 +233,23 @@ func (s *Session) openTrace() {
 }
 
 func (s *Session) lTrace(L *lua.LState) int {
-	a := args{L: L, fn: "trace"}
+	a := bind.Args{L: L, Fn: "trace"}
 	tr := &s.tracer
 	on, show, file := false, true, ""
 	switch v := L.Get(1).(type) {
 	case lua.LBool:
 		on = bool(v)
 	case *lua.LTable:
-		o := a.options(1, v, "file", "quiet")
+		o := a.Options(1, v, "file", "quiet")
 		on = true
 		if f, ok := o["file"]; ok {
-			file = a.name(1, f, "file")
+			file = a.Name(1, f, "file")
 		}
 		if q, ok := o["quiet"]; ok {
 			show = !lua.LVAsBool(q)
 		}
 	default:
-		a.raise(1, "true, false or {file=, quiet=} expected, got %s", describe(L.Get(1)))
+		a.Raise(1, "true, false or {file=, quiet=} expected, got %s", bind.Describe(L.Get(1)))
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
@@ -297,7 +298,7 @@ func (tr *tracer) closeFile() {
 }
 
 func (s *Session) lTraceSave(L *lua.LState) int {
-	path := args{L: L, fn: "trace.save"}.name(1, L.Get(1), "path")
+	path := bind.Args{L: L, Fn: "trace.save"}.Name(1, L.Get(1), "path")
 	tr := &s.tracer
 	tr.mu.Lock()
 	kept := append([]pcapng.Packet(nil), tr.kept...)
@@ -305,7 +306,7 @@ func (s *Session) lTraceSave(L *lua.LState) int {
 	tr.mu.Unlock()
 	f, err := s.createFile(path)
 	if err != nil {
-		return fail(L, err.Error())
+		return bind.Fail(L, err.Error())
 	}
 	buf := bufio.NewWriter(f)
 	w, err := pcapng.NewWriter(buf)
@@ -321,7 +322,7 @@ func (s *Session) lTraceSave(L *lua.LState) int {
 		err = cerr
 	}
 	if err != nil {
-		return fail(L, err.Error())
+		return bind.Fail(L, err.Error())
 	}
 	L.Push(lua.LNumber(len(kept)))
 	L.Push(lua.LNumber(dropped))

@@ -14,6 +14,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
@@ -57,16 +58,16 @@ func (u *udpSocket) localAddr() netip.AddrPort { return u.addr }
 // String is what tostring shows: kind, bound address, and whether closed.
 func (u *udpSocket) String() string { return fmt.Sprintf("udp{%s%s}", u.addr, u.suffix()) }
 
-func (u *udpSocket) setOption(a args, name string, v lua.LValue) error {
+func (u *udpSocket) setOption(a bind.Args, name string, v lua.LValue) error {
 	switch name {
 	case "rcvbuf":
 		return u.conn.SetReadBuffer(bufferSize(a, name, v))
 	case "sndbuf":
 		return u.conn.SetWriteBuffer(bufferSize(a, name, v))
 	case "coalesce":
-		secs, ok := toNumber(v)
+		secs, ok := bind.ToNumber(v)
 		if !ok || !(secs >= 0 && secs <= sock.MaxCoalesce.Seconds()) {
-			a.raise(3, "coalesce must be seconds from 0 to %g, got %s", sock.MaxCoalesce.Seconds(), describe(v))
+			a.Raise(3, "coalesce must be seconds from 0 to %g, got %s", sock.MaxCoalesce.Seconds(), bind.Describe(v))
 		}
 		u.conn.SetCoalesce(time.Duration(secs * float64(time.Second)))
 		return nil
@@ -85,19 +86,19 @@ func (u *udpSocket) option(name string) (lua.LValue, error) {
 }
 
 // checkUDP returns argument n as a UDP socket, or raises.
-func checkUDP(a args, n int) *udpSocket {
-	return checkUserdata[*udpSocket](a, n, "udp socket", describeSock)
+func checkUDP(a bind.Args, n int) *udpSocket {
+	return bind.CheckUserdata[*udpSocket](a, n, "udp socket", describeSock)
 }
 
 var udpFuncs = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "recvfrom",
 		Forms:   []string{"recvfrom(sock [, bufsize [, timeout]])", "sock:recvfrom([bufsize [, timeout]])"},
 		Summary: "Waits for one datagram and returns it with its sender's address.",
-		Args: []Arg{
-			{"sock", "a socket from `listen`"},
-			{"bufsize", "the most bytes to take, 1-65535 (default 65535: any datagram)"},
-			{"timeout", "seconds to wait (default: the socket's, see `settimeout`; initially forever); 0 takes only a datagram already queued"},
+		Args: []bind.Arg{
+			{Name: "sock", Meaning: "a socket from `listen`"},
+			{Name: "bufsize", Meaning: "the most bytes to take, 1-65535 (default 65535: any datagram)"},
+			{Name: "timeout", Meaning: "seconds to wait (default: the socket's, see `settimeout`; initially forever); 0 takes only a datagram already queued"},
 		},
 		Returns: "`data, ip, port` — the bytes (any byte, NUL included), the sender's IP address and port. When the datagram was longer than `bufsize` a 4th result `true` says it was cut.",
 		Errors:  "`nil, \"timeout\"` when the wait passes; `nil, \"closed\"` on a closed socket. A bad argument raises. Ctrl-C stops the wait.",
@@ -108,15 +109,15 @@ print(recvfrom(s))           --> hello  127.0.0.1  <sender's port>
 print(recvfrom(s, 1024, 0.1)) --> nil  timeout
 s:close()`,
 	}, (*Session).lRecvfrom},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "sendto",
 		Forms:   []string{"sendto(data, host, port)", "sendto(sock, data, host, port)", "sock:sendto(data, host, port)"},
 		Summary: "Sends `data` as one datagram to `host:port`. Without a socket it sends from a fresh one on a free port, as the chapter's sender does; from a socket, replies come back to that socket.",
-		Args: []Arg{
-			{"sock", "optional: the socket to send from"},
-			{"data", "the bytes to send (a string; numbers are converted)"},
-			{"host", "an IPv4 or IPv6 address, or a name (IPv4 first, as the chapter's AF_INET); a broadcast address such as `127.255.255.255` works as is"},
-			{"port", "1-65535"},
+		Args: []bind.Arg{
+			{Name: "sock", Meaning: "optional: the socket to send from"},
+			{Name: "data", Meaning: "the bytes to send (a string; numbers are converted)"},
+			{Name: "host", Meaning: "an IPv4 or IPv6 address, or a name (IPv4 first, as the chapter's AF_INET); a broadcast address such as `127.255.255.255` works as is"},
+			{Name: "port", Meaning: "1-65535"},
 		},
 		Returns: "the number of bytes sent.",
 		Errors:  "A bad argument raises (port 0 included). An unknown host returns `nil, \"cannot resolve \\\"name\\\": no such host (…)\"`; a datagram over the limit `nil, \"datagram too large: 70000 bytes, the IPv4 limit is 65507 (…)\"`. UDP does not report whether anything received it.",
@@ -130,20 +131,20 @@ s:close()`,
 }
 
 func (s *Session) lRecvfrom(L *lua.LState) int {
-	a := args{L: L, fn: "recvfrom"}
+	a := bind.Args{L: L, Fn: "recvfrom"}
 	return checkUDP(a, 1).recvfrom(s, a)
 }
 
 // recvfrom is recvfrom(u, ...) and u:recvfrom(...).
-func (u *udpSocket) recvfrom(s *Session, a args) int {
+func (u *udpSocket) recvfrom(s *Session, a bind.Args) int {
 	L := a.L
 	size := maxBufsize
-	if v := L.Get(2); !isNil(v) {
-		size = a.intIn(2, v, "bufsize", 1, maxBufsize)
+	if v := L.Get(2); !bind.IsNil(v) {
+		size = a.IntIn(2, v, "bufsize", 1, maxBufsize)
 	}
 	wait := optWait(a, 3, u)
 	if u.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
 	if s.sched.alone() {
@@ -215,7 +216,7 @@ func (u *udpSocket) buffer(size int) *sock.Message {
 // with err.
 func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err error) int {
 	if err != nil {
-		return fail(L, failure(err, u.addr.String()))
+		return bind.Fail(L, bind.Failure(err, u.addr.String()))
 	}
 	u.received(m.N)
 	s.packet(false, true, u.addr, m.Addr, m.Buf[:m.N])
@@ -252,7 +253,7 @@ func duration(secs float64) time.Duration {
 }
 
 func (s *Session) lSendto(L *lua.LState) int {
-	a := args{L: L, fn: "sendto"}
+	a := bind.Args{L: L, Fn: "sendto"}
 	if _, ok := L.Get(1).(*lua.LUserData); ok {
 		return s.sendto(a, checkUDP(a, 1), 2)
 	}
@@ -260,18 +261,18 @@ func (s *Session) lSendto(L *lua.LState) int {
 }
 
 // sendto is u:sendto(data, host, port).
-func (u *udpSocket) sendto(s *Session, a args) int { return s.sendto(a, u, 2) }
+func (u *udpSocket) sendto(s *Session, a bind.Args) int { return s.sendto(a, u, 2) }
 
 // sendto sends argument n as data to arguments n+1 (host) and n+2 (port),
 // from u, or from a fresh socket when u is nil.
-func (s *Session) sendto(a args, u *udpSocket, n int) int {
+func (s *Session) sendto(a bind.Args, u *udpSocket, n int) int {
 	L := a.L
-	data := a.str(n, L.Get(n), "data")
-	host := a.name(n+1, L.Get(n+1), "host")
-	port := a.intIn(n+2, L.Get(n+2), "port", 1, 65535)
+	data := a.Str(n, L.Get(n), "data")
+	host := a.Name(n+1, L.Get(n+1), "host")
+	port := a.IntIn(n+2, L.Get(n+2), "port", 1, 65535)
 	s.netDenied(L, "sending to", host, port)
 	if u != nil && u.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
 	raiseIfDone(L, ctx)
@@ -319,7 +320,7 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 		if dst.IsValid() {
 			target = dst.String()
 		}
-		return fail(L, failure(err, target))
+		return bind.Fail(L, bind.Failure(err, target))
 	}
 	if s.tracing() {
 		s.packet(false, false, from, dst, []byte(data))
@@ -337,13 +338,13 @@ func (s *Session) sendto(a args, u *udpSocket, n int) int {
 }
 
 var udpMethods = []libFunc{
-	{&Doc{
+	{&bind.Doc{
 		Name:    "udp:recvfrom",
 		Forms:   []string{"sock:recvfrom([bufsize [, timeout]])"},
 		Summary: "`recvfrom` as a method: waits for one datagram on this socket.",
-		Args: []Arg{
-			{"bufsize", "the most bytes to take, 1-65535 (default 65535)"},
-			{"timeout", "seconds to wait (default: the socket's); 0 takes only a datagram already queued"},
+		Args: []bind.Arg{
+			{Name: "bufsize", Meaning: "the most bytes to take, 1-65535 (default 65535)"},
+			{Name: "timeout", Meaning: "seconds to wait (default: the socket's); 0 takes only a datagram already queued"},
 		},
 		Returns: "`data, ip, port`, and `true` as a 4th result when the datagram was cut to `bufsize`.",
 		Errors:  "`nil, \"timeout\"`, `nil, \"closed\"`; a bad argument raises, e.g. `bad argument #1 to 'recvfrom' (bufsize must be 1-65535, got 0)`.",
@@ -351,14 +352,14 @@ var udpMethods = []libFunc{
 print(s:recvfrom(512, 0))  --> nil  timeout
 s:close()`,
 	}, method("recvfrom", checkUDP, (*udpSocket).recvfrom)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "udp:sendto",
 		Forms:   []string{"sock:sendto(data, host, port)"},
 		Summary: "`sendto` from this socket, so that replies come back to it.",
-		Args: []Arg{
-			{"data", "the bytes to send"},
-			{"host", "an address or a name; of a name's addresses, one of the socket's family first"},
-			{"port", "1-65535"},
+		Args: []bind.Arg{
+			{Name: "data", Meaning: "the bytes to send"},
+			{Name: "host", Meaning: "an address or a name; of a name's addresses, one of the socket's family first"},
+			{Name: "port", Meaning: "1-65535"},
 		},
 		Returns: "the number of bytes sent.",
 		Errors:  "As `sendto`; an IPv4 socket cannot reach an IPv6 address (`listen(0, \"::\")` makes a socket for both).",
@@ -367,13 +368,13 @@ a:sendto("hi", b:getsockname())
 print(b:recvfrom())  --> hi  127.0.0.1  <a's port>
 a:close() b:close()`,
 	}, method("sendto", checkUDP, (*udpSocket).sendto)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "udp:join",
 		Forms:   []string{"sock:join(group [, iface])"},
 		Summary: "Joins a multicast group: datagrams sent to the group's address and the socket's port reach the socket.",
-		Args: []Arg{
-			{"group", "a multicast address, e.g. `\"239.1.2.3\"` or `\"ff02::1:3\"`"},
-			{"iface", "the interface's name, e.g. `\"eth0\"` (default: the system's choice)"},
+		Args: []bind.Arg{
+			{Name: "group", Meaning: "a multicast address, e.g. `\"239.1.2.3\"` or `\"ff02::1:3\"`"},
+			{Name: "iface", Meaning: "the interface's name, e.g. `\"eth0\"` (default: the system's choice)"},
 		},
 		Returns: "true.",
 		Errors:  "A group that is not a multicast address raises, and under `--safe` a group `--allow-net` does not name; `nil, message` when the system refuses (an unknown interface; no multicast route, where the message says to name the interface).",
@@ -382,13 +383,13 @@ print(s:join("239.1.2.3", "lo"))  --> true
 print(s:leave("239.1.2.3", "lo"))  --> true
 s:close()`,
 	}, method("join", checkUDP, (*udpSocket).join)},
-	{&Doc{
+	{&bind.Doc{
 		Name:    "udp:leave",
 		Forms:   []string{"sock:leave(group [, iface])"},
 		Summary: "Leaves a multicast group joined with `join`.",
-		Args: []Arg{
-			{"group", "the group's address"},
-			{"iface", "the interface given to `join`"},
+		Args: []bind.Arg{
+			{Name: "group", Meaning: "the group's address"},
+			{Name: "iface", Meaning: "the interface given to `join`"},
 		},
 		Returns: "true.",
 		Errors:  "As `join`.",
@@ -399,26 +400,26 @@ s:close()`,
 	}, method("leave", checkUDP, (*udpSocket).leave)},
 }
 
-func (u *udpSocket) join(s *Session, a args) int {
+func (u *udpSocket) join(s *Session, a bind.Args) int {
 	// Joining a group receives what is sent to it: --allow-net's.
-	s.netDenied(a.L, "joining", a.name(2, a.L.Get(2), "group"), 0)
+	s.netDenied(a.L, "joining", a.Name(2, a.L.Get(2), "group"), 0)
 	return u.membership(a, true)
 }
-func (u *udpSocket) leave(s *Session, a args) int { return u.membership(a, false) }
+func (u *udpSocket) leave(s *Session, a bind.Args) int { return u.membership(a, false) }
 
-func (u *udpSocket) membership(a args, join bool) int {
+func (u *udpSocket) membership(a bind.Args, join bool) int {
 	L := a.L
-	text := a.name(2, L.Get(2), "group")
+	text := a.Name(2, L.Get(2), "group")
 	group, ok := sock.ParseAddr(text)
 	if !ok || !group.IsMulticast() {
-		a.raise(2, "group must be a multicast address, got %s", describe(L.Get(2)))
+		a.Raise(2, "group must be a multicast address, got %s", bind.Describe(L.Get(2)))
 	}
 	iface := ""
 	if L.Get(3) != lua.LNil {
-		iface = a.name(3, L.Get(3), "iface")
+		iface = a.Name(3, L.Get(3), "iface")
 	}
 	if u.closed() {
-		return fail(L, "closed")
+		return bind.Fail(L, "closed")
 	}
 	var err error
 	if join {
@@ -435,12 +436,12 @@ func (u *udpSocket) membership(a args, join bool) int {
 		// the group (ENODEV), on leaving as on joining.
 		noRoute := errors.Is(err, syscall.ENODEV) && iface == ""
 		if !join && (errors.Is(err, syscall.EADDRNOTAVAIL) || noRoute) {
-			return fail(L, fmt.Sprintf("not a member of %s (s:join(group) first)", target))
+			return bind.Fail(L, fmt.Sprintf("not a member of %s (s:join(group) first)", target))
 		}
 		if noRoute {
-			return fail(L, fmt.Sprintf("no route for multicast group %s: name the interface, s:join(group, iface) (hostinfo() lists them), or add a route (ip route add 224.0.0.0/4 dev IFACE)", target))
+			return bind.Fail(L, fmt.Sprintf("no route for multicast group %s: name the interface, s:join(group, iface) (hostinfo() lists them), or add a route (ip route add 224.0.0.0/4 dev IFACE)", target))
 		}
-		return fail(L, failure(err, target))
+		return bind.Fail(L, bind.Failure(err, target))
 	}
 	L.Push(lua.LTrue)
 	return 1

@@ -1,4 +1,4 @@
-package luaapi
+package bind
 
 import (
 	"errors"
@@ -38,7 +38,7 @@ func TestFailureMessages(t *testing.T) {
 		{op(syscall.ENOBUFS), "127.0.0.1:9", "127.0.0.1:9: bind: no buffer space available"},
 		{errors.New("odd"), "t", "t: odd"},
 	} {
-		if got := failure(tc.err, tc.target); got != tc.want {
+		if got := Failure(tc.err, tc.target); got != tc.want {
 			t.Errorf("failure(%v, %q)\n got %s\nwant %s", tc.err, tc.target, got, tc.want)
 		}
 	}

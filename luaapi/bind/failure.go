@@ -1,4 +1,4 @@
-package luaapi
+package bind
 
 import (
 	"context"
@@ -8,15 +8,17 @@ import (
 	"strings"
 	"syscall"
 
+	lua "github.com/yuin/gopher-lua"
+
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
-// failure turns an error from the socket core into the short message a Lua
+// Failure turns an error from the socket core into the short message a Lua
 // caller gets as the second result of nil, message. target says what the
 // call was about, e.g. "udp port 5000" or "127.0.0.1:9". This is the one
-// place where errors are classified; the table in errors_test.go shows every
+// place where errors are classified; the table in failure_test.go shows every
 // shape.
-func failure(err error, target string) string {
+func Failure(err error, target string) string {
 	var (
 		size *sock.SizeError
 		dns  *net.DNSError
@@ -73,3 +75,18 @@ func failure(err error, target string) string {
 	}
 	return fmt.Sprintf("%s: %s", target, err)
 }
+
+// Fail returns nil, message.
+func Fail(L *lua.LState, msg string) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(msg))
+	return 2
+}
+
+// ErrInterrupted is the cause of a call stopped by its user (Ctrl-C, a
+// session's Interrupt).
+var ErrInterrupted = errors.New("interrupted")
+
+// YieldChunk names the Lua part of coroutine.yield (the session defines it),
+// which error positions skip.
+const YieldChunk = "=[coroutine.yield]"
