@@ -74,7 +74,7 @@ func lsDebug() bool {
 // fields are used with the session held, except raw, which the registry
 // may close from another goroutine.
 type luaSocket struct {
-	sockState
+	bind.SockState
 	s      *Session
 	tcp    bool
 	class  string
@@ -96,7 +96,7 @@ type luaSocket struct {
 
 func newLuaSocket(s *Session, tcp bool, family int) *luaSocket {
 	ls := &luaSocket{s: s, tcp: tcp, family: family, block: -1, total: -1, birth: time.Now()}
-	ls.sockState = newSockState(fdCloser{ls})
+	ls.SockState = bind.NewSockState(fdCloser{ls})
 	if tcp {
 		ls.class = lsMaster
 	} else {
@@ -154,20 +154,20 @@ func (ls *luaSocket) create(family int) error {
 
 // The registry's view of the object (the socket interface).
 
-func (ls *luaSocket) shutdown() bool {
+func (ls *luaSocket) Shutdown() bool {
 	was := ls.getfd() >= 0
 	ls.destroy()
 	return was
 }
-func (ls *luaSocket) closed() bool { return ls.getfd() < 0 }
-func (ls *luaSocket) localAddr() netip.AddrPort {
+func (ls *luaSocket) Closed() bool { return ls.getfd() < 0 }
+func (ls *luaSocket) LocalAddr() netip.AddrPort {
 	if !ls.local.IsValid() {
 		ls.local = ls.sockname(false)
 	}
 	return ls.local
 }
-func (ls *luaSocket) kind() string { return ls.class }
-func (ls *luaSocket) peer() string {
+func (ls *luaSocket) Kind() string { return ls.class }
+func (ls *luaSocket) Peer() string {
 	if p := ls.sockname(true); p.IsValid() {
 		return p.String()
 	}
@@ -190,6 +190,24 @@ func (ls *luaSocket) setOption(a bind.Args, name string, v lua.LValue) error {
 }
 func (ls *luaSocket) option(name string) (lua.LValue, error) {
 	return nil, errOptionKind{name, ls.class}
+}
+
+// Show is the object's line in show().
+func (ls *luaSocket) Show(in, out uint64) string {
+	addr := "no address"
+	if a := ls.LocalAddr(); a.IsValid() {
+		addr = a.String()
+	}
+	if p := ls.Peer(); p != "" {
+		addr += " -> " + p
+	}
+	switch {
+	case ls.Closed() && ls.family == sock.FamilyUnspec:
+		addr = "no descriptor yet (bind, connect or sendto makes it)"
+	case ls.Closed():
+		addr = "closed"
+	}
+	return fmt.Sprintf("%s %s, %d in, %d out", ls.class, addr, in, out)
 }
 
 // String is what tostring gives, as LuaSocket prints its objects.

@@ -326,7 +326,7 @@ func lsAccept(s *Session, L *lua.LState) int {
 			c := newLuaSocket(s, true, ls.family)
 			c.raw.Store(nr)
 			c.class = lsClient
-			ls.received(0)
+			ls.Received(0)
 			L.Push(s.lsObject(L, c))
 			return 1
 		}
@@ -446,7 +446,7 @@ func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error)
 			}
 			total += int64(n)
 			ls.nOut += uint64(n)
-			ls.sent(n)
+			ls.Sent(n)
 			b = b[n:]
 			continue
 		}
@@ -481,7 +481,7 @@ func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
 			}
 			ls.buf = append(ls.buf, chunk[:n]...)
 			ls.nIn += uint64(n)
-			ls.received(n)
+			ls.Received(n)
 			return nil
 		}
 		switch {
@@ -642,9 +642,9 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 			if err == nil {
 				n = min(n, len(buf))
 				if s.tracer.active.Load() {
-					s.packet(false, true, ls.localAddr(), peer, buf[:n])
+					s.packet(false, true, ls.LocalAddr(), peer, buf[:n])
 				}
-				ls.received(n)
+				ls.Received(n)
 				L.Push(lua.LString(buf[:n]))
 				if !from {
 					return 1
@@ -690,9 +690,9 @@ func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip
 				} else if !peer.IsValid() {
 					peer = ls.sockname(true)
 				}
-				s.packet(false, false, ls.localAddr(), peer, data)
+				s.packet(false, false, ls.LocalAddr(), peer, data)
 			}
-			ls.sent(len(data))
+			ls.Sent(len(data))
 			L.Push(lua.LNumber(len(data)))
 			return 1
 		}

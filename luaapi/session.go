@@ -137,11 +137,11 @@ func New(opts Options) *Session {
 	// sessions keeps gopher-lua's own behaviour in them.
 	s.main.G.AllocCheck = func(size int) error { return procmem.Check(int64(size)) }
 	s.explainer = &culprit.Explainer{Kind: func(ud *lua.LUserData) (string, bool) {
-		so, ok := ud.Value.(socket)
+		so, ok := ud.Value.(bind.Socket)
 		if !ok {
 			return "", false
 		}
-		return so.kind(), true
+		return so.Kind(), true
 	}}
 	s.main.G.ExplainError = s.explainer.Raised
 	s.main.G.Poked = procmem.Poked

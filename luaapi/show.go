@@ -11,7 +11,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
-	"github.com/sockshell/sockshell/luaapi/sock"
 )
 
 // Limits of what show prints of one value.
@@ -122,7 +121,7 @@ func (sh *shower) value(v lua.LValue, depth int, indent string) string {
 		}
 		return sh.table(v, depth, indent)
 	case *lua.LUserData:
-		if so, ok := v.Value.(socket); ok {
+		if so, ok := v.Value.(bind.Socket); ok {
 			return showSocket(so)
 		}
 		return toString(sh.L, v)
@@ -138,29 +137,17 @@ func (sh *shower) value(v lua.LValue, depth int, indent string) string {
 // showSocket is a socket with its state: udp{0.0.0.0:5000, 12 in, 3 out};
 // a LuaSocket object is shown by its class, as LuaSocket names it:
 // tcp{client} 127.0.0.1:41778 -> 127.0.0.1:8080, 2 in, 1 out.
-func showSocket(so socket) string {
-	st := so.base()
-	if ls, ok := so.(*luaSocket); ok {
-		addr := "no address"
-		if a := ls.localAddr(); a.IsValid() {
-			addr = a.String()
-		}
-		if p := ls.peer(); p != "" {
-			addr += " -> " + p
-		}
-		switch {
-		case ls.closed() && ls.family == sock.FamilyUnspec:
-			addr = "no descriptor yet (bind, connect or sendto makes it)"
-		case ls.closed():
-			addr = "closed"
-		}
-		return fmt.Sprintf("%s %s, %d in, %d out", ls.class, addr, st.countIn.Load(), st.countOut.Load())
+func showSocket(so bind.Socket) string {
+	st := so.State()
+	in, _, out, _ := st.Traffic()
+	if sh, ok := so.(bind.Shower); ok {
+		return sh.Show(in, out)
 	}
-	addr := so.localAddr().String()
-	if p := so.peer(); p != "" {
+	addr := so.LocalAddr().String()
+	if p := so.Peer(); p != "" {
 		addr += " -> " + p
 	}
-	return fmt.Sprintf("%s{%s, %d in, %d out%s}", so.kind(), addr, st.countIn.Load(), st.countOut.Load(), st.suffix())
+	return fmt.Sprintf("%s{%s, %d in, %d out%s}", so.Kind(), addr, in, out, st.Suffix())
 }
 
 // showString is s as it reads best: as it is when it is printable text

@@ -18,17 +18,11 @@ const (
 	listenerClass = "sockshell.listener"
 )
 
-// socket is what every socket object has, whatever its kind.
+// socket is what every native socket object has, whatever its kind: what
+// the session keeps of any socket (its Kind is "udp", "tcp" or
+// "tcp-listen"), and the settings its methods change.
 type socket interface {
-	// shutdown closes its connection; it reports false if it already was.
-	// The registry calls it (Session.sockets.close).
-	shutdown() bool
-	closed() bool
-	base() *sockState
-	localAddr() netip.AddrPort
-	// kind is "udp", "tcp" or "tcp-listen"; peer the other end, or "".
-	kind() string
-	peer() string
+	bind.Socket
 	// timeout is the wait of its blocking calls when they are given none.
 	timeout() time.Duration
 	setTimeout(d time.Duration)
@@ -36,7 +30,6 @@ type socket interface {
 	setOption(a bind.Args, name string, v lua.LValue) error
 	// option reads one.
 	option(name string) (lua.LValue, error)
-	String() string
 }
 
 // optionNames are the names setoption and getoption take, each with the
@@ -247,7 +240,7 @@ func checkSock(a bind.Args, n int) socket {
 // kinds included.
 func describeSock(v lua.LValue) string {
 	if ud, ok := v.(*lua.LUserData); ok {
-		if so, ok := ud.Value.(socket); ok {
+		if so, ok := ud.Value.(bind.Socket); ok {
 			return so.String()
 		}
 	}
@@ -311,7 +304,7 @@ func (s *Session) lListen(L *lua.LState) int {
 			if err = s.opening(open); err != nil {
 				return nil
 			}
-			return func() { so.shutdown() }
+			return func() { so.Shutdown() }
 		})
 	}
 	if err != nil {
@@ -345,10 +338,10 @@ func settimeout(so socket, s *Session, a bind.Args) int {
 
 func getsockname(so socket, s *Session, a bind.Args) int {
 	L := a.L
-	if so.closed() {
+	if so.Closed() {
 		return bind.Fail(L, "closed")
 	}
-	return pushAddr(L, so.localAddr())
+	return pushAddr(L, so.LocalAddr())
 }
 
 // pushAddr pushes ip, port.
@@ -390,7 +383,7 @@ func optionCall(so socket, a bind.Args, known string, do func(name string) (lua.
 	if !ok {
 		a.Raise(2, "unknown option '%s' (options: %s)", name, known)
 	}
-	if so.closed() {
+	if so.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	v, err := do(core)

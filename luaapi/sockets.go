@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"weak"
@@ -24,15 +23,15 @@ import (
 // ends. Any goroutine may use it.
 type registry struct {
 	mu   sync.Mutex
-	open map[socket]weak.Pointer[lua.LUserData]
+	open map[bind.Socket]weak.Pointer[lua.LUserData]
 }
 
 func newRegistry() *registry {
-	return &registry{open: map[socket]weak.Pointer[lua.LUserData]{}}
+	return &registry{open: map[bind.Socket]weak.Pointer[lua.LUserData]{}}
 }
 
 // add registers so, whose Lua object is ud.
-func (r *registry) add(so socket, ud *lua.LUserData) {
+func (r *registry) add(so bind.Socket, ud *lua.LUserData) {
 	r.mu.Lock()
 	r.open[so] = weak.Make(ud)
 	r.mu.Unlock()
@@ -42,10 +41,10 @@ func (r *registry) add(so socket, ud *lua.LUserData) {
 // close closes so and forgets it; again does nothing. It closes under
 // the lock, so that once sweep has run, every socket the collector found
 // is closed, by sweep or by its cleanup.
-func (r *registry) close(so socket) {
+func (r *registry) close(so bind.Socket) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	so.shutdown()
+	so.Shutdown()
 	delete(r.open, so)
 }
 
@@ -57,19 +56,19 @@ func (r *registry) closeAll() {
 }
 
 // sockets lists the open sockets, oldest first.
-func (r *registry) sockets() []socket {
+func (r *registry) sockets() []bind.Socket {
 	r.mu.Lock()
-	list := make([]socket, 0, len(r.open))
+	list := make([]bind.Socket, 0, len(r.open))
 	for so := range r.open {
 		list = append(list, so)
 	}
 	r.mu.Unlock()
-	sort.Slice(list, func(i, j int) bool { return list[i].base().seq < list[j].base().seq })
+	sort.Slice(list, func(i, j int) bool { return list[i].State().Seq() < list[j].State().Seq() })
 	return list
 }
 
 // object is so's Lua object, or nil when Lua can no longer reach it.
-func (r *registry) object(so socket) *lua.LUserData {
+func (r *registry) object(so bind.Socket) *lua.LUserData {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.open[so].Value()
@@ -84,7 +83,7 @@ func (r *registry) sweep() int {
 	n := 0
 	for so, ud := range r.open {
 		if ud.Value() == nil {
-			so.shutdown()
+			so.Shutdown()
 			delete(r.open, so)
 			n++
 		}
@@ -100,9 +99,9 @@ func (r *registry) reclaim() int {
 
 // holder is the open socket of this session bound to port with proto
 // ("udp" or "tcp"), if there is one.
-func (r *registry) holder(proto string, port int) socket {
+func (r *registry) holder(proto string, port int) bind.Socket {
 	for _, so := range r.sockets() {
-		if so.localAddr().Port() == uint16(port) && strings.HasPrefix(so.kind(), proto) {
+		if so.LocalAddr().Port() == uint16(port) && strings.HasPrefix(so.Kind(), proto) {
 			return so
 		}
 	}
@@ -135,52 +134,20 @@ func (s *Session) inUse(err error, proto, host string, port int) string {
 	return bind.Failure(err, bindTarget(proto, host, port))
 }
 
-// sockSeq numbers sockets in the order they were opened.
-var sockSeq atomic.Uint64
-
-// sockState is what every socket object keeps besides its connection: the
-// timeout of its blocking calls, whether it is closed, when it was opened
-// and its traffic.
+// sockState is what every native socket object keeps besides its
+// connection: the session's view (bind.SockState) and the timeout of its
+// blocking calls.
 type sockState struct {
-	conn     io.Closer     // the socket core's connection
-	wait     time.Duration // guarded by the baton
-	isClosed atomic.Bool
-	seq      uint64
-	opened   time.Time
-	// Traffic: datagrams (or connections accepted) and bytes, in and out.
-	countIn, countOut atomic.Uint64
-	bytesIn, bytesOut atomic.Uint64
+	bind.SockState
+	wait time.Duration // guarded by the baton
 }
 
 func newSockState(conn io.Closer) sockState {
-	return sockState{conn: conn, wait: -1, seq: sockSeq.Add(1), opened: time.Now()}
+	return sockState{SockState: bind.NewSockState(conn), wait: -1}
 }
 
-// shutdown closes the connection; it reports false if it already was.
-func (b *sockState) shutdown() bool {
-	if !b.isClosed.CompareAndSwap(false, true) {
-		return false
-	}
-	b.conn.Close()
-	return true
-}
-
-func (b *sockState) base() *sockState           { return b }
 func (b *sockState) timeout() time.Duration     { return b.wait }
 func (b *sockState) setTimeout(d time.Duration) { b.wait = d }
-func (b *sockState) closed() bool               { return b.isClosed.Load() }
-
-// received and sent count traffic.
-func (b *sockState) received(n int) { b.countIn.Add(1); b.bytesIn.Add(uint64(n)) }
-func (b *sockState) sent(n int)     { b.countOut.Add(1); b.bytesOut.Add(uint64(n)) }
-
-// suffix is what tostring adds for a closed socket.
-func (b *sockState) suffix() string {
-	if b.closed() {
-		return ", closed"
-	}
-	return ""
-}
 
 var registryFuncs = []libFunc{
 	{&bind.Doc{
@@ -200,17 +167,17 @@ func (s *Session) lSockets(L *lua.LState) int {
 	var b strings.Builder
 	for _, so := range s.sockets.sockets() {
 		ud := s.sockets.object(so)
-		if ud == nil || so.closed() {
+		if ud == nil || so.Closed() {
 			continue
 		}
 		list.Append(ud)
-		st := so.base()
-		peer := so.peer()
+		countIn, bytesIn, countOut, bytesOut := so.State().Traffic()
+		peer := so.Peer()
 		if peer == "" {
 			peer = "-"
 		}
-		fmt.Fprintf(&b, "%-10s %-22s %-22s %6.0fs  in %d/%dB  out %d/%dB\n", so.kind(), so.localAddr(), peer,
-			time.Since(st.opened).Seconds(), st.countIn.Load(), st.bytesIn.Load(), st.countOut.Load(), st.bytesOut.Load())
+		fmt.Fprintf(&b, "%-10s %-22s %-22s %6.0fs  in %d/%dB  out %d/%dB\n", so.Kind(), so.LocalAddr(), peer,
+			time.Since(so.State().Opened()).Seconds(), countIn, bytesIn, countOut, bytesOut)
 	}
 	if b.Len() == 0 {
 		b.WriteString("no open sockets\n")

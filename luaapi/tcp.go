@@ -33,14 +33,14 @@ type tcpStream struct {
 // cannot fill memory.
 const defaultMaxLine = 1 << 16
 
-func (c *tcpStream) kind() string { return "tcp" }
-func (c *tcpStream) peer() string { return c.remote.String() }
+func (c *tcpStream) Kind() string { return "tcp" }
+func (c *tcpStream) Peer() string { return c.remote.String() }
 
-func (c *tcpStream) localAddr() netip.AddrPort { return c.local }
+func (c *tcpStream) LocalAddr() netip.AddrPort { return c.local }
 
 // String is what tostring shows: kind, both ends, and whether closed.
 func (c *tcpStream) String() string {
-	return fmt.Sprintf("tcp{%s -> %s%s}", c.local, c.remote, c.suffix())
+	return fmt.Sprintf("tcp{%s -> %s%s}", c.local, c.remote, c.Suffix())
 }
 
 func (c *tcpStream) setOption(a bind.Args, name string, v lua.LValue) error {
@@ -77,13 +77,13 @@ type tcpListener struct {
 	addr netip.AddrPort
 }
 
-func (l *tcpListener) kind() string { return "tcp-listen" }
-func (l *tcpListener) peer() string { return "" }
+func (l *tcpListener) Kind() string { return "tcp-listen" }
+func (l *tcpListener) Peer() string { return "" }
 
-func (l *tcpListener) localAddr() netip.AddrPort { return l.addr }
+func (l *tcpListener) LocalAddr() netip.AddrPort { return l.addr }
 
 // String is what tostring shows.
-func (l *tcpListener) String() string { return fmt.Sprintf("tcp-listen{%s%s}", l.addr, l.suffix()) }
+func (l *tcpListener) String() string { return fmt.Sprintf("tcp-listen{%s%s}", l.addr, l.Suffix()) }
 
 func (l *tcpListener) setOption(a bind.Args, name string, v lua.LValue) error {
 	return errOptionKind{name, "listening"}
@@ -267,7 +267,7 @@ func (s *Session) waitStream(L *lua.LState, ctx context.Context, open func() (*s
 func (l *tcpListener) accept(s *Session, a bind.Args) int {
 	L := a.L
 	wait := optWait(a, 2, l)
-	if l.closed() {
+	if l.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
@@ -277,7 +277,7 @@ func (l *tcpListener) accept(s *Session, a bind.Args) int {
 	if err != nil {
 		return bind.Fail(L, bind.Failure(err, l.addr.String()))
 	}
-	l.received(0)
+	l.Received(0)
 	L.Push(s.newStream(L, c))
 	return 1
 }
@@ -308,7 +308,7 @@ func (c *tcpStream) receive(s *Session, a bind.Args) int {
 	p.Max = c.maxLine
 	p.Grow = func(size int) error { return procmem.Check(int64(size)) } // what the buffer's growth takes
 	wait := optWait(a, 3, c)
-	if c.closed() {
+	if c.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
@@ -323,7 +323,7 @@ func (c *tcpStream) receive(s *Session, a bind.Args) int {
 		})
 		raiseIfDone(L, ctx)
 	}
-	c.received(len(data))
+	c.Received(len(data))
 	if errors.Is(err, procmem.ErrNoMemory) { // what was read stays for the next receive
 		L.Error(lua.LString(err.Error()), 0)
 	}
@@ -370,7 +370,7 @@ func streamFailure(err error, c *tcpStream) string {
 func (c *tcpStream) send(s *Session, a bind.Args) int {
 	L := a.L
 	data := []byte(a.Str(2, L.Get(2), "data"))
-	if c.closed() {
+	if c.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	wait := optWait(a, 3, c)
@@ -389,7 +389,7 @@ func (c *tcpStream) send(s *Session, a bind.Args) int {
 			sent += n
 		}
 	}
-	c.sent(sent)
+	c.Sent(sent)
 	if err != nil {
 		raiseIfDone(L, ctx)
 		return c.failed(L, err, lua.LNumber(sent))
@@ -401,7 +401,7 @@ func (c *tcpStream) send(s *Session, a bind.Args) int {
 // getpeername is c:getpeername().
 func (c *tcpStream) getpeername(s *Session, a bind.Args) int {
 	L := a.L
-	if c.closed() {
+	if c.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	return pushAddr(L, c.remote)
@@ -427,7 +427,7 @@ func (c *tcpStream) shutdownLua(s *Session, a bind.Args) int {
 	default:
 		a.Raise(2, "how must be \"send\", \"receive\" or \"both\", got %s", bind.Describe(L.Get(2)))
 	}
-	if c.closed() {
+	if c.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	if err != nil {

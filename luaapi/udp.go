@@ -50,13 +50,13 @@ type udpSocket struct {
 	waits int
 }
 
-func (u *udpSocket) kind() string { return "udp" }
-func (u *udpSocket) peer() string { return "" }
+func (u *udpSocket) Kind() string { return "udp" }
+func (u *udpSocket) Peer() string { return "" }
 
-func (u *udpSocket) localAddr() netip.AddrPort { return u.addr }
+func (u *udpSocket) LocalAddr() netip.AddrPort { return u.addr }
 
 // String is what tostring shows: kind, bound address, and whether closed.
-func (u *udpSocket) String() string { return fmt.Sprintf("udp{%s%s}", u.addr, u.suffix()) }
+func (u *udpSocket) String() string { return fmt.Sprintf("udp{%s%s}", u.addr, u.Suffix()) }
 
 func (u *udpSocket) setOption(a bind.Args, name string, v lua.LValue) error {
 	switch name {
@@ -143,7 +143,7 @@ func (u *udpSocket) recvfrom(s *Session, a bind.Args) int {
 		size = a.IntIn(2, v, "bufsize", 1, maxBufsize)
 	}
 	wait := optWait(a, 3, u)
-	if u.closed() {
+	if u.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
@@ -218,7 +218,7 @@ func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err
 	if err != nil {
 		return bind.Fail(L, bind.Failure(err, u.addr.String()))
 	}
-	u.received(m.N)
+	u.Received(m.N)
 	s.packet(false, true, u.addr, m.Addr, m.Buf[:m.N])
 	L.Push(lua.LStringBytes(m.Buf[:m.N]))
 	if from := m.Addr.Addr(); from != u.lastFrom || u.lastText == nil {
@@ -271,7 +271,7 @@ func (s *Session) sendto(a bind.Args, u *udpSocket, n int) int {
 	host := a.Name(n+1, L.Get(n+1), "host")
 	port := a.IntIn(n+2, L.Get(n+2), "port", 1, 65535)
 	s.netDenied(L, "sending to", host, port)
-	if u != nil && u.closed() {
+	if u != nil && u.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	ctx := ctxOf(L)
@@ -329,7 +329,7 @@ func (s *Session) sendto(a bind.Args, u *udpSocket, n int) int {
 		L.Push(lua.LNumber(sent))
 		return 1
 	}
-	u.sent(sent)
+	u.Sent(sent)
 	if sent != u.lastSentNum || u.lastSent == nil {
 		u.lastSentNum, u.lastSent = sent, lua.LNumber(sent)
 	}
@@ -418,7 +418,7 @@ func (u *udpSocket) membership(a bind.Args, join bool) int {
 	if L.Get(3) != lua.LNil {
 		iface = a.Name(3, L.Get(3), "iface")
 	}
-	if u.closed() {
+	if u.Closed() {
 		return bind.Fail(L, "closed")
 	}
 	var err error
