@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/lib/binary"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -223,4 +224,15 @@ return function(...) return pass(yield(...)) end`, bind.YieldChunk)
 	L.Call(1, 1)
 	co.RawSetString("yield", L.Get(-1))
 	L.Pop(1)
+}
+
+// openBinary puts pack, unpack and packsize in the string library too,
+// with a string.format of Lua 5.1's rules.
+func (s *Session) openBinary() {
+	str := s.main.GetGlobal("string").(*lua.LTable)
+	str.RawSetString("format", s.main.NewFunction(s.lFormat))
+	for _, name := range []string{"pack", "packsize"} {
+		str.RawSetString(name, s.main.GetGlobal(name))
+	}
+	str.RawSetString("unpack", s.main.NewFunction(binary.StringUnpack))
 }

@@ -3,6 +3,7 @@ package luaapi
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"net"
 	"os"
 	"runtime"
@@ -218,4 +219,51 @@ for i = 1, n do
   local co = create(body)
   resume(co, i) resume(co)
 end`)
+}
+
+// BenchmarkPackDNS packs and unpacks a DNS header and question with pack
+// and unpack from Lua, beside the same in plain Go, in the same run.
+func BenchmarkPackDNS(b *testing.B) {
+	s := New(Options{})
+	defer s.Close()
+	fn, err := s.Compile(`
+local n = ...
+for i = 1, n do
+  local msg = pack(">I2 I2 I2 I2 I2 I2 s1 s1 s1 B I2 I2", i % 65536, 0x0100, 1, 0, 0, 0,
+                   "www", "example", "test", 0, 1, 1)
+  local id, flags, qd, an, ns, ar, l1, l2, l3, z, qtype, qclass = unpack(">I2 I2 I2 I2 I2 I2 s1 s1 s1 B I2 I2", msg)
+end`, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	luaStart := time.Now().UnixNano()
+	if _, err := s.Call(fn, lua.LNumber(b.N)); err != nil {
+		b.Fatal(err)
+	}
+	luaNs := float64(time.Now().UnixNano()-luaStart) / float64(b.N)
+	goStart := time.Now().UnixNano()
+	var sink uint16
+	for i := 0; i < b.N; i++ {
+		msg := make([]byte, 0, 40)
+		msg = binary.BigEndian.AppendUint16(msg, uint16(i))
+		for _, v := range []uint16{0x0100, 1, 0, 0, 0} {
+			msg = binary.BigEndian.AppendUint16(msg, v)
+		}
+		for _, label := range []string{"www", "example", "test"} {
+			msg = append(append(msg, byte(len(label))), label...)
+		}
+		msg = append(msg, 0, 0, 1, 0, 1)
+		// Read it back.
+		off := 12
+		for msg[off] != 0 {
+			off += int(msg[off]) + 1
+		}
+		sink += binary.BigEndian.Uint16(msg[0:]) + binary.BigEndian.Uint16(msg[off+1:])
+	}
+	goNs := float64(time.Now().UnixNano()-goStart) / float64(b.N)
+	_ = sink
+	b.ReportMetric(luaNs, "lua-ns/msg")
+	b.ReportMetric(goNs, "go-ns/msg")
+	b.ReportMetric(luaNs/goNs, "lua/go")
 }

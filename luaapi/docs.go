@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/lib/binary"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -66,14 +67,26 @@ func init() {
 		{"TCP listener methods", "", listenerMethods, true},
 		{"Tasks", "Many conversations at once: tasks run side by side on the session, each reading as blocking code.", taskFuncs, false},
 		{"Task methods", "A task `t` from `spawn` has these methods, and the fields `t.status` and `t.id`.", taskMethods, true},
-		{"Binary data", "Real protocols are binary: Lua 5.3's pack language and hex tools.", binaryFuncs, false},
-		{"bit32", "Lua 5.2's bitwise library: numbers are taken modulo 2^32 as unsigned 32-bit integers, and results are in [0, 2^32-1].", bit32Funcs, false},
+		fromLibrary(binary.Library),
+		fromLibrary(binary.Bit32),
 		{"The host", "", append(append([]libFunc{}, hostFuncs...), timeFuncs...), false},
 		{"Plugins", "A plugin is a Lua module on the plugin path (see `plugins`); it can add shell commands and document its functions.", pluginFuncs, false},
 		{"Seeing the traffic", "", traceFuncs, true},
 		{"LuaSocket", "LuaSocket programs run unchanged: `require \"socket\"` gives LuaSocket's API over sockshell's sockets. These are its functions as sockshell has them; LuaSocket's manual is the full reference.", append(append([]libFunc{}, luasocketDocs...), luasocketFuncDocs...), true},
 		{"The shell", "", append(append(append([]libFunc{}, shellFuncs...), showFuncs...), tourFuncs...), false},
 	}
+}
+
+// fromLibrary is a library package's functions as the registry keeps them.
+func fromLibrary(lib bind.Library) library {
+	funcs := make([]libFunc, len(lib.Funcs))
+	for i, f := range lib.Funcs {
+		funcs[i] = libFunc{f.Doc, nil}
+		if fn := f.Fn; fn != nil {
+			funcs[i].fn = func(_ *Session, L *lua.LState) int { return fn(L) }
+		}
+	}
+	return library{lib.Title, lib.Intro, funcs, lib.Methods}
 }
 
 // Lookup finds a doc by name ("listen", "socket:recvfrom", or "recvfrom"

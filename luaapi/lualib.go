@@ -16,11 +16,6 @@ import (
 // runtime failure or an unbounded allocation through: each here checks
 // its arguments and sizes as C Lua does and raises Lua's words.
 
-// maxResults bounds how many values one call may return (unpack,
-// string.byte): C Lua's limit is 8000; a whole datagram's bytes (65535)
-// must fit.
-const maxResults = 1 << 17
-
 func (s *Session) openLibFixes() {
 	L := s.main
 	// gopher-lua's channel library is Go's channels, not Lua's: a
@@ -80,7 +75,7 @@ func lStringByte(L *lua.LState) int {
 		return 0
 	}
 	n := j - i + 1
-	if n > maxResults {
+	if n > bind.MaxResults {
 		L.RaiseError("stack overflow (string slice too long)")
 	}
 	for k := i - 1; k < j; k++ {

@@ -11,6 +11,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/lib/binary"
 )
 
 // Limits of what show prints of one value.
@@ -164,7 +165,7 @@ func showString(s string, quoted bool) string {
 		return s
 	}
 	if len(s) > showHexAfter && !quoted {
-		return fmt.Sprintf("%d bytes:\n%s", len(s), strings.TrimSuffix(hexdump([]byte(s), 16), "\n"))
+		return fmt.Sprintf("%d bytes:\n%s", len(s), strings.TrimSuffix(binary.Hexdump([]byte(s), 16), "\n"))
 	}
 	return luaLiteral(s)
 }

@@ -3,6 +3,8 @@ package bind
 import (
 	"fmt"
 	"strings"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // Doc documents one Lua function. Docs are written once, beside the
@@ -77,3 +79,24 @@ func (d *Doc) Text() string {
 
 // Unmark drops Markdown's code backticks for plain text.
 func Unmark(s string) string { return strings.ReplaceAll(s, "`", "") }
+
+// Func is one Lua function of a library: its doc, and its body when the
+// function needs nothing of a session (Fn nil: the library makes it for
+// each session, as LuaSocket's are).
+type Func struct {
+	Doc *Doc
+	Fn  lua.LGFunction
+}
+
+// Library is a group of functions as the reference and help() show them:
+// globals, or methods of an object (Methods).
+type Library struct {
+	Title, Intro string
+	Funcs        []Func
+	Methods      bool
+}
+
+// MaxResults bounds how many values one call may return (unpack,
+// string.byte): C Lua's limit is 8000; a whole datagram's bytes (65535)
+// must fit.
+const MaxResults = 1 << 17

@@ -1,4 +1,4 @@
-package luaapi
+package binary
 
 import (
 	"encoding/hex"
@@ -11,8 +11,12 @@ import (
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
-var binaryFuncs = []libFunc{
-	{&bind.Doc{
+// Library is the binary-data functions: Lua 5.3's pack language and hex
+// tools.
+var Library = bind.Library{Title: "Binary data", Intro: "Real protocols are binary: Lua 5.3's pack language and hex tools.", Funcs: binaryFuncs}
+
+var binaryFuncs = []bind.Func{
+	{Doc: &bind.Doc{
 		Name:    "pack",
 		Forms:   []string{"pack(fmt, v1, v2, ...)", "string.pack(fmt, ...)"},
 		Summary: "Packs values into a binary string by a format, as Lua 5.3's `string.pack`: `<` `>` `=` set little, big or native (little) endianness; `![n]` the largest alignment (default none; `!` alone 8); `b`/`B` 1-byte, `h`/`H` 2-byte, `i[n]`/`I[n]` n-byte (default 4, up to 16), `l`/`L`, `j`/`J`, `T` 8-byte signed/unsigned integers; `f` float, `d` and `n` double; `s[n]` a string after its n-byte length (default 8); `z` a zero-terminated string; `c<n>` a string of exactly n bytes, padded with zeros; `x` a zero byte; `Xop` padding to `op`'s alignment; spaces are ignored.",
@@ -25,8 +29,8 @@ var binaryFuncs = []libFunc{
 		Example: `-- a DNS header: id, flags, four counts, big-endian
 local hdr = pack(">I2 I2 I2 I2 I2 I2", 0x1234, 0x0100, 1, 0, 0, 0)
 print(tohex(hdr))  --> 123401000001000000000000`,
-	}, (*Session).lPack},
-	{&bind.Doc{
+	}, Fn: lPack},
+	{Doc: &bind.Doc{
 		Name:    "unpack",
 		Forms:   []string{"unpack(fmt, data [, pos])", "string.unpack(fmt, data [, pos])"},
 		Summary: "Reads values from a binary string by a format (the language of `pack`).",
@@ -39,8 +43,8 @@ print(tohex(hdr))  --> 123401000001000000000000`,
 		Errors:  "A bad format, `data string too short`, `initial position out of string`, or an integer beyond 2^53 raises. Given a table, `unpack` is still Lua 5.1's `unpack(list [, i [, j]])`.",
 		Example: `local id, flags, qd, pos = unpack(">I2 I2 I2", fromhex("1234 0100 0001"))
 print(id, flags, qd, pos)  --> 4660  256  1  7`,
-	}, (*Session).lUnpackAny},
-	{&bind.Doc{
+	}, Fn: lUnpackAny},
+	{Doc: &bind.Doc{
 		Name:    "packsize",
 		Forms:   []string{"packsize(fmt)", "string.packsize(fmt)"},
 		Summary: "Tells how many bytes `pack(fmt, ...)` makes.",
@@ -49,8 +53,8 @@ print(id, flags, qd, pos)  --> 4660  256  1  7`,
 		Errors:  "A variable-length format (`s`, `z`) or a bad one raises.",
 		Example: `print(packsize(">I2 I2 I2 I2 I2 I2"))  --> 12
 print(packsize("!8 b Xi8 d"))  --> 16`,
-	}, (*Session).lPacksize},
-	{&bind.Doc{
+	}, Fn: lPacksize},
+	{Doc: &bind.Doc{
 		Name:    "tohex",
 		Forms:   []string{"tohex(data)"},
 		Summary: "Writes bytes as lowercase hexadecimal digits.",
@@ -58,8 +62,8 @@ print(packsize("!8 b Xi8 d"))  --> 16`,
 		Returns: "the hex string, two digits a byte.",
 		Errors:  "A non-string raises.",
 		Example: `print(tohex("Lua\0"))  --> 4c756100`,
-	}, (*Session).lTohex},
-	{&bind.Doc{
+	}, Fn: lTohex},
+	{Doc: &bind.Doc{
 		Name:    "fromhex",
 		Forms:   []string{"fromhex(hex)"},
 		Summary: "Reads hexadecimal digits back into bytes; spaces, colons and line breaks between them are allowed, so `xxd` and Wireshark output can be pasted.",
@@ -68,8 +72,8 @@ print(packsize("!8 b Xi8 d"))  --> 16`,
 		Errors:  "`nil, message` for a character that is not a hex digit or an odd number of digits.",
 		Example: `print(fromhex("4c 75 61") == "Lua")  --> true
 print(fromhex("4c7"))  --> nil  odd number of hex digits`,
-	}, (*Session).lFromhex},
-	{&bind.Doc{
+	}, Fn: lFromhex},
+	{Doc: &bind.Doc{
 		Name:    "hexdump",
 		Forms:   []string{"hexdump(data [, width])"},
 		Summary: "Shows bytes as `hexdump -C` and Wireshark do: offset, the bytes in hex, and the printable ones as text.",
@@ -82,36 +86,25 @@ print(fromhex("4c7"))  --> nil  odd number of hex digits`,
 		Example: `io.write(hexdump("GET / HTTP/1.1\r\nHost: x\r\n"))
 --> 00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  |GET / HTTP/1.1..|
 --> 00000010  48 6f 73 74 3a 20 78 0d  0a                       |Host: x..|`,
-	}, (*Session).lHexdump},
-}
-
-// openBinary puts pack, unpack and packsize in the string library too,
-// with a string.format of Lua 5.1's rules.
-func (s *Session) openBinary() {
-	str := s.main.GetGlobal("string").(*lua.LTable)
-	str.RawSetString("format", s.main.NewFunction(s.lFormat))
-	for _, name := range []string{"pack", "packsize"} {
-		str.RawSetString(name, s.main.GetGlobal(name))
-	}
-	str.RawSetString("unpack", s.main.NewFunction(s.lUnpack))
+	}, Fn: lHexdump},
 }
 
 // lUnpackAny is the global unpack: Lua 5.1's unpack(table) when given a
 // table, string.unpack otherwise.
-func (s *Session) lUnpackAny(L *lua.LState) int {
+func lUnpackAny(L *lua.LState) int {
 	switch v := L.Get(1).(type) {
 	case *lua.LTable:
-		return s.tableUnpack(L)
+		return tableUnpack(L)
 	case lua.LString:
 	default:
 		// Neither form: say both, as a Lua 5.1 script expects a table.
 		bind.Args{L: L, Fn: "unpack"}.Raise(1, "table or format string expected, got %s", bind.Describe(v))
 	}
-	return s.lUnpack(L)
+	return StringUnpack(L)
 }
 
 // tableUnpack is Lua 5.1's unpack(list [, i [, j]]).
-func (s *Session) tableUnpack(L *lua.LState) int {
+func tableUnpack(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "unpack"}
 	t := L.CheckTable(1)
 	i := a.OptInt(2, 1)
@@ -120,7 +113,7 @@ func (s *Session) tableUnpack(L *lua.LState) int {
 		return 0
 	}
 	n := j - i + 1
-	if n <= 0 || n > maxResults {
+	if n <= 0 || n > bind.MaxResults {
 		L.RaiseError("too many results to unpack")
 	}
 	for k := i; k <= j; k++ {
@@ -129,7 +122,7 @@ func (s *Session) tableUnpack(L *lua.LState) int {
 	return int(n)
 }
 
-func (s *Session) lTohex(L *lua.LState) int {
+func lTohex(L *lua.LState) int {
 	data, ok := toBytes(L.Get(1))
 	if !ok {
 		bind.Args{L: L, Fn: "tohex"}.Raise(1, "string expected, got %s", bind.Describe(L.Get(1)))
@@ -160,7 +153,7 @@ func fromHex(text string) ([]byte, error) {
 	return hex.DecodeString(digits)
 }
 
-func (s *Session) lFromhex(L *lua.LState) int {
+func lFromhex(L *lua.LState) int {
 	text, ok := toBytes(L.Get(1))
 	if !ok {
 		bind.Args{L: L, Fn: "fromhex"}.Raise(1, "string expected, got %s", bind.Describe(L.Get(1)))
@@ -173,8 +166,8 @@ func (s *Session) lFromhex(L *lua.LState) int {
 	return 1
 }
 
-// hexdump formats data as xxd does, width bytes a line.
-func hexdump(data []byte, width int) string {
+// Hexdump formats data as xxd does, width bytes a line.
+func Hexdump(data []byte, width int) string {
 	var b strings.Builder
 	for off := 0; off < len(data); off += width {
 		line := data[off:min(off+width, len(data))]
@@ -202,7 +195,7 @@ func hexdump(data []byte, width int) string {
 	return b.String()
 }
 
-func (s *Session) lHexdump(L *lua.LState) int {
+func lHexdump(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "hexdump"}
 	data, ok := toBytes(L.Get(1))
 	if !ok {
@@ -213,6 +206,6 @@ func (s *Session) lHexdump(L *lua.LState) int {
 		width = a.IntIn(2, L.Get(2), "width", 1, 64)
 	}
 	procmem.Alloc(L, procmem.MulSize(int64(len(data)), 5)) // a line of width bytes takes about 4×width+20
-	L.Push(lua.LString(hexdump([]byte(data), width)))
+	L.Push(lua.LString(Hexdump([]byte(data), width)))
 	return 1
 }

@@ -1,4 +1,4 @@
-package luaapi
+package binary
 
 import (
 	"encoding/binary"
@@ -212,7 +212,7 @@ func getInt(b []byte, size int, little, signed bool) (float64, bool) {
 	return float64(n.Int64()), true
 }
 
-func (s *Session) lPack(L *lua.LState) int {
+func lPack(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "pack"}
 	format := a.Name(1, L.Get(1), "format")
 	out, perr := pack(format, func(i int) lua.LValue { return L.Get(i + 2) }, func(n int) { procmem.Alloc(L, int64(n)) })
@@ -349,7 +349,7 @@ func toBytes(v lua.LValue) (string, bool) {
 	return "", false
 }
 
-func (s *Session) lPacksize(L *lua.LState) int {
+func lPacksize(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "packsize"}
 	format := a.Name(1, L.Get(1), "format")
 	size, msg := packsize(format)
@@ -386,7 +386,9 @@ func packsize(format string) (size int, msg string) {
 	}
 }
 
-func (s *Session) lUnpack(L *lua.LState) int {
+// StringUnpack is string.unpack(fmt, data [, pos]): the global unpack
+// without Lua 5.1's table form.
+func StringUnpack(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "unpack"}
 	format := a.Name(1, L.Get(1), "format")
 	data, ok := toBytes(L.Get(2))
