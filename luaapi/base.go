@@ -94,16 +94,16 @@ func lError(L *lua.LState) int {
 // that lines from different sources never interleave mid-line.
 func (s *Session) lPrint(L *lua.LState) int {
 	n := L.GetTop()
-	b, owned := s.printBuf.take()
+	b, owned := s.printBuf.Take()
 	if owned {
 		// An error in a __tostring must not leave the buffer taken.
-		defer func() { s.printBuf.give(b) }()
+		defer func() { s.printBuf.Give(b) }()
 	}
 	for i := 1; i <= n; i++ {
 		if i > 1 {
 			b = append(b, '\t')
 		}
-		b = append(b, tostringOf(L, L.Get(i), "print")...)
+		b = append(b, bind.ToString(L, L.Get(i), "print")...)
 	}
 	b = append(b, '\n')
 	s.stdout.Write(b)
@@ -226,11 +226,9 @@ return function(...) return pass(yield(...)) end`, bind.YieldChunk)
 	L.Pop(1)
 }
 
-// openBinary puts pack, unpack and packsize in the string library too,
-// with a string.format of Lua 5.1's rules.
+// openBinary puts pack, unpack and packsize in the string library too.
 func (s *Session) openBinary() {
 	str := s.main.GetGlobal("string").(*lua.LTable)
-	str.RawSetString("format", s.main.NewFunction(s.lFormat))
 	for _, name := range []string{"pack", "packsize"} {
 		str.RawSetString(name, s.main.GetGlobal(name))
 	}

@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"time"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
@@ -66,4 +68,23 @@ func (s *Session) hostTable(L *lua.LState, h sock.HostInfo) *lua.LTable {
 	}
 	t.RawSetString("interfaces", list)
 	return t
+}
+
+// started is when the process began, for now().
+var started = time.Now()
+
+var timeFuncs = []libFunc{
+	{&bind.Doc{
+		Name:    "now",
+		Forms:   []string{"now()"},
+		Summary: "Seconds on a monotonic clock, with sub-microsecond precision: the difference of two readings is the time between them, whatever happens to the wall clock. For round trips; `os.time()` is the date, `os.clock()` the CPU time used.",
+		Returns: "a number of seconds (since sockshell started).",
+		Errors:  "None.",
+		Example: `local t0 = now()
+sleep(0.01)
+print(now() - t0 >= 0.01)  --> true`,
+	}, func(_ *Session, L *lua.LState) int {
+		L.Push(lua.LNumber(time.Since(started).Seconds()))
+		return 1
+	}},
 }

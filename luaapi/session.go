@@ -27,6 +27,7 @@ import (
 
 	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/culprit"
+	"github.com/sockshell/sockshell/luaapi/lib/lua51"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
@@ -79,7 +80,7 @@ type Session struct {
 	exitCode *int
 
 	// Reused buffers of print and string.format (see scratch).
-	printBuf, formatBuf scratch
+	printBuf bind.Scratch
 
 	stdin   *stdinReader
 	sockets *registry
@@ -152,7 +153,7 @@ func New(opts Options) *Session {
 	s.traceback = s.main.GetField(s.main.GetGlobal("debug"), "traceback")
 	s.onError = s.main.NewFunction(s.handleError)
 	s.openBase()
-	s.openLibFixes()
+	lua51.Open(s.main)
 	in := opts.Stdin
 	if in == nil {
 		in = os.Stdin
@@ -172,7 +173,6 @@ func New(opts Options) *Session {
 	s.openSockets()
 	s.openTasks()
 	s.openBinary()
-	s.openTime()
 	s.openTrace()
 	s.openLuaSocket()
 	s.sched.leave()
@@ -496,28 +496,6 @@ func (s *Session) ToString(v lua.LValue) string {
 }
 
 // toString is ToString for Lua code that holds the baton, on its thread L.
-// tostringOf is tostring(v) for print and format's %s: a failing
-// __tostring raises its error, and one that returns no string says so, as
-// Lua's print does.
-func tostringOf(L *lua.LState, v lua.LValue, fn string) string {
-	mt := L.GetMetaField(v, "__tostring")
-	if mt == lua.LNil {
-		return v.String()
-	}
-	L.Push(mt)
-	L.Push(v)
-	L.Call(1, 1)
-	r := L.Get(-1)
-	L.Pop(1)
-	switch r := r.(type) {
-	case lua.LString:
-		return string(r)
-	case lua.LNumber:
-		return r.String()
-	}
-	L.RaiseError("'__tostring' must return a string to '%s'", fn)
-	return ""
-}
 
 func toString(L *lua.LState, v lua.LValue) string {
 	if mt := L.GetMetaField(v, "__tostring"); mt != lua.LNil {
@@ -572,36 +550,6 @@ func (s *Session) SetArgs(argv []string, script int) {
 
 // Stdout is the writer Lua's output goes to.
 func (s *Session) Stdout() io.Writer { return s.stdout }
-
-// scratch is a byte buffer a library function reuses from call to call
-// instead of allocating one per call. It is used under the baton; a call
-// made while it is taken (a __tostring metamethod that prints) gets a
-// buffer of its own.
-type scratch struct {
-	buf  []byte
-	busy bool
-}
-
-// scratchKeep is the largest buffer kept for the next call.
-const scratchKeep = 64 << 10
-
-// take returns an empty buffer, and whether it is the scratch one, which
-// must then be given back.
-func (sc *scratch) take() ([]byte, bool) {
-	if sc.busy {
-		return nil, false
-	}
-	sc.busy = true
-	return sc.buf[:0], true
-}
-
-// give returns b, taken from sc (grown, perhaps), for the next call.
-func (sc *scratch) give(b []byte) {
-	if cap(b) <= scratchKeep {
-		sc.buf = b[:0]
-	}
-	sc.busy = false
-}
 
 // ErrInterrupted is the cause of a chunk stopped by Session.Interrupt.
 var ErrInterrupted = bind.ErrInterrupted

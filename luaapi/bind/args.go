@@ -272,3 +272,26 @@ func (a Args) TypeAt(n int) string {
 	}
 	return a.L.Get(n).Type().String()
 }
+
+// ToString is tostring(v) for print and format's %s: a failing
+// __tostring raises its error, and one that returns no string says so, as
+// Lua's print does.
+func ToString(L *lua.LState, v lua.LValue, fn string) string {
+	mt := L.GetMetaField(v, "__tostring")
+	if mt == lua.LNil {
+		return v.String()
+	}
+	L.Push(mt)
+	L.Push(v)
+	L.Call(1, 1)
+	r := L.Get(-1)
+	L.Pop(1)
+	switch r := r.(type) {
+	case lua.LString:
+		return string(r)
+	case lua.LNumber:
+		return r.String()
+	}
+	L.RaiseError("'__tostring' must return a string to '%s'", fn)
+	return ""
+}

@@ -1,4 +1,4 @@
-package luaapi
+package lua51
 
 import (
 	"fmt"
@@ -12,18 +12,21 @@ import (
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
-// lFormat is string.format with Lua 5.1's (C's) rules. gopher-lua hands
+// formatter is string.format in one Lua state, with the buffer it reuses.
+type formatter struct{ buf bind.Scratch }
+
+// format is string.format with Lua 5.1's (C's) rules. gopher-lua hands
 // its arguments to Go's fmt.Sprintf as they are, so %q quotes as Go does,
 // %g prints every digit, a missing argument prints "%!d(MISSING)", and
 // every value goes through a fmt.Formatter round trip, which made it a
 // quarter of a receiver loop's CPU. Here each conversion takes a plain Go
 // value.
-func (s *Session) lFormat(L *lua.LState) int {
+func (s *formatter) format(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "format"}
 	f := a.Str(1, L.Get(1), "format")
-	out, owned := s.formatBuf.take()
+	out, owned := s.buf.Take()
 	if owned {
-		defer func() { s.formatBuf.give(out) }()
+		defer func() { s.buf.Give(out) }()
 	}
 	// The result is about the format and its strings: ask before making it.
 	size := int64(len(f))
@@ -123,7 +126,7 @@ func (s *Session) lFormat(L *lua.LState) int {
 			case lua.LNumber:
 				str = v.String()
 			default:
-				str = tostringOf(a.L, v, "format")
+				str = bind.ToString(a.L, v, "format")
 			}
 			if len(pre) == 1 {
 				out = append(out, str...)

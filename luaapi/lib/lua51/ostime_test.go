@@ -1,4 +1,4 @@
-package luaapi
+package lua51
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package luaapi
+package lua51
 
 import (
 	"fmt"
@@ -10,33 +10,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// openTime replaces os.date and os.clock, which gopher-lua gets wrong
-// (os.date("%a") printed "mon" for a Tuesday, %c and %x did not follow C,
-// and os.clock measured wall time), with C Lua's behaviour.
-func (s *Session) openTime() {
-	osl := s.main.GetGlobal("os").(*lua.LTable)
-	osl.RawSetString("date", s.main.NewFunction(lOsDate))
-	osl.RawSetString("clock", s.main.NewFunction(lOsClock))
-}
-
 // start is when the process began, for now().
 var start = time.Now()
-
-var timeFuncs = []libFunc{
-	{&bind.Doc{
-		Name:    "now",
-		Forms:   []string{"now()"},
-		Summary: "Seconds on a monotonic clock, with sub-microsecond precision: the difference of two readings is the time between them, whatever happens to the wall clock. For round trips; `os.time()` is the date, `os.clock()` the CPU time used.",
-		Returns: "a number of seconds (since sockshell started).",
-		Errors:  "None.",
-		Example: `local t0 = now()
-sleep(0.01)
-print(now() - t0 >= 0.01)  --> true`,
-	}, func(_ *Session, L *lua.LState) int {
-		L.Push(lua.LNumber(time.Since(start).Seconds()))
-		return 1
-	}},
-}
 
 // lOsClock is os.clock(): the CPU time the process has used, in seconds.
 func lOsClock(L *lua.LState) int {

@@ -1,4 +1,8 @@
-package luaapi
+// Package lua51 is Lua 5.1's standard library where gopher-lua's differs
+// from C Lua's: each function here checks its arguments and sizes as C Lua
+// does, raises Lua's words (never a Go message or a Go runtime failure) and
+// asks the memory budget before an allocation a script can make unbounded.
+package lua51
 
 import (
 	"encoding/binary"
@@ -12,12 +16,13 @@ import (
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
-// Lua's library functions where gopher-lua's let a Go message, a Go
-// runtime failure or an unbounded allocation through: each here checks
-// its arguments and sizes as C Lua does and raises Lua's words.
-
-func (s *Session) openLibFixes() {
-	L := s.main
+// Open puts Lua 5.1's library, as C Lua has it, into L's standard tables,
+// in place of gopher-lua's functions that differ: string.format, rep,
+// byte, lower, upper, table.concat, math.random and randomseed (a
+// generator of L's own), os.date and os.clock; it adds Lua 5.0's names
+// that Lua 5.1 keeps (string.gfind, math.mod) and removes gopher-lua's
+// channel library.
+func Open(L *lua.LState) {
 	// gopher-lua's channel library is Go's channels, not Lua's: a
 	// receive would block the whole session, and channel.make(2^31)
 	// ends the process. Tasks and sockets are sockshell's concurrency.
@@ -26,6 +31,8 @@ func (s *Session) openLibFixes() {
 		loaded.RawSetString("channel", lua.LNil)
 	}
 	str := L.GetGlobal("string").(*lua.LTable)
+	var f formatter
+	str.RawSetString("format", L.NewFunction(f.format))
 	str.RawSetString("rep", L.NewFunction(lStringRep))
 	str.RawSetString("byte", L.NewFunction(lStringByte))
 	str.RawSetString("lower", L.NewFunction(lStringLower))
@@ -43,6 +50,11 @@ func (s *Session) openLibFixes() {
 	// LUA_COMPAT_MOD in its default build).
 	str.RawSetString("gfind", str.RawGetString("gmatch"))
 	math.RawSetString("mod", math.RawGetString("fmod"))
+	osl := L.GetGlobal("os").(*lua.LTable)
+	// gopher-lua's os.date("%a") printed "mon" for a Tuesday, %c and %x
+	// did not follow C, and its os.clock measured wall time.
+	osl.RawSetString("date", L.NewFunction(lOsDate))
+	osl.RawSetString("clock", L.NewFunction(lOsClock))
 }
 
 // lStringRep is string.rep(s, n).
