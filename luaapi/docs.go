@@ -6,6 +6,7 @@ import (
 
 	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/lib/binary"
+	"github.com/sockshell/sockshell/luaapi/lib/luasocket"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -72,7 +73,7 @@ func init() {
 		{"The host", "", append(append([]libFunc{}, hostFuncs...), timeFuncs...), false},
 		{"Plugins", "A plugin is a Lua module on the plugin path (see `plugins`); it can add shell commands and document its functions.", pluginFuncs, false},
 		{"Seeing the traffic", "", traceFuncs, true},
-		{"LuaSocket", "LuaSocket programs run unchanged: `require \"socket\"` gives LuaSocket's API over sockshell's sockets. These are its functions as sockshell has them; LuaSocket's manual is the full reference.", append(append([]libFunc{}, luasocketDocs...), luasocketFuncDocs...), true},
+		fromLibrary(luasocket.Library),
 		{"The shell", "", append(append(append([]libFunc{}, shellFuncs...), showFuncs...), tourFuncs...), false},
 	}
 }

@@ -95,7 +95,7 @@ func (s *Session) helpIndex() string {
 				for _, d := range sec.Docs {
 					names = append(names, strings.TrimPrefix(d.Name, "bit32."))
 				}
-				b.WriteString(wrap(fmt.Sprintf("  %-26s ", "bit32.*"), strings.Join(names, ", "), s.width(), strings.Repeat(" ", 29)))
+				b.WriteString(bind.Wrap(fmt.Sprintf("  %-26s ", "bit32.*"), strings.Join(names, ", "), s.width(), strings.Repeat(" ", 29)))
 				continue
 			}
 			for _, d := range sec.Docs {
@@ -109,7 +109,7 @@ func (s *Session) helpIndex() string {
 			b.WriteString(s.indexLine(d))
 		}
 	}
-	b.WriteString(wrap("", `help(fn) or help "name" shows one in full, help "udp" a topic, help(s) a socket's methods; :help lists the shell's commands.`, s.width(), ""))
+	b.WriteString(bind.Wrap("", `help(fn) or help "name" shows one in full, help "udp" a topic, help(s) a socket's methods; :help lists the shell's commands.`, s.width(), ""))
 	return b.String()
 }
 
@@ -161,7 +161,7 @@ func (s *Session) helpName(name string) string {
 		for _, sec := range s.sections(titles...) {
 			fmt.Fprintf(&b, "%s:\n", sec.Title)
 			if sec.Intro != "" {
-				b.WriteString(wrap("  ", bind.Unmark(sec.Intro), s.width(), "  "))
+				b.WriteString(bind.Wrap("  ", bind.Unmark(sec.Intro), s.width(), "  "))
 			}
 			for _, d := range sec.Docs {
 				b.WriteString(s.indexLine(d))
@@ -194,8 +194,8 @@ func (s *Session) helpMethods(ud *lua.LUserData) string {
 		titles, what = []string{"TCP listener methods", "Methods of every socket"}, v.String()
 	case *task:
 		titles, what = []string{"Task methods"}, fmt.Sprintf("task#%d", v.id)
-	case *luaSocket:
-		return luaSocketMethods(ud, v)
+	case bind.Helper:
+		return v.Help(ud)
 	default:
 		return ""
 	}
@@ -260,16 +260,16 @@ func (s *Session) docText(d *bind.Doc) string {
 	for _, f := range d.Forms {
 		b.WriteString(f + "\n")
 	}
-	b.WriteString(wrap("  ", bind.Unmark(d.Summary), w, "  "))
+	b.WriteString(bind.Wrap("  ", bind.Unmark(d.Summary), w, "  "))
 	for _, a := range d.Args {
 		head := fmt.Sprintf("  %-9s ", a.Name)
-		b.WriteString(wrap(head, bind.Unmark(a.Meaning), w, strings.Repeat(" ", len(head))))
+		b.WriteString(bind.Wrap(head, bind.Unmark(a.Meaning), w, strings.Repeat(" ", len(head))))
 	}
 	if d.Returns != "" {
-		b.WriteString(wrap("  Returns: ", bind.Unmark(d.Returns), w, "    "))
+		b.WriteString(bind.Wrap("  Returns: ", bind.Unmark(d.Returns), w, "    "))
 	}
 	if d.Errors != "" {
-		b.WriteString(wrap("  Errors: ", bind.Unmark(d.Errors), w, "    "))
+		b.WriteString(bind.Wrap("  Errors: ", bind.Unmark(d.Errors), w, "    "))
 	}
 	if ex := strings.TrimSpace(d.Example); ex != "" {
 		b.WriteString("  Example:\n")
@@ -277,28 +277,6 @@ func (s *Session) docText(d *bind.Doc) string {
 			b.WriteString("    " + line + "\n")
 		}
 	}
-	return b.String()
-}
-
-// wrap writes head, then text broken at spaces into lines of at most
-// width, each line after the first starting with indent; it ends with a
-// newline. A word longer than a line stays whole.
-func wrap(head, text string, width int, indent string) string {
-	var b strings.Builder
-	line, empty := head, true
-	for _, word := range strings.Fields(text) {
-		switch {
-		case empty:
-			line += word
-		case len([]rune(line))+1+len([]rune(word)) <= width:
-			line += " " + word
-		default:
-			b.WriteString(line + "\n")
-			line = indent + word
-		}
-		empty = false
-	}
-	b.WriteString(line + "\n")
 	return b.String()
 }
 
@@ -317,26 +295,4 @@ func firstSentence(s string) string {
 		}
 	}
 	return bind.Unmark(s)
-}
-
-// luaSocketMethods lists a LuaSocket object's methods, which LuaSocket's
-// manual documents.
-func luaSocketMethods(ud *lua.LUserData, ls *luaSocket) string {
-	var names []string
-	if mt, ok := ud.Metatable.(*lua.LTable); ok {
-		if methods, ok := mt.RawGetString("__index").(*lua.LTable); ok {
-			methods.ForEach(func(k, v lua.LValue) {
-				if v.Type() == lua.LTFunction {
-					names = append(names, k.String())
-				}
-			})
-		}
-	}
-	sort.Strings(names)
-	topic := "socket.udp-methods"
-	if ls.tcp {
-		topic = "socket.tcp-methods"
-	}
-	return fmt.Sprintf("%s is a LuaSocket object (help %q tells them all); its methods:\n%s", ls.class, topic,
-		wrap("  ", strings.Join(names, ", "), 80, "  "))
 }

@@ -25,7 +25,7 @@ for _, i in ipairs(h.interfaces) do print(i.name, i.up, table.concat(i.addrs, " 
 func (s *Session) lHostinfo(L *lua.LState) int {
 	// Resolving the host's own name may ask a DNS server: wait for it as
 	// for any I/O.
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	var (
 		h   sock.HostInfo

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/lib/lua51"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -137,7 +138,7 @@ func (s *Session) openPlugins(dirs []PluginDir, builtin fs.FS) {
 	// The plugin directories, then where lua5.1 looks; the built-in
 	// plugins come after them all, so that a module installed for Lua
 	// (Debian's redis-lua, say) is not hidden by a plugin of its name.
-	path := luaPath()
+	path := lua51.Path()
 	if plugins := pluginPath(dirs); plugins != "" {
 		path = plugins + ";" + path
 	}
@@ -285,7 +286,7 @@ func (s *Session) available() []pluginInfo {
 // onLuaPath finds the file of module name where lua5.1 would (luaPath).
 func onLuaPath(name string) (string, bool) {
 	file := strings.ReplaceAll(name, ".", string(os.PathSeparator))
-	for _, pattern := range strings.Split(luaPath(), ";") {
+	for _, pattern := range strings.Split(lua51.Path(), ";") {
 		if pattern == "" {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/sockshell/sockshell/luaapi/lib/lua51"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -217,11 +218,11 @@ return m`)},
 // standing for lua5.1's default, or with that default.
 func TestLuaPath(t *testing.T) {
 	t.Setenv("LUA_PATH", "/mine/?.lua;;")
-	if got, want := luaPath(), "/mine/?.lua;"+luaDefaultPath+";"; got != want {
+	if got, want := lua51.Path(), "/mine/?.lua;"+lua51.DefaultPath+";"; got != want {
 		t.Errorf("LUA_PATH with ;;: %q, want %q", got, want)
 	}
 	os.Unsetenv("LUA_PATH")
-	if got := luaPath(); got != luaDefaultPath || !strings.HasPrefix(got, "./?.lua;") {
+	if got := lua51.Path(); got != lua51.DefaultPath || !strings.HasPrefix(got, "./?.lua;") {
 		t.Errorf("no LUA_PATH: %q", got)
 	}
 }

@@ -446,7 +446,7 @@ func fileError(path string, err error) string {
 	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return path + ": " + cStrerror(syscall.Errno(errno))
+		return path + ": " + bind.Strerror(syscall.Errno(errno))
 	}
 	return err.Error()
 }

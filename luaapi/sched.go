@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/internal/turn"
 )
 
@@ -122,7 +123,7 @@ func (sc *sched) blockWaking(L *lua.LState, wake func(), wait func() (undo func(
 	defer func() {
 		ws.end(undo)
 		sc.enter(L, t)
-		if u := ws.take(); u != nil && ctxOf(L).Err() != nil {
+		if u := ws.take(); u != nil && bind.Context(L).Err() != nil {
 			u()
 		}
 	}()
@@ -294,14 +295,6 @@ func (sc *sched) cancelAll() {
 	for _, t := range list {
 		sc.end(t, taskCancelled)
 	}
-}
-
-// ctxOf is the context of the thread L: its chunk's or its task's.
-func ctxOf(L *lua.LState) context.Context {
-	if ctx := L.Context(); ctx != nil {
-		return ctx
-	}
-	return context.Background()
 }
 
 // luaContext is what a Lua thread runs under: a chunk's or a task's

@@ -28,6 +28,7 @@ import (
 	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/culprit"
 	"github.com/sockshell/sockshell/luaapi/lib/lua51"
+	"github.com/sockshell/sockshell/luaapi/lib/luasocket"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 )
 
@@ -92,9 +93,6 @@ type Session struct {
 	pluginDocs map[string]*bind.Doc
 	docsByFn   map[lua.LValue]*bind.Doc
 	sandbox    *sandbox // in --safe mode
-
-	// ls is LuaSocket's state in this session.
-	ls luaSocketState
 
 	widthOf func() int
 	tourAt  int // the next step of tour(); guarded by the baton
@@ -174,7 +172,7 @@ func New(opts Options) *Session {
 	s.openTasks()
 	s.openBinary()
 	s.openTrace()
-	s.openLuaSocket()
+	luasocket.Open(s.main, sessionHost{s})
 	s.sched.leave()
 	return s
 }

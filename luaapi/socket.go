@@ -276,7 +276,7 @@ func (s *Session) lListen(L *lua.LState) int {
 		host = a.Name(2, hostV, "host")
 	}
 	s.netDenied(L, "binding", host, port)
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	var (
 		so    socket

@@ -152,7 +152,7 @@ func parseFormats(a bind.Args, from int) []readFormat {
 // readStdin is io.read on standard input, formats from argument from on.
 func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
 	formats := parseFormats(bind.Args{L: L, Fn: fn, Base: from - 1}, from)
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	in := s.stdin
 	var (
@@ -195,7 +195,7 @@ func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
 // readAllStdin reads the rest of standard input, for loadfile() and
 // dofile() of stdin.
 func (s *Session) readAllStdin(L *lua.LState) (string, error) {
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	var (
 		all lua.LValue

@@ -338,7 +338,7 @@ func (s *Session) lSleep(L *lua.LState) int {
 	if !ok {
 		a.Raise(1, "seconds must be a number >= 0, got nil")
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	d := duration(secs)
 	if d == 0 {
@@ -382,7 +382,7 @@ func (t *task) waitLua(s *Session, a bind.Args) int {
 	if s.sched.holder == t || t.th == L {
 		a.Raise(1, "a task cannot wait for itself")
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	select {
 	case <-t.done:
 		return pushPush(L, t.outcome())

@@ -230,7 +230,7 @@ func (s *Session) lConnect(L *lua.LState) int {
 	if secs, ok := a.Seconds(3, L.Get(3), "timeout"); ok {
 		wait = duration(secs)
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	c, err := s.waitStream(L, ctx, func() (*sock.Conn, error) { return sock.Dial(ctx, host, port, wait) },
 		func(c *sock.Conn) { c.Close() }) // nothing was read from it: nothing is lost
@@ -270,7 +270,7 @@ func (l *tcpListener) accept(s *Session, a bind.Args) int {
 	if l.Closed() {
 		return bind.Fail(L, "closed")
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	c, err := s.waitStream(L, ctx, func() (*sock.Conn, error) { return l.l.Accept(ctx, wait) },
 		l.l.Unaccept) // for the next accept
@@ -311,7 +311,7 @@ func (c *tcpStream) receive(s *Session, a bind.Args) int {
 	if c.Closed() {
 		return bind.Fail(L, "closed")
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	data, ok := c.conn.TryReceive(p)
 	var err error
@@ -374,7 +374,7 @@ func (c *tcpStream) send(s *Session, a bind.Args) int {
 		return bind.Fail(L, "closed")
 	}
 	wait := optWait(a, 3, c)
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	sent, err := c.conn.TrySend(data)
 	if err == nil && sent < len(data) {

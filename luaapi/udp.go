@@ -146,7 +146,7 @@ func (u *udpSocket) recvfrom(s *Session, a bind.Args) int {
 	if u.Closed() {
 		return bind.Fail(L, "closed")
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	if s.sched.alone() {
 		// Nobody else has Lua code to run: wait holding the baton, into
 		// the socket's own buffer, until a datagram comes or somebody
@@ -274,7 +274,7 @@ func (s *Session) sendto(a bind.Args, u *udpSocket, n int) int {
 	if u != nil && u.Closed() {
 		return bind.Fail(L, "closed")
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	raiseIfDone(L, ctx)
 	var (
 		dst    netip.AddrPort

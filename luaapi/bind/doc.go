@@ -100,3 +100,25 @@ type Library struct {
 // string.byte): C Lua's limit is 8000; a whole datagram's bytes (65535)
 // must fit.
 const MaxResults = 1 << 17
+
+// Wrap writes head, then text broken at spaces into lines of at most
+// width, each line after the first starting with indent; it ends with a
+// newline. A word longer than a line stays whole.
+func Wrap(head, text string, width int, indent string) string {
+	var b strings.Builder
+	line, empty := head, true
+	for _, word := range strings.Fields(text) {
+		switch {
+		case empty:
+			line += word
+		case len([]rune(line))+1+len([]rune(word)) <= width:
+			line += " " + word
+		default:
+			b.WriteString(line + "\n")
+			line = indent + word
+		}
+		empty = false
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}

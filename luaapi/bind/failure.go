@@ -90,3 +90,13 @@ var ErrInterrupted = errors.New("interrupted")
 // YieldChunk names the Lua part of coroutine.yield (the session defines it),
 // which error positions skip.
 const YieldChunk = "=[coroutine.yield]"
+
+// Strerror is the C library's text for errno, which Go's table spells the
+// same but for the capital.
+func Strerror(errno syscall.Errno) string {
+	s := errno.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,4 +1,4 @@
-package luaapi
+package luasocket
 
 import (
 	"bufio"
@@ -122,24 +122,24 @@ func familyName(a netip.Addr) string {
 
 // The socket.dns functions.
 
-func lsToIP(s *Session, L *lua.LState) int {
+func lsToIP(s *State, L *lua.LState) int {
 	return lsHost(s, L, "toip", false)
 }
 
-func lsToHostname(s *Session, L *lua.LState) int {
+func lsToHostname(s *State, L *lua.LState) int {
 	return lsHost(s, L, "tohostname", true)
 }
 
 // lsHost is toip and tohostname: gethostbyname, or gethostbyaddr for an
 // IPv4 address, and what it found.
-func lsHost(s *Session, L *lua.LState, fn string, name bool) int {
+func lsHost(s *State, L *lua.LState, fn string, name bool) int {
 	a := bind.Args{L: L, Fn: fn}
 	address := a.CheckString(1)
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	var canon string
 	var ips []string
 	var err error
-	s.sched.block(L, func() func() {
+	s.host.Block(L, func() func() {
 		if ip, perr := netip.ParseAddr(address); perr == nil && ip.Is4() {
 			names, lerr := net.DefaultResolver.LookupAddr(ctx, address)
 			if lerr != nil || len(names) == 0 {
@@ -184,13 +184,13 @@ func lsHost(s *Session, L *lua.LState, fn string, name bool) int {
 	return 2
 }
 
-func lsGetaddrinfo(s *Session, L *lua.LState) int {
+func lsGetaddrinfo(s *State, L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "getaddrinfo"}
 	host := a.CheckString(1)
 	var found []netip.AddrPort
 	var err error
-	ctx := ctxOf(L)
-	s.sched.block(L, func() func() {
+	ctx := bind.Context(L)
+	s.host.Block(L, func() func() {
 		found, err = lsResolve(ctx, host, "", sock.FamilyUnspec, false, false, true)
 		return nil
 	})
@@ -208,18 +208,18 @@ func lsGetaddrinfo(s *Session, L *lua.LState) int {
 	return 1
 }
 
-func lsGetnameinfo(s *Session, L *lua.LState) int {
+func lsGetnameinfo(s *State, L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "getnameinfo"}
 	host, hasHost := a.OptString(1, "")
 	serv, hasServ := a.OptString(2, "")
 	if !hasHost && !hasServ {
 		L.RaiseError("host and serv cannot be both nil")
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	var names []string
 	var service string
 	var err error
-	s.sched.block(L, func() func() {
+	s.host.Block(L, func() func() {
 		if hasServ {
 			port, perr := lsPort(serv, true)
 			if perr != nil {
@@ -257,7 +257,7 @@ func lsGetnameinfo(s *Session, L *lua.LState) int {
 	return 1
 }
 
-func lsGethostname(s *Session, L *lua.LState) int {
+func lsGethostname(s *State, L *lua.LState) int {
 	name, err := os.Hostname()
 	if err != nil {
 		return bind.Fail(L, lsError(err))
@@ -300,7 +300,7 @@ func serviceName(port int) string {
 	return strconv.Itoa(port)
 }
 
-var lsDNSFuncs = map[string]func(*Session, *lua.LState) int{
+var lsDNSFuncs = map[string]func(*State, *lua.LState) int{
 	"toip":        lsToIP,
 	"tohostname":  lsToHostname,
 	"getaddrinfo": lsGetaddrinfo,

@@ -1,4 +1,4 @@
-package luaapi
+package luasocket
 
 import (
 	"strings"
@@ -17,8 +17,17 @@ local ip, port = server:getsockname()
 print(ip, port)
 server:close()`
 
-var luasocketFuncDocs = []libFunc{
-	{&bind.Doc{
+// Library is LuaSocket's modules and functions as the reference shows
+// them; their Lua functions are made for each session by Open.
+var Library = bind.Library{
+	Title:   "LuaSocket",
+	Intro:   "LuaSocket programs run unchanged: `require \"socket\"` gives LuaSocket's API over sockshell's sockets. These are its functions as sockshell has them; LuaSocket's manual is the full reference.",
+	Funcs:   append(append([]bind.Func{}, luasocketDocs...), luasocketFuncDocs...),
+	Methods: true,
+}
+
+var luasocketFuncDocs = []bind.Func{
+	{Doc: &bind.Doc{
 		Name:    "socket.udp",
 		Forms:   []string{"socket.udp()", "socket.udp4()", "socket.udp6()"},
 		Summary: "Makes an unconnected UDP object: `setsockname` binds it, `setpeername` connects it, `sendto` and `receivefrom` use it. `udp()` makes its descriptor when an address says which family; `udp4`/`udp6` make it at once.",
@@ -29,8 +38,8 @@ local u = socket.udp()
 assert(u:setsockname("127.0.0.1", 0))
 print(u:getsockname())
 u:close()`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.tcp",
 		Forms:   []string{"socket.tcp()", "socket.tcp4()", "socket.tcp6()"},
 		Summary: "Makes a master TCP object: `bind` and `listen` make it a server (`accept`), `connect` a client (`send`, `receive`).",
@@ -41,8 +50,8 @@ local t = socket.tcp()
 -- no descriptor (-1) until bind or connect
 print(t, t:getfd())  --> tcp{master}: 0x…  -1
 t:close()`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.bind",
 		Forms:   []string{"socket.bind(host, port [, backlog])"},
 		Summary: "A listening TCP server on the first of host's addresses that takes the port, with SO_REUSEADDR set.",
@@ -54,8 +63,8 @@ t:close()`,
 		Returns: "the server (`tcp{server}`).",
 		Errors:  "`nil, message` (`\"address already in use\"`, a resolver's message). Under `--safe`, an address `--allow-net` does not grant raises.",
 		Example: lsServerExample,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.connect",
 		Forms:   []string{"socket.connect(address, port [, locaddr [, locport [, family]]])", "socket.connect4(…)", "socket.connect6(…)"},
 		Summary: "A TCP client connected to the first of address's addresses that answers, waiting as long as it takes (its timeout applies afterwards).",
@@ -73,8 +82,8 @@ local _, port = server:getsockname()
 local c = assert(socket.connect("127.0.0.1", port))
 print(c:getpeername())
 c:close() server:close()`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.select",
 		Forms:   []string{"socket.select(recvt, sendt [, timeout])"},
 		Summary: "Waits until some of the objects in `recvt` can be read (or have buffered data) or some in `sendt` can be written. Other tasks run while it waits; Ctrl-C stops it.",
@@ -90,16 +99,16 @@ local u = socket.udp()
 u:setsockname("127.0.0.1", 0)
 local r, w, err = socket.select({u}, nil, 0.01)
 print(#r, err)  --> 0  timeout`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.gettime",
 		Forms:   []string{"socket.gettime()"},
 		Summary: "The time in seconds since the epoch, with fractions.",
 		Returns: "a number.",
 		Errors:  "None.",
 		Example: `print(require("socket").gettime() > 0)  --> true`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.sleep",
 		Forms:   []string{"socket.sleep(seconds)"},
 		Summary: "Waits; other tasks run meanwhile, and Ctrl-C ends it.",
@@ -110,8 +119,8 @@ print(#r, err)  --> 0  timeout`,
 local t0 = socket.gettime()
 socket.sleep(0.01)
 print(socket.gettime() - t0 >= 0.01)  --> true`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.skip",
 		Forms:   []string{"socket.skip(d, ...)"},
 		Summary: "Its arguments after the first `d`.",
@@ -119,8 +128,8 @@ print(socket.gettime() - t0 >= 0.01)  --> true`,
 		Returns: "the rest.",
 		Errors:  "A non-number `d` raises.",
 		Example: `print(require("socket").skip(1, "a", "b", "c"))  --> b  c`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.newtry",
 		Forms:   []string{"socket.newtry([finalizer])", "socket.try(ret1, ret2, …)"},
 		Summary: "`newtry` makes a `try` function: given a first value that is nil or false, it calls `finalizer` and raises the second value for `protect` to return; otherwise it returns its arguments. `socket.try` is one with no finalizer.",
@@ -130,8 +139,8 @@ print(socket.gettime() - t0 >= 0.01)  --> true`,
 		Example: `local socket = require "socket"
 local f = socket.protect(function() socket.try(nil, "it failed") end)
 print(f())  --> nil  it failed`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.protect",
 		Forms:   []string{"socket.protect(f)"},
 		Summary: "A function that calls `f` and returns what it returns, or `nil, message` for an error a `try` function raised; other errors go on.",
@@ -140,8 +149,8 @@ print(f())  --> nil  it failed`,
 		Errors:  "Errors that `try` did not raise propagate.",
 		Example: `local socket = require "socket"
 print(socket.protect(function(x) return x * 2 end)(21))  --> 42`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.sink",
 		Forms:   []string{"socket.sink(mode, sock)", "socket.source(mode, sock [, length])", "socket.choose(table)"},
 		Summary: "LTN12 sinks and sources over a socket: a sink `\"keep-open\"` or `\"close-when-done\"`, a source `\"by-length\"` or `\"until-closed\"`; `choose` makes such a selector from a table of constructors.",
@@ -156,8 +165,8 @@ local peer = server:accept()
 socket.sink("keep-open", c)("hello")
 print(socket.source("by-length", peer, 5)())  --> hello
 c:close() peer:close() server:close()`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.dns.toip",
 		Forms:   []string{"socket.dns.toip(address)", "socket.dns.tohostname(address)"},
 		Summary: "An IPv4 address (`toip`) or the canonical name (`tohostname`) of a name or an address, with all the resolver says: `{name=, alias={…}, ip={…}}`. Names under `.invalid` do not exist and names under `.localhost` are loopback, without a query.",
@@ -167,8 +176,8 @@ c:close() peer:close() server:close()`,
 		Example: `local dns = require("socket").dns
 print(dns.toip("127.0.0.1"))
 print(dns.toip("nothing.invalid"))  --> nil  host not found`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "socket.dns.getaddrinfo",
 		Forms:   []string{"socket.dns.getaddrinfo(host)", "socket.dns.getnameinfo(host [, serv])", "socket.dns.gethostname()"},
 		Summary: "`getaddrinfo`: the addresses of a name, `{family=\"inet\" or \"inet6\", addr=}` each; `getnameinfo`: the names of an address and a port's service name; `gethostname`: this machine's name.",
@@ -178,8 +187,8 @@ print(dns.toip("nothing.invalid"))  --> nil  host not found`,
 		Example: `local dns = require("socket").dns
 print(dns.getaddrinfo("127.0.0.1")[1].addr)  --> 127.0.0.1
 print(type(dns.gethostname()))  --> string`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name: "socket.tcp-methods",
 		Forms: []string{"t:bind(address, port)", "t:listen([backlog])", "t:connect(address, port)", "t:accept()",
 			"t:send(data [, i [, j]])", "t:receive([pattern [, prefix]])", "t:settimeout(value [, mode])", "t:gettimeout()",
@@ -199,8 +208,8 @@ print(peer:receive())           --> one  nil  nil
 -- a count counts the prefix too, as in LuaSocket: 3 bytes more
 print(peer:receive(5, "a "))    --> a two  nil  nil
 c:close() peer:close() server:close()`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name: "socket.udp-methods",
 		Forms: []string{"u:setsockname(address, port)", "u:setpeername(address, port)", "u:setpeername(\"*\")", "u:sendto(data, ip, port)",
 			"u:send(data)", "u:receivefrom([size])", "u:receive([size])", "u:settimeout(value [, mode])", "u:gettimeout()",
@@ -217,19 +226,19 @@ a:sendto("ping", "127.0.0.1", port)
 b:settimeout(5)
 print(b:receivefrom())  --> ping  127.0.0.1  <a's port>
 a:close() b:close()`,
-	}, nil},
+	}, Fn: nil},
 }
 
 // docModule makes help find the docs of module t's functions: the doc
 // named prefix.name documents t[name].
-func (s *Session) docModule(prefix string, t *lua.LTable) {
+func (s *State) docModule(prefix string, t *lua.LTable) {
 	for _, f := range luasocketFuncDocs {
-		name, ok := strings.CutPrefix(f.doc.Name, prefix+".")
+		name, ok := strings.CutPrefix(f.Doc.Name, prefix+".")
 		if !ok || strings.Contains(name, ".") || strings.Contains(name, "-") {
 			continue
 		}
 		if fn, ok := t.RawGetString(name).(*lua.LFunction); ok {
-			s.docsByFn[fn] = f.doc
+			s.host.Document(fn, f.Doc)
 		}
 	}
 }

@@ -1,4 +1,17 @@
-package luaapi
+// Package luasocket is LuaSocket's API, so that programs written for it
+// run unchanged: require "socket" (and "socket.core") gives its core module
+// with its names, arguments, results and error strings. Its objects are
+// sockets of the session (bind.Host) like those of listen and connect:
+// sockets() lists them,
+// trace sees their traffic, the garbage collector and the session's end
+// close them, and their blocking calls give other tasks the session and
+// stop on Ctrl-C.
+//
+// An object is a descriptor in non-blocking mode, used as LuaSocket uses
+// it: a call tries the system call with the session held, and only when it
+// would block does it wait (poll(2), without the session) for as long as
+// the object's timeouts allow.
+package luasocket
 
 import (
 	"context"
@@ -8,30 +21,18 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"sort"
 	"strings"
 	"sync/atomic"
-	"time"
-
 	"syscall"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/lib/lua51"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
-
-// LuaSocket's API, so that programs written for it run unchanged:
-// require "socket" (and "socket.core") gives its core module with its
-// names, arguments, results and error strings. Its objects are sockets of
-// the session like those of listen and connect: sockets() lists them,
-// trace sees their traffic, the garbage collector and the session's end
-// close them, and their blocking calls give other tasks the session and
-// stop on Ctrl-C.
-//
-// An object is a descriptor in non-blocking mode, used as LuaSocket uses
-// it: a call tries the system call with the session held, and only when it
-// would block does it wait (poll(2), without the session) for as long as
-// the object's timeouts allow.
 
 // The classes of LuaSocket's objects, as tostring and error messages name
 // them.
@@ -43,10 +44,11 @@ const (
 	lsConnected   = "udp{connected}"
 )
 
-// luaSocketState is LuaSocket's state in a session: the sockets its
+// State is LuaSocket in one session: the host it runs in, the sockets its
 // objects opened, and its module, made on the first require — its table,
 // the metatables of its classes, and the marker of socket.try's errors.
-type luaSocketState struct {
+type State struct {
+	host    bind.Host
 	raw     sock.RawSet
 	core    *lua.LTable
 	classes map[string]*lua.LTable
@@ -75,7 +77,7 @@ func lsDebug() bool {
 // may close from another goroutine.
 type luaSocket struct {
 	bind.SockState
-	s      *Session
+	s      *State
 	tcp    bool
 	class  string
 	raw    atomic.Pointer[sock.Raw] // nil: none
@@ -94,7 +96,7 @@ type luaSocket struct {
 	local, remote netip.AddrPort // for trace, known after bind or connect
 }
 
-func newLuaSocket(s *Session, tcp bool, family int) *luaSocket {
+func newLuaSocket(s *State, tcp bool, family int) *luaSocket {
 	ls := &luaSocket{s: s, tcp: tcp, family: family, block: -1, total: -1, birth: time.Now()}
 	ls.SockState = bind.NewSockState(fdCloser{ls})
 	if tcp {
@@ -137,9 +139,9 @@ func (ls *luaSocket) destroy() {
 // create makes the object's socket, of family.
 func (ls *luaSocket) create(family int) error {
 	var r *sock.Raw
-	err := ls.s.opening(func() error {
+	err := ls.s.host.Opening(func() error {
 		var err error
-		r, err = ls.s.ls.raw.Open(family, ls.tcp)
+		r, err = ls.s.raw.Open(family, ls.tcp)
 		return err
 	})
 	if err != nil {
@@ -172,24 +174,6 @@ func (ls *luaSocket) Peer() string {
 		return p.String()
 	}
 	return ""
-}
-func (ls *luaSocket) timeout() time.Duration {
-	if ls.block < 0 {
-		return -1
-	}
-	return time.Duration(ls.block * float64(time.Second))
-}
-func (ls *luaSocket) setTimeout(d time.Duration) {
-	ls.block = -1
-	if d >= 0 {
-		ls.block = d.Seconds()
-	}
-}
-func (ls *luaSocket) setOption(a bind.Args, name string, v lua.LValue) error {
-	return errOptionKind{name, ls.class}
-}
-func (ls *luaSocket) option(name string) (lua.LValue, error) {
-	return nil, errOptionKind{name, ls.class}
 }
 
 // Show is the object's line in show().
@@ -262,11 +246,11 @@ func (ls *luaSocket) wait(L *lua.LState, events int16) (int16, error) {
 	if t := ls.retry(); t >= 0 {
 		deadline = time.Now().Add(time.Duration(t * float64(time.Second)))
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	var got int16
 	var err error
 	w := new(sock.Waker)
-	ls.s.sched.blockWaking(L, w.Wake, func() func() {
+	ls.s.host.BlockWaking(L, w.Wake, func() func() {
 		got, err = r.Wait(ctx, events, deadline, w)
 		return nil
 	})
@@ -294,7 +278,7 @@ func lsError(err error) string {
 		return "timeout"
 	case errors.Is(err, errLsClosed), errors.Is(err, sock.ErrClosed):
 		return "closed"
-	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
+	case errors.Is(err, bind.ErrInterrupted), errors.Is(err, context.Canceled):
 		return "interrupted"
 	case errors.As(err, &errno):
 		switch errno {
@@ -311,7 +295,7 @@ func lsError(err error) string {
 		case syscall.ETIMEDOUT:
 			return "timeout"
 		}
-		return cStrerror(errno)
+		return bind.Strerror(errno)
 	}
 	var gai gaiError
 	if errors.As(err, &gai) {
@@ -320,29 +304,19 @@ func lsError(err error) string {
 	return err.Error()
 }
 
-// cStrerror is the C library's text for errno, which Go's table spells the
-// same but for the capital.
-func cStrerror(errno syscall.Errno) string {
-	s := errno.Error()
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // --- The module ----------------------------------------------------------
 
-//go:embed luasocket.lua
-var luasocketLua string
+//go:embed socket.lua
+var socketLua string
 
 // lsModule makes socket.core's table for the session (once).
-func (s *Session) lsModule(L *lua.LState) *lua.LTable {
-	if s.ls.core != nil {
-		return s.ls.core
+func (s *State) lsModule(L *lua.LState) *lua.LTable {
+	if s.core != nil {
+		return s.core
 	}
 	m := L.NewTable()
-	s.ls.core = m
-	s.ls.classes = map[string]*lua.LTable{}
+	s.core = m
+	s.classes = map[string]*lua.LTable{}
 	for _, c := range []struct {
 		name   string
 		tcp    bool
@@ -377,7 +351,7 @@ func (s *Session) lsModule(L *lua.LState) *lua.LTable {
 		for _, g := range c.groups {
 			mt.RawSetString(g, lua.LTrue)
 		}
-		s.ls.classes[c.name] = mt
+		s.classes[c.name] = mt
 	}
 	for name, fn := range lsFuncs {
 		m.RawSetString(name, s.lsFunc(name, fn))
@@ -394,28 +368,28 @@ func (s *Session) lsModule(L *lua.LState) *lua.LTable {
 	if lsDebug() {
 		m.RawSetString("_DEBUG", lua.LTrue)
 	}
-	s.ls.try = L.NewTable()
+	s.try = L.NewTable()
 	return m
 }
 
 // lsFunc binds a LuaSocket function.
-func (s *Session) lsFunc(name string, fn func(*Session, *lua.LState) int) *lua.LFunction {
-	return s.bind(libFunc{&bind.Doc{Name: name}, fn})
+func (s *State) lsFunc(name string, fn func(*State, *lua.LState) int) *lua.LFunction {
+	return s.host.Bind(name, func(L *lua.LState) int { return fn(s, L) })
 }
 
-// openLuaSocket makes require find LuaSocket's modules: socket.core and
+// Open makes require in L find LuaSocket's modules: socket.core and
 // mime.core built in, socket (its Lua layer) built in, and LuaSocket's
 // other Lua modules (socket.http, ltn12, mime, …) where the system keeps
-// them.
-func (s *Session) openLuaSocket() {
-	L := s.main
+// them. Its objects are sockets of h's.
+func Open(L *lua.LState, h bind.Host) *State {
+	s := &State{host: h}
 	preload := L.GetField(L.GetGlobal("package"), "preload").(*lua.LTable)
 	preload.RawSetString("socket.core", L.NewFunction(func(L *lua.LState) int {
 		L.Push(s.lsModule(L))
 		return 1
 	}))
 	preload.RawSetString("socket", L.NewFunction(func(L *lua.LState) int {
-		fn, err := s.Compile(luasocketLua, "builtin:socket.lua")
+		fn, err := s.host.Load(socketLua, "builtin:socket.lua")
 		if err != nil {
 			L.RaiseError("%v", err)
 		}
@@ -435,21 +409,22 @@ func (s *Session) openLuaSocket() {
 	}))
 	loaders := L.GetField(L.GetGlobal("package"), "loaders").(*lua.LTable)
 	loaders.Append(L.NewFunction(s.loadSystemLuaModule))
+	return s
 }
 
 // userdata makes the Lua object of ls, of its class.
-func (s *Session) lsObject(L *lua.LState, ls *luaSocket) *lua.LUserData {
+func (s *State) lsObject(L *lua.LState, ls *luaSocket) *lua.LUserData {
 	ud := L.NewUserData()
 	ud.Value = ls
-	ud.Metatable = s.ls.classes[ls.class]
-	s.sockets.add(ls, ud)
+	ud.Metatable = s.classes[ls.class]
+	s.host.Track(ls, ud)
 	return ud
 }
 
 // setClass changes the class of the object at stack index 1.
-func (s *Session) setClass(L *lua.LState, ls *luaSocket, class string) {
+func (s *State) setClass(L *lua.LState, ls *luaSocket, class string) {
 	ls.class = class
-	L.CheckUserData(1).Metatable = s.ls.classes[class]
+	L.CheckUserData(1).Metatable = s.classes[class]
 }
 
 // lsCheck returns the object at n, which must be of one of classes (a
@@ -480,25 +455,6 @@ func pushOne(L *lua.LState) int {
 	return 1
 }
 
-// luaSystemPath is where Lua 5.1 installations keep Lua modules.
-const luaSystemPath = "/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;" +
-	"/usr/local/lib/lua/5.1/?.lua;/usr/local/lib/lua/5.1/?/init.lua;" +
-	"/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
-
-// luaDefaultPath is lua5.1's own package.path (Debian's build): the
-// current directory, then the system's directories.
-const luaDefaultPath = "./?.lua;" + luaSystemPath
-
-// luaPath is the part of package.path that lua5.1 itself would search:
-// $LUA_PATH, where ";;" stands for the default, or the default.
-func luaPath() string {
-	p, ok := os.LookupEnv("LUA_PATH")
-	if !ok {
-		return luaDefaultPath
-	}
-	return strings.Replace(p, ";;", ";"+luaDefaultPath+";", 1)
-}
-
 // isLuaSocketModule tells the names of LuaSocket's Lua modules, which
 // require looks for where the system's Lua keeps them.
 func isLuaSocketModule(name string) bool {
@@ -508,14 +464,14 @@ func isLuaSocketModule(name string) bool {
 // loadSystemLuaModule is require's searcher for LuaSocket's Lua modules
 // (socket.http, socket.url, ltn12, mime, …), which run over sockshell's
 // socket.core and mime.core.
-func (s *Session) loadSystemLuaModule(L *lua.LState) int {
+func (s *State) loadSystemLuaModule(L *lua.LState) int {
 	name := L.CheckString(1)
 	if !isLuaSocketModule(name) {
 		L.Push(lua.LString(""))
 		return 1
 	}
 	var tried strings.Builder
-	for _, pat := range strings.Split(luaPath(), ";") {
+	for _, pat := range strings.Split(lua51.Path(), ";") {
 		if pat == "" {
 			continue
 		}
@@ -524,11 +480,11 @@ func (s *Session) loadSystemLuaModule(L *lua.LState) int {
 			fmt.Fprintf(&tried, "\n\tno file '%s'", file)
 			continue
 		}
-		src, err := s.readScript(file)
+		src, err := s.host.ReadScript(file)
 		if err != nil {
 			L.RaiseError("error loading module '%s' from file '%s': %v", name, file, err)
 		}
-		fn, err := s.LoadSource(string(src), file)
+		fn, err := s.host.Load(string(src), file)
 		if err != nil {
 			L.RaiseError("error loading module '%s' from file '%s':\n\t%v", name, file, err)
 		}
@@ -542,8 +498,8 @@ func (s *Session) loadSystemLuaModule(L *lua.LState) int {
 
 // luasocketDocs document LuaSocket's modules as sockshell provides them;
 // LuaSocket's own manual documents each function.
-var luasocketDocs = []libFunc{
-	{&bind.Doc{
+var luasocketDocs = []bind.Func{
+	{Doc: &bind.Doc{
 		Name:  "socket",
 		Forms: []string{`require "socket"`, `require "socket.core"`},
 		Summary: "LuaSocket 3.1's API, so that LuaSocket programs run unchanged: `socket.udp/udp4/udp6`, `socket.tcp/tcp4/tcp6`, `socket.bind`, `socket.connect/connect4/connect6`, " +
@@ -562,8 +518,8 @@ local s = server:accept()
 c:send("hello\n")
 print(s:receive())  --> hello  nil  nil
 c:close() s:close() server:close()`,
-	}, nil},
-	{&bind.Doc{
+	}, Fn: nil},
+	{Doc: &bind.Doc{
 		Name:    "mime.core",
 		Forms:   []string{`require "mime.core"`},
 		Summary: "The filters under LuaSocket's `mime` module, as LuaSocket's C code has them: `b64`, `unb64`, `qp`, `unqp`, `wrp`, `qpwrp`, `eol`, `dot`. Each converts a stream in chunks: it takes a chunk and what the last call left, and returns what it converted and what is left; without a chunk it finishes.",
@@ -573,7 +529,7 @@ c:close() s:close() server:close()`,
 print((mime.b64("sockshell")))  --> c29ja3NoZWxs
 print((mime.unb64("c29ja3NoZWxs")))  --> sockshell
 print((mime.qp("caf\233 = ok")))  --> caf=E9 =3D ok`,
-	}, nil},
+	}, Fn: nil},
 }
 
 // sockName is the object's local (or, with peer, remote) address, or why
@@ -584,4 +540,26 @@ func (ls *luaSocket) sockName(peer bool) (netip.AddrPort, error) {
 		return netip.AddrPort{}, syscall.EBADF // as the system call on LuaSocket's invalid descriptor
 	}
 	return r.Sockname(peer)
+}
+
+// Help lists a LuaSocket object's methods, which LuaSocket's
+// manual documents.
+func (ls *luaSocket) Help(ud *lua.LUserData) string {
+	var names []string
+	if mt, ok := ud.Metatable.(*lua.LTable); ok {
+		if methods, ok := mt.RawGetString("__index").(*lua.LTable); ok {
+			methods.ForEach(func(k, v lua.LValue) {
+				if v.Type() == lua.LTFunction {
+					names = append(names, k.String())
+				}
+			})
+		}
+	}
+	sort.Strings(names)
+	topic := "socket.udp-methods"
+	if ls.tcp {
+		topic = "socket.tcp-methods"
+	}
+	return fmt.Sprintf("%s is a LuaSocket object (help %q tells them all); its methods:\n%s", ls.class, topic,
+		bind.Wrap("  ", strings.Join(names, ", "), 80, "  "))
 }

@@ -1,4 +1,4 @@
-package luaapi
+package luasocket
 
 import (
 	"errors"
@@ -227,22 +227,22 @@ var (
 )
 
 // lsOptionMethod is setoption (set) or getoption, over opts.
-func lsOptionMethod(group string, opts map[string]lsOpt, set bool) func(*Session, *lua.LState) int {
+func lsOptionMethod(group string, opts map[string]lsOpt, set bool) func(*State, *lua.LState) int {
 	name, failed := "getoption", "getsockopt failed"
 	if set {
 		name, failed = "setoption", "setsockopt failed"
 	}
-	return func(s *Session, L *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, name, group)
 		a := lsArgs(L, name)
 		o, ok := opts[a.CheckString(2)]
 		if !ok || set && !o.set || !set && !o.get {
 			a.Raise(2, "unsupported option `%s'", a.CheckString(2))
 		}
-		if set && strings.HasSuffix(a.CheckString(2), "-add-membership") && s.sandbox != nil {
+		if set && strings.HasSuffix(a.CheckString(2), "-add-membership") {
 			// Joining a group receives what is sent to it: --allow-net's.
 			if t, ok := L.Get(3).(*lua.LTable); ok {
-				s.netDenied(L, "joining", lua.LVAsString(t.RawGetString("multiaddr")), 0)
+				s.host.CheckNet(L, "joining", lua.LVAsString(t.RawGetString("multiaddr")), 0)
 			}
 		}
 		r, _ := ls.sock()

@@ -1,4 +1,4 @@
-package luaapi
+package luasocket
 
 import (
 	"math"
@@ -13,7 +13,7 @@ import (
 
 // The functions of LuaSocket's core module.
 
-var lsFuncs = map[string]func(*Session, *lua.LState) int{
+var lsFuncs = map[string]func(*State, *lua.LState) int{
 	"tcp":      lsCreate(true, sock.FamilyUnspec),
 	"tcp4":     lsCreate(true, sock.FamilyIPv4),
 	"tcp6":     lsCreate(true, sock.FamilyIPv6),
@@ -27,14 +27,14 @@ var lsFuncs = map[string]func(*Session, *lua.LState) int{
 	"skip":     lsSkip,
 	"newtry":   lsNewtry,
 	"protect":  lsProtect,
-	"__unload": func(*Session, *lua.LState) int { return 0 },
+	"__unload": func(*State, *lua.LState) int { return 0 },
 }
 
 // lsCreate makes a master TCP or unconnected UDP object. Of family
 // AF_UNSPEC, it has no descriptor until bind, connect or sendto tells
 // which family it needs.
-func lsCreate(tcp bool, family int) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsCreate(tcp bool, family int) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := newLuaSocket(s, tcp, family)
 		if family != sock.FamilyUnspec {
 			if err := ls.create(family); err != nil {
@@ -48,7 +48,7 @@ func lsCreate(tcp bool, family int) func(*Session, *lua.LState) int {
 
 // lsConnectFunc is socket.connect(address, port [, locaddr [, locport
 // [, family]]]).
-func lsConnectFunc(s *Session, L *lua.LState) int {
+func lsConnectFunc(s *State, L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "connect"}
 	address := a.CheckString(1)
 	port := a.CheckString(2)
@@ -70,26 +70,26 @@ func lsConnectFunc(s *Session, L *lua.LState) int {
 		return bind.Fail(L, lsError(err))
 	}
 	ls.class = lsClient
-	ud.Metatable = s.ls.classes[lsClient]
+	ud.Metatable = s.classes[lsClient]
 	L.Push(ud)
 	return 1
 }
 
-func lsGettime(s *Session, L *lua.LState) int {
+func lsGettime(s *State, L *lua.LState) int {
 	L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
 	return 1
 }
 
 // lsSleep is socket.sleep(seconds): other tasks run meanwhile, and Ctrl-C
 // ends it.
-func lsSleep(s *Session, L *lua.LState) int {
+func lsSleep(s *State, L *lua.LState) int {
 	n := bind.Args{L: L, Fn: "sleep"}.CheckNumber(1)
 	if !(n > 0) {
 		return 0
 	}
 	n = math.Min(n, math.MaxInt32)
-	ctx := ctxOf(L)
-	s.sched.block(L, func() func() {
+	ctx := bind.Context(L)
+	s.host.Block(L, func() func() {
 		t := time.NewTimer(time.Duration(n * float64(time.Second)))
 		defer t.Stop()
 		select {
@@ -102,7 +102,7 @@ func lsSleep(s *Session, L *lua.LState) int {
 }
 
 // lsSkip is socket.skip(d, ...): the arguments after the first d.
-func lsSkip(s *Session, L *lua.LState) int {
+func lsSkip(s *State, L *lua.LState) int {
 	d := int(bind.Args{L: L, Fn: "skip"}.CheckNumber(1))
 	n := L.GetTop() - d - 1
 	if n < 0 {
@@ -114,7 +114,7 @@ func lsSkip(s *Session, L *lua.LState) int {
 // lsNewtry is socket.newtry([finalizer]): a function that returns its
 // arguments when the first is true, and otherwise calls the finalizer and
 // raises the second wrapped, for protect to catch.
-func lsNewtry(s *Session, L *lua.LState) int {
+func lsNewtry(s *State, L *lua.LState) int {
 	var fin *lua.LFunction
 	if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
 		fin = L.CheckFunction(1)
@@ -129,7 +129,7 @@ func lsNewtry(s *Session, L *lua.LState) int {
 		}
 		wrapped := L.NewTable()
 		wrapped.RawSetInt(1, L.Get(2))
-		L.SetMetatable(wrapped, s.ls.try)
+		L.SetMetatable(wrapped, s.try)
 		L.Error(wrapped, 0)
 		return 0
 	}))
@@ -139,14 +139,14 @@ func lsNewtry(s *Session, L *lua.LState) int {
 // lsProtect is socket.protect(f): f, whose errors raised by a try function
 // are returned as nil, message; other errors go on. As in LuaSocket, f is
 // not checked until the result is called.
-func lsProtect(s *Session, L *lua.LState) int {
+func lsProtect(s *State, L *lua.LState) int {
 	f := L.Get(1)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		n := L.GetTop()
 		L.Insert(f, 1)
 		if err := L.PCall(n, lua.MultRet, nil); err != nil {
 			if apiErr, ok := err.(*lua.ApiError); ok {
-				if t, ok := apiErr.Object.(*lua.LTable); ok && t.Metatable == s.ls.try {
+				if t, ok := apiErr.Object.(*lua.LTable); ok && t.Metatable == s.try {
 					L.SetTop(0)
 					L.Push(lua.LNil)
 					L.Push(t.RawGetInt(1))
@@ -162,7 +162,7 @@ func lsProtect(s *Session, L *lua.LState) int {
 }
 
 // lsSelect is socket.select(recvt, sendt [, timeout]).
-func lsSelect(s *Session, L *lua.LState) int {
+func lsSelect(s *State, L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "select"}
 	timeout := a.OptNumber(3, -1)
 	type entry struct {
@@ -241,11 +241,11 @@ func lsSelect(s *Session, L *lua.LState) int {
 	if timeout >= 0 {
 		deadline = time.Now().Add(time.Duration(timeout * float64(time.Second)))
 	}
-	ctx := ctxOf(L)
+	ctx := bind.Context(L)
 	readable, writable, err := sock.WaitFDs(ctx, rfds, wfds, time.Now(), nil)
 	if err == sock.ErrTimeout && timeout != 0 {
 		w := new(sock.Waker)
-		s.sched.blockWaking(L, w.Wake, func() func() {
+		s.host.BlockWaking(L, w.Wake, func() func() {
 			readable, writable, err = sock.WaitFDs(ctx, rfds, wfds, deadline, w)
 			return nil
 		})

@@ -1,4 +1,4 @@
-package luaapi
+package luasocket
 
 import (
 	"github.com/sockshell/sockshell/luaapi/bind"
@@ -38,7 +38,7 @@ var qpHex = func() (t [256]byte) {
 }()
 
 // mimeModule makes mime.core's table for the session.
-func (s *Session) mimeModule(L *lua.LState) *lua.LTable {
+func (s *State) mimeModule(L *lua.LState) *lua.LTable {
 	m := L.NewTable()
 	for name, fn := range map[string]lua.LGFunction{
 		"b64": mimeB64, "unb64": mimeUnb64, "qp": mimeQP, "unqp": mimeUnqp,

@@ -1,4 +1,4 @@
-package luaapi
+package luasocket
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 // The methods of LuaSocket's objects, each checking its class as
 // LuaSocket does.
 
-var tcpMethodsLS = map[string]func(*Session, *lua.LState) int{
+var tcpMethodsLS = map[string]func(*State, *lua.LState) int{
 	"accept":      lsAccept,
 	"bind":        lsBindMethod(lsMaster, true),
 	"setsockname": lsBindMethod(lsMaster, true),
@@ -41,7 +41,7 @@ var tcpMethodsLS = map[string]func(*Session, *lua.LState) int{
 	"shutdown":    lsShutdown,
 }
 
-var udpMethodsLS = map[string]func(*Session, *lua.LState) int{
+var udpMethodsLS = map[string]func(*State, *lua.LState) int{
 	"close":       lsClose("udp{any}"),
 	"dirty":       lsDirty("udp{any}"),
 	"getfamily":   lsGetfamily("udp{any}"),
@@ -61,23 +61,23 @@ var udpMethodsLS = map[string]func(*Session, *lua.LState) int{
 	"gettimeout":  lsGettimeout("udp{any}"),
 }
 
-func lsClose(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsClose(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		lsCheck(L, "close", group).destroy()
 		return pushOne(L)
 	}
 }
 
-func lsDirty(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsDirty(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, "dirty", group)
 		L.Push(lua.LBool(len(ls.buf) > 0))
 		return 1
 	}
 }
 
-func lsGetfamily(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsGetfamily(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, "getfamily", group)
 		if ls.family == sock.FamilyIPv6 {
 			L.Push(lua.LString("inet6"))
@@ -88,8 +88,8 @@ func lsGetfamily(group string) func(*Session, *lua.LState) int {
 	}
 }
 
-func lsGetfd(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsGetfd(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		L.Push(lua.LNumber(lsCheck(L, "getfd", group).getfd()))
 		return 1
 	}
@@ -101,14 +101,14 @@ func lsGetfd(group string) func(*Session, *lua.LState) int {
 // descriptor that a LuaSocket object of this session opened and that is
 // still open, or -1: never one the process inherited (a file on fd 9) or
 // the Go runtime's own, which closing the object would close.
-func lsSetfd(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsSetfd(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, "setfd", group)
 		a := lsArgs(L, "setfd")
 		n := int(a.CheckNumber(2))
 		var r *sock.Raw
 		if n >= 0 {
-			if r = s.ls.raw.Lookup(n); r == nil {
+			if r = s.raw.Lookup(n); r == nil {
 				a.Raise(2, "descriptor %d is not a socket this session opened", n)
 			}
 		}
@@ -121,8 +121,8 @@ func lsSetfd(group string) func(*Session, *lua.LState) int {
 	}
 }
 
-func lsSettimeout(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsSettimeout(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, "settimeout", group)
 		a := lsArgs(L, "settimeout")
 		t := a.OptNumber(2, -1)
@@ -139,8 +139,8 @@ func lsSettimeout(group string) func(*Session, *lua.LState) int {
 	}
 }
 
-func lsGettimeout(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsGettimeout(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, "gettimeout", group)
 		L.Push(lua.LNumber(ls.block))
 		L.Push(lua.LNumber(ls.total))
@@ -151,12 +151,12 @@ func lsGettimeout(group string) func(*Session, *lua.LState) int {
 // lsName is getsockname (peer false) and getpeername: the address, the
 // port — a string from getsockname, a number from getpeername, as
 // LuaSocket gives them — and the family.
-func lsName(group string, peer bool) func(*Session, *lua.LState) int {
+func lsName(group string, peer bool) func(*State, *lua.LState) int {
 	name := "getsockname"
 	if peer {
 		name = "getpeername"
 	}
-	return func(s *Session, L *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, name, group)
 		ap, err := ls.sockName(peer)
 		if err != nil {
@@ -174,12 +174,12 @@ func lsName(group string, peer bool) func(*Session, *lua.LState) int {
 }
 
 // lsBindMethod is bind (TCP) and setsockname (UDP).
-func lsBindMethod(class string, tcp bool) func(*Session, *lua.LState) int {
+func lsBindMethod(class string, tcp bool) func(*State, *lua.LState) int {
 	name := "bind"
 	if !tcp {
 		name = "setsockname"
 	}
-	return func(s *Session, L *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, name, class)
 		a := lsArgs(L, name)
 		address := a.CheckString(2)
@@ -193,12 +193,12 @@ func lsBindMethod(class string, tcp bool) func(*Session, *lua.LState) int {
 
 // lsBind binds ls to the first of address's addresses that takes it,
 // making its descriptor when it has none.
-func (s *Session) lsBind(L *lua.LState, ls *luaSocket, address, port string) error {
+func (s *State) lsBind(L *lua.LState, ls *luaSocket, address, port string) error {
 	s.lsNetDenied(L, "binding", address, port, ls.tcp)
 	var found []netip.AddrPort
 	var err error
-	ctx := ctxOf(L)
-	s.sched.block(L, func() func() {
+	ctx := bind.Context(L)
+	s.host.Block(L, func() func() {
 		found, err = lsResolve(ctx, address, port, ls.family, true, false, ls.tcp)
 		return nil
 	})
@@ -214,7 +214,7 @@ func (s *Session) lsBind(L *lua.LState, ls *luaSocket, address, port string) err
 			made = true
 		}
 		r, _ := ls.sock()
-		err = s.opening(func() error { return r.Bind(ap) })
+		err = s.host.Opening(func() error { return r.Bind(ap) })
 		if err == nil {
 			ls.local = netip.AddrPort{}
 			return nil
@@ -227,8 +227,8 @@ func (s *Session) lsBind(L *lua.LState, ls *luaSocket, address, port string) err
 }
 
 // lsConnectMethod is a TCP object's connect.
-func lsConnectMethod(group string) func(*Session, *lua.LState) int {
-	return func(s *Session, L *lua.LState) int {
+func lsConnectMethod(group string) func(*State, *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, "connect", group)
 		a := lsArgs(L, "connect")
 		address := a.CheckString(2)
@@ -247,12 +247,12 @@ func lsConnectMethod(group string) func(*Session, *lua.LState) int {
 
 // lsConnect connects ls to the first of address's addresses that answers,
 // making a descriptor of each address's family as it needs one.
-func (s *Session) lsConnect(L *lua.LState, ls *luaSocket, address, port string, family int) error {
+func (s *State) lsConnect(L *lua.LState, ls *luaSocket, address, port string, family int) error {
 	s.lsNetDenied(L, "connecting to", address, port, ls.tcp)
 	var found []netip.AddrPort
 	var err error
-	ctx := ctxOf(L)
-	s.sched.block(L, func() func() {
+	ctx := bind.Context(L)
+	s.host.Block(L, func() func() {
 		found, err = lsResolve(ctx, address, port, family, false, false, ls.tcp)
 		return nil
 	})
@@ -271,7 +271,7 @@ func (s *Session) lsConnect(L *lua.LState, ls *luaSocket, address, port string, 
 			ls.local, ls.remote = netip.AddrPort{}, ap
 			return nil
 		}
-		if ctxOf(L).Err() != nil {
+		if bind.Context(L).Err() != nil {
 			return err
 		}
 	}
@@ -279,7 +279,7 @@ func (s *Session) lsConnect(L *lua.LState, ls *luaSocket, address, port string, 
 }
 
 // lsConnectOne connects ls to ap, waiting as its timeouts allow.
-func (s *Session) lsConnectOne(L *lua.LState, ls *luaSocket, ap netip.AddrPort) error {
+func (s *State) lsConnectOne(L *lua.LState, ls *luaSocket, ap netip.AddrPort) error {
 	r, closed := ls.sock()
 	if closed {
 		return errLsClosed
@@ -294,7 +294,7 @@ func (s *Session) lsConnectOne(L *lua.LState, ls *luaSocket, ap netip.AddrPort) 
 	return r.ConnectError()
 }
 
-func lsListen(s *Session, L *lua.LState) int {
+func lsListen(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "listen", lsMaster)
 	backlog := int(lsArgs(L, "listen").OptNumber(2, 32))
 	r, _ := ls.sock()
@@ -308,7 +308,7 @@ func lsListen(s *Session, L *lua.LState) int {
 	return pushOne(L)
 }
 
-func lsAccept(s *Session, L *lua.LState) int {
+func lsAccept(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "accept", lsServer)
 	ls.markStart()
 	for {
@@ -317,7 +317,7 @@ func lsAccept(s *Session, L *lua.LState) int {
 			return bind.Fail(L, "closed")
 		}
 		var nr *sock.Raw
-		err := s.opening(func() error {
+		err := s.host.Opening(func() error {
 			var err error
 			nr, err = r.Accept()
 			return err
@@ -339,7 +339,7 @@ func lsAccept(s *Session, L *lua.LState) int {
 	}
 }
 
-func lsShutdown(s *Session, L *lua.LState) int {
+func lsShutdown(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "shutdown", lsClient)
 	how := lsArgs(L, "shutdown").CheckOption(2, "both", "receive", "send", "both")
 	if r, _ := ls.sock(); r != nil {
@@ -348,7 +348,7 @@ func lsShutdown(s *Session, L *lua.LState) int {
 	return pushOne(L)
 }
 
-func lsGetstats(s *Session, L *lua.LState) int {
+func lsGetstats(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "getstats", lsClient)
 	L.Push(lua.LNumber(ls.nIn))
 	L.Push(lua.LNumber(ls.nOut))
@@ -356,7 +356,7 @@ func lsGetstats(s *Session, L *lua.LState) int {
 	return 3
 }
 
-func lsSetstats(s *Session, L *lua.LState) int {
+func lsSetstats(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "setstats", lsClient)
 	a := lsArgs(L, "setstats")
 	ls.nIn = uint64(a.OptNumber(2, float64(ls.nIn)))
@@ -388,7 +388,7 @@ func (ls *luaSocket) tcpPeers() (netip.AddrPort, netip.AddrPort) {
 }
 
 // lsSend is a TCP object's send(data [, i [, j]]).
-func lsSend(s *Session, L *lua.LState) int {
+func lsSend(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "send", lsClient)
 	a := lsArgs(L, "send")
 	data := a.CheckString(2)
@@ -427,7 +427,7 @@ func lsSend(s *Session, L *lua.LState) int {
 
 // lsWrite writes b to a TCP object, waiting as its timeouts allow; it
 // reports how much went.
-func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error) {
+func (s *State) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error) {
 	var total int64
 	for len(b) > 0 {
 		r, closed := ls.sock()
@@ -440,9 +440,9 @@ func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error)
 		}
 		n, err := r.Write(chunk)
 		if n > 0 {
-			if s.tracer.active.Load() {
+			if s.host.Tracing() {
 				local, remote := ls.tcpPeers()
-				s.packet(true, false, local, remote, chunk[:n])
+				s.host.Packet(true, false, local, remote, chunk[:n])
 			}
 			total += int64(n)
 			ls.nOut += uint64(n)
@@ -466,7 +466,7 @@ func (s *Session) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error)
 
 // fill reads what the stream has into the object's buffer, waiting as its
 // timeouts allow; errLsClosed at the end of the stream.
-func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
+func (s *State) fill(L *lua.LState, ls *luaSocket) error {
 	chunk := ls.scratch(lsBufSize)
 	for {
 		r, closed := ls.sock()
@@ -475,9 +475,9 @@ func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
 		}
 		n, err := r.Read(chunk)
 		if n > 0 {
-			if s.tracer.active.Load() {
+			if s.host.Tracing() {
 				local, remote := ls.tcpPeers()
-				s.packet(true, true, local, remote, chunk[:n])
+				s.host.Packet(true, true, local, remote, chunk[:n])
 			}
 			ls.buf = append(ls.buf, chunk[:n]...)
 			ls.nIn += uint64(n)
@@ -498,7 +498,7 @@ func (s *Session) fill(L *lua.LState, ls *luaSocket) error {
 }
 
 // lsReceive is a TCP object's receive([pattern [, prefix]]).
-func lsReceive(s *Session, L *lua.LState) int {
+func lsReceive(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "receive", lsClient)
 	a := lsArgs(L, "receive")
 	prefix, _ := a.OptString(3, "")
@@ -585,7 +585,7 @@ func budgetAsker(L *lua.LState) func(n int) {
 }
 
 // lsLine reads a line ended by LF; every CR is dropped, as LuaSocket does.
-func (s *Session) lsLine(L *lua.LState, ls *luaSocket, out []byte, grow func(int)) ([]byte, error) {
+func (s *State) lsLine(L *lua.LState, ls *luaSocket, out []byte, grow func(int)) ([]byte, error) {
 	for {
 		grow(len(out) + len(ls.buf))
 		for i, c := range ls.buf {
@@ -616,12 +616,12 @@ func isNumericString(v lua.LValue) bool {
 // UDP.
 
 // lsUDPReceive is receive and receivefrom.
-func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
+func lsUDPReceive(from bool) func(*State, *lua.LState) int {
 	name, class := "receive", "udp{any}"
 	if from {
 		name, class = "receivefrom", lsUnconnected
 	}
-	return func(s *Session, L *lua.LState) int {
+	return func(s *State, L *lua.LState) int {
 		ls := lsCheck(L, name, class)
 		want := lsArgs(L, name).OptNumber(2, lsDatagramSize)
 		ls.markStart()
@@ -641,8 +641,8 @@ func lsUDPReceive(from bool) func(*Session, *lua.LState) int {
 			n, peer, err := r.RecvFrom(buf)
 			if err == nil {
 				n = min(n, len(buf))
-				if s.tracer.active.Load() {
-					s.packet(false, true, ls.LocalAddr(), peer, buf[:n])
+				if s.host.Tracing() {
+					s.host.Packet(false, true, ls.LocalAddr(), peer, buf[:n])
 				}
 				ls.Received(n)
 				L.Push(lua.LString(buf[:n]))
@@ -675,7 +675,7 @@ func udpError(err error) string {
 }
 
 // lsUDPWrite sends one datagram, to to or (zero) the peer.
-func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip.AddrPort) int {
+func (s *State) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip.AddrPort) int {
 	for {
 		r, closed := ls.sock()
 		if closed {
@@ -683,14 +683,14 @@ func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip
 		}
 		err := r.SendTo(data, to)
 		if err == nil {
-			if s.tracer.active.Load() {
+			if s.host.Tracing() {
 				peer := ls.remote
 				if to.IsValid() {
 					peer = to
 				} else if !peer.IsValid() {
 					peer = ls.sockname(true)
 				}
-				s.packet(false, false, ls.LocalAddr(), peer, data)
+				s.host.Packet(false, false, ls.LocalAddr(), peer, data)
 			}
 			ls.Sent(len(data))
 			L.Push(lua.LNumber(len(data)))
@@ -707,21 +707,21 @@ func (s *Session) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip
 	}
 }
 
-func lsUDPSend(s *Session, L *lua.LState) int {
+func lsUDPSend(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "send", lsConnected)
 	data := lsArgs(L, "send").CheckString(2)
 	ls.markStart()
 	return s.lsUDPWrite(L, ls, []byte(data), netip.AddrPort{})
 }
 
-func lsSendto(s *Session, L *lua.LState) int {
+func lsSendto(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "sendto", lsUnconnected)
 	a := lsArgs(L, "sendto")
 	data := a.CheckString(2)
 	ip := a.CheckString(3)
 	port := a.CheckString(4)
 	s.lsNetDenied(L, "sending to", ip, port, false)
-	found, err := lsResolve(ctxOf(L), ip, port, ls.family, false, true, false)
+	found, err := lsResolve(bind.Context(L), ip, port, ls.family, false, true, false)
 	if err != nil {
 		return bind.Fail(L, lsError(err))
 	}
@@ -734,7 +734,7 @@ func lsSendto(s *Session, L *lua.LState) int {
 	return s.lsUDPWrite(L, ls, []byte(data), found[0])
 }
 
-func lsSetpeername(s *Session, L *lua.LState) int {
+func lsSetpeername(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "setpeername", "udp{any}")
 	a := lsArgs(L, "setpeername")
 	address := a.CheckString(2)
@@ -759,15 +759,12 @@ func lsSetpeername(s *Session, L *lua.LState) int {
 
 // lsNetDenied raises the --safe refusal of a LuaSocket call's address, if
 // there is one; "*" is every address.
-func (s *Session) lsNetDenied(L *lua.LState, what, address, port string, tcp bool) {
-	if s.sandbox == nil {
-		return
-	}
+func (s *State) lsNetDenied(L *lua.LState, what, address, port string, tcp bool) {
 	if address == "*" {
 		address = "0.0.0.0"
 	}
 	p, _ := lsPort(port, tcp)
-	s.netDenied(L, what, address, p)
+	s.host.CheckNet(L, what, address, p)
 }
 
 // scratch is the object's read buffer, of n bytes: reads copy out of it
