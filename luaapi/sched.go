@@ -348,3 +348,19 @@ const (
 	taskCallStack = 1000
 	taskRegistry  = 32
 )
+
+// raiseIfDone raises when ctx has ended: the call's chunk or task was
+// stopped. The message is the cause ("interrupted", "cancelled").
+func raiseIfDone(L *lua.LState, ctx context.Context) {
+	if ctx.Err() != nil {
+		L.RaiseError("%s", context.Cause(ctx))
+	}
+}
+
+// pushAll pushes vals, a call's results, and returns how many there are.
+func pushAll(L *lua.LState, vals []lua.LValue) int {
+	for _, v := range vals {
+		L.Push(v)
+	}
+	return len(vals)
+}

@@ -2,6 +2,7 @@ package luaapi
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -395,4 +396,20 @@ func optionCall(so socket, a bind.Args, known string, do func(name string) (lua.
 	}
 	L.Push(v)
 	return 1
+}
+
+// optWait reads an optional timeout argument, defaulting to so's.
+func optWait(a bind.Args, n int, so socket) time.Duration {
+	if secs, ok := a.Seconds(n, a.L.Get(n), "timeout"); ok {
+		return duration(secs)
+	}
+	return so.timeout()
+}
+
+// duration converts seconds to a wait; huge values wait forever.
+func duration(secs float64) time.Duration {
+	if secs > float64(math.MaxInt64/int64(time.Second)) {
+		return sock.Forever
+	}
+	return time.Duration(secs * float64(time.Second))
 }

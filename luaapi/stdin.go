@@ -189,7 +189,7 @@ func (s *Session) readStdin(L *lua.LState, from int, fn string) int {
 	if failed != nil {
 		return bind.Fail(L, failed.Error())
 	}
-	return pushPush(L, vals)
+	return pushAll(L, vals)
 }
 
 // readAllStdin reads the rest of standard input, for loadfile() and

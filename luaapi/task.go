@@ -296,14 +296,6 @@ func (s *Session) InterruptTask() bool {
 // sched.block for undo.
 func (s *Session) block(L *lua.LState, wait func() (undo func())) { s.sched.block(L, wait) }
 
-// raiseIfDone raises when ctx has ended: the call's chunk or task was
-// stopped. The message is the cause ("interrupted", "cancelled").
-func raiseIfDone(L *lua.LState, ctx context.Context) {
-	if ctx.Err() != nil {
-		L.RaiseError("%s", context.Cause(ctx))
-	}
-}
-
 func (s *Session) lBg(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "bg"}
 	path := a.Name(1, L.Get(1), "script")
@@ -385,7 +377,7 @@ func (t *task) waitLua(s *Session, a bind.Args) int {
 	ctx := bind.Context(L)
 	select {
 	case <-t.done:
-		return pushPush(L, t.outcome())
+		return pushAll(L, t.outcome())
 	default:
 	}
 	raiseIfDone(L, ctx)
@@ -409,7 +401,7 @@ func (t *task) waitLua(s *Session, a bind.Args) int {
 	if !ended {
 		return bind.Fail(L, "timeout")
 	}
-	return pushPush(L, t.outcome())
+	return pushAll(L, t.outcome())
 }
 
 // outcome is what wait returns for an ended task.

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -211,14 +210,6 @@ local c = connect("127.0.0.1", select(2, l:getsockname()))
 print(l:accept())      --> tcp{127.0.0.1:<port> -> 127.0.0.1:<c's port>}
 c:close() l:close()`,
 	}, method("accept", checkListener, (*tcpListener).accept)},
-}
-
-// optWait reads an optional timeout argument, defaulting to so's.
-func optWait(a bind.Args, n int, so socket) time.Duration {
-	if secs, ok := a.Seconds(n, a.L.Get(n), "timeout"); ok {
-		return duration(secs)
-	}
-	return so.timeout()
 }
 
 func (s *Session) lConnect(L *lua.LState) int {

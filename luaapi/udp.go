@@ -3,7 +3,6 @@ package luaapi
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"strconv"
@@ -234,22 +233,6 @@ func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err
 		return 4
 	}
 	return 3
-}
-
-// pushPush pushes vals and returns how many there are.
-func pushPush(L *lua.LState, vals []lua.LValue) int {
-	for _, v := range vals {
-		L.Push(v)
-	}
-	return len(vals)
-}
-
-// duration converts seconds to a wait; huge values wait forever.
-func duration(secs float64) time.Duration {
-	if secs > float64(math.MaxInt64/int64(time.Second)) {
-		return sock.Forever
-	}
-	return time.Duration(secs * float64(time.Second))
 }
 
 func (s *Session) lSendto(L *lua.LState) int {
