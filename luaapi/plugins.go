@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -438,6 +439,18 @@ func (s *Session) lDescribe(L *lua.LState) int {
 		s.docsByFn[fn] = d
 	}
 	return 0
+}
+
+// PluginDocs lists the docs plugins gave with describe, by name.
+func (s *Session) PluginDocs() []*bind.Doc {
+	s.sched.enter(s.main, nil)
+	defer s.sched.leave()
+	out := make([]*bind.Doc, 0, len(s.pluginDocs))
+	for _, d := range s.pluginDocs {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b *bind.Doc) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // Commands lists the shell commands plugins added, with their help.

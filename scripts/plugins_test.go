@@ -575,3 +575,98 @@ nil	protocol error: arrays nested deeper than 100 in reply "*1"
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// Every function a built-in plugin documents has an example, and each
+// example runs as help() shows it, against real servers: the addresses it
+// names are pointed at the test's own (dnsmasq, redis, a UDP port that
+// takes the syslog messages, a port that gets a datagram for hexview).
+func TestPluginExamplesRun(t *testing.T) {
+	dnsPort := startDnsmasq(t, "192.0.2.10 www.example.test\n", "--mx-host=example.test,mail.example.test,10")
+	redisServer := testenv.Need(t, "redis-server", "redis-server")
+	redisPort := freePort(t)
+	server(t, "Ready to accept connections", redisServer, "--port", fmt.Sprint(redisPort), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
+	logs, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	hexPort := freePort(t)
+
+	var out bytes.Buffer
+	s := luaapi.New(luaapi.Options{Stdout: &out, Stderr: &out, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
+	defer s.Close()
+	guard := time.AfterFunc(60*time.Second, func() { s.Interrupt() })
+	defer guard.Stop()
+	if err := s.DoString(`dns, redis, syslog, hexview = require "sockshell.dns", require "sockshell.redis", require "sockshell.syslog", require "sockshell.hexview"`, "load"); err != nil {
+		t.Fatal(err)
+	}
+	docs := s.PluginDocs()
+	if len(docs) < 8 {
+		t.Fatalf("%d plugin docs, want every described function", len(docs))
+	}
+	replace := strings.NewReplacer(
+		"127.0.0.1:5353", fmt.Sprintf("127.0.0.1:%d", dnsPort),
+		`"127.0.0.1", 6379`, fmt.Sprintf(`"127.0.0.1", %d`, redisPort),
+		"port = 514", fmt.Sprintf("port = %d", logs.LocalAddr().(*net.UDPAddr).Port),
+		"hexview.once(6000", fmt.Sprintf("hexview.once(%d", hexPort))
+	for _, d := range docs {
+		if d.Example == "" {
+			t.Errorf("%s has no example", d.Name)
+			continue
+		}
+		src := replace.Replace(d.Example)
+		if strings.HasPrefix(d.Name, "hexview.") {
+			// hexview waits for a datagram: send until the example is done.
+			stop := make(chan struct{})
+			go sendUntil(stop, hexPort, "hello hexview")
+			defer close(stop)
+		}
+		out.Reset()
+		if err := s.DoString(src, d.Name); err != nil {
+			t.Errorf("%s: example failed: %v\n%s", d.Name, err, src)
+			continue
+		}
+		if strings.TrimSpace(out.String()) == "" {
+			t.Errorf("%s: example printed nothing:\n%s", d.Name, src)
+		}
+		t.Logf("%s:\n%s", d.Name, out.String())
+	}
+	// The syslog examples reached their port.
+	logs.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var got []string
+	buf := make([]byte, 2048)
+	for len(got) < 2 {
+		n, _, err := logs.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("syslog examples: got %q, then %v", got, err)
+		}
+		got = append(got, string(buf[:n]))
+	}
+	if all := strings.Join(got, "\n"); !strings.Contains(all, "disk almost full") || !strings.Contains(all, "disk full") {
+		t.Errorf("syslog examples sent %q", got)
+	}
+}
+
+// sendUntil sends text to a loopback UDP port every few milliseconds until
+// stop is closed or a minute has passed.
+func sendUntil(stop <-chan struct{}, port int, text string) {
+	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(time.Minute)
+	for {
+		c.Write([]byte(text))
+		select {
+		case <-stop:
+			return
+		case <-deadline:
+			return
+		case <-tick.C:
+		}
+	}
+}

@@ -308,12 +308,14 @@ describe{
   name = "dns.parse",
   signature = "dns.parse(message)",
   summary = "Parses a DNS message (binary) into {id=, flags=, rcode=, tc=, questions=, answers=, authority=, additional=}.",
+  example = 'local m = dns.parse(dns.encode(0x1234, "www.example.test", 1)); print(m.id, m.questions[1].name, m.questions[1].type)',
   fn = dns.parse,
 }
 describe{
   name = "dns.encode",
   signature = "dns.encode(id, name, typecode)",
   summary = "Builds a query message: recursion desired, one question of class IN.",
+  example = 'io.write(hexdump(dns.encode(1, "a.test", 1)))',
   fn = dns.encode,
 }
 

@@ -96,19 +96,21 @@ describe{
   name = "syslog.new",
   signature = "syslog.new{host=, port=, proto=, format=, facility=, app=, hostname=, procid=}",
   summary = "Makes a logger: proto \"udp\" (default) or \"tcp\" (octet-counted), format \"5424\" (default) or \"3164\", facility \"user\" (default), \"daemon\", \"local0\"…; logger:log(severity, message [, msgid]) sends, logger:close() ends.",
-  example = 'local log = syslog.new{host = "127.0.0.1", port = 514, app = "probe"}; log:log("warning", "disk almost full")',
+  example = 'local log = syslog.new{host = "127.0.0.1", port = 514, app = "probe"}; print(log:log("warning", "disk almost full")); log:close()',
   fn = syslog.new,
 }
 describe{
   name = "syslog.send",
   signature = "syslog.send{host=, port=, proto=, format=, facility=, severity=, app=, message=, msgid=}",
   summary = "Sends one message, as syslog.new and log do.",
+  example = 'print(syslog.send{host = "127.0.0.1", port = 514, app = "probe", severity = "err", message = "disk full"})',
   fn = syslog.send,
 }
 describe{
   name = "syslog.format",
   signature = "syslog.format{format=, facility=, severity=, hostname=, app=, procid=, msgid=, message=}",
   summary = "Builds a message's text without sending it.",
+  example = 'print(syslog.format{format = "3164", severity = "notice", hostname = "h", app = "probe", message = "up"})',
   fn = syslog.format,
 }
 
