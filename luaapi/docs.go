@@ -74,7 +74,7 @@ func init() {
 		{"Plugins", "A plugin is a Lua module on the plugin path (see `plugins`); it can add shell commands and document its functions.", pluginFuncs, false},
 		{"Seeing the traffic", "", traceFuncs, true},
 		fromLibrary(luasocket.Library),
-		{"The shell", "", append(append(append([]libFunc{}, shellFuncs...), showFuncs...), tourFuncs...), false},
+		{"The shell", "", append(append(append(append([]libFunc{}, shellFuncs...), historyFuncs...), showFuncs...), tourFuncs...), false},
 	}
 }
 

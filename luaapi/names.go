@@ -38,7 +38,7 @@ func (s *Session) Names() *Names {
 		}
 	})
 	sort.Strings(n.Globals)
-	n.Commands = []string{"help", "plugins", "reload", "sockets", "tasks"}
+	n.Commands = []string{"help", "history", "plugins", "reload", "save", "sockets", "tasks"}
 	for c := range s.commands {
 		n.Commands = append(n.Commands, c)
 	}

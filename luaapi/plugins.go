@@ -484,7 +484,7 @@ for _, t in ipairs(all) do print(t) end`, "=:tasks")
 		s.sched.enter(s.main, nil)
 		defer s.sched.leave()
 		var b strings.Builder
-		b.WriteString(":help                 this list; help() lists the Lua functions\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n:sockets              the open sockets and their traffic\n:tasks                the tasks that have not ended\n")
+		b.WriteString(":help                 this list; help() lists the Lua functions\n:history [N]          the chunks typed so far, numbered (history())\n:plugins              the plugins require can load\n:reload NAME          read plugin NAME again\n:save[!] FILE [3-7 9] write the chunks that ran, or those numbered, as a script (save())\n:sockets              the open sockets and their traffic\n:tasks                the tasks that have not ended\n")
 		names := make([]string, 0, len(s.commands))
 		for n := range s.commands {
 			names = append(names, n)
@@ -505,6 +505,38 @@ for _, t in ipairs(all) do print(t) end`, "=:tasks")
 		return nil
 	case "plugins":
 		return s.DoString("io.write(tostring(plugins()))", "=:plugins")
+	case "history":
+		if len(rest) > 1 {
+			return &Error{Message: "usage: :history [N]"}
+		}
+		fn, err := s.Compile("history(tonumber((...)) or (...))", "=:history")
+		if err != nil {
+			return err
+		}
+		arg := lua.LValue(lua.LNil)
+		if len(rest) == 1 {
+			arg = lua.LString(rest[0])
+		}
+		_, err = s.Call(fn, arg)
+		return err
+	case "save", "save!":
+		if len(rest) == 0 {
+			return &Error{Message: "usage: :save[!] FILE [RANGES], e.g. :save probe.lua 3-7 9"}
+		}
+		// The file name and ranges are arguments, not code.
+		fn, err := s.Compile(`local path, ranges, force = ...
+local n, which = save(path, ranges, {force = force})
+if not n then print(which) return end
+print(("saved %d chunk%s (%s) to %s; run it with: sockshell %s"):format(n, n == 1 and "" or "s", which, path, path))`, "=:save")
+		if err != nil {
+			return err
+		}
+		ranges := lua.LValue(lua.LNil)
+		if len(rest) > 1 {
+			ranges = lua.LString(strings.Join(rest[1:], " "))
+		}
+		_, err = s.Call(fn, lua.LString(rest[0]), ranges, lua.LBool(name == "save!"))
+		return err
 	case "reload":
 		if len(rest) != 1 {
 			return &Error{Message: "usage: :reload NAME"}

@@ -94,6 +94,8 @@ type Session struct {
 	docsByFn   map[lua.LValue]*bind.Doc
 	sandbox    *sandbox // in --safe mode
 
+	history []Entry // the chunks typed at the prompt; guarded by the baton
+
 	widthOf func() int
 	tourAt  int // the next step of tour(); guarded by the baton
 

@@ -113,22 +113,28 @@ func Run(s *luaapi.Session, opts Options) int {
 			if name != "" {
 				src = fmt.Sprintf("help(%q)", name)
 			}
+			status := luaapi.Ran
 			if err := s.DoString(src, "=?"); err != nil {
 				printError(opts, err)
+				status = luaapi.Failed
 			}
+			s.Record(luaapi.Entry{Source: r.text, Kind: luaapi.Help, Status: status})
 		case pending == "" && strings.HasPrefix(r.text, ":"):
 			// A shell command: :help, :plugins, :reload, or a plugin's.
 			save = r.text
+			status := luaapi.Ran
 			if err := s.RunCommand(r.text[1:]); err != nil {
 				var exit *luaapi.ExitError
 				if errors.As(err, &exit) {
 					return exit.Code
 				}
 				printError(opts, err)
+				status = luaapi.Failed
 			}
+			s.Record(luaapi.Entry{Source: r.text, Kind: luaapi.Command, Status: status})
 		default:
 			chunk := pending + r.text
-			fn, cerr := compileLine(s, chunk, pending == "")
+			fn, expr, cerr := compileLine(s, chunk, pending == "")
 			var le *luaapi.Error
 			if errors.As(cerr, &le) && le.Incomplete {
 				pending = chunk + "\n"
@@ -137,11 +143,18 @@ func Run(s *luaapi.Session, opts Options) int {
 			pending, save = "", chunk
 			if cerr != nil {
 				printError(opts, cerr)
+				s.Record(luaapi.Entry{Source: chunk, Status: luaapi.Invalid})
 				break
 			}
-			if code, exit := runChunk(s, fn, opts); exit {
+			code, exit, status, printed := runChunk(s, fn, opts)
+			if exit {
 				return code
 			}
+			kind := luaapi.Code
+			if expr && printed {
+				kind = luaapi.Expression // a script shows what the prompt showed
+			}
+			s.Record(luaapi.Entry{Source: chunk, Kind: kind, Status: status})
 		}
 		if opts.Terminal && pending == "" {
 			comp.names.Store(s.Names()) // what the chunk defined completes now
@@ -242,38 +255,45 @@ func (in *input) stop() {
 }
 
 // compileLine compiles chunk, first as an expression whose values print
-// ("return " .. chunk), then as statements. "=expr" is "return expr".
-func compileLine(s *luaapi.Session, chunk string, first bool) (*lua.LFunction, error) {
+// ("return " .. chunk), then as statements. "=expr" is "return expr". It
+// reports whether chunk is an expression.
+func compileLine(s *luaapi.Session, chunk string, first bool) (*lua.LFunction, bool, error) {
 	if first && strings.HasPrefix(chunk, "=") {
-		return s.Compile("return "+chunk[1:], "stdin")
+		fn, err := s.Compile("return "+chunk[1:], "stdin")
+		return fn, true, err
 	}
 	if fn, err := s.Compile("return "+chunk, "stdin"); err == nil {
-		return fn, nil
+		return fn, true, nil
 	}
-	return s.Compile(chunk, "stdin")
+	fn, err := s.Compile(chunk, "stdin")
+	return fn, false, err
 }
 
 // runChunk runs fn and prints its values or its error. It reports whether
-// the code asked to exit, and with what code.
-func runChunk(s *luaapi.Session, fn *lua.LFunction, opts Options) (int, bool) {
+// the code asked to exit, and with what code; how the chunk ended; and
+// whether it printed values.
+func runChunk(s *luaapi.Session, fn *lua.LFunction, opts Options) (code int, exit bool, status luaapi.EntryStatus, printed bool) {
 	results, err := s.Call(fn)
-	var exit *luaapi.ExitError
+	var ee *luaapi.ExitError
 	var le *luaapi.Error
 	switch {
-	case errors.As(err, &exit):
-		return exit.Code, true
+	case errors.As(err, &ee):
+		return ee.Code, true, luaapi.Ran, false
 	case errors.As(err, &le) && le.Interrupted:
 		printError(opts, "interrupted")
+		return 0, false, luaapi.Interrupted, false
 	case err != nil:
 		printError(opts, err)
+		return 0, false, luaapi.Failed, false
 	case len(results) > 0:
 		vals := make([]string, len(results))
 		for i, v := range results {
 			vals[i] = s.ShowColor(v, opts.Color)
 		}
 		fmt.Fprintln(opts.Out, strings.Join(vals, "\t"))
+		return 0, false, luaapi.Ran, true
 	}
-	return 0, false
+	return 0, false, luaapi.Ran, false
 }
 
 // prompt is p, in bold blue on a terminal with colour.

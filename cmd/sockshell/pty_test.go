@@ -580,3 +580,31 @@ func TestGuardRestoresTerminalOnPanic(t *testing.T) {
 		t.Errorf("terminal left raw: lflag %#x", tio.Lflag)
 	}
 }
+
+// At a terminal: an experiment, :history to see it, :save to keep it; the
+// saved script, run by the binary, prints what the prompt showed.
+func TestTerminalSaveAndRun(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "exp.lua")
+	tm := startTerm(t, "XDG_STATE_HOME="+dir)
+	tm.enter(`s = listen(0, "127.0.0.1")`)
+	tm.enter(`port = select(2, s:getsockname())`)
+	tm.send(`s:sendto("ping", "127.0.0.1", port)` + "\r")
+	tm.expectLine(`4`)
+	tm.send(`(s:recvfrom(64, 5))` + "\r")
+	tm.expectLine(`ping`)
+	tm.send("nosuch()\r")
+	tm.expectLine(`stdin:1: attempt to call global 'nosuch' \(a nil value\)`)
+	tm.send(":history\r")
+	tm.expectLine(`   5!  nosuch\(\)`)
+	tm.send(":save " + file + "\r")
+	tm.expectLine(`saved 4 chunks \(1-4\) to ` + regexp.QuoteMeta(file) + `; run it with: sockshell ` + regexp.QuoteMeta(file))
+	tm.quit()
+	out, err := command(file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if string(out) != "4\nping\n" {
+		t.Errorf("the saved script printed %q, want the prompt's 4 and ping", out)
+	}
+}
