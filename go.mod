@@ -9,6 +9,11 @@ require (
 	github.com/yuin/gopher-lua v1.1.2
 )
 
-require golang.org/x/sys v0.37.0
+require (
+	github.com/google/gopacket v1.1.19
+	golang.org/x/sys v0.37.0
+)
+
+require golang.org/x/net v0.0.0-20190620200207-3b0461eec859 // indirect
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
