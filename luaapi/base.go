@@ -35,6 +35,9 @@ func (s *Session) openBase() {
 			continue
 		}
 		for _, f := range lib.funcs {
+			if f.fn == nil {
+				continue // made by its library's Open
+			}
 			lf := s.bind(f)
 			s.setGlobalPath(f.doc.Name, lf)
 			s.docsByFn[lf] = f.doc

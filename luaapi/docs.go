@@ -6,6 +6,7 @@ import (
 
 	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/lib/binary"
+	"github.com/sockshell/sockshell/luaapi/lib/capture"
 	"github.com/sockshell/sockshell/luaapi/lib/luasocket"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -73,6 +74,7 @@ func init() {
 		{"The host", "", append(append([]libFunc{}, hostFuncs...), timeFuncs...), false},
 		{"Plugins", "A plugin is a Lua module on the plugin path (see `plugins`); it can add shell commands and document its functions.", pluginFuncs, false},
 		{"Seeing the traffic", "", traceFuncs, true},
+		fromLibrary(capture.Library),
 		fromLibrary(luasocket.Library),
 		{"The shell", "", append(append(append(append([]libFunc{}, shellFuncs...), historyFuncs...), showFuncs...), tourFuncs...), false},
 	}

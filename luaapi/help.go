@@ -73,17 +73,18 @@ var topics = map[string][]string{
 	"host":      {"The host"},
 	"plugins":   {"Plugins"},
 	"shell":     {"The shell", "Seeing the traffic"},
+	"capture":   {"Captures"},
 	"luasocket": {"LuaSocket"},
 }
 
 // topicTitles head the topics in help()'s index.
 var topicTitles = map[string]string{
 	"sockets": "Sockets", "udp": "UDP", "tcp": "TCP", "tasks": "Tasks", "binary": "Binary data",
-	"host": "The host", "plugins": "Plugins", "shell": "The shell", "luasocket": "LuaSocket programs",
+	"host": "The host", "plugins": "Plugins", "shell": "The shell", "capture": "Captures", "luasocket": "LuaSocket programs",
 }
 
 // topicOrder is the order of help()'s index.
-var topicOrder = []string{"sockets", "udp", "tcp", "tasks", "binary", "host", "plugins", "shell", "luasocket"}
+var topicOrder = []string{"sockets", "udp", "tcp", "tasks", "binary", "host", "plugins", "shell", "capture", "luasocket"}
 
 func (s *Session) helpIndex() string {
 	var b strings.Builder

@@ -1,7 +1,10 @@
 package luaapi
 
 import (
+	"errors"
+	"io"
 	"net/netip"
+	"os"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -36,6 +39,20 @@ func (h sessionHost) CheckNet(L *lua.LState, what, host string, port int) {
 }
 
 func (h sessionHost) ReadScript(path string) ([]byte, error) { return h.s.readScript(path) }
+
+func (h sessionHost) OpenFile(path string) (io.ReadCloser, error) {
+	var f *os.File
+	var err error
+	if h.s.sandbox != nil {
+		f, err = h.s.sandbox.openFile(path, os.O_RDONLY, 0)
+	} else {
+		f, err = os.Open(path)
+	}
+	if err != nil {
+		return nil, errors.New(fileError(path, err)) // "path: No such file or directory", as io.open says
+	}
+	return f, nil
+}
 
 func (h sessionHost) Load(src, name string) (*lua.LFunction, error) { return h.s.LoadSource(src, name) }
 

@@ -27,6 +27,7 @@ import (
 
 	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/culprit"
+	"github.com/sockshell/sockshell/luaapi/lib/capture"
 	"github.com/sockshell/sockshell/luaapi/lib/lua51"
 	"github.com/sockshell/sockshell/luaapi/lib/luasocket"
 	"github.com/sockshell/sockshell/luaapi/procmem"
@@ -175,6 +176,7 @@ func New(opts Options) *Session {
 	s.openBinary()
 	s.openTrace()
 	luasocket.Open(s.main, sessionHost{s})
+	capture.Open(s.main, sessionHost{s})
 	s.sched.leave()
 	return s
 }

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"context"
+	"io"
 	"net/netip"
 
 	lua "github.com/yuin/gopher-lua"
@@ -39,6 +40,9 @@ type Host interface {
 	// chunks.
 	ReadScript(path string) ([]byte, error)
 	Load(src, name string) (*lua.LFunction, error)
+	// OpenFile opens a file for reading as the session may (--safe's
+	// read permissions); its error is C's wording, naming the file.
+	OpenFile(path string) (io.ReadCloser, error)
 	// Bind makes the Lua function of fn, named name: a Go panic in it
 	// becomes a Lua error that says so. Document makes help(fn) show d.
 	Bind(name string, fn lua.LGFunction) *lua.LFunction

@@ -2,6 +2,7 @@ package luasocket
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"strings"
@@ -46,7 +47,8 @@ func (h *testHost) CheckNet(L *lua.LState, what, host string, port int) {
 		L.RaiseError("refused: %s %s", what, host)
 	}
 }
-func (h *testHost) ReadScript(path string) ([]byte, error) { return os.ReadFile(path) }
+func (h *testHost) ReadScript(path string) ([]byte, error)      { return os.ReadFile(path) }
+func (h *testHost) OpenFile(path string) (io.ReadCloser, error) { return os.Open(path) }
 func (h *testHost) Load(src, name string) (*lua.LFunction, error) {
 	return h.L.Load(strings.NewReader(src), name)
 }

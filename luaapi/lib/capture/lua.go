@@ -1,0 +1,309 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/procmem"
+)
+
+// The packet's fields, as the docs list them.
+const packetFields = "`n` (its number in the file, from 1), `time` (seconds since 1970, with fractions), `len` (its length on the wire), " +
+	"`captured` (how much the file holds, when a snap length cut it), `family` (4 or 6), `src`, `dst` (addresses), " +
+	"`proto` (`\"udp\"`, `\"tcp\"`, `\"icmp\"`, `\"icmp6\"`, or the IP protocol's number), `sport`, `dport`, " +
+	"for TCP `flags` (`\"SYN,ACK\"`), `seq` and `ack`, for ICMP `type` and `code`, and `data`, the payload. A frame that is not IP has only `n`, `time`, `len` and `data`."
+
+// filterDoc says what a filter is.
+const filterDoc = "which packets: a function of the packet that returns true for those to keep, or words as tcpdump's: " +
+	"`\"udp\"`, `\"tcp\"`, `\"icmp\"`, `\"port 53\"`, `\"host 127.0.0.1\"`, `\"src port 5000\"`, `\"dst host ::1\"`, joined by `and` (all must hold)"
+
+var readDoc = &bind.Doc{
+	Name:    "capture.read",
+	Forms:   []string{"capture.read(path [, filter])"},
+	Summary: "Reads a capture — pcap or pcapng, from tcpdump, tshark, Wireshark or `trace.save` — into a list of packets, decoded down to what a socket program sees.",
+	Args: []bind.Arg{
+		{Name: "path", Meaning: "the capture file"},
+		{Name: "filter", Meaning: filterDoc},
+	},
+	Returns: "a list of packets, each a table: " + packetFields + " When the file is cut inside a packet, the list of those before it and a second result saying so.",
+	Errors:  "A bad filter raises. A file that cannot be read or is not a capture returns `nil, message`. The packets count against `--max-memory`: `capture.each` reads a capture of any size.",
+	Example: `local s = listen(0, "127.0.0.1")
+trace(true)
+s:sendto("hi", "127.0.0.1", select(2, s:getsockname()))
+s:recvfrom(10, 1)
+local file = os.tmpname()
+trace.save(file)
+trace(false)
+for _, p in ipairs(capture.read(file, "udp")) do print(p.proto, p.data, p.dport == p.sport) end
+--> udp  hi  true`,
+}
+
+var eachDoc = &bind.Doc{
+	Name:    "capture.each",
+	Forms:   []string{"capture.each(path [, filter])"},
+	Summary: "Reads a capture one packet at a time, for a `for` loop: memory stays the same whatever the file's size.",
+	Args: []bind.Arg{
+		{Name: "path", Meaning: "the capture file"},
+		{Name: "filter", Meaning: filterDoc},
+	},
+	Returns: "an iterator of packets, as `capture.read` gives them.",
+	Errors:  "A bad filter raises. A file that cannot be read or is not a capture returns `nil, message`; a file cut inside a packet raises when the loop reaches it, after the packets before it.",
+	Example: `local s = listen(0, "127.0.0.1")
+trace(true)
+for i = 1, 3 do s:sendto("n" .. i, "127.0.0.1", select(2, s:getsockname())) end
+local file = os.tmpname()
+trace.save(file)
+trace(false)
+local n = 0
+for p in capture.each(file, "udp and dst port " .. select(2, s:getsockname())) do n = n + 1 end
+print(n)  --> 3`,
+}
+
+// Library is the capture functions as the reference shows them; Open makes
+// them in a session.
+var Library = bind.Library{
+	Title: "Captures",
+	Intro: "Reading back what `tcpdump -w`, `tshark -w`, Wireshark or `trace.save` captured.",
+	Funcs: []bind.Func{{Doc: readDoc}, {Doc: eachDoc}},
+}
+
+// Open sets the global capture table in L, whose functions read files as
+// h allows.
+func Open(L *lua.LState, h bind.Host) {
+	t := L.NewTable()
+	for _, f := range []struct {
+		name string
+		doc  *bind.Doc
+		fn   func(h bind.Host, L *lua.LState) int
+	}{{"read", readDoc, lRead}, {"each", eachDoc, lEach}} {
+		fn := h.Bind(f.doc.Name, func(L *lua.LState) int { return f.fn(h, L) })
+		h.Document(fn, f.doc)
+		t.RawSetString(f.name, fn)
+	}
+	L.SetGlobal("capture", t)
+}
+
+// open opens a capture for reading, as the session allows.
+func open(h bind.Host, path string) (*Reader, io.Closer, error) {
+	f, err := h.OpenFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return r, f, nil
+}
+
+func lRead(h bind.Host, L *lua.LState) int {
+	a := bind.Args{L: L, Fn: "capture.read"}
+	path := a.Name(1, L.Get(1), "path")
+	keep := checkFilter(a, 2)
+	r, f, err := open(h, path)
+	if err != nil {
+		return bind.Fail(L, err.Error())
+	}
+	defer f.Close()
+	list := L.NewTable()
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			L.Push(list)
+			L.Push(lua.LString(fmt.Sprintf("%s: %v", path, err)))
+			return 2
+		}
+		procmem.Alloc(L, int64(len(p.Payload))+256)
+		if v := packetTable(L, p); keep(L, p, v) {
+			list.Append(v)
+		}
+	}
+	L.Push(list)
+	return 1
+}
+
+func lEach(h bind.Host, L *lua.LState) int {
+	a := bind.Args{L: L, Fn: "capture.each"}
+	path := a.Name(1, L.Get(1), "path")
+	keep := checkFilter(a, 2)
+	r, f, err := open(h, path)
+	if err != nil {
+		return bind.Fail(L, err.Error())
+	}
+	closed := false
+	finish := func() {
+		if !closed {
+			closed = true
+			f.Close()
+		}
+	}
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		for !closed {
+			p, err := r.Next()
+			if err == io.EOF {
+				finish()
+				break
+			}
+			if err != nil {
+				finish()
+				L.RaiseError("%s: %v", path, err)
+			}
+			if v := packetTable(L, p); keep(L, p, v) {
+				L.Push(v)
+				return 1
+			}
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
+	return 1
+}
+
+// packetTable is p as Lua sees it.
+func packetTable(L *lua.LState, p Packet) *lua.LTable {
+	t := L.CreateTable(0, 16)
+	t.RawSetString("n", lua.LNumber(p.N))
+	t.RawSetString("time", lua.LNumber(float64(p.Time.UnixNano())/1e9))
+	t.RawSetString("len", lua.LNumber(p.Len))
+	if p.Captured < p.Len {
+		t.RawSetString("captured", lua.LNumber(p.Captured))
+	}
+	t.RawSetString("data", lua.LString(p.Payload))
+	if p.Family == 0 {
+		return t
+	}
+	t.RawSetString("family", lua.LNumber(p.Family))
+	t.RawSetString("src", lua.LString(p.Src.String()))
+	t.RawSetString("dst", lua.LString(p.Dst.String()))
+	t.RawSetString("proto", lua.LString(p.Proto))
+	switch p.Proto {
+	case "udp", "tcp":
+		t.RawSetString("sport", lua.LNumber(p.SrcPort))
+		t.RawSetString("dport", lua.LNumber(p.DstPort))
+	case "icmp", "icmp6":
+		t.RawSetString("type", lua.LNumber(p.ICMPType))
+		t.RawSetString("code", lua.LNumber(p.ICMPCode))
+	}
+	if p.Proto == "tcp" {
+		t.RawSetString("flags", lua.LString(p.Flags))
+		t.RawSetString("seq", lua.LNumber(p.Seq))
+		t.RawSetString("ack", lua.LNumber(p.Ack))
+	}
+	return t
+}
+
+// keepFunc tells whether a packet passes a filter.
+type keepFunc func(L *lua.LState, p Packet, v *lua.LTable) bool
+
+// checkFilter reads argument n: nil (every packet), a Lua function, or
+// filter words (ParseFilter).
+func checkFilter(a bind.Args, n int) keepFunc {
+	switch v := a.L.Get(n).(type) {
+	case *lua.LNilType:
+		return func(*lua.LState, Packet, *lua.LTable) bool { return true }
+	case *lua.LFunction:
+		return func(L *lua.LState, _ Packet, t *lua.LTable) bool {
+			L.Push(v)
+			L.Push(t)
+			L.Call(1, 1)
+			keep := lua.LVAsBool(L.Get(-1))
+			L.Pop(1)
+			return keep
+		}
+	case lua.LString:
+		f, err := ParseFilter(string(v))
+		if err != nil {
+			a.Raise(n, "%v", err)
+		}
+		return func(_ *lua.LState, p Packet, _ *lua.LTable) bool { return f(p) }
+	default:
+		a.Raise(n, "filter must be a function or a string such as \"udp port 53\", got %s", bind.Describe(v))
+	}
+	return nil
+}
+
+// Filter tells whether a packet is one of those a filter names.
+type Filter func(Packet) bool
+
+// ParseFilter reads filter words as tcpdump's: a protocol ("udp", "tcp",
+// "icmp", "icmp6"), "port N", "host ADDR", each of the last two perhaps
+// after "src" or "dst", joined by "and" or written one after the other.
+func ParseFilter(text string) (Filter, error) {
+	var all []Filter
+	words := strings.Fields(text)
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		dir := ""
+		if w == "and" {
+			continue
+		}
+		if w == "src" || w == "dst" {
+			dir = w
+			if i+1 >= len(words) {
+				return nil, fmt.Errorf("'%s' wants 'port N' or 'host ADDR' after it", w)
+			}
+			i++
+			w = words[i]
+		}
+		switch w {
+		case "udp", "tcp", "icmp", "icmp6":
+			if dir != "" {
+				return nil, fmt.Errorf("'%s %s': a direction goes with port or host", dir, w)
+			}
+			proto := w
+			all = append(all, func(p Packet) bool { return p.Proto == proto })
+		case "port", "host":
+			if i+1 >= len(words) {
+				return nil, fmt.Errorf("'%s' wants a value after it", w)
+			}
+			i++
+			f, err := match(w, dir, words[i])
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, f)
+		default:
+			return nil, fmt.Errorf("unknown filter word '%s' (filters look like \"udp port 53\", \"tcp and host 127.0.0.1\")", w)
+		}
+	}
+	return func(p Packet) bool {
+		for _, f := range all {
+			if !f(p) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+func match(what, dir, value string) (Filter, error) {
+	src, dst := dir != "dst", dir != "src"
+	if what == "port" {
+		port, err := strconv.ParseUint(value, 10, 16)
+		if err != nil {
+			return nil, fmt.Errorf("port must be 0-65535, got '%s'", value)
+		}
+		return func(p Packet) bool {
+			if p.Proto != "udp" && p.Proto != "tcp" {
+				return false
+			}
+			return src && p.SrcPort == uint16(port) || dst && p.DstPort == uint16(port)
+		}, nil
+	}
+	addr, err := netip.ParseAddr(value)
+	if err != nil {
+		return nil, errors.New("host must be an IP address, got '" + value + "'")
+	}
+	return func(p Packet) bool { return src && p.Src == addr || dst && p.Dst == addr }, nil
+}
