@@ -1,14 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
 )
 
 // The memory budget holds where memory grows: functions whose result's
@@ -143,4 +150,57 @@ func receive400(listen, pattern string) string {
 			p:close()
 			error(err, 0)
 		end)()`
+}
+
+// A capture larger than the memory budget: capture.each reads it all with
+// memory to spare, one packet at a time; capture.read, which keeps every
+// packet, stops with the budget's error.
+func TestCaptureLargerThanTheBudget(t *testing.T) {
+	const budgetMB, packets, size = 64, 5000, 60000 // 300 MB of packets
+	file := filepath.Join(t.TempDir(), "big.pcap")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65536, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	payload := bytes.Repeat([]byte("x"), size)
+	for i := 0; i < packets; i++ {
+		buf := gopacket.NewSerializeBuffer()
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IPv4(127, 0, 0, 1), DstIP: net.IPv4(127, 0, 0, 1)}
+		udp := &layers.UDP{SrcPort: 5000, DstPort: layers.UDPPort(6000 + i%10)}
+		udp.SetNetworkLayerForChecksum(ip)
+		eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{0, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{0, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload(payload)); err != nil {
+			t.Fatal(err)
+		}
+		data := buf.Bytes()
+		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: time.Unix(int64(i), 0), CaptureLength: len(data), Length: len(data)}, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	for _, tc := range []struct{ name, body, want string }{
+		{"each", `local n, bytes = 0, 0 for p in capture.each(FILE) do n, bytes = n + 1, bytes + #p.data end return n, bytes`,
+			fmt.Sprintf("true\t%d\t%d\n", packets, packets*size)},
+		{"read", `return #capture.read(FILE)`, "false\tnot enough memory\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := strings.ReplaceAll(tc.body, "FILE", strconv.Quote(file))
+			cmd := command("--max-memory", fmt.Sprint(budgetMB, "M"), "-e", `print(pcall(function() `+body+` end))`)
+			r := runCmdFrom(t, cmd, strings.NewReader(""))
+			if r.code != 0 || r.stdout != tc.want {
+				t.Fatalf("exit %d, stdout %.200q, want %q; stderr %.500s", r.code, r.stdout, tc.want, r.stderr)
+			}
+			ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+			if !ok {
+				t.Skip("no resource usage on this system")
+			}
+			if peakMB := ru.Maxrss / 1024; peakMB > budgetMB*3/2 {
+				t.Errorf("peak RSS %d MB, over 1.5 times the %d MB budget", peakMB, budgetMB)
+			}
+		})
+	}
 }

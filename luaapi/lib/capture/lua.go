@@ -114,6 +114,9 @@ func lRead(h bind.Host, L *lua.LState) int {
 	}
 	defer f.Close()
 	list := L.NewTable()
+	// The list grows inside this one call, where no Lua instruction runs
+	// to notice the budget's poke: ask the budget as it grows.
+	var pending int64
 	for {
 		p, err := r.Next()
 		if err == io.EOF {
@@ -124,7 +127,10 @@ func lRead(h bind.Host, L *lua.LState) int {
 			L.Push(lua.LString(fmt.Sprintf("%s: %v", path, err)))
 			return 2
 		}
-		procmem.Alloc(L, int64(len(p.Payload))+256)
+		if pending += int64(len(p.Payload)) + 256; pending >= procmem.CheckMin {
+			procmem.Alloc(L, pending)
+			pending = 0
+		}
 		if v := packetTable(L, p); keep(L, p, v) {
 			list.Append(v)
 		}
