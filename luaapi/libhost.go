@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/pcapng"
 )
 
 // sessionHost is the session as the library packages see it (bind.Host).
@@ -30,6 +31,14 @@ func (h sessionHost) Tracing() bool { return h.s.tracer.active.Load() }
 
 func (h sessionHost) Packet(tcp, in bool, local, remote netip.AddrPort, data []byte) {
 	h.s.packet(tcp, in, local, remote, data)
+}
+
+func (h sessionHost) StreamEvent(ev bind.StreamEvent, src, dst, local netip.AddrPort, what string) {
+	kind := pcapng.Open
+	if ev == bind.Ended {
+		kind = pcapng.Close
+	}
+	h.s.tcpEvent(kind, src, dst, local, what)
 }
 
 func (h sessionHost) CheckNet(L *lua.LState, what, host string, port int) {

@@ -14,6 +14,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/pcapng"
 	"github.com/sockshell/sockshell/luaapi/procmem"
 	"github.com/sockshell/sockshell/luaapi/sock"
 )
@@ -21,6 +22,7 @@ import (
 // tcpStream is the Lua side of a sock.Conn.
 type tcpStream struct {
 	sockState
+	s             *Session // for trace
 	conn          *sock.Conn
 	local, remote netip.AddrPort
 	maxLine       int  // the longest line receive takes; guarded by the baton
@@ -100,12 +102,27 @@ func checkListener(a bind.Args, n int) *tcpListener {
 	return bind.CheckUserdata[*tcpListener](a, n, "tcp listener", describeSock)
 }
 
-// newStream registers a connection and makes its object.
-func (s *Session) newStream(L *lua.LState, c *sock.Conn) *lua.LUserData {
+// newStream registers a connection and makes its object; accepted says
+// which end it is, for trace.
+func (s *Session) newStream(L *lua.LState, c *sock.Conn, accepted bool) *lua.LUserData {
 	local, remote := c.LocalAddr(), c.RemoteAddr()
 	c.Trace = func(in bool, b []byte) { s.packet(true, in, local, remote, b) }
-	return s.newSocket(L, &tcpStream{conn: c, local: local, remote: remote, maxLine: defaultMaxLine,
+	if accepted {
+		s.tcpEvent(pcapng.Open, remote, local, local, "accept")
+	} else {
+		s.tcpEvent(pcapng.Open, local, remote, local, "connect")
+	}
+	return s.newSocket(L, &tcpStream{s: s, conn: c, local: local, remote: remote, maxLine: defaultMaxLine,
 		sockState: newSockState(c)}, streamClass)
+}
+
+// Shutdown closes the stream, which trace shows.
+func (c *tcpStream) Shutdown() bool {
+	if !c.sockState.Shutdown() {
+		return false
+	}
+	c.s.tcpEvent(pcapng.Close, c.local, c.remote, c.local, "close")
+	return true
 }
 
 var tcpFuncs = []libFunc{
@@ -228,7 +245,7 @@ func (s *Session) lConnect(L *lua.LState) int {
 	if err != nil {
 		return bind.Fail(L, bind.Failure(err, net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))))
 	}
-	L.Push(s.newStream(L, c))
+	L.Push(s.newStream(L, c, false))
 	return 1
 }
 
@@ -269,7 +286,7 @@ func (l *tcpListener) accept(s *Session, a bind.Args) int {
 		return bind.Fail(L, bind.Failure(err, l.addr.String()))
 	}
 	l.Received(0)
-	L.Push(s.newStream(L, c))
+	L.Push(s.newStream(L, c, true))
 	return 1
 }
 
@@ -317,6 +334,9 @@ func (c *tcpStream) receive(s *Session, a bind.Args) int {
 	c.Received(len(data))
 	if errors.Is(err, procmem.ErrNoMemory) { // what was read stays for the next receive
 		L.Error(lua.LString(err.Error()), 0)
+	}
+	if errors.Is(err, io.EOF) {
+		s.tcpEvent(pcapng.Close, c.remote, c.local, c.local, "peer closed")
 	}
 	if err != nil {
 		return c.failed(L, err, lua.LString(data))
@@ -405,24 +425,26 @@ func (c *tcpStream) shutdownLua(s *Session, a bind.Args) int {
 	if L.Get(2) != lua.LNil {
 		how = a.Name(2, L.Get(2), "how")
 	}
-	var err error
 	switch how {
-	case "send":
-		err = c.conn.CloseWrite()
-	case "receive":
-		err = c.conn.CloseRead()
-	case "both":
-		if err = c.conn.CloseWrite(); err == nil {
-			err = c.conn.CloseRead()
-		}
+	case "send", "receive", "both":
 	default:
 		a.Raise(2, "how must be \"send\", \"receive\" or \"both\", got %s", bind.Describe(L.Get(2)))
 	}
 	if c.Closed() {
 		return bind.Fail(L, "closed")
 	}
+	var err error
+	if how != "receive" {
+		err = c.conn.CloseWrite()
+	}
+	if err == nil && how != "send" {
+		err = c.conn.CloseRead()
+	}
 	if err != nil {
 		return bind.Fail(L, bind.Failure(err, c.remote.String()))
+	}
+	if how != "receive" {
+		s.tcpEvent(pcapng.Close, c.local, c.remote, c.local, "shutdown") // the FIN
 	}
 	L.Push(lua.LTrue)
 	return 1

@@ -46,7 +46,10 @@ type tracer struct {
 	// sent is, for each flow, what this session sent and has not yet seen
 	// arrive: when both ends are its own sockets, the arrival is the same
 	// packet, which a capture holds once.
-	sent    map[flowKey]*inFlight
+	sent map[flowKey]*inFlight
+	// events are the connections' openings and ends recorded: when both
+	// ends are the session's sockets, each side reports them.
+	events  map[eventKey]bool
 	file    *os.File
 	fileBuf *bufio.Writer
 	fileW   *pcapng.Writer
@@ -55,6 +58,12 @@ type tracer struct {
 // flowKey names one direction of a conversation.
 type flowKey struct {
 	tcp      bool
+	src, dst netip.AddrPort
+}
+
+// eventKey names a TCP connection's opening or the end of one side.
+type eventKey struct {
+	kind     pcapng.Kind
 	src, dst netip.AddrPort
 }
 
@@ -129,6 +138,52 @@ func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte
 	}
 }
 
+// tcpEvent records, if tracing is on, a TCP connection opened (kind
+// pcapng.Open, src the client) or the end of src's side (pcapng.Close):
+// once in what trace.save writes, whichever end reports it first, and as
+// a line for each of the session's sockets that sees it. local is the
+// reporting socket's address, what how it saw it ("connect", "accept",
+// "shutdown", "close", "peer closed").
+func (s *Session) tcpEvent(kind pcapng.Kind, src, dst, local netip.AddrPort, what string) {
+	tr := &s.tracer
+	if !tr.active.Load() {
+		return
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if !tr.on {
+		return
+	}
+	remote := dst
+	if src != local {
+		remote = src
+	}
+	local = concrete(local, remote)
+	if src == remote {
+		dst = local
+	} else {
+		src = local
+	}
+	p := pcapng.Packet{Time: time.Now(), TCP: true, Kind: kind, Src: src, Dst: dst}
+	if tr.events == nil {
+		tr.events = map[eventKey]bool{}
+	}
+	if k := (eventKey{kind, src, dst}); !tr.events[k] {
+		tr.events[k] = true
+		tr.keep(p, min(traceKeepBytes, int(procmem.Budget()/8)))
+		if tr.fileW != nil {
+			tr.fileW.Write(p)
+		}
+	}
+	if tr.show {
+		arrow := "->"
+		if src == remote {
+			arrow = "<-"
+		}
+		fmt.Fprintf(s.stderr, "%s tcp %s %s %s %s\n", p.Time.Format("15:04:05.000000"), local, arrow, remote, what)
+	}
+}
+
 // concrete is a socket's local address as a capture shows it: of the
 // remote's family, and the loopback address rather than "any" when the
 // remote is on loopback (the socket only knows it is bound to every
@@ -178,7 +233,7 @@ var traceFuncs = []libFunc{
 	{&bind.Doc{
 		Name:  "trace",
 		Forms: []string{"trace(on)", "trace{file=, quiet=}"},
-		Summary: "Shows the traffic of the session's sockets: while it is on, every datagram and every chunk of a TCP stream sent or received prints as a line above the prompt — time, protocol, local address, direction, remote address, size, the data as text or hex. " +
+		Summary: "Shows the traffic of the session's sockets: while it is on, every datagram and every chunk of a TCP stream sent or received prints as a line above the prompt — time, protocol, local address, direction, remote address, size, the data as text or hex — and so does each TCP connection's `connect`, `accept`, `shutdown`, `close` and `peer closed`. " +
 			"With a file, it is also recorded there as pcapng, which Wireshark opens.",
 		Args: []bind.Arg{
 			{Name: "on", Meaning: "true to start, false to stop"},
@@ -197,7 +252,7 @@ a:close() b:close()`,
 	{&bind.Doc{
 		Name:    "trace.save",
 		Forms:   []string{"trace.save(path)"},
-		Summary: "Writes the traffic traced so far (the last 100000 packets, and at most 64 MB of them or an eighth of `--max-memory`: the oldest go first) to a pcapng file: each datagram or stream chunk becomes an Ethernet frame (once, when both ends are this session's sockets) with IP and UDP or TCP headers whose checksums are valid and whose TCP sequence numbers count each direction's bytes, so Wireshark and tshark read it as a capture.",
+		Summary: "Writes the traffic traced so far (the last 100000 packets, and at most 64 MB of them or an eighth of `--max-memory`: the oldest go first) to a pcapng file: each datagram or stream chunk becomes an Ethernet frame (once, when both ends are this session's sockets) with IP and UDP or TCP headers whose checksums are valid and whose TCP sequence numbers count each direction's bytes; a connection traced from its start has its handshake (SYN, SYN-ACK, ACK) and a FIN for each side that ended, so Wireshark and tshark read it as a capture and follow its streams (`tshark -r file -z follow,tcp,ascii,0`). The interface is named `sockshell sockets`.",
 		Args:    []bind.Arg{{Name: "path", Meaning: "the file to write"}},
 		Returns: "the number of packets written, and the number of older ones dropped for room (0 when none).",
 		Errors:  "`nil, message` when the file cannot be written.",
@@ -254,7 +309,7 @@ func (s *Session) lTrace(L *lua.LState) int {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.closeFile()
-	tr.on, tr.show, tr.sent = on, show, nil
+	tr.on, tr.show, tr.sent, tr.events = on, show, nil, nil
 	defer func() { tr.active.Store(tr.on) }()
 	if on && file != "" {
 		f, err := s.createFile(file)

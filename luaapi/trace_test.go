@@ -33,19 +33,27 @@ c:send("ping\n")
 p:receive()
 p:send("pong\n")
 c:receive()
+c:close()
+assert(select(2, p:receive()) == "closed")
+p:close()
 trace(false)
 a:sendto("not traced", b:getsockname())
-assert(trace.save(`+luaQuote(saved)+`) == 4)`)
+assert(trace.save(`+luaQuote(saved)+`) == 7)`)
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := []string{
 		`^\d\d:\d\d:\d\d\.\d{6} udp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ 5B "hello"$`,
 		`^\d\d:\d\d:\d\d\.\d{6} udp 127\.0\.0\.1:\d+ <- 127\.0\.0\.1:\d+ 5B "hello"$`,
 		`^\S+ udp \[::1\]:\d+ -> \[::1\]:\d+ 3B 000102$`,
 		`^\S+ udp \[::1\]:\d+ <- \[::1\]:\d+ 3B 000102$`,
+		`^\S+ tcp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ connect$`,
+		`^\S+ tcp 127\.0\.0\.1:\d+ <- 127\.0\.0\.1:\d+ accept$`,
 		`^\S+ tcp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ 5B "ping\\n"$`,
 		`^\S+ tcp 127\.0\.0\.1:\d+ <- 127\.0\.0\.1:\d+ 5B "ping\\n"$`,
 		`^\S+ tcp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ 5B "pong\\n"$`,
 		`^\S+ tcp 127\.0\.0\.1:\d+ <- 127\.0\.0\.1:\d+ 5B "pong\\n"$`,
+		`^\S+ tcp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ close$`,
+		`^\S+ tcp 127\.0\.0\.1:\d+ <- 127\.0\.0\.1:\d+ peer closed$`,
+		`^\S+ tcp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ close$`,
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("trace printed:\n%s", out.String())
@@ -59,7 +67,7 @@ assert(trace.save(`+luaQuote(saved)+`) == 4)`)
 	for _, path := range []string{saved, live} {
 		got, err := exec.Command(tshark, "-r", path, "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
 			"-T", "fields", "-E", "separator=|", "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.payload", "-e", "tcp.payload",
-			"-e", "_ws.expert.severity").Output()
+			"-e", "tcp.flags.str").Output()
 		if err != nil {
 			t.Fatalf("tshark: %v", err)
 		}
@@ -67,10 +75,12 @@ assert(trace.save(`+luaQuote(saved)+`) == 4)`)
 		for _, line := range strings.Split(strings.TrimSpace(string(got)), "\n") {
 			f := strings.Split(line, "|")
 			payload, _ := hex.DecodeString(f[2] + f[3])
-			frames = append(frames, f[0]+f[1]+" "+string(payload)+" "+f[4])
+			frames = append(frames, f[0]+f[1]+" "+string(payload)+strings.ReplaceAll(f[4], "·", ""))
 		}
-		// Each packet once, though both of its ends are the session's.
-		want := "127.0.0.1 hello |::1 \x00\x01\x02 |127.0.0.1 ping\n |127.0.0.1 pong\n "
+		// Each packet once, though both of its ends are the session's:
+		// the handshake, the data, and a FIN each way.
+		want := "127.0.0.1 hello|::1 \x00\x01\x02|127.0.0.1 S|127.0.0.1 AS|127.0.0.1 A|127.0.0.1 ping\nAP|127.0.0.1 pong\nAP|" +
+			"127.0.0.1 AF|127.0.0.1 A|127.0.0.1 AF|127.0.0.1 A"
 		if strings.Join(frames, "|") != want {
 			t.Errorf("%s: tshark read %q", filepath.Base(path), frames)
 		}
@@ -114,5 +124,46 @@ func TestTraceKeepsBounded(t *testing.T) {
 	}
 	if len(many.kept) > traceKeep || len(many.kept)+many.dropped != 2*traceKeep+10 {
 		t.Errorf("by count: kept %d, dropped %d", len(many.kept), many.dropped)
+	}
+}
+
+// LuaSocket's objects are traced as the native sockets are: the
+// connection's opening and both ends show as lines and as segments, and
+// tshark follows the stream in what trace.save wrote.
+func TestTraceLuaSocketStream(t *testing.T) {
+	s, out := newTestSession(t)
+	saved := filepath.Join(t.TempDir(), "ls.pcapng")
+	run(t, s, `local socket = require "socket"
+trace(true)
+local server = assert(socket.bind("127.0.0.1", 0))
+local ip, port = server:getsockname()
+local c = assert(socket.connect(ip, port))
+local a = assert(server:accept())
+c:send("question\n")
+assert(a:receive() == "question")
+a:send("answer\n")
+assert(c:receive() == "answer")
+c:shutdown("send")
+assert(select(2, a:receive()) == "closed")
+a:close() c:close() server:close()
+trace(false)
+assert(trace.save(`+luaQuote(saved)+`) == 5)`)
+	var events []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && !strings.HasSuffix(f[5], "B") {
+			events = append(events, f[3]+" "+strings.Join(f[5:], " "))
+		}
+	}
+	if got, want := strings.Join(events, "|"), "-> connect|<- accept|-> shutdown|<- peer closed|-> close|-> close"; got != want {
+		t.Errorf("events %q, want %q\n%s", got, want, out.String())
+	}
+	tshark := testenv.Need(t, "tshark", "tshark")
+	follow, err := exec.Command(tshark, "-r", saved, "-q", "-z", "follow,tcp,ascii,0").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(follow), "9\nquestion\n\n\t7\nanswer\n") {
+		t.Errorf("tshark follow:\n%s", follow)
 	}
 }

@@ -32,6 +32,12 @@ type Host interface {
 	// stream write (tcp), received (in) or sent.
 	Tracing() bool
 	Packet(tcp, in bool, local, remote netip.AddrPort, data []byte)
+	// StreamEvent records, when tracing, a TCP connection opened
+	// (Opened: src the client, dst the server) or the end of src's side
+	// (Ended: its FIN), as the socket at local saw it; what words it for
+	// trace's line ("connect", "accept", "shutdown", "close", "peer
+	// closed"). Both ends may report one event: it is recorded once.
+	StreamEvent(ev StreamEvent, src, dst, local netip.AddrPort, what string)
 	// CheckNet raises --safe's refusal of what ("connecting to",
 	// "binding", "sending to", "joining") host and port, if it refuses.
 	CheckNet(L *lua.LState, what, host string, port int)
@@ -48,6 +54,15 @@ type Host interface {
 	Bind(name string, fn lua.LGFunction) *lua.LFunction
 	Document(fn lua.LValue, d *Doc)
 }
+
+// StreamEvent is what happened to a TCP connection, for trace.
+type StreamEvent int
+
+// The events of a TCP connection.
+const (
+	Opened StreamEvent = iota
+	Ended
+)
 
 // Context is the context of the thread L: its chunk's or its task's. A
 // blocking call ends when it is done.

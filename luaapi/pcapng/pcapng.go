@@ -2,9 +2,11 @@
 // "PCAP Next Generation Dump File Format") that Wireshark and tshark read:
 // one section, one Ethernet interface, and a packet block per frame. It
 // makes the frames too: traffic seen at the socket level (a datagram, a
-// chunk of a TCP stream) becomes an Ethernet frame with IPv4 or IPv6 and
-// UDP or TCP headers whose lengths and checksums are valid, TCP sequence
-// numbers counting each direction's bytes. It knows nothing of Lua.
+// chunk of a TCP stream, a connection opened or closed) becomes Ethernet
+// frames with IPv4 or IPv6 and UDP or TCP headers whose lengths and
+// checksums are valid, TCP's handshake and FINs made up as TCP sends them,
+// and its sequence numbers counting each direction's bytes. It knows
+// nothing of Lua.
 package pcapng
 
 import (
@@ -14,13 +16,32 @@ import (
 	"time"
 )
 
-// Packet is one unit of traffic as a socket saw it.
+// Packet is one unit of traffic as a socket saw it: a datagram, a chunk
+// of a TCP stream, or a TCP connection's opening or one side's end.
 type Packet struct {
 	Time     time.Time
 	TCP      bool
+	Kind     Kind
 	Src, Dst netip.AddrPort
 	Data     []byte
 }
+
+// Kind is what a Packet stands for.
+type Kind int
+
+// The kinds of Packet. A connection's opening and end are written as the
+// segments TCP exchanges for them, so that a capture shows the handshake
+// and the close, and tshark follows the stream from its start.
+const (
+	// Data is a datagram, or a chunk of a stream from Src to Dst.
+	Data Kind = iota
+	// Open is a TCP connection from Src, the client, to Dst, the server:
+	// SYN, SYN-ACK and ACK.
+	Open
+	// Close is Src's end of its side of a TCP connection: FIN from Src,
+	// and Dst's ACK.
+	Close
+)
 
 // Block types and options.
 const (
@@ -29,6 +50,7 @@ const (
 	blockEPB     = 0x00000006
 	byteOrder    = 0x1A2B3C4D
 	linkEthernet = 1
+	optIfName    = 2 // if_name
 	optTsResol   = 9 // if_tsresol
 	optEnd       = 0
 )
@@ -56,6 +78,12 @@ func NewWriter(w io.Writer) (*Writer, error) {
 	idb = binary.LittleEndian.AppendUint16(idb, linkEthernet)
 	idb = binary.LittleEndian.AppendUint16(idb, 0)      // reserved
 	idb = binary.LittleEndian.AppendUint32(idb, 262144) // snap length
+	// if_name: the interface is sockshell's sockets, not a device.
+	const ifName = "sockshell sockets"
+	idb = binary.LittleEndian.AppendUint16(idb, optIfName)
+	idb = binary.LittleEndian.AppendUint16(idb, uint16(len(ifName)))
+	idb = append(idb, ifName...)
+	idb = append(idb, make([]byte, (4-len(ifName)%4)%4)...)
 	// if_tsresol 9: nanoseconds.
 	idb = binary.LittleEndian.AppendUint16(idb, optTsResol)
 	idb = binary.LittleEndian.AppendUint16(idb, 1)
@@ -83,42 +111,76 @@ func (pw *Writer) block(typ uint32, body []byte) error {
 	return err
 }
 
-// Write writes p as an Ethernet frame.
+// Write writes p as Ethernet frames: one for Data, three for Open, two for
+// Close.
 func (pw *Writer) Write(p Packet) error {
-	frame := pw.Frame(p)
-	ts := uint64(p.Time.UnixNano())
-	epb := make([]byte, 0, 20+len(frame))
-	epb = binary.LittleEndian.AppendUint32(epb, 0) // interface 0
-	epb = binary.LittleEndian.AppendUint32(epb, uint32(ts>>32))
-	epb = binary.LittleEndian.AppendUint32(epb, uint32(ts))
-	epb = binary.LittleEndian.AppendUint32(epb, uint32(len(frame)))
-	epb = binary.LittleEndian.AppendUint32(epb, uint32(len(frame)))
-	epb = append(epb, frame...)
-	return pw.block(blockEPB, epb)
+	for _, frame := range pw.Frames(p) {
+		ts := uint64(p.Time.UnixNano())
+		epb := make([]byte, 0, 20+len(frame))
+		epb = binary.LittleEndian.AppendUint32(epb, 0) // interface 0
+		epb = binary.LittleEndian.AppendUint32(epb, uint32(ts>>32))
+		epb = binary.LittleEndian.AppendUint32(epb, uint32(ts))
+		epb = binary.LittleEndian.AppendUint32(epb, uint32(len(frame)))
+		epb = binary.LittleEndian.AppendUint32(epb, uint32(len(frame)))
+		epb = append(epb, frame...)
+		if err := pw.block(blockEPB, epb); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// Frame builds p's Ethernet frame. TCP segments carry PSH and ACK, with
-// sequence numbers that count the bytes each direction has sent (from 1)
-// and an acknowledgement of what the other side has.
-func (pw *Writer) Frame(p Packet) []byte {
+// TCP flags.
+const (
+	flagFIN = 0x01
+	flagSYN = 0x02
+	flagPSH = 0x08
+	flagACK = 0x10
+)
+
+// Frames builds p's Ethernet frames. TCP's sequence numbers start at 0
+// for each direction's SYN, so that its data counts from 1; data segments
+// carry PSH and ACK, with an acknowledgement of what the other side has
+// sent; a FIN takes one number, as in TCP.
+func (pw *Writer) Frames(p Packet) [][]byte {
 	src, dst := unmap(p.Src), unmap(p.Dst)
-	var l4 []byte
-	proto := byte(17)
-	if p.TCP {
-		proto = 6
-		f := flow{src, dst}
-		seq, ack := pw.seq[f]+1, pw.seq[flow{dst, src}]+1
-		pw.seq[f] += uint32(len(p.Data))
-		l4 = tcpHeader(src.Port(), dst.Port(), seq, ack)
-	} else {
-		l4 = make([]byte, 8)
+	if !p.TCP {
+		l4 := make([]byte, 8, 8+len(p.Data))
 		binary.BigEndian.PutUint16(l4[0:], src.Port())
 		binary.BigEndian.PutUint16(l4[2:], dst.Port())
 		binary.BigEndian.PutUint16(l4[4:], uint16(8+len(p.Data)))
+		return [][]byte{frame(src, dst, 17, append(l4, p.Data...))}
 	}
-	l4 = append(l4, p.Data...)
+	fwd, rev := flow{src, dst}, flow{dst, src}
+	segment := func(from, to netip.AddrPort, seq, ack uint32, flags byte, data []byte) []byte {
+		return frame(from, to, 6, append(tcpHeader(from.Port(), to.Port(), seq, ack, flags), data...))
+	}
+	switch p.Kind {
+	case Open:
+		pw.seq[fwd], pw.seq[rev] = 0, 0
+		return [][]byte{
+			segment(src, dst, 0, 0, flagSYN, nil),
+			segment(dst, src, 0, 1, flagSYN|flagACK, nil),
+			segment(src, dst, 1, 1, flagACK, nil),
+		}
+	case Close:
+		seq, ack := pw.seq[fwd]+1, pw.seq[rev]+1
+		pw.seq[fwd]++
+		return [][]byte{
+			segment(src, dst, seq, ack, flagFIN|flagACK, nil),
+			segment(dst, src, ack, seq+1, flagACK, nil),
+		}
+	}
+	seq, ack := pw.seq[fwd]+1, pw.seq[rev]+1
+	pw.seq[fwd] += uint32(len(p.Data))
+	return [][]byte{segment(src, dst, seq, ack, flagPSH|flagACK, p.Data)}
+}
+
+// frame is an Ethernet frame of IP (of src's family) carrying l4, a UDP
+// or TCP segment whose checksum it fills in.
+func frame(src, dst netip.AddrPort, proto byte, l4 []byte) []byte {
 	sum := checksum(pseudoHeader(src.Addr(), dst.Addr(), proto, len(l4)), l4)
-	if p.TCP {
+	if proto == 6 {
 		binary.BigEndian.PutUint16(l4[16:], sum)
 	} else {
 		if sum == 0 {
@@ -141,14 +203,14 @@ func unmap(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
-func tcpHeader(sport, dport uint16, seq, ack uint32) []byte {
+func tcpHeader(sport, dport uint16, seq, ack uint32, flags byte) []byte {
 	h := make([]byte, 20)
 	binary.BigEndian.PutUint16(h[0:], sport)
 	binary.BigEndian.PutUint16(h[2:], dport)
 	binary.BigEndian.PutUint32(h[4:], seq)
 	binary.BigEndian.PutUint32(h[8:], ack)
-	h[12] = 5 << 4                            // header length: 5 words
-	h[13] = 0x18                              // PSH, ACK
+	h[12] = 5 << 4 // header length: 5 words
+	h[13] = flags
 	binary.BigEndian.PutUint16(h[14:], 65535) // window
 	return h
 }

@@ -86,3 +86,54 @@ func TestTsharkReadsIt(t *testing.T) {
 		}
 	}
 }
+
+// A connection with its opening and both ends: tshark sees the handshake
+// and the FINs, with no warning about sequence numbers, and follows the
+// stream; the interface has a name.
+func TestTsharkFollowsTheStream(t *testing.T) {
+	tshark := testenv.Need(t, "tshark", "tshark")
+	at := time.Unix(1700000000, 0)
+	c, s := netip.MustParseAddrPort("127.0.0.1:40002"), netip.MustParseAddrPort("127.0.0.1:6000")
+	path := capture(t, []Packet{
+		{Time: at, TCP: true, Kind: Open, Src: c, Dst: s},
+		{Time: at, TCP: true, Src: c, Dst: s, Data: []byte("ping\n")},
+		{Time: at, TCP: true, Src: s, Dst: c, Data: []byte("pong\n")},
+		{Time: at, TCP: true, Kind: Close, Src: c, Dst: s},
+		{Time: at, TCP: true, Src: s, Dst: c, Data: []byte("bye\n")},
+		{Time: at, TCP: true, Kind: Close, Src: s, Dst: c},
+	})
+	out, err := exec.Command(tshark, "-r", path, "-o", "tcp.check_checksum:TRUE", "-o", "tcp.relative_sequence_numbers:FALSE",
+		"-T", "fields", "-E", "separator=|", "-e", "tcp.flags.str", "-e", "tcp.seq", "-e", "tcp.ack", "-e", "_ws.expert.severity",
+		"-e", "frame.interface_name").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, out)
+	}
+	var flags []string
+	for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "|")
+		flags = append(flags, strings.Trim(strings.ReplaceAll(f[0], "·", ""), " ")+" "+f[1]+" "+f[2])
+		// Chat (the handshake, FINs) and notes ("connection finish") are
+		// what a real capture has; a warning or an error is not.
+		for _, sev := range strings.Split(f[3], ",") {
+			if sev != "" && sev != "2097152" && sev != "4194304" {
+				t.Errorf("frame %d: expert severity %s: %s", i+1, sev, line)
+			}
+		}
+		if f[4] != "sockshell sockets" {
+			t.Errorf("frame %d: interface %q", i+1, f[4])
+		}
+	}
+	want := []string{"S 0 0", "AS 0 1", "A 1 1", "AP 1 1", "AP 1 6", "AF 6 6", "A 6 7", "AP 6 7", "AF 10 7", "A 7 11"}
+	if strings.Join(flags, "|") != strings.Join(want, "|") {
+		t.Errorf("flags, seq, ack:\n%s\nwant\n%s", strings.Join(flags, "\n"), strings.Join(want, "\n"))
+	}
+	follow, err := exec.Command(tshark, "-r", path, "-q", "-z", "follow,tcp,ascii,0").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, follow)
+	}
+	for _, want := range []string{"Node 0: 127.0.0.1:40002", "Node 1: 127.0.0.1:6000", "5\nping\n", "\t5\npong\n", "\t4\nbye\n"} {
+		if !strings.Contains(string(follow), want) {
+			t.Errorf("tshark follow lacks %q:\n%s", want, follow)
+		}
+	}
+}

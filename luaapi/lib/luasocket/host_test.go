@@ -42,6 +42,11 @@ func (h *testHost) Packet(tcp, in bool, local, remote netip.AddrPort, data []byt
 	defer h.mu.Unlock()
 	h.packets = append(h.packets, fmt.Sprintf("tcp=%v in=%v %q", tcp, in, data))
 }
+func (h *testHost) StreamEvent(ev bind.StreamEvent, src, dst, local netip.AddrPort, what string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.packets = append(h.packets, fmt.Sprintf("event %d %s", ev, what))
+}
 func (h *testHost) CheckNet(L *lua.LState, what, host string, port int) {
 	if host == h.denied {
 		L.RaiseError("refused: %s %s", what, host)

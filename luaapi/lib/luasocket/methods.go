@@ -63,7 +63,12 @@ var udpMethodsLS = map[string]func(*State, *lua.LState) int{
 
 func lsClose(group string) func(*State, *lua.LState) int {
 	return func(s *State, L *lua.LState) int {
-		lsCheck(L, "close", group).destroy()
+		ls := lsCheck(L, "close", group)
+		if ls.class == lsClient && ls.tcp && ls.getfd() >= 0 && s.host.Tracing() {
+			local, remote := ls.tcpPeers()
+			s.host.StreamEvent(bind.Ended, local, remote, local, "close")
+		}
+		ls.destroy()
 		return pushOne(L)
 	}
 }
@@ -269,6 +274,10 @@ func (s *State) lsConnect(L *lua.LState, ls *luaSocket, address, port string, fa
 		}
 		if err = s.lsConnectOne(L, ls, ap); err == nil {
 			ls.local, ls.remote = netip.AddrPort{}, ap
+			if ls.tcp && s.host.Tracing() {
+				local, remote := ls.tcpPeers()
+				s.host.StreamEvent(bind.Opened, local, remote, local, "connect")
+			}
 			return nil
 		}
 		if bind.Context(L).Err() != nil {
@@ -327,6 +336,10 @@ func lsAccept(s *State, L *lua.LState) int {
 			c.raw.Store(nr)
 			c.class = lsClient
 			ls.Received(0)
+			if s.host.Tracing() {
+				local, remote := c.tcpPeers()
+				s.host.StreamEvent(bind.Opened, remote, local, local, "accept")
+			}
 			L.Push(s.lsObject(L, c))
 			return 1
 		}
@@ -343,7 +356,11 @@ func lsShutdown(s *State, L *lua.LState) int {
 	ls := lsCheck(L, "shutdown", lsClient)
 	how := lsArgs(L, "shutdown").CheckOption(2, "both", "receive", "send", "both")
 	if r, _ := ls.sock(); r != nil {
-		r.Shutdown([]int{sock.ShutRead, sock.ShutWrite, sock.ShutBoth}[how])
+		err := r.Shutdown([]int{sock.ShutRead, sock.ShutWrite, sock.ShutBoth}[how])
+		if how != 0 && err == nil && s.host.Tracing() {
+			local, remote := ls.tcpPeers()
+			s.host.StreamEvent(bind.Ended, local, remote, local, "shutdown")
+		}
 	}
 	return pushOne(L)
 }
@@ -485,7 +502,11 @@ func (s *State) fill(L *lua.LState, ls *luaSocket) error {
 			return nil
 		}
 		switch {
-		case err == nil:
+		case err == nil: // the end of the stream: the peer's FIN
+			if s.host.Tracing() {
+				local, remote := ls.tcpPeers()
+				s.host.StreamEvent(bind.Ended, remote, local, local, "peer closed")
+			}
 			return errLsClosed
 		case errors.Is(err, sock.ErrWouldBlock):
 			if _, err := ls.wait(L, sock.Readable); err != nil {
