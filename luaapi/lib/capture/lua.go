@@ -66,12 +66,37 @@ for p in capture.each(file, "udp and dst port " .. select(2, s:getsockname())) d
 print(n)  --> 3`,
 }
 
+var conversationsDoc = &bind.Doc{
+	Name:    "capture.conversations",
+	Forms:   []string{"capture.conversations(path [, filter])"},
+	Summary: "Reads a capture's UDP flows and TCP connections as conversations: who the client was, and what each side said in turn. A TCP connection's client is the side that sent the SYN (or spoke first, when the capture began later); its bytes are put back in order, each once (retransmissions and overlaps dropped), and a side's segments up to the other's answer make one turn. Each datagram of a UDP flow is a turn. `capture.script` and `replay` are made of it.",
+	Args: []bind.Arg{
+		{Name: "path", Meaning: "the capture file"},
+		{Name: "filter", Meaning: filterDoc},
+	},
+	Returns: "a list of conversations in the order they began, each `{proto=, client=, server=, opened=, closed=, turns={{from = \"client\" or \"server\", time=, data=}, …}}`; `client` and `server` are `\"host:port\"`, `opened` and `closed` whether the capture holds the handshake and a FIN. When the file is cut, what was read and a second result saying so.",
+	Errors:  "As `capture.read`.",
+	Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+trace{quiet = true}
+local c = connect("127.0.0.1", select(2, l:getsockname()))
+local a = l:accept()
+c:send("hello\n") a:receive()
+a:send("hi\n") c:receive()
+c:close() a:close()
+local file = os.tmpname()
+trace.save(file)
+trace(false)
+local conv = capture.conversations(file)[1]
+print(conv.proto, conv.opened, conv.closed, #conv.turns, conv.turns[1].from, conv.turns[2].data)
+--> tcp  true  true  2  client  hi`,
+}
+
 // Library is the capture functions as the reference shows them; Open makes
 // them in a session.
 var Library = bind.Library{
 	Title: "Captures",
 	Intro: "Reading back what `tcpdump -w`, `tshark -w`, Wireshark or `trace.save` captured.",
-	Funcs: []bind.Func{{Doc: readDoc}, {Doc: eachDoc}},
+	Funcs: []bind.Func{{Doc: readDoc}, {Doc: eachDoc}, {Doc: conversationsDoc}},
 }
 
 // Open sets the global capture table in L, whose functions read files as
@@ -82,7 +107,7 @@ func Open(L *lua.LState, h bind.Host) {
 		name string
 		doc  *bind.Doc
 		fn   func(h bind.Host, L *lua.LState) int
-	}{{"read", readDoc, lRead}, {"each", eachDoc, lEach}} {
+	}{{"read", readDoc, lRead}, {"each", eachDoc, lEach}, {"conversations", conversationsDoc, lConversations}} {
 		fn := h.Bind(f.doc.Name, func(L *lua.LState) int { return f.fn(h, L) })
 		h.Document(fn, f.doc)
 		t.RawSetString(f.name, fn)
@@ -136,6 +161,59 @@ func lRead(h bind.Host, L *lua.LState) int {
 		}
 	}
 	L.Push(list)
+	return 1
+}
+
+func lConversations(h bind.Host, L *lua.LState) int {
+	a := bind.Args{L: L, Fn: "capture.conversations"}
+	path := a.Name(1, L.Get(1), "path")
+	keep := checkFilter(a, 2)
+	r, f, err := open(h, path)
+	if err != nil {
+		return bind.Fail(L, err.Error())
+	}
+	defer f.Close()
+	var pending int64
+	grow := func(n int) error {
+		if pending += int64(n); pending >= procmem.CheckMin {
+			procmem.Alloc(L, pending)
+			pending = 0
+		}
+		return nil
+	}
+	filter := func(p Packet) bool { return keep(L, p, packetTable(L, p)) }
+	if _, isNil := L.Get(2).(*lua.LNilType); isNil {
+		filter = nil
+	}
+	convs, err := Conversations(r, filter, grow)
+	list := L.CreateTable(len(convs), 0)
+	for _, c := range convs {
+		t := L.CreateTable(0, 6)
+		t.RawSetString("proto", lua.LString(c.Proto))
+		t.RawSetString("client", lua.LString(c.Client.String()))
+		t.RawSetString("server", lua.LString(c.Server.String()))
+		t.RawSetString("opened", lua.LBool(c.Opened))
+		t.RawSetString("closed", lua.LBool(c.Closed))
+		turns := L.CreateTable(len(c.Turns), 0)
+		for _, turn := range c.Turns {
+			u := L.CreateTable(0, 3)
+			from := "server"
+			if turn.FromClient {
+				from = "client"
+			}
+			u.RawSetString("from", lua.LString(from))
+			u.RawSetString("time", lua.LNumber(float64(turn.Time.UnixNano())/1e9))
+			u.RawSetString("data", lua.LString(turn.Data))
+			turns.Append(u)
+		}
+		t.RawSetString("turns", turns)
+		list.Append(t)
+	}
+	L.Push(list)
+	if err != nil {
+		L.Push(lua.LString(fmt.Sprintf("%s: %v", path, err)))
+		return 2
+	}
 	return 1
 }
 
