@@ -1,6 +1,7 @@
 package capture
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -91,12 +92,67 @@ print(conv.proto, conv.opened, conv.closed, #conv.turns, conv.turns[1].from, con
 --> tcp  true  true  2  client  hi`,
 }
 
+var scriptDoc = &bind.Doc{
+	Name:    "capture.script",
+	Forms:   []string{"capture.script(path [, filter [, {to=, timeout=}]])"},
+	Summary: "Writes a capture's conversations as a Lua script that does again what their client did — connects, sends what it sent, in its turns — and checks each answer against the capture's, printing whether it is the same: from a capture to a test. `sockshell script.lua [host:port]` runs it against the server of the capture or another; its exit status is 1 when an answer differs.",
+	Args: []bind.Arg{
+		{Name: "path", Meaning: "the capture file"},
+		{Name: "filter", Meaning: filterDoc},
+		{Name: "to", Meaning: "`\"host:port\"`, the server the script talks to unless its command line names one (default: the capture's)"},
+		{Name: "timeout", Meaning: "seconds the script waits for each answer (default 5)"},
+	},
+	Returns: "the script's text, for `io.open(name, \"w\"):write(...)`.",
+	Errors:  "A bad filter or option raises. A capture that cannot be read, or has no conversation, returns `nil, message`.",
+	Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
+local port = select(2, l:getsockname())
+local server = spawn(function()
+  for _ = 1, 2 do
+    local c = l:accept()
+    c:send("echo " .. c:receive() .. "\n")
+    c:close()
+  end
+end)
+trace{quiet = true}
+local c = connect("127.0.0.1", port)
+c:send("ping\n") c:receive() c:close()
+local cap = os.tmpname()
+trace.save(cap)
+trace(false)
+local script = capture.script(cap, "tcp port " .. port)
+assert(loadstring(script))()  --> answer 1.1: as captured (10 bytes)`,
+}
+
+var replayDoc = &bind.Doc{
+	Name:    "replay",
+	Forms:   []string{"replay(source [, {to=, speed=, filter=}])"},
+	Summary: "Sends a capture's client traffic again: each UDP datagram, and each TCP client's bytes over a new connection (the server's answers are read and dropped), with the capture's timing scaled by `speed`. It waits as a blocking call does, so tasks run meanwhile and Ctrl-C stops it; `spawn(replay, ...)` replays in the background.",
+	Args: []bind.Arg{
+		{Name: "source", Meaning: "a capture's path, the list `capture.read` gives (its UDP datagrams are sent), or the list `capture.conversations` gives"},
+		{Name: "to", Meaning: "`\"host:port\"` to send everything to (default: each conversation's server, as captured)"},
+		{Name: "speed", Meaning: "how much faster than captured: 1 (the default) as captured, 2 twice as fast, 0 as fast as possible"},
+		{Name: "filter", Meaning: "with a path: " + filterDoc},
+	},
+	Returns: "counts: `{datagrams=, streams=, bytes=, failed=}`, and `error=` the first failure's message when there was one.",
+	Errors:  "A bad source or option raises; a capture that cannot be read returns `nil, message`.",
+	Example: `local s = listen(0, "127.0.0.1")
+local port = select(2, s:getsockname())
+trace{quiet = true}
+for i = 1, 3 do sendto("n" .. i, "127.0.0.1", port) end
+local cap = os.tmpname()
+trace.save(cap)
+trace(false)
+for i = 1, 3 do s:recvfrom() end
+local counts = replay(cap, {speed = 0, filter = "udp port " .. port})
+print(counts.datagrams, s:recvfrom(), s:recvfrom(), (s:recvfrom()))  --> 3  n1  n2  n3`,
+}
+
 // Library is the capture functions as the reference shows them; Open makes
 // them in a session.
 var Library = bind.Library{
 	Title: "Captures",
 	Intro: "Reading back what `tcpdump -w`, `tshark -w`, Wireshark or `trace.save` captured.",
-	Funcs: []bind.Func{{Doc: readDoc}, {Doc: eachDoc}, {Doc: conversationsDoc}},
+	Funcs: []bind.Func{{Doc: readDoc}, {Doc: eachDoc}, {Doc: conversationsDoc}, {Doc: scriptDoc}, {Doc: replayDoc}},
 }
 
 // Open sets the global capture table in L, whose functions read files as
@@ -113,7 +169,23 @@ func Open(L *lua.LState, h bind.Host) {
 		t.RawSetString(f.name, fn)
 	}
 	L.SetGlobal("capture", t)
+	// capture.script and replay are Lua, over the session's functions.
+	chunk, err := h.Load(captureLua, "=[capture]")
+	if err != nil {
+		panic("capture.lua: " + err.Error()) // built in: a bug
+	}
+	L.Push(chunk)
+	L.Push(t)
+	for _, name := range []string{"connect", "listen", "sleep", "now", "spawn"} {
+		L.Push(L.GetGlobal(name))
+	}
+	L.Call(6, 0)
+	h.Document(t.RawGetString("script"), scriptDoc)
+	h.Document(L.GetGlobal("replay"), replayDoc)
 }
+
+//go:embed capture.lua
+var captureLua string
 
 // open opens a capture for reading, as the session allows.
 func open(h bind.Host, path string) (*Reader, io.Closer, error) {
