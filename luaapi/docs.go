@@ -74,6 +74,7 @@ func init() {
 		{"The host", "", append(append([]libFunc{}, hostFuncs...), timeFuncs...), false},
 		{"Plugins", "A plugin is a Lua module on the plugin path (see `plugins`); it can add shell commands and document its functions.", pluginFuncs, false},
 		{"Seeing the traffic", "", traceFuncs, true},
+		{"Dissectors", "Protocols that `trace` and `show` decode.", dissectFuncs, false},
 		fromLibrary(capture.Library),
 		fromLibrary(luasocket.Library),
 		{"The shell", "", append(append(append(append([]libFunc{}, shellFuncs...), historyFuncs...), showFuncs...), tourFuncs...), false},

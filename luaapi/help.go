@@ -72,7 +72,7 @@ var topics = map[string][]string{
 	"binary":    {"Binary data", "bit32"},
 	"host":      {"The host"},
 	"plugins":   {"Plugins"},
-	"shell":     {"The shell", "Seeing the traffic"},
+	"shell":     {"The shell", "Seeing the traffic", "Dissectors"},
 	"capture":   {"Captures"},
 	"luasocket": {"LuaSocket"},
 }

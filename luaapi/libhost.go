@@ -29,8 +29,8 @@ func (h sessionHost) Track(so bind.Socket, ud *lua.LUserData) { h.s.sockets.add(
 
 func (h sessionHost) Tracing() bool { return h.s.tracer.active.Load() }
 
-func (h sessionHost) Packet(tcp, in bool, local, remote netip.AddrPort, data []byte) {
-	h.s.packet(tcp, in, local, remote, data)
+func (h sessionHost) Packet(L *lua.LState, tcp, in bool, local, remote netip.AddrPort, data []byte) {
+	h.s.packet(L, tcp, in, local, remote, data)
 }
 
 func (h sessionHost) StreamEvent(ev bind.StreamEvent, src, dst, local netip.AddrPort, what string) {

@@ -97,6 +97,12 @@ type Session struct {
 
 	history []Entry // the chunks typed at the prompt; guarded by the baton
 
+	// dissectors decode traffic for trace and show, the last registered
+	// first; loadedDissectors names the built-in plugins' dissectors
+	// already loaded (or tried). Guarded by the baton.
+	dissectors       []*dissector
+	loadedDissectors map[string]bool
+
 	widthOf func() int
 	tourAt  int // the next step of tour(); guarded by the baton
 
@@ -356,6 +362,7 @@ func (s *Session) CallContext(ctx context.Context, fn *lua.LFunction, args ...lu
 		L.Push(a)
 	}
 	err := L.PCall(len(args), lua.MultRet, s.onError)
+	s.flushTrace(L) // trace lines that waited for Lua to decode them
 	if code, ok := s.Exited(); ok {
 		L.SetTop(base)
 		return nil, &ExitError{Code: code}

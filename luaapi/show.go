@@ -120,7 +120,13 @@ func (sh *shower) value(v lua.LValue, depth int, indent string) string {
 		if mt := sh.L.GetMetaField(v, "__tostring"); mt != lua.LNil {
 			return toString(sh.L, v)
 		}
-		return sh.table(v, depth, indent)
+		text := sh.table(v, depth, indent)
+		if depth == 0 {
+			if summary := sh.s.packetSummary(sh.L, v); summary != "" {
+				text += "  -- " + summary // a captured packet a dissector decodes
+			}
+		}
+		return text
 	case *lua.LUserData:
 		if so, ok := v.Value.(bind.Socket); ok {
 			return showSocket(so)

@@ -228,6 +228,7 @@ func (s *Session) start(t *task, fn *lua.LFunction, args []lua.LValue) {
 			th.Push(a)
 		}
 		err := th.PCall(len(args), lua.MultRet, s.onError)
+		s.flushTrace(th)
 		if err == nil {
 			t.results = make([]lua.LValue, th.GetTop())
 			for i := range t.results {

@@ -106,7 +106,7 @@ func checkListener(a bind.Args, n int) *tcpListener {
 // which end it is, for trace.
 func (s *Session) newStream(L *lua.LState, c *sock.Conn, accepted bool) *lua.LUserData {
 	local, remote := c.LocalAddr(), c.RemoteAddr()
-	c.Trace = func(in bool, b []byte) { s.packet(true, in, local, remote, b) }
+	c.Trace = func(in bool, b []byte) { s.packet(nil, true, in, local, remote, b) } // without the baton: no Lua
 	if accepted {
 		s.tcpEvent(pcapng.Open, remote, local, local, "accept")
 	} else {
@@ -332,6 +332,7 @@ func (c *tcpStream) receive(s *Session, a bind.Args) int {
 		raiseIfDone(L, ctx)
 	}
 	c.Received(len(data))
+	s.flushTrace(L)                          // what the read traced, decoded now that Lua may run
 	if errors.Is(err, procmem.ErrNoMemory) { // what was read stays for the next receive
 		L.Error(lua.LString(err.Error()), 0)
 	}
@@ -401,6 +402,7 @@ func (c *tcpStream) send(s *Session, a bind.Args) int {
 		}
 	}
 	c.Sent(sent)
+	s.flushTrace(L)
 	if err != nil {
 		raiseIfDone(L, ctx)
 		return c.failed(L, err, lua.LNumber(sent))

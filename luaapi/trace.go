@@ -3,6 +3,7 @@ package luaapi
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"strings"
@@ -49,10 +50,16 @@ type tracer struct {
 	sent map[flowKey]*inFlight
 	// events are the connections' openings and ends recorded: when both
 	// ends are the session's sockets, each side reports them.
-	events  map[eventKey]bool
-	file    *os.File
-	fileBuf *bufio.Writer
-	fileW   *pcapng.Writer
+	events map[eventKey]bool
+	// dissectPorts are the ports whose traffic a dissector decodes, and
+	// pending the lines that wait for a goroutine that may run Lua (the
+	// baton's holder) to decode them, with every line after them, in
+	// order.
+	dissectPorts map[int]bool
+	pending      []pendingLine
+	file         *os.File
+	fileBuf      *bufio.Writer
+	fileW        *pcapng.Writer
 }
 
 // flowKey names one direction of a conversation.
@@ -60,6 +67,19 @@ type flowKey struct {
 	tcp      bool
 	src, dst netip.AddrPort
 }
+
+// pendingLine is a trace line not yet printed: a packet, or a
+// connection's event (what) as the socket at local saw it.
+type pendingLine struct {
+	p     pcapng.Packet
+	in    bool
+	what  string
+	local netip.AddrPort
+}
+
+// maxPending bounds the lines held for decoding; past it they print as
+// they are.
+const maxPending = 4096
 
 // eventKey names a TCP connection's opening or the end of one side.
 type eventKey struct {
@@ -112,14 +132,19 @@ func (tr *tracer) seen(p pcapng.Packet, in bool) bool {
 // skip making the packet's bytes when it does not.
 func (s *Session) tracing() bool { return s.tracer.active.Load() }
 
-func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte) {
+// packet records one unit of traffic if tracing is on: in is true for
+// what the socket received, from remote to local. L is the calling
+// thread when the caller holds the baton, so that a dissector may decode
+// the line now; nil when it does not (the line then waits for one that
+// does, with those after it).
+func (s *Session) packet(L *lua.LState, tcp, in bool, local, remote netip.AddrPort, data []byte) {
 	tr := &s.tracer
 	if !tr.active.Load() {
 		return
 	}
 	tr.mu.Lock()
-	defer tr.mu.Unlock()
 	if !tr.on {
+		tr.mu.Unlock()
 		return
 	}
 	local = concrete(local, remote)
@@ -133,9 +158,88 @@ func (s *Session) packet(tcp, in bool, local, remote netip.AddrPort, data []byte
 			tr.fileW.Write(p)
 		}
 	}
-	if tr.show {
-		fmt.Fprint(s.stderr, traceLine(p, in))
+	lines := tr.line(L, pendingLine{p: p, in: in}, tr.dissectPorts[int(p.Src.Port())] || tr.dissectPorts[int(p.Dst.Port())])
+	tr.mu.Unlock()
+	s.printTrace(L, lines)
+}
+
+// line queues l when it must wait (decoding wanted, or lines waiting
+// before it, and no Lua thread to run on), and otherwise returns it with
+// the lines that waited; tr.mu is held.
+func (tr *tracer) line(L *lua.LState, l pendingLine, decode bool) []pendingLine {
+	if !tr.show {
+		return nil
 	}
+	if L == nil && (decode || len(tr.pending) > 0) && len(tr.pending) < maxPending {
+		tr.pending = append(tr.pending, l)
+		return nil
+	}
+	lines := append(tr.pending, l)
+	tr.pending = nil
+	return lines
+}
+
+// flushTrace prints the trace lines that waited for a Lua thread: L's
+// goroutine holds the baton.
+func (s *Session) flushTrace(L *lua.LState) {
+	tr := &s.tracer
+	if !tr.active.Load() {
+		return
+	}
+	tr.mu.Lock()
+	lines := tr.pending
+	tr.pending = nil
+	tr.mu.Unlock()
+	s.printTrace(L, lines)
+}
+
+// printTrace prints lines, decoding the packets a dissector knows when L
+// may run Lua.
+func (s *Session) printTrace(L *lua.LState, lines []pendingLine) {
+	if len(lines) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		if l.what != "" {
+			arrow, remote := "->", l.p.Dst
+			if l.p.Src != l.local {
+				arrow, remote = "<-", l.p.Src
+			}
+			fmt.Fprintf(&b, "%s tcp %s %s %s %s\n", l.p.Time.Format("15:04:05.000000"), l.local, arrow, remote, l.what)
+			continue
+		}
+		b.WriteString(traceLine(l.p, l.in, s.traceSummary(L, l.p)))
+	}
+	io.WriteString(s.stderr, b.String())
+}
+
+// traceSummary is what a dissector makes of p's data ("dns query A …"),
+// or "" when none decodes it or there is no Lua thread to run one on.
+func (s *Session) traceSummary(L *lua.LState, p pcapng.Packet) string {
+	if L == nil {
+		return ""
+	}
+	s.tracer.mu.Lock()
+	decode := s.tracer.dissectPorts[int(p.Src.Port())] || s.tracer.dissectPorts[int(p.Dst.Port())]
+	s.tracer.mu.Unlock()
+	if !decode {
+		return ""
+	}
+	proto := "udp"
+	if p.TCP {
+		proto = "tcp"
+	}
+	info := map[string]lua.LValue{
+		"proto": lua.LString(proto),
+		"src":   lua.LString(p.Src.Addr().String()), "sport": lua.LNumber(p.Src.Port()),
+		"dst": lua.LString(p.Dst.Addr().String()), "dport": lua.LNumber(p.Dst.Port()),
+	}
+	summary, _, err := s.dissect(L, proto, int(p.Src.Port()), int(p.Dst.Port()), string(p.Data), info)
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	return summary
 }
 
 // tcpEvent records, if tracing is on, a TCP connection opened (kind
@@ -150,8 +254,8 @@ func (s *Session) tcpEvent(kind pcapng.Kind, src, dst, local netip.AddrPort, wha
 		return
 	}
 	tr.mu.Lock()
-	defer tr.mu.Unlock()
 	if !tr.on {
+		tr.mu.Unlock()
 		return
 	}
 	remote := dst
@@ -175,13 +279,9 @@ func (s *Session) tcpEvent(kind pcapng.Kind, src, dst, local netip.AddrPort, wha
 			tr.fileW.Write(p)
 		}
 	}
-	if tr.show {
-		arrow := "->"
-		if src == remote {
-			arrow = "<-"
-		}
-		fmt.Fprintf(s.stderr, "%s tcp %s %s %s %s\n", p.Time.Format("15:04:05.000000"), local, arrow, remote, what)
-	}
+	lines := tr.line(nil, pendingLine{p: p, what: what, local: local}, false)
+	tr.mu.Unlock()
+	s.printTrace(nil, lines)
 }
 
 // concrete is a socket's local address as a capture shows it: of the
@@ -205,7 +305,7 @@ func concrete(local, remote netip.AddrPort) netip.AddrPort {
 
 // traceLine is a packet as trace shows it: time, protocol, local and
 // remote address with the direction, size, and the data as text or hex.
-func traceLine(p pcapng.Packet, in bool) string {
+func traceLine(p pcapng.Packet, in bool, summary string) string {
 	proto, local, arrow, remote := "udp", p.Src, "->", p.Dst
 	if p.TCP {
 		proto = "tcp"
@@ -213,8 +313,11 @@ func traceLine(p pcapng.Packet, in bool) string {
 	if in {
 		local, arrow, remote = p.Dst, "<-", p.Src
 	}
+	if summary == "" {
+		summary = traceData(p.Data)
+	}
 	return fmt.Sprintf("%s %s %s %s %s %dB %s\n", p.Time.Format("15:04:05.000000"), proto, local, arrow, remote,
-		len(p.Data), traceData(p.Data))
+		len(p.Data), summary)
 }
 
 // traceData shows up to 48 bytes: quoted text, or hex.
@@ -309,7 +412,8 @@ func (s *Session) lTrace(L *lua.LState) int {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.closeFile()
-	tr.on, tr.show, tr.sent, tr.events = on, show, nil, nil
+	tr.on, tr.show, tr.sent, tr.events, tr.pending = on, show, nil, nil, nil
+	tr.dissectPorts = s.dissectorPorts()
 	defer func() { tr.active.Store(tr.on) }()
 	if on && file != "" {
 		f, err := s.createFile(file)

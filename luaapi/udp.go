@@ -218,7 +218,7 @@ func (s *Session) pushDatagram(L *lua.LState, u *udpSocket, m *sock.Message, err
 		return bind.Fail(L, bind.Failure(err, u.addr.String()))
 	}
 	u.Received(m.N)
-	s.packet(false, true, u.addr, m.Addr, m.Buf[:m.N])
+	s.packet(L, false, true, u.addr, m.Addr, m.Buf[:m.N])
 	L.Push(lua.LStringBytes(m.Buf[:m.N]))
 	if from := m.Addr.Addr(); from != u.lastFrom || u.lastText == nil {
 		u.lastFrom, u.lastText = from, lua.LString(from.String())
@@ -306,7 +306,7 @@ func (s *Session) sendto(a bind.Args, u *udpSocket, n int) int {
 		return bind.Fail(L, bind.Failure(err, target))
 	}
 	if s.tracing() {
-		s.packet(false, false, from, dst, []byte(data))
+		s.packet(L, false, false, from, dst, []byte(data))
 	}
 	if u == nil {
 		L.Push(lua.LNumber(sent))

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -667,6 +668,56 @@ func sendUntil(stop <-chan struct{}, port int, text string) {
 		case <-deadline:
 			return
 		case <-tick.C:
+		}
+	}
+}
+
+// The built-in plugins' dissectors decode their protocols in trace's
+// lines, loaded on the first packet of their ports without a require:
+// DNS to a real dnsmasq and Redis to a real redis-server, both on
+// 127.0.0.2 at their own ports, and syslog to a port of the session's.
+func TestBuiltinDissectorsInTrace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "binding ports 53 and 514 needs root")
+	}
+	dnsmasq := testenv.Need(t, "dnsmasq", "dnsmasq-base")
+	dir := t.TempDir()
+	hosts := filepath.Join(dir, "hosts")
+	os.WriteFile(hosts, []byte("192.0.2.10 www.example.test\n"), 0o644)
+	server(t, "started, version", dnsmasq, "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces",
+		"--listen-address=127.0.0.2", "--port=53", "--conf-file=/dev/null", "--user=root",
+		"--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-", "--addn-hosts="+hosts, "--local=/example.test/")
+	redisServer := testenv.Need(t, "redis-server", "redis-server")
+	server(t, "Ready to accept connections", redisServer, "--port", "6379", "--bind", "127.0.0.2",
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
+
+	var out bytes.Buffer
+	s := luaapi.New(luaapi.Options{Stdout: &out, Stderr: &out, Builtin: FS, PluginDirs: []luaapi.PluginDir{}})
+	defer s.Close()
+	err := s.DoString(`trace(true)
+local u = listen(0, "127.0.0.1")
+u:sendto(pack(">I2 I2 I2 I2 I2 I2", 0x1234, 0x0100, 1, 0, 0, 0) .. "\3www\7example\4test\0" .. pack(">I2 I2", 1, 1), "127.0.0.2", 53)
+assert(u:recvfrom(512, 5))
+local c = assert(connect("127.0.0.2", 6379, 5))
+c:send("*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n")
+assert(c:receive() == "+OK")
+c:close()
+local log = listen(514, "127.0.0.2")
+sendto("<12>Dec  7 00:28:18 h probe: disk almost full", "127.0.0.2", 514)
+log:recvfrom()
+trace(false)`, "test")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		`-> 127.0.0.2:53 \d+B dns query A www.example.test. id=4660`,
+		`<- 127.0.0.2:53 \d+B dns answer A www.example.test. id=4660: 192.0.2.10`,
+		`-> 127.0.0.2:6379 \d+B redis SET "greeting" "hello"`,
+		`<- 127.0.0.2:6379 5B redis "OK"`,
+		`-> 127.0.0.2:514 \d+B syslog user.warning probe: disk almost full`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("trace lacks %s:\n%s", want, out.String())
 		}
 	}
 }

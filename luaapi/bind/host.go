@@ -29,9 +29,10 @@ type Host interface {
 	// the collector takes ud.
 	Track(so Socket, ud *lua.LUserData)
 	// Tracing reports whether trace is on; Packet records one datagram or
-	// stream write (tcp), received (in) or sent.
+	// stream write (tcp), received (in) or sent, by L, which holds the
+	// session (a dissector may decode it there).
 	Tracing() bool
-	Packet(tcp, in bool, local, remote netip.AddrPort, data []byte)
+	Packet(L *lua.LState, tcp, in bool, local, remote netip.AddrPort, data []byte)
 	// StreamEvent records, when tracing, a TCP connection opened
 	// (Opened: src the client, dst the server) or the end of src's side
 	// (Ended: its FIN), as the socket at local saw it; what words it for

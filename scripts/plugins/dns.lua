@@ -339,4 +339,26 @@ command{
   end,
 }
 
+-- What trace shows for DNS traffic: "query A www.example.test. id=4660",
+-- "answer A www.example.test. id=4660: 192.0.2.10", "answer … NXDOMAIN".
+dissector{
+  name = "dns", port = 53, proto = "udp",
+  decode = function(data)
+    local ok, m = pcall(dns.parse, data)
+    if not ok then return nil end
+    local q = m.questions[1] or {}
+    local head = ("%s %s %s id=%d"):format(m.qr and "answer" or "query", tostring(q.type or "?"), q.name or "?", m.id)
+    if not m.qr then
+      m.summary = head
+    elseif m.rcode ~= 0 then
+      m.summary = head .. " " .. (RCODES[m.rcode] or ("rcode " .. m.rcode))
+    else
+      local data = {}
+      for _, a in ipairs(m.answers) do data[#data + 1] = tostring(a.data) end
+      m.summary = head .. ": " .. (#data > 0 and table.concat(data, ", ") or "no answer")
+    end
+    return m
+  end,
+}
+
 return dns

@@ -173,4 +173,68 @@ describe{
   fn = redis.connect,
 }
 
+-- parse reads one RESP value from text at pos: the value (an error reply
+-- as {error = message}) and the position after it; nil when it is not
+-- RESP or is cut short.
+local function parse(text, pos, depth)
+  if depth > 8 then return nil end
+  local kind, line, after = text:match("^([+%-:$*])([^\r\n]*)\r\n()", pos)
+  if not kind then return nil end
+  if kind == "+" then return line, after end
+  if kind == "-" then return {error = line}, after end
+  local n = tonumber(line)
+  if not n then return nil end
+  if kind == ":" then return n, after end
+  if kind == "$" then
+    if n < 0 then return false, after end
+    if #text < after + n + 1 then return nil end
+    return text:sub(after, after + n - 1), after + n + 2
+  end
+  if n < 0 then return false, after end
+  local list = {}
+  for i = 1, n do
+    list[i], after = parse(text, after, depth + 1)
+    if after == nil then return nil end
+  end
+  return list, after
+end
+
+local function show(v)
+  if type(v) == "string" then return ("%q"):format(v):gsub("\\\n", "\\n") end
+  if type(v) == "table" and v.error then return "error " .. v.error end
+  if type(v) == "table" then
+    local parts = {}
+    for i = 1, math.min(#v, 8) do parts[i] = show(v[i]) end
+    return "[" .. table.concat(parts, " ") .. (#v > 8 and " …" or "") .. "]"
+  end
+  if v == false then return "nil" end
+  return tostring(v)
+end
+
+-- What trace shows for Redis traffic: a command as its words
+-- ("SET greeting \"hello\""), a reply as its value.
+dissector{
+  name = "redis", port = 6379, proto = "tcp",
+  decode = function(data, info)
+    local values, pos = {}, 1
+    while pos <= #data and #values < 64 do
+      local v
+      v, pos = parse(data, pos, 0)
+      if pos == nil then return nil end
+      values[#values + 1] = v
+    end
+    local parts = {}
+    for i, v in ipairs(values) do
+      if info.dport == 6379 and type(v) == "table" and not v.error then
+        local words = {}
+        for j, w in ipairs(v) do words[j] = j == 1 and tostring(w) or show(w) end
+        parts[i] = table.concat(words, " ")
+      else
+        parts[i] = show(v)
+      end
+    end
+    return {values = values, summary = table.concat(parts, "; ")}
+  end,
+}
+
 return redis

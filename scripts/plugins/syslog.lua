@@ -114,4 +114,33 @@ describe{
   fn = syslog.format,
 }
 
+-- What trace shows for syslog traffic: "user.warning probe: disk almost
+-- full", from either format (TCP's octet counts are skipped).
+local FACILITY_NAMES, SEVERITY_NAMES = {}, {}
+for name, n in pairs(FACILITIES) do FACILITY_NAMES[n] = FACILITY_NAMES[n] or name end
+for name, n in pairs(SEVERITIES) do
+  if name ~= "error" and name ~= "warn" then SEVERITY_NAMES[n] = name end
+end
+dissector{
+  name = "syslog", port = {514, 601},
+  decode = function(data)
+    local text = data:gsub("^%d+ ", "", 1)
+    local pri, rest = text:match("^<(%d+)>(.*)$")
+    pri = tonumber(pri)
+    if not pri or pri > 191 then return nil end
+    local m = {facility = FACILITY_NAMES[math.floor(pri / 8)] or tostring(math.floor(pri / 8)),
+               severity = SEVERITY_NAMES[pri % 8]}
+    local stamp, host, app, procid, msgid, msg = rest:match("^1 (%S+) (%S+) (%S+) (%S+) (%S+) %S+ ?(.*)$")
+    if stamp then
+      m.format, m.time, m.hostname, m.app, m.procid, m.msgid, m.message = "5424", stamp, host, app, procid, msgid, msg
+    else
+      m.format = "3164"
+      m.time, m.hostname, m.app, m.message = rest:match("^(%a%a%a [ %d]%d %d%d:%d%d:%d%d) (%S+) ([^:]+): ?(.*)$")
+      m.message = m.message or rest
+    end
+    m.summary = ("%s.%s %s%s"):format(m.facility, m.severity, m.app and m.app ~= "-" and (m.app .. ": ") or "", m.message)
+    return m
+  end,
+}
+
 return syslog

@@ -37,7 +37,7 @@ func (h *testHost) Track(so bind.Socket, ud *lua.LUserData) {
 	h.tracked = append(h.tracked, so)
 }
 func (h *testHost) Tracing() bool { return true }
-func (h *testHost) Packet(tcp, in bool, local, remote netip.AddrPort, data []byte) {
+func (h *testHost) Packet(L *lua.LState, tcp, in bool, local, remote netip.AddrPort, data []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.packets = append(h.packets, fmt.Sprintf("tcp=%v in=%v %q", tcp, in, data))

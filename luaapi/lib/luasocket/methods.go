@@ -459,7 +459,7 @@ func (s *State) lsWrite(L *lua.LState, ls *luaSocket, b []byte) (int64, error) {
 		if n > 0 {
 			if s.host.Tracing() {
 				local, remote := ls.tcpPeers()
-				s.host.Packet(true, false, local, remote, chunk[:n])
+				s.host.Packet(L, true, false, local, remote, chunk[:n])
 			}
 			total += int64(n)
 			ls.nOut += uint64(n)
@@ -494,7 +494,7 @@ func (s *State) fill(L *lua.LState, ls *luaSocket) error {
 		if n > 0 {
 			if s.host.Tracing() {
 				local, remote := ls.tcpPeers()
-				s.host.Packet(true, true, local, remote, chunk[:n])
+				s.host.Packet(L, true, true, local, remote, chunk[:n])
 			}
 			ls.buf = append(ls.buf, chunk[:n]...)
 			ls.nIn += uint64(n)
@@ -663,7 +663,7 @@ func lsUDPReceive(from bool) func(*State, *lua.LState) int {
 			if err == nil {
 				n = min(n, len(buf))
 				if s.host.Tracing() {
-					s.host.Packet(false, true, ls.LocalAddr(), peer, buf[:n])
+					s.host.Packet(L, false, true, ls.LocalAddr(), peer, buf[:n])
 				}
 				ls.Received(n)
 				L.Push(lua.LString(buf[:n]))
@@ -711,7 +711,7 @@ func (s *State) lsUDPWrite(L *lua.LState, ls *luaSocket, data []byte, to netip.A
 				} else if !peer.IsValid() {
 					peer = ls.sockname(true)
 				}
-				s.host.Packet(false, false, ls.LocalAddr(), peer, data)
+				s.host.Packet(L, false, false, ls.LocalAddr(), peer, data)
 			}
 			ls.Sent(len(data))
 			L.Push(lua.LNumber(len(data)))
