@@ -252,3 +252,37 @@ func FuzzReader(f *testing.F) {
 		t.Fatalf("more packets than bytes")
 	})
 }
+
+// ICMP, as tcpdump captures it: a datagram to a port where nothing
+// listens brings back "port unreachable" (type 3, code 3), which carries
+// the datagram's start.
+func TestReadsICMP(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "icmp.pcap")
+	c := testenv.StartCapture(t, "tcpdump", "lo", "icmp", file)
+	port, _ := traffic(t) // a port just closed: nothing listens there
+	u, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Write([]byte("anyone?"))
+	u.SetReadDeadline(time.Now().Add(5 * time.Second))
+	u.Read(make([]byte, 10)) // the refusal comes back as an error: the ICMP message has arrived
+	u.Close()
+	c.Stop()
+	pkts, err := readAll(t, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range pkts {
+		if p.Proto == "icmp" && bytes.Contains(p.Payload, []byte("anyone?")) {
+			found = true
+			if p.ICMPType != 3 || p.ICMPCode != 3 || p.Family != 4 {
+				t.Errorf("icmp type %d code %d family %d", p.ICMPType, p.ICMPCode, p.Family)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no ICMP packet for the datagram among %+v", pkts)
+	}
+}
