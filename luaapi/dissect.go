@@ -2,7 +2,6 @@ package luaapi
 
 import (
 	"fmt"
-	"io/fs"
 	"regexp"
 	"strconv"
 	"strings"
@@ -217,25 +216,17 @@ var dissectorDecl = regexp.MustCompile(`(?s)dissector\{\s*name = "(\w+)",\s*port
 
 // builtinDissectors lists what the built-in plugins declare.
 func (s *Session) builtinDissectors() []builtinDissector {
-	if s.builtin == nil {
-		return nil
-	}
 	var out []builtinDissector
-	entries, _ := fs.ReadDir(s.builtin, "plugins")
-	for _, e := range entries {
-		src, ok := s.builtinSource("plugins/" + e.Name())
-		if !ok {
-			continue
-		}
+	s.eachBuiltinPlugin(func(plugin, src string) {
 		for _, m := range dissectorDecl.FindAllStringSubmatch(src, -1) {
-			b := builtinDissector{dissector: dissector{name: m[1], proto: m[3]}, plugin: strings.TrimSuffix(e.Name(), ".lua")}
+			b := builtinDissector{dissector: dissector{name: m[1], proto: m[3]}, plugin: plugin}
 			for _, p := range strings.FieldsFunc(m[2], func(r rune) bool { return r < '0' || r > '9' }) {
 				n, _ := strconv.Atoi(p)
 				b.ports = append(b.ports, n)
 			}
 			out = append(out, b)
 		}
-	}
+	})
 	return out
 }
 

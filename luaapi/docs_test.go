@@ -110,7 +110,7 @@ func TestEveryFunctionDocumented(t *testing.T) {
 	}
 	out.Reset()
 	s.DoString(`help("nope")`, "test")
-	if got := out.String(); got != "no help for string \"nope\"; help() lists everything there is\n" {
+	if got := out.String(); got != "no help for 'nope'; help() lists everything there is\n" {
 		t.Errorf("help(\"nope\") printed %q", got)
 	}
 	// help() names every function, one line each, within 80 columns,

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
+	"github.com/sockshell/sockshell/luaapi/culprit"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -57,7 +58,15 @@ func (s *Session) lHelp(L *lua.LState) int {
 		}
 	}
 	if text == "" {
-		text = fmt.Sprintf("no help for %s; help() lists everything there is\n", describeSock(L.Get(1)))
+		if name, ok := L.Get(1).(lua.LString); ok {
+			text = fmt.Sprintf("no help for '%s'; ", strings.TrimSpace(string(name)))
+			if near := culprit.Closest(strings.TrimSpace(string(name)), s.helpNames()); near != "" {
+				text += fmt.Sprintf("did you mean '%s'? ", near)
+			}
+			text += "help() lists everything there is\n"
+		} else {
+			text = fmt.Sprintf("no help for %s; help() lists everything there is\n", describeSock(L.Get(1)))
+		}
 	}
 	io.WriteString(s.stdout, text)
 	return 0
@@ -156,6 +165,25 @@ func (s *Session) sections(titles ...string) []Section {
 
 // helpName is help for a name: a topic, a function or a method, or a
 // plugin's documented function.
+// helpNames are the names help finds: topics, functions, methods by
+// their own name, and plugins' functions.
+func (s *Session) helpNames() []string {
+	var names []string
+	for topic := range topics {
+		names = append(names, topic)
+	}
+	for _, d := range Docs() {
+		names = append(names, d.Name)
+		if _, method, ok := strings.Cut(d.Name, ":"); ok {
+			names = append(names, method)
+		}
+	}
+	for name := range s.pluginDocs {
+		names = append(names, name)
+	}
+	return names
+}
+
 func (s *Session) helpName(name string) string {
 	if titles, ok := topics[strings.ToLower(name)]; ok {
 		var b strings.Builder

@@ -218,23 +218,46 @@ var commandDecl = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?m)^command\s*\{\s*name\s*=\s*"([A-Za-z0-9_-]+)"`)
 })
 
+// commandHelpDecl finds a command's name and help line in a plugin's
+// source.
+var commandHelpDecl = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^command\s*\{\s*name\s*=\s*"([A-Za-z0-9_-]+)",\s*help\s*=\s*"([^"\n]*)"`)
+})
+
+// builtinCommandHelp maps the built-in plugins' commands to their help
+// line, read from their sources before the plugins are loaded.
+func (s *Session) builtinCommandHelp() map[string]string {
+	out := map[string]string{}
+	s.eachBuiltinPlugin(func(_, src string) {
+		for _, m := range commandHelpDecl().FindAllStringSubmatch(src, -1) {
+			out[m[1]] = m[2]
+		}
+	})
+	return out
+}
+
+// eachBuiltinPlugin calls f with each built-in plugin's name and source.
+func (s *Session) eachBuiltinPlugin(f func(name, src string)) {
+	if s.builtin == nil {
+		return
+	}
+	entries, _ := fs.ReadDir(s.builtin, "plugins")
+	for _, e := range entries {
+		if src, ok := s.builtinSource("plugins/" + e.Name()); ok {
+			f(strings.TrimSuffix(e.Name(), ".lua"), src)
+		}
+	}
+}
+
 // builtinCommands maps the shell commands the built-in plugins add to the
 // plugin that adds each, read from their sources.
 func (s *Session) builtinCommands() map[string]string {
 	out := map[string]string{}
-	if s.builtin == nil {
-		return out
-	}
-	entries, _ := fs.ReadDir(s.builtin, "plugins")
-	for _, e := range entries {
-		src, ok := s.builtinSource("plugins/" + e.Name())
-		if !ok {
-			continue
-		}
+	s.eachBuiltinPlugin(func(plugin, src string) {
 		for _, m := range commandDecl().FindAllStringSubmatch(src, -1) {
-			out[m[1]] = strings.TrimSuffix(e.Name(), ".lua")
+			out[m[1]] = plugin
 		}
-	}
+	})
 	return out
 }
 
@@ -475,11 +498,9 @@ func (s *Session) RunCommand(line string) error {
 	name, rest := words[0], words[1:]
 	switch name {
 	case "sockets":
-		return s.DoString("io.write(tostring(sockets()))", "=:sockets")
+		return s.DoString("print(sockets())", "=:sockets")
 	case "tasks":
-		return s.DoString(`local all = tasks()
-if #all == 0 then print("no tasks") end
-for _, t in ipairs(all) do print(t) end`, "=:tasks")
+		return s.DoString("print(tasks())", "=:tasks")
 	case "help":
 		s.sched.enter(s.main, nil)
 		defer s.sched.leave()
@@ -494,9 +515,10 @@ for _, t in ipairs(all) do print(t) end`, "=:tasks")
 			fmt.Fprintf(&b, ":%-20s %s\n", n, s.commands[n].help)
 		}
 		var later []string
+		helps := s.builtinCommandHelp()
 		for n, plugin := range s.builtinCommands() {
 			if s.commands[n] == nil {
-				later = append(later, fmt.Sprintf(":%-20s (loads the %s plugin)\n", n, plugin))
+				later = append(later, fmt.Sprintf(":%-20s %s (loads the %s plugin)\n", n, helps[n], plugin))
 			}
 		}
 		sort.Strings(later)
@@ -504,7 +526,7 @@ for _, t in ipairs(all) do print(t) end`, "=:tasks")
 		io.WriteString(s.stdout, b.String())
 		return nil
 	case "plugins":
-		return s.DoString("io.write(tostring(plugins()))", "=:plugins")
+		return s.DoString("print(plugins())", "=:plugins")
 	case "history":
 		if len(rest) > 1 {
 			return &Error{Message: "usage: :history [N]"}

@@ -255,12 +255,14 @@ return n, #sockets(), tostring(u)`)
 	if got[0].String() != "4" || got[1].String() != "3" || !strings.HasSuffix(got[2].String(), ", closed}") {
 		t.Errorf("sockets: %v", got)
 	}
+	// Columns under a header, as wide as their widest cell.
 	lines := strings.Split(out.String(), "\n")
 	want := []string{
-		`^udp +127\.0\.0\.1:\d+ +- +\d+s  in 1/5B  out 0/0B$`,
-		`^tcp-listen +127\.0\.0\.1:\d+ +- +\d+s  in 1/0B  out 0/0B$`,
-		`^tcp +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +\d+s  in 0/0B  out 1/6B$`,
-		`^tcp +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +\d+s  in 0/0B  out 0/0B$`,
+		`^KIND        LOCAL            PEER             AGE    IN   OUT$`,
+		`^udp         127\.0\.0\.1:\d{5}  -                \s+\d+s  1/5B  0/0B$`,
+		`^tcp-listen  127\.0\.0\.1:\d{5}  -                \s+\d+s  1/0B  0/0B$`,
+		`^tcp         127\.0\.0\.1:\d{5}  127\.0\.0\.1:\d{5}  \s+\d+s  0/0B  1/6B$`,
+		`^tcp         127\.0\.0\.1:\d{5}  127\.0\.0\.1:\d{5}  \s+\d+s  0/0B  0/0B$`,
 	}
 	for i, re := range want {
 		if i >= len(lines) || !regexp.MustCompile(re).MatchString(lines[i]) {

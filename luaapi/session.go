@@ -389,8 +389,13 @@ func (s *Session) luaError(L *lua.LState, err error) *Error {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
 		e.Message, e.Traceback = ae.Object.String(), ae.StackTrace
-		if ae.Type == lua.ApiErrorPanic {
+		switch {
+		case ae.Type == lua.ApiErrorPanic:
 			e.Message = internalError(ae.Object.String())
+		case ae.Object.Type() != lua.LTString && ae.Object.Type() != lua.LTNumber:
+			// error({code = 1}): the value as the prompt shows values
+			// (its __tostring, when it has one), not "table: 0x…".
+			e.Message = "error: " + s.show(L, ae.Object)
 		}
 	}
 	if tb, ok := s.tracebacks[L]; ok {

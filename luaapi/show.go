@@ -100,8 +100,20 @@ func (s *Session) lShow(L *lua.LState) int {
 	for i := range parts {
 		parts[i] = s.show(L, L.Get(i+1))
 	}
-	io.WriteString(s.stdout, strings.Join(parts, "\t")+"\n")
+	io.WriteString(s.stdout, JoinShown(parts)+"\n")
 	return 0
+}
+
+// JoinShown joins values as shown (Show), as the prompt prints several
+// results: by tabs on one line, as print does, unless one of them takes
+// several lines; then each starts on a line of its own.
+func JoinShown(vals []string) string {
+	for _, v := range vals {
+		if strings.Contains(v, "\n") {
+			return strings.Join(vals, "\n")
+		}
+	}
+	return strings.Join(vals, "\t")
 }
 
 func (sh *shower) value(v lua.LValue, depth int, indent string) string {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 	"weak"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
@@ -164,7 +166,7 @@ s:close()`,
 
 func (s *Session) lSockets(L *lua.LState) int {
 	list := L.NewTable()
-	var b strings.Builder
+	rows := [][]string{{"KIND", "LOCAL", "PEER", "AGE", "IN", "OUT"}}
 	for _, so := range s.sockets.sockets() {
 		ud := s.sockets.object(so)
 		if ud == nil || so.Closed() {
@@ -176,20 +178,58 @@ func (s *Session) lSockets(L *lua.LState) int {
 		if peer == "" {
 			peer = "-"
 		}
-		fmt.Fprintf(&b, "%-10s %-22s %-22s %6.0fs  in %d/%dB  out %d/%dB\n", so.Kind(), so.LocalAddr(), peer,
-			time.Since(so.State().Opened()).Seconds(), countIn, bytesIn, countOut, bytesOut)
+		rows = append(rows, []string{so.Kind(), so.LocalAddr().String(), peer,
+			fmt.Sprintf("%.0fs", time.Since(so.State().Opened()).Seconds()),
+			fmt.Sprintf("%d/%dB", countIn, bytesIn), fmt.Sprintf("%d/%dB", countOut, bytesOut)})
 	}
-	if b.Len() == 0 {
-		b.WriteString("no open sockets\n")
+	text := "no open sockets\n"
+	if len(rows) > 1 {
+		text = columns(rows, 3, 4, 5)
 	}
-	L.Push(listing(L, list, b.String()))
+	L.Push(listing(L, list, text))
 	return 1
+}
+
+// columns lays rows out in columns as wide as their widest cell, the
+// first row a header; the columns numbered in right are aligned right
+// (numbers). Cells are separated by two spaces.
+func columns(rows [][]string, right ...int) string {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var b strings.Builder
+	for _, row := range rows {
+		var line strings.Builder
+		for i, cell := range row {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell))
+			switch {
+			case slices.Contains(right, i):
+				line.WriteString(pad + cell)
+			case i < len(row)-1:
+				line.WriteString(cell + pad)
+			default:
+				line.WriteString(cell)
+			}
+			if i < len(row)-1 {
+				line.WriteString("  ")
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+	return b.String()
 }
 
 // listing gives list a __tostring of text: a list that prints (and shows
 // at the prompt) as the table it is.
 func listing(L *lua.LState, list *lua.LTable, text string) *lua.LTable {
 	mt := L.NewTable()
+	text = strings.TrimSuffix(text, "\n") // print and the prompt end the line
 	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LString(text))
 		return 1

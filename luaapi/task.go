@@ -358,10 +358,16 @@ func (s *Session) lSleep(L *lua.LState) int {
 func (s *Session) lTasks(L *lua.LState) int {
 	list := L.NewTable()
 	alive, _ := s.sched.alive()
+	rows := [][]string{{"TASK", "STATUS", "SPAWNED AT"}}
 	for _, t := range alive {
 		list.Append(t.handle)
+		rows = append(rows, []string{fmt.Sprintf("task#%d", t.id), t.statusName(), t.where})
 	}
-	L.Push(list)
+	text := "no tasks\n"
+	if len(rows) > 1 {
+		text = columns(rows)
+	}
+	L.Push(listing(L, list, text))
 	return 1
 }
 

@@ -22,13 +22,13 @@ var tourSteps = []tourStep{
 		`r`},
 	{"It stops at bye, in any case:",
 		`sendto("BYE", "127.0.0.1", 5000)`},
-	{"and its task is done:",
+	{"Its task is done now:",
 		`r.status`},
 	{"The host's name, its IP address and the MAC address of the interface that carries it, as the chapter finds them:",
 		`hostinfo()`},
 	{"An address ending in 255 is a broadcast address: every host of the network receives what is sent there. On loopback that is 127.255.255.255. Start a receiver on another port:",
 		`r = bg("receiver", 5001)`},
-	{"and broadcast to it:",
+	{"Broadcast to it: the datagram goes to the broadcast address, and the receiver, bound to every address, gets it:",
 		`sendto("to everyone", "127.255.255.255", 5001)`},
 	{"See the traffic itself: trace shows every datagram the session's sockets send or receive (trace.save writes it for Wireshark):",
 		`trace(true)`},
@@ -57,7 +57,8 @@ func (s *Session) lTour(L *lua.LState) int {
 		s.tourAt = bind.Args{L: L, Fn: "tour"}.IntIn(1, L.Get(1), "step", 1, len(tourSteps)) - 1
 	}
 	if s.tourAt >= len(tourSteps) {
-		s.tourAt = 0
+		io.WriteString(s.stdout, "The tour is finished. tour(1) starts it again; help() lists everything there is.\n")
+		return 0
 	}
 	step := tourSteps[s.tourAt]
 	var b strings.Builder

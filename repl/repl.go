@@ -290,7 +290,7 @@ func runChunk(s *luaapi.Session, fn *lua.LFunction, opts Options) (code int, exi
 		for i, v := range results {
 			vals[i] = s.ShowColor(v, opts.Color)
 		}
-		fmt.Fprintln(opts.Out, strings.Join(vals, "\t"))
+		fmt.Fprintln(opts.Out, luaapi.JoinShown(vals))
 		return 0, false, luaapi.Ran, true
 	}
 	return 0, false, luaapi.Ran, false

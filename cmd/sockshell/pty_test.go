@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -607,4 +608,56 @@ func TestTerminalSaveAndRun(t *testing.T) {
 	if string(out) != "4\nping\n" {
 		t.Errorf("the saved script printed %q, want the prompt's 4 and ping", out)
 	}
+}
+
+// screenHas waits until the screen (as the VT100 emulator draws it) has
+// every one of lines, in order, one after the other.
+func (tm *term) screenHas(lines ...string) {
+	tm.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		screen, _ := tm.screen()
+		for i := 0; i+len(lines) <= len(screen); i++ {
+			if slices.Equal(screen[i:i+len(lines)], lines) {
+				return
+			}
+		}
+		select {
+		case <-tm.more:
+		case <-tm.exited:
+			tm.t.Fatalf("sockshell ended before the screen showed %q", lines)
+		case <-deadline:
+			tm.t.Fatalf("the screen does not show\n%s\nit shows:\n%s", strings.Join(lines, "\n"), strings.Join(screen, "\n"))
+		}
+	}
+}
+
+// The prompt's words, read off the screen: sockets() and tasks() in
+// columns under a header; several results, one of them on many lines,
+// each on lines of their own; an error object shown as a value; help for
+// a name it does not know offers the nearest; :help gives the usage of a
+// plugin's command before the plugin is loaded; the tour says when it is
+// over.
+func TestTerminalWords(t *testing.T) {
+	tm := startTerm(t)
+	tm.enter(`u = listen(0, "127.0.0.1")`)
+	tm.enter(`s = require("socket").bind("127.0.0.1", 0)`)
+	tm.send("sockets()\r")
+	tm.expect(`KIND +LOCAL +PEER +AGE +IN +OUT`)
+	tm.expectLine(`udp +127\.0\.0\.1:\d+ +- +\d+s +0/0B +0/0B`)
+	tm.expectLine(`tcp\{server\} +127\.0\.0\.1:\d+ +- +\d+s +0/0B +0/0B`)
+	tm.enter(`t = spawn(sleep, 60)`)
+	tm.send("tasks()\r")
+	tm.expectLine(`TASK +STATUS +SPAWNED AT`)
+	tm.expectLine(`task#1 +waiting +stdin:1`)
+	tm.send("{a = 1, b = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}}, {c = 3}\r")
+	tm.screenHas("  },", "}", "{c = 3}")
+	tm.send("error({code = 1})\r")
+	tm.expectLine(`error: \{code = 1\}`)
+	tm.send("?recvfom\r")
+	tm.expectLine(`no help for 'recvfom'; did you mean 'recvfrom'\? help\(\) lists everything there is`)
+	tm.send(":help\r")
+	tm.expectLine(`:dig +dig NAME \[TYPE\] \[@SERVER\]: ask a DNS server, as dig does \(loads the dns plugin\)`)
+	tm.send("tour(12) tour()\r")
+	tm.expectLine(`The tour is finished\. tour\(1\) starts it again; help\(\) lists everything there is\.`)
 }

@@ -422,7 +422,7 @@ func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
 					names = append(names, string(s))
 				}
 			})
-			if near := closest(c.name, names); near != "" {
+			if near := Closest(c.name, names); near != "" {
 				c.hint = fmt.Sprintf("did you mean '%s'?", near)
 			}
 		}
@@ -507,15 +507,15 @@ func (f frameInfo) methodHint(obj lua.LValue, name string) (typ, hint string) {
 			what = fmt.Sprintf("%s sockets have %s", kind, strings.Join(names, ", "))
 		}
 	}
-	if near := closest(name, names); near != "" {
+	if near := Closest(name, names); near != "" {
 		what += fmt.Sprintf("; did you mean '%s'?", near)
 	}
 	return "nil", what
 }
 
-// closest is the name in names nearest to s, if it is near enough to be
-// a slip of the fingers.
-func closest(s string, names []string) string {
+// Closest is the name in names nearest to s, if it is near enough to be
+// a slip of the fingers; "" when none is, or s is one of them.
+func Closest(s string, names []string) string {
 	best, bestD := "", len(s)/3+1
 	for _, n := range names {
 		if d := distance(s, n); d < bestD || d == bestD && best != "" && n < best {
