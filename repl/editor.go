@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/chzyer/readline"
 )
@@ -60,6 +62,7 @@ type termEditor struct {
 	stdin            *readline.CancelableStdin
 	out, err         *Console
 	prevOut, prevErr io.Writer
+	reading          atomic.Bool // inside Readline
 }
 
 // deleteRune stands for the Delete key between the input filter and the
@@ -151,15 +154,30 @@ func newTermEditor(opts Options, comp *completer) (editor, error) {
 	// Output written while the prompt is shown goes through readline, which
 	// redraws the line being typed below it.
 	e := &termEditor{rl: rl, stdin: stdin, out: opts.Out, err: opts.Err}
-	e.prevOut = opts.Out.swap(rl.Stdout())
-	e.prevErr = opts.Err.swap(rl.Stderr())
+	e.prevOut = opts.Out.swap(rl.Stdout(), e.settle)
+	e.prevErr = opts.Err.swap(rl.Stderr(), e.settle)
 	return e, nil
 }
 
 // Readline edits a line on the terminal.
 func (e *termEditor) Readline(prompt string) (string, error) {
 	e.rl.SetPrompt(prompt)
+	e.reading.Store(true)
+	defer e.reading.Store(false)
 	return e.rl.Readline()
+}
+
+// settle waits, before output is written, while readline is drawing a new
+// prompt but does not yet read keys: its writer redraws the line around
+// output only while it reads (IsReading), and writes straight through
+// otherwise, so output that came in that moment landed on the prompt's
+// line and no prompt followed it. readline gives no signal for the end of
+// that moment; it lasts microseconds, and the wait is bounded (10 ms), so
+// that output is never held for long, whatever readline does.
+func (e *termEditor) settle() {
+	for i := 0; i < 200 && e.reading.Load() && !e.rl.Terminal.IsReading(); i++ {
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 // SaveHistory adds a whole chunk to the history file.
@@ -174,8 +192,8 @@ func (e *termEditor) Cancel() bool {
 // Close gives the output back and restores the terminal.
 func (e *termEditor) Close() error {
 	// In the reverse order, so that Out and Err may be one Console.
-	e.err.swap(e.prevErr)
-	e.out.swap(e.prevOut)
+	e.err.swap(e.prevErr, nil)
+	e.out.swap(e.prevOut, nil)
 	// readline's Close closes the wrapper it put around Stdin, not Stdin,
 	// and then waits for its reader, which may be blocked reading Stdin:
 	// closing Stdin first unblocks it.

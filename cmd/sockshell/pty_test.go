@@ -549,6 +549,14 @@ func TestTerminalTypingThroughOutput(t *testing.T) {
 	if !strings.Contains(strings.Join(lines, "\n"), "line ") {
 		t.Errorf("the task's lines are not on the screen:\n%s", strings.Join(lines, "\n"))
 	}
+	// Each of the task's lines stands alone: none landed on the prompt's
+	// line, and the prompt was drawn again below each.
+	whole := regexp.MustCompile(`^line \d+$`)
+	for _, line := range lines {
+		if strings.Contains(line, "line ") && !whole.MatchString(line) && !strings.Contains(line, "print('line '") {
+			t.Errorf("a task's line shares the screen line %q:\n%s", line, strings.Join(lines, "\n"))
+		}
+	}
 	tm.quit()
 }
 
