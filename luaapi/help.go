@@ -40,7 +40,7 @@ func (s *Session) width() int {
 func (s *Session) lHelp(L *lua.LState) int {
 	var text string
 	if d := s.docsByFn[L.Get(1)]; d != nil {
-		io.WriteString(s.stdout, s.docText(d))
+		s.page(s.docText(d))
 		return 0
 	}
 	switch v := L.Get(1).(type) {
@@ -68,8 +68,61 @@ func (s *Session) lHelp(L *lua.LState) int {
 			text = fmt.Sprintf("no help for %s; help() lists everything there is\n", describeSock(L.Get(1)))
 		}
 	}
-	io.WriteString(s.stdout, text)
+	s.page(text)
 	return 0
+}
+
+// page writes text, a screenful at a time on a terminal: what does not fit
+// waits, announced by a --More-- line, until More shows it (the shell does
+// on Enter on an empty line) or anything else is typed (DropMore), as
+// git's and Python's help page theirs.
+func (s *Session) page(text string) {
+	s.more = nil
+	height := 0
+	if s.heightOf != nil {
+		height = s.heightOf()
+	}
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if height < 10 || len(lines) <= height-1 {
+		io.WriteString(s.stdout, text)
+		return
+	}
+	s.more = lines
+	s.showMore(height)
+}
+
+// showMore writes the next screenful of paged text.
+func (s *Session) showMore(height int) {
+	n := min(height-2, len(s.more))
+	io.WriteString(s.stdout, strings.Join(s.more[:n], ""))
+	s.more = s.more[n:]
+	if len(s.more) > 0 {
+		fmt.Fprintf(s.stdout, "--More-- (%d more lines: Enter shows them, anything else goes on)\n", len(s.more))
+	} else {
+		s.more = nil
+	}
+}
+
+// More shows the next screenful of text that help paged, and reports
+// whether there was any.
+func (s *Session) More() bool {
+	s.sched.enter(s.main, nil)
+	defer s.sched.leave()
+	if len(s.more) == 0 || s.heightOf == nil {
+		return false
+	}
+	s.showMore(max(s.heightOf(), 10))
+	return true
+}
+
+// DropMore forgets what help paged and did not show.
+func (s *Session) DropMore() {
+	s.sched.enter(s.main, nil)
+	defer s.sched.leave()
+	s.more = nil
 }
 
 // topics are the names help takes for the reference's sections.

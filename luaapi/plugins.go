@@ -523,7 +523,7 @@ func (s *Session) RunCommand(line string) error {
 		}
 		sort.Strings(later)
 		b.WriteString(strings.Join(later, ""))
-		io.WriteString(s.stdout, b.String())
+		s.page(b.String())
 		return nil
 	case "plugins":
 		return s.DoString("print(plugins())", "=:plugins")

@@ -50,6 +50,9 @@ type Options struct {
 	Builtin fs.FS
 	// Width tells how wide the terminal is, for help's lines; 80 when nil.
 	Width func() int
+	// Height tells how many lines the terminal shows: help's longer text
+	// is paged (see More). Nil, off a terminal: nothing is paged.
+	Height func() int
 	// Safe runs untrusted code: no os.execute, io.popen, package.loadlib,
 	// os.exit, string.dump or debug library but traceback; no files, no
 	// network and no environment but what Allow grants.
@@ -103,8 +106,10 @@ type Session struct {
 	dissectors       []*dissector
 	loadedDissectors map[string]bool
 
-	widthOf func() int
-	tourAt  int // the next step of tour(); guarded by the baton
+	widthOf  func() int
+	heightOf func() int
+	more     []string // the lines of paged text not shown yet; guarded by the baton
+	tourAt   int      // the next step of tour(); guarded by the baton
 
 	onError    *lua.LFunction         // handleError
 	traceback  lua.LValue             // debug.traceback as it came
@@ -118,6 +123,7 @@ func New(opts Options) *Session {
 		stderr:   opts.Stderr,
 		sockets:  newRegistry(),
 		widthOf:  opts.Width,
+		heightOf: opts.Height,
 		docsByFn: map[lua.LValue]*bind.Doc{},
 	}
 	if s.stdout == nil {

@@ -86,6 +86,9 @@ func Run(s *luaapi.Session, opts Options) int {
 			return code
 		}
 		save := ""
+		if r.err != nil || r.text != "" {
+			s.DropMore() // anything but Enter goes on from paged text
+		}
 		var bug *editorPanic
 		switch {
 		case errors.As(r.err, &bug):
@@ -105,6 +108,8 @@ func Run(s *luaapi.Session, opts Options) int {
 				}
 			}
 			return 0
+		case pending == "" && r.text == "" && s.More():
+			// Enter on an empty line: the next page of help's text.
 		case pending == "" && strings.HasPrefix(r.text, "?"):
 			// ?name is help "name"; ? alone is help().
 			save = r.text

@@ -669,3 +669,36 @@ func TestTerminalWords(t *testing.T) {
 	tm.send("tour(12) tour()\r")
 	tm.expectLine(`The tour is finished\. tour\(1\) starts it again; help\(\) lists everything there is\.`)
 }
+
+// help() is longer than the terminal: it shows a screenful, whose first
+// line stays on the screen, and a --More-- line; Enter on the empty prompt
+// shows the rest; anything else typed goes on and drops it.
+func TestTerminalPagesHelp(t *testing.T) {
+	tm := startTerm(t)
+	tm.send("help()\r")
+	tm.expectLine(`--More-- \(\d+ more lines: Enter shows them, anything else goes on\)`)
+	screen, _ := tm.screen()
+	if !slices.Contains(screen, `Sockets (help "sockets"):`) {
+		t.Errorf("help's first line scrolled off:\n%s", strings.Join(screen, "\n"))
+	}
+	for page := 0; ; page++ {
+		tm.send("\r")
+		if m := tm.expect(`(--More-- \(\d+ more|:help lists the shell's)`); !strings.HasPrefix(m[1], "--More--") {
+			break
+		}
+		if page == 5 {
+			t.Fatal("help() pages on and on")
+		}
+	}
+	tm.send("help()\r")
+	tm.expectLine(`--More-- .*`)
+	tm.send("1+1\r")
+	tm.expectLine(`2`)
+	tm.send("\r")
+	tm.expect(`> +\x08`)
+	screen, _ = tm.screen()
+	if strings.Contains(strings.Join(screen, "\n"), "socket's methods") {
+		t.Errorf("the rest of help came after a line was typed:\n%s", strings.Join(screen, "\n"))
+	}
+	tm.quit()
+}

@@ -233,6 +233,13 @@ func run(argv []string, std stdio) int {
 	opts := luaapi.Options{Stdout: out, Stderr: errw, Stdin: in, Builtin: scripts.FS, Safe: c.safe, Allow: c.allow}
 	if std.terminal {
 		opts.Width = readline.GetScreenWidth
+		opts.Height = func() int {
+			_, h, err := readline.GetSize(int(os.Stdout.Fd()))
+			if err != nil {
+				return 0
+			}
+			return h
+		}
 	}
 	s := luaapi.New(opts)
 	defer s.Close()
