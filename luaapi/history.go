@@ -55,11 +55,20 @@ var statusWords = [...]string{"ran", "failed", "interrupted", "syntax error"}
 // history() lists and save() writes as a script. It returns the chunk's
 // number, from 1.
 func (s *Session) Record(e Entry) int {
-	s.sched.enter(s.main, nil)
-	defer s.sched.leave()
+	// Not the baton: the prompt records while a task may keep the
+	// session busy.
+	s.historyMu.Lock()
+	defer s.historyMu.Unlock()
 	e.Source = strings.TrimRight(e.Source, "\n")
 	s.history = append(s.history, e)
 	return len(s.history)
+}
+
+// entries is a copy of the history.
+func (s *Session) entries() []Entry {
+	s.historyMu.Lock()
+	defer s.historyMu.Unlock()
+	return append([]Entry(nil), s.history...)
 }
 
 var historyFuncs = []libFunc{
@@ -90,17 +99,18 @@ print(n, msg)  --> nil  nothing to save: no chunk typed at the prompt ran`,
 
 func (s *Session) lHistory(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "history"}
+	history := s.entries()
 	first := 0
 	if L.Get(1) != lua.LNil {
 		n := a.IntIn(1, L.Get(1), "n", 0, 1<<30)
-		first = max(len(s.history)-n, 0)
+		first = max(len(history)-n, 0)
 	}
 	var b strings.Builder
-	if len(s.history) == 0 {
+	if len(history) == 0 {
 		b.WriteString("no chunks typed yet\n")
 	}
-	for i := first; i < len(s.history); i++ {
-		b.WriteString(historyLine(i+1, s.history[i]))
+	for i := first; i < len(history); i++ {
+		b.WriteString(historyLine(i+1, history[i]))
 	}
 	s.stdout.Write([]byte(b.String()))
 	return 0
@@ -156,6 +166,7 @@ var historyCall = regexp.MustCompile(`^\s*(?::(?:history|save)(?:!|\s|$)|(?:hist
 
 func (s *Session) lSave(L *lua.LState) int {
 	a := bind.Args{L: L, Fn: "save"}
+	history := s.entries()
 	path := a.Name(1, L.Get(1), "path")
 	force := false
 	var picked []int
@@ -165,16 +176,16 @@ func (s *Session) lSave(L *lua.LState) int {
 			opts := a.Options(i, v, "force")
 			force = lua.LVAsBool(opts["force"])
 		case lua.LString:
-			picked = append(picked, parseRanges(a, i, string(v), len(s.history))...)
+			picked = append(picked, parseRanges(a, i, string(v), len(history))...)
 		case lua.LNumber:
-			picked = append(picked, parseRanges(a, i, v.String(), len(s.history))...)
+			picked = append(picked, parseRanges(a, i, v.String(), len(history))...)
 		case *lua.LNilType:
 		default:
 			a.Raise(i, "ranges (a string or number) or {force = true} expected, got %s", bind.Describe(v))
 		}
 	}
 	if picked == nil {
-		for i, e := range s.history {
+		for i, e := range history {
 			if e.Status == Ran && e.Kind != Help && !historyCall.MatchString(e.Source) {
 				picked = append(picked, i+1)
 			}
@@ -183,7 +194,7 @@ func (s *Session) lSave(L *lua.LState) int {
 			return bind.Fail(L, "nothing to save: no chunk typed at the prompt ran")
 		}
 	}
-	text := s.script(path, picked)
+	text := script(history, path, picked)
 	if err := s.writeScript(path, []byte(text), force); err != nil {
 		return bind.Fail(L, err.Error())
 	}
@@ -192,13 +203,13 @@ func (s *Session) lSave(L *lua.LState) int {
 	return 2
 }
 
-// script is the Lua script of the chunks numbered picked.
-func (s *Session) script(path string, picked []int) string {
+// script is the Lua script of the chunks of history numbered picked.
+func script(history []Entry, path string, picked []int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- %s: chunks %s typed at the sockshell prompt on %s.\n-- Run it again with: sockshell %s\n\n",
 		path, rangesText(picked), time.Now().Format("2006-01-02 15:04"), path)
 	for _, n := range picked {
-		e := s.history[n-1]
+		e := history[n-1]
 		switch e.Kind {
 		case Expression:
 			expr := strings.TrimPrefix(e.Source, "=")

@@ -20,6 +20,22 @@ type Names struct {
 func (s *Session) Names() *Names {
 	s.sched.enter(s.main, nil)
 	defer s.sched.leave()
+	return s.names()
+}
+
+// NamesIfIdle is Names when no task keeps the session busy; the shell's
+// prompt must not wait for one (Ctrl-C at the prompt stops it).
+func (s *Session) NamesIfIdle() (*Names, bool) {
+	if !s.sched.baton.TryLock() {
+		return nil, false
+	}
+	s.sched.entered(s.main, nil)
+	defer s.sched.leave()
+	return s.names(), true
+}
+
+// names is Names, with the baton held.
+func (s *Session) names() *Names {
 	n := &Names{Fields: map[string][]string{}, Methods: map[string][]string{}}
 	L := s.main
 	L.G.Global.ForEach(func(k, v lua.LValue) {

@@ -80,6 +80,7 @@ type Session struct {
 	mu          sync.Mutex              // guards chunkCancel and interrupted
 	chunkCancel context.CancelCauseFunc // of the chunk (or Drain) under way
 	interrupted bool                    // that chunk was interrupted already
+	started     bool                    // that chunk has the baton: it runs
 
 	exitMu   sync.Mutex
 	exitCode *int
@@ -98,7 +99,8 @@ type Session struct {
 	docsByFn   map[lua.LValue]*bind.Doc
 	sandbox    *sandbox // in --safe mode
 
-	history []Entry // the chunks typed at the prompt; guarded by the baton
+	historyMu sync.Mutex
+	history   []Entry // the chunks typed at the prompt; guarded by historyMu
 
 	// dissectors decode traffic for trace and show, the last registered
 	// first; loadedDissectors names the built-in plugins' dissectors
@@ -245,6 +247,15 @@ func (s *Session) Interrupt() bool {
 		s.mu.Unlock()
 		return false
 	}
+	if !s.started {
+		// The chunk waits for a task that keeps the session busy: stop
+		// that task, and the chunk (a line typed meanwhile) runs.
+		s.mu.Unlock()
+		if s.InterruptTask() {
+			return true
+		}
+		s.mu.Lock()
+	}
 	s.interrupted = true
 	s.mu.Unlock()
 	cancel(ErrInterrupted)
@@ -327,7 +338,7 @@ func (s *Session) begin(ctx context.Context) (context.Context, func()) {
 	chunk, cancel := context.WithCancelCause(s.root)
 	stop := context.AfterFunc(ctx, func() { cancel(ErrInterrupted) })
 	s.mu.Lock()
-	s.chunkCancel, s.interrupted = cancel, false
+	s.chunkCancel, s.interrupted, s.started = cancel, false, false
 	s.mu.Unlock()
 	return chunk, func() {
 		stop()
@@ -350,6 +361,9 @@ func (s *Session) CallContext(ctx context.Context, fn *lua.LFunction, args ...lu
 	chunk, end := s.begin(ctx)
 	L := s.main
 	s.sched.enter(L, nil)
+	s.mu.Lock()
+	s.started = true
+	s.mu.Unlock()
 	// The chunk ends before the baton goes: once a task has the baton,
 	// no chunk is running, and Ctrl-C is the task's (a task spawned by
 	// the chunk may run, and print, the moment the baton goes).
@@ -446,6 +460,9 @@ func internalError(what string) string {
 func (s *Session) Drain(stop <-chan struct{}) error {
 	ctx, end := s.begin(context.Background())
 	defer end()
+	s.mu.Lock()
+	s.started = true // Interrupt ends the wait, not a task
+	s.mu.Unlock()
 	for {
 		if code, ok := s.Exited(); ok {
 			return &ExitError{Code: code}

@@ -13,9 +13,6 @@ import (
 type Console struct {
 	mu sync.Mutex
 	w  io.Writer
-	// settle, when set, is called before each write: the line editor
-	// waits there until it can redraw its line around what is written.
-	settle func()
 }
 
 // NewConsole makes a Console that writes to w.
@@ -25,9 +22,6 @@ func NewConsole(w io.Writer) *Console { return &Console{w: w} }
 func (c *Console) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.settle != nil {
-		c.settle()
-	}
 	return c.w.Write(p)
 }
 
@@ -39,13 +33,12 @@ func (c *Console) Flush() error {
 	return nil
 }
 
-// swap makes w the target, with settle called before each write to it,
-// and returns the previous target.
-func (c *Console) swap(w io.Writer, settle func()) io.Writer {
+// swap makes w the target and returns the previous one.
+func (c *Console) swap(w io.Writer) io.Writer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.w
-	c.w, c.settle = w, settle
+	c.w = w
 	return old
 }
 

@@ -63,6 +63,7 @@ type termEditor struct {
 	out, err         *Console
 	prevOut, prevErr io.Writer
 	reading          atomic.Bool // inside Readline
+	fd               int         // the terminal's, for typeAhead; -1 when unknown
 }
 
 // deleteRune stands for the Delete key between the input filter and the
@@ -153,10 +154,40 @@ func newTermEditor(opts Options, comp *completer) (editor, error) {
 	}
 	// Output written while the prompt is shown goes through readline, which
 	// redraws the line being typed below it.
-	e := &termEditor{rl: rl, stdin: stdin, out: opts.Out, err: opts.Err}
-	e.prevOut = opts.Out.swap(rl.Stdout(), e.settle)
-	e.prevErr = opts.Err.swap(rl.Stderr(), e.settle)
+	e := &termEditor{rl: rl, stdin: stdin, out: opts.Out, err: opts.Err, fd: -1}
+	if f, ok := opts.In.(*os.File); ok {
+		e.fd = int(f.Fd())
+	}
+	e.prevOut = opts.Out.swap(&editorWriter{e: e, prompt: rl.Stdout(), raw: opts.Out.target()})
+	e.prevErr = opts.Err.swap(&editorWriter{e: e, prompt: rl.Stderr(), raw: opts.Err.target()})
 	return e, nil
+}
+
+// editorWriter is the terminal as output sees it while the shell runs:
+// while a prompt is up, readline's writer, which redraws the line being
+// typed below what is written; otherwise the terminal itself. readline's
+// own writer decides by whether it reads keys, which it still does for a
+// moment after a line is entered, when the line's code may already print:
+// a prompt was then drawn again below the code's output.
+type editorWriter struct {
+	e           *termEditor
+	prompt, raw io.Writer
+}
+
+func (w *editorWriter) Write(p []byte) (int, error) {
+	if !w.e.reading.Load() {
+		return w.raw.Write(p)
+	}
+	w.e.settle()
+	return w.prompt.Write(p)
+}
+
+// Flush writes out what the terminal buffers, if it buffers.
+func (w *editorWriter) Flush() error {
+	if f, ok := w.raw.(interface{ Flush() error }); ok {
+		return f.Flush()
+	}
+	return nil
 }
 
 // Readline edits a line on the terminal.
@@ -164,7 +195,12 @@ func (e *termEditor) Readline(prompt string) (string, error) {
 	e.rl.SetPrompt(prompt)
 	e.reading.Store(true)
 	defer e.reading.Store(false)
-	return e.rl.Readline()
+	line, err := e.rl.Readline()
+	if e.fd >= 0 {
+		// Until the next prompt, keys typed wait for it, unechoed.
+		typeAhead(e.fd, true)
+	}
+	return line, err
 }
 
 // settle waits, before output is written, while readline is drawing a new
@@ -192,11 +228,15 @@ func (e *termEditor) Cancel() bool {
 // Close gives the output back and restores the terminal.
 func (e *termEditor) Close() error {
 	// In the reverse order, so that Out and Err may be one Console.
-	e.err.swap(e.prevErr, nil)
-	e.out.swap(e.prevOut, nil)
+	e.err.swap(e.prevErr)
+	e.out.swap(e.prevOut)
 	// readline's Close closes the wrapper it put around Stdin, not Stdin,
 	// and then waits for its reader, which may be blocked reading Stdin:
 	// closing Stdin first unblocks it.
 	e.stdin.Close()
-	return e.rl.Close()
+	err := e.rl.Close()
+	if e.fd >= 0 {
+		typeAhead(e.fd, false)
+	}
+	return err
 }

@@ -162,7 +162,12 @@ func Run(s *luaapi.Session, opts Options) int {
 			s.Record(luaapi.Entry{Source: chunk, Kind: kind, Status: status})
 		}
 		if opts.Terminal && pending == "" {
-			comp.names.Store(s.Names()) // what the chunk defined completes now
+			// What the chunk defined completes now; while a task keeps
+			// the session busy, the prompt comes anyway, with the names
+			// of before.
+			if names, ok := s.NamesIfIdle(); ok {
+				comp.names.Store(names)
+			}
 		}
 		if pending == "" {
 			in.ask(prompt(opts, Prompt), save)

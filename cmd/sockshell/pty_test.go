@@ -208,6 +208,19 @@ func (tm *term) quit() {
 	}
 }
 
+// waitCooked waits until the line editor has left raw mode, which no
+// output tells: the terminal's modes are looked at every millisecond, for
+// at most 5 seconds.
+func (tm *term) waitCooked() {
+	tm.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if termios(tm.t.(*testing.T), tm.tty).Lflag&syscall.ISIG != 0 {
+			return
+		}
+	}
+	tm.t.Fatal("the terminal stayed in raw mode")
+}
+
 // exitCode waits for the shell to end.
 func (tm *term) exitCode() int {
 	tm.t.Helper()
@@ -700,5 +713,45 @@ func TestTerminalPagesHelp(t *testing.T) {
 	if strings.Contains(strings.Join(screen, "\n"), "socket's methods") {
 		t.Errorf("the rest of help came after a line was typed:\n%s", strings.Join(screen, "\n"))
 	}
+	tm.quit()
+}
+
+// Keys typed while a chunk waits show once, at the next prompt, ready to
+// be finished: not echoed by the terminal and then again. A line typed
+// while a task keeps the session busy is kept when Ctrl-C stops the task:
+// it runs then.
+func TestTerminalTypeAhead(t *testing.T) {
+	tm := startTerm(t)
+	tm.send(`s = listen(0, "127.0.0.1") print("port", select(2, s:getsockname()))` + "\r")
+	port := tm.expectLine(`port\t(\d+)`)[1]
+	tm.send("print('waiting') print('got ' .. s:recvfrom(100, 10))\r")
+	tm.expectLine(`waiting`)
+	tm.send("1+")
+	c, err := net.Dial("udp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("go on"))
+	lines := tm.expectCursorLine("> 1+")
+	if !slices.Contains(lines, "got go on") {
+		t.Errorf("the chunk's line is not whole:\n%s", strings.Join(lines, "\n"))
+	}
+	if n := strings.Count(strings.Join(lines, "\n"), "1+"); n != 1 {
+		t.Errorf("what was typed ahead shows %d times:\n%s", n, strings.Join(lines, "\n"))
+	}
+	tm.send("1\r")
+	tm.expectLine(`2`)
+
+	tm.send("hog = spawn(function() print('hogging') while true do end end)\r")
+	tm.expectLine(`hogging`)
+	tm.expect(`> `) // the prompt, drawn again below the task's line
+	tm.send("2+3\r")
+	tm.waitCooked() // the line is taken: Ctrl-C now is a signal, not a key
+	tm.send("\x03")
+	tm.expectLine(`task#1 \(stdin:1\) interrupted`)
+	tm.expectLine(`5`)
+	tm.send("hog.status\r")
+	tm.expectLine(`cancelled`)
 	tm.quit()
 }
