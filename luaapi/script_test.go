@@ -129,7 +129,10 @@ func runGuarded(t *testing.T, s *Session, file string) error {
 	if err != nil {
 		return err
 	}
-	guard := time.AfterFunc(20*time.Second, func() { s.Interrupt() })
+	// A bound for a script that hangs, far above what any takes alone
+	// (about a second at most): go test ./... runs packages side by side,
+	// and the memory tests of one slow the others down.
+	guard := time.AfterFunc(90*time.Second, func() { s.Interrupt() })
 	defer guard.Stop()
 	_, err = s.Call(fn)
 	return err
