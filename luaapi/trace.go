@@ -68,6 +68,20 @@ type flowKey struct {
 	src, dst netip.AddrPort
 }
 
+// lockOn takes tr.mu when tracing is on, and reports whether it did; the
+// hot path reads an atomic flag only while tracing is off.
+func (tr *tracer) lockOn() bool {
+	if !tr.active.Load() {
+		return false
+	}
+	tr.mu.Lock()
+	if !tr.on {
+		tr.mu.Unlock()
+		return false
+	}
+	return true
+}
+
 // pendingLine is a trace line not yet printed: a packet, or a
 // connection's event (what) as the socket at local saw it.
 type pendingLine struct {
@@ -139,12 +153,7 @@ func (s *Session) tracing() bool { return s.tracer.active.Load() }
 // does, with those after it).
 func (s *Session) packet(L *lua.LState, tcp, in bool, local, remote netip.AddrPort, data []byte) {
 	tr := &s.tracer
-	if !tr.active.Load() {
-		return
-	}
-	tr.mu.Lock()
-	if !tr.on {
-		tr.mu.Unlock()
+	if !tr.lockOn() {
 		return
 	}
 	local = concrete(local, remote)
@@ -250,12 +259,7 @@ func (s *Session) traceSummary(L *lua.LState, p pcapng.Packet) string {
 // "shutdown", "close", "peer closed").
 func (s *Session) tcpEvent(kind pcapng.Kind, src, dst, local netip.AddrPort, what string) {
 	tr := &s.tracer
-	if !tr.active.Load() {
-		return
-	}
-	tr.mu.Lock()
-	if !tr.on {
-		tr.mu.Unlock()
+	if !tr.lockOn() {
 		return
 	}
 	remote := dst

@@ -43,40 +43,8 @@ func freePort(t testing.TB) int {
 	return 0
 }
 
-// server runs a real server for a test and stops it at the end. ready is
-// a line of its output (stdout or stderr) that says it serves.
-func server(t testing.TB, ready string, argv ...string) {
-	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); pw.Close(); close(done) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-done })
-	seen := make(chan struct{})
-	var log bytes.Buffer
-	go func() {
-		sc := bufio.NewScanner(pr)
-		found := false
-		for sc.Scan() {
-			log.WriteString(sc.Text() + "\n")
-			if !found && strings.Contains(sc.Text(), ready) {
-				found = true
-				close(seen)
-			}
-		}
-	}()
-	select {
-	case <-seen:
-	case <-done:
-		t.Fatalf("%s ended before it was ready:\n%s", argv[0], log.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s not ready:\n%s", argv[0], log.String())
-	}
-}
+// server runs a real server for a test (testenv.Serve).
+func server(t testing.TB, ready string, argv ...string) { testenv.Serve(t, ready, argv...) }
 
 // runLua runs src in a session with the built-in plugins; src raises on a
 // failed check. It returns what src printed.
@@ -461,31 +429,8 @@ print(counts.ok + counts.malformed, counts.ok > 100, counts.malformed > 10)`, sr
 func startRedis(t *testing.T, port int) *os.Process {
 	t.Helper()
 	redisServer := testenv.Need(t, "redis-server", "redis-server")
-	cmd := exec.Command(redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+	return testenv.Serve(t, "Ready to accept connections", redisServer, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Ready to accept connections") {
-				close(ready)
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatal("redis-server not ready")
-	}
-	return cmd.Process
 }
 
 // The redis client's timeout covers every call: a stopped server gives a
