@@ -2,7 +2,9 @@
 -- capture's conversations as a script that says again what their client
 -- said and checks the answers, and replay, which sends a capture's client
 -- traffic again. Both stand on capture.conversations and the session's
--- own socket functions, which the loader passes in.
+-- own socket functions, which the loader passes in; it returns both, and
+-- loads this on their first call (a Go function calls each, so an error
+-- about an argument is raised at level 4: the caller of that function).
 local capture, connect, listen, sleep, now, spawn = ...
 
 -- lit is s as a Lua string literal that reads well: text as it is,
@@ -22,7 +24,7 @@ local function splitAddress(s)
 end
 
 local function badArg(n, fn, msg)
-  error(("bad argument #%d to '%s' (%s)"):format(n, fn, msg), 3)
+  error(("bad argument #%d to '%s' (%s)"):format(n, fn, msg), 4)
 end
 
 local function checkOptions(n, fn, opts, known)
@@ -76,7 +78,7 @@ local function check(what, got, want, err)
 end
 ]]
 
-function capture.script(path, filter, opts)
+local function script(path, filter, opts)
   if type(path) ~= "string" then badArg(1, "capture.script", "path must be a string, got " .. type(path)) end
   opts = checkOptions(3, "capture.script", opts, {to = true, timeout = true})
   local timeout = opts.timeout or 5
@@ -131,7 +133,7 @@ function capture.script(path, filter, opts)
   return table.concat(out)
 end
 
-function replay(source, opts)
+local function replay(source, opts)
   opts = checkOptions(2, "replay", opts, {to = true, speed = true, filter = true})
   local speed = opts.speed or 1
   if type(speed) ~= "number" or speed < 0 then badArg(2, "replay", "speed must be a number >= 0 (0: as fast as possible)") end
@@ -218,3 +220,5 @@ function replay(source, opts)
   if udp then udp:close() end
   return counts
 end
+
+return script, replay

@@ -169,19 +169,44 @@ func Open(L *lua.LState, h bind.Host) {
 		t.RawSetString(f.name, fn)
 	}
 	L.SetGlobal("capture", t)
-	// capture.script and replay are Lua, over the session's functions.
-	chunk, err := h.Load(captureLua, "=[capture]")
-	if err != nil {
-		panic("capture.lua: " + err.Error()) // built in: a bug
-	}
-	L.Push(chunk)
-	L.Push(t)
+	// capture.script and replay are Lua, over the session's functions as
+	// they are now; the Lua is compiled on their first call, not at every
+	// start.
+	args := []lua.LValue{t}
 	for _, name := range []string{"connect", "listen", "sleep", "now", "spawn"} {
-		L.Push(L.GetGlobal(name))
+		args = append(args, L.GetGlobal(name))
 	}
-	L.Call(6, 0)
-	h.Document(t.RawGetString("script"), scriptDoc)
-	h.Document(L.GetGlobal("replay"), replayDoc)
+	var script, replay lua.LValue
+	lazy := func(fn *lua.LValue) lua.LGFunction {
+		return func(L *lua.LState) int {
+			if *fn == nil {
+				chunk, err := h.Load(captureLua, "=[capture]")
+				if err != nil {
+					L.RaiseError("capture.lua: %v", err) // built in: a bug
+				}
+				L.Push(chunk)
+				for _, a := range args {
+					L.Push(a)
+				}
+				L.Call(len(args), 2)
+				script, replay = L.Get(-2), L.Get(-1)
+				L.Pop(2)
+			}
+			top := L.GetTop()
+			L.Push(*fn)
+			for i := 1; i <= top; i++ {
+				L.Push(L.Get(i))
+			}
+			L.Call(top, lua.MultRet)
+			return L.GetTop() - top
+		}
+	}
+	scriptFn := h.Bind("capture.script", lazy(&script))
+	h.Document(scriptFn, scriptDoc)
+	t.RawSetString("script", scriptFn)
+	replayFn := h.Bind("replay", lazy(&replay))
+	h.Document(replayFn, replayDoc)
+	L.SetGlobal("replay", replayFn)
 }
 
 //go:embed capture.lua
