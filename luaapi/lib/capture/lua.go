@@ -25,14 +25,17 @@ const packetFields = "`n` (its number in the file, from 1), `time` (seconds sinc
 const filterDoc = "which packets: a function of the packet that returns true for those to keep, or words as tcpdump's: " +
 	"`\"udp\"`, `\"tcp\"`, `\"icmp\"`, `\"port 53\"`, `\"host 127.0.0.1\"`, `\"src port 5000\"`, `\"dst host ::1\"`, joined by `and` (all must hold)"
 
+// pathAndFilter are the arguments of the functions that read a capture.
+var pathAndFilter = []bind.Arg{
+	{Name: "path", Meaning: "the capture file"},
+	{Name: "filter", Meaning: filterDoc},
+}
+
 var readDoc = &bind.Doc{
 	Name:    "capture.read",
 	Forms:   []string{"capture.read(path [, filter])"},
 	Summary: "Reads a capture — pcap or pcapng, from tcpdump, tshark, Wireshark or `trace.save` — into a list of packets, decoded down to what a socket program sees.",
-	Args: []bind.Arg{
-		{Name: "path", Meaning: "the capture file"},
-		{Name: "filter", Meaning: filterDoc},
-	},
+	Args:    pathAndFilter,
 	Returns: "a list of packets, each a table: " + packetFields + " When the file is cut inside a packet, the list of those before it and a second result saying so.",
 	Errors:  "A bad filter raises. A file that cannot be read or is not a capture returns `nil, message`. The packets count against `--max-memory`: `capture.each` reads a capture of any size.",
 	Example: `local s = listen(0, "127.0.0.1")
@@ -50,10 +53,7 @@ var eachDoc = &bind.Doc{
 	Name:    "capture.each",
 	Forms:   []string{"capture.each(path [, filter])"},
 	Summary: "Reads a capture one packet at a time, for a `for` loop: memory stays the same whatever the file's size.",
-	Args: []bind.Arg{
-		{Name: "path", Meaning: "the capture file"},
-		{Name: "filter", Meaning: filterDoc},
-	},
+	Args:    pathAndFilter,
 	Returns: "an iterator of packets, as `capture.read` gives them.",
 	Errors:  "A bad filter raises. A file that cannot be read or is not a capture returns `nil, message`; a file cut inside a packet raises when the loop reaches it, after the packets before it.",
 	Example: `local s = listen(0, "127.0.0.1")
@@ -71,10 +71,7 @@ var conversationsDoc = &bind.Doc{
 	Name:    "capture.conversations",
 	Forms:   []string{"capture.conversations(path [, filter])"},
 	Summary: "Reads a capture's UDP flows and TCP connections as conversations: who the client was, and what each side said in turn. A TCP connection's client is the side that sent the SYN (or spoke first, when the capture began later); its bytes are put back in order, each once (retransmissions and overlaps dropped), and a side's segments up to the other's answer make one turn. Each datagram of a UDP flow is a turn. `capture.script` and `replay` are made of it.",
-	Args: []bind.Arg{
-		{Name: "path", Meaning: "the capture file"},
-		{Name: "filter", Meaning: filterDoc},
-	},
+	Args:    pathAndFilter,
 	Returns: "a list of conversations in the order they began, each `{proto=, client=, server=, opened=, closed=, turns={{from = \"client\" or \"server\", time=, data=}, …}}`; `client` and `server` are `\"host:port\"`, `opened` and `closed` whether the capture holds the handshake and a FIN. When the file is cut, what was read and a second result saying so.",
 	Errors:  "As `capture.read`.",
 	Example: `local l = listen{port = 0, host = "127.0.0.1", proto = "tcp"}
