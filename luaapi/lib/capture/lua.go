@@ -209,6 +209,30 @@ func Open(L *lua.LState, h bind.Host) {
 //go:embed capture.lua
 var captureLua string
 
+// openArgs reads the path and filter of fn (capture.read, …) and opens
+// the capture; a file it cannot read is the error to return as nil,
+// message.
+func openArgs(h bind.Host, L *lua.LState, fn string) (path string, keep keepFunc, r *Reader, f io.Closer, err error) {
+	a := bind.Args{L: L, Fn: fn}
+	path = a.Name(1, L.Get(1), "path")
+	keep = checkFilter(a, 2)
+	r, f, err = open(h, path)
+	return path, keep, r, f, err
+}
+
+// budgetSteps asks the memory budget of L for what a list grows by,
+// in steps of procmem.CheckMin: the list grows inside one Go call, where
+// no Lua instruction runs to notice the budget's poke.
+func budgetSteps(L *lua.LState) func(n int) {
+	var pending int64
+	return func(n int) {
+		if pending += int64(n); pending >= procmem.CheckMin {
+			procmem.Alloc(L, pending)
+			pending = 0
+		}
+	}
+}
+
 // open opens a capture for reading, as the session allows.
 func open(h bind.Host, path string) (*Reader, io.Closer, error) {
 	f, err := h.OpenFile(path)
@@ -224,18 +248,13 @@ func open(h bind.Host, path string) (*Reader, io.Closer, error) {
 }
 
 func lRead(h bind.Host, L *lua.LState) int {
-	a := bind.Args{L: L, Fn: "capture.read"}
-	path := a.Name(1, L.Get(1), "path")
-	keep := checkFilter(a, 2)
-	r, f, err := open(h, path)
+	path, keep, r, f, err := openArgs(h, L, "capture.read")
 	if err != nil {
 		return bind.Fail(L, err.Error())
 	}
 	defer f.Close()
 	list := L.NewTable()
-	// The list grows inside this one call, where no Lua instruction runs
-	// to notice the budget's poke: ask the budget as it grows.
-	var pending int64
+	grow := budgetSteps(L)
 	for {
 		p, err := r.Next()
 		if err == io.EOF {
@@ -246,10 +265,7 @@ func lRead(h bind.Host, L *lua.LState) int {
 			L.Push(lua.LString(fmt.Sprintf("%s: %v", path, err)))
 			return 2
 		}
-		if pending += int64(len(p.Payload)) + 256; pending >= procmem.CheckMin {
-			procmem.Alloc(L, pending)
-			pending = 0
-		}
+		grow(len(p.Payload) + 256)
 		if v := packetTable(L, p); keep(L, p, v) {
 			list.Append(v)
 		}
@@ -259,22 +275,13 @@ func lRead(h bind.Host, L *lua.LState) int {
 }
 
 func lConversations(h bind.Host, L *lua.LState) int {
-	a := bind.Args{L: L, Fn: "capture.conversations"}
-	path := a.Name(1, L.Get(1), "path")
-	keep := checkFilter(a, 2)
-	r, f, err := open(h, path)
+	path, keep, r, f, err := openArgs(h, L, "capture.conversations")
 	if err != nil {
 		return bind.Fail(L, err.Error())
 	}
 	defer f.Close()
-	var pending int64
-	grow := func(n int) error {
-		if pending += int64(n); pending >= procmem.CheckMin {
-			procmem.Alloc(L, pending)
-			pending = 0
-		}
-		return nil
-	}
+	step := budgetSteps(L)
+	grow := func(n int) error { step(n); return nil }
 	filter := func(p Packet) bool { return keep(L, p, packetTable(L, p)) }
 	if _, isNil := L.Get(2).(*lua.LNilType); isNil {
 		filter = nil
@@ -312,10 +319,7 @@ func lConversations(h bind.Host, L *lua.LState) int {
 }
 
 func lEach(h bind.Host, L *lua.LState) int {
-	a := bind.Args{L: L, Fn: "capture.each"}
-	path := a.Name(1, L.Get(1), "path")
-	keep := checkFilter(a, 2)
-	r, f, err := open(h, path)
+	path, keep, r, f, err := openArgs(h, L, "capture.each")
 	if err != nil {
 		return bind.Fail(L, err.Error())
 	}
