@@ -118,7 +118,7 @@ print(t:wait())  --> 3`,
 			{Name: "script", Meaning: "the path of a Lua file, or the name of a script built into sockshell (`\"receiver\"`, `\"sender\"`, …), as on the command line"},
 			{Name: "...", Meaning: "its arguments: `arg[1]`, `arg[2]`, … and `...` in the script"},
 		},
-		Returns: "the task.",
+		Returns: "the task, named by its script: `task#2{waiting, receiver}`.",
 		Errors:  "A file that cannot be read or compiled raises with the reason.",
 		Example: `local path = os.tmpname()
 local f = io.open(path, "w")
@@ -177,6 +177,12 @@ func (s *Session) lSpawn(L *lua.LState) int {
 	if !ok {
 		a.Raise(1, "function expected, got %s", bind.Describe(L.Get(1)))
 	}
+	return s.spawn(L, fn, strings.TrimSuffix(L.Where(1), ":"))
+}
+
+// spawn starts fn with the arguments above it on the stack as a task
+// named where: the place that spawned it, or the script bg runs.
+func (s *Session) spawn(L *lua.LState, fn *lua.LFunction, where string) int {
 	// A task holds its memory until it ends: a new one is refused while
 	// a tenth of the budget is still free, which leaves the script room
 	// to cancel the others.
@@ -184,7 +190,7 @@ func (s *Session) lSpawn(L *lua.LState) int {
 	ctx, cancel := context.WithCancelCause(s.root)
 	t := &task{
 		th: newThread(L, luaContext{ctx}), ctx: ctx, cancel: cancel, fn: fn,
-		where: strings.TrimSuffix(L.Where(1), ":"), done: make(chan struct{}),
+		where: where, done: make(chan struct{}),
 	}
 	if t.where == "" {
 		t.where = "?"
@@ -280,6 +286,17 @@ func (s *Session) Alive() int {
 	return len(list)
 }
 
+// Running describes the tasks that have not ended, one string each, as
+// "task#1 (stdin:1) waiting": what the shell names before it leaves.
+func (s *Session) Running() []string {
+	list, _ := s.sched.alive()
+	out := make([]string, len(list))
+	for i, t := range list {
+		out[i] = fmt.Sprintf("task#%d (%s) %s", t.id, t.where, t.statusName())
+	}
+	return out
+}
+
 // InterruptTask stops the task whose code is running now, if one is: what
 // Ctrl-C at the prompt does when a task hogs the session. Any goroutine may
 // call it. It reports whether a task was stopped.
@@ -322,7 +339,7 @@ func (s *Session) lBg(L *lua.LState) int {
 	for i := 1; i <= argv.Len(); i++ {
 		L.Push(argv.RawGetInt(i))
 	}
-	return s.lSpawn(L)
+	return s.spawn(L, fn, path) // named by its script: task#2 (receiver)
 }
 
 func (s *Session) lSleep(L *lua.LState) int {

@@ -180,9 +180,14 @@ local port = select(2, probe:getsockname())
 probe:close()
 local r = bg("receiver", port)
 sleep(0) -- it binds and waits
+local name = tostring(r)
 sendto("bye", "127.0.0.1", port)
-return r:wait(5), r.status`)
+return r:wait(5), r.status, name`)
 	if got[1].String() != "done" || !strings.Contains(out.String(), "received message:bye from PORT") {
 		t.Errorf("bg(\"receiver\"): %v, output %q", got, out.String())
+	}
+	// A task bg started is named by its script.
+	if got[2].String() != "task#1{waiting, receiver}" {
+		t.Errorf("tostring(bg(\"receiver\", port)) = %s", got[2])
 	}
 }

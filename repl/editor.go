@@ -3,6 +3,7 @@ package repl
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -63,6 +64,7 @@ type termEditor struct {
 	out, err         *Console
 	prevOut, prevErr io.Writer
 	reading          atomic.Bool // inside Readline
+	ended            atomic.Bool // the terminal's input has ended
 	fd               int         // the terminal's, for typeAhead; -1 when unknown
 }
 
@@ -78,11 +80,15 @@ var deleteSeq = []byte("\x1b[3~")
 // keyFilter mends terminal input before readline sees it. It rewrites the
 // Delete key's escape sequence (see deleteRune), and the sequences of
 // Home, End and Ctrl-Left/Right that terminals other than xterm send
-// (keySeqs). And a read of nothing from a terminal means Ctrl-D was pressed
-// while the terminal was not in raw mode (typed ahead while a chunk ran);
-// readline would take that end of file as the end of all input and never
-// read again, so it becomes the Ctrl-D key it was.
-type keyFilter struct{ r io.Reader }
+// (keySeqs). It drops NUL bytes (Ctrl-@, Ctrl-Space): readline v1.5.1 takes
+// a NUL for the end of input, on an empty line, and its reader then stops
+// for good. And a read of nothing means the terminal's input has ended
+// (hung up): that becomes Ctrl-D, so that the shell leaves, and ended
+// tells it was no key.
+type keyFilter struct {
+	r     io.Reader
+	ended *atomic.Bool
+}
 
 // keySeqs maps what screen, tmux, rxvt and the Linux console send for Home,
 // End and Ctrl- or Alt-Left/Right to what readline knows: ESC [ H and
@@ -97,20 +103,29 @@ var keySeqs = strings.NewReplacer(
 
 // Read reads from the terminal and mends what it read.
 func (f keyFilter) Read(p []byte) (int, error) {
-	n, err := f.r.Read(p)
-	if n == 0 && err == io.EOF && len(p) > 0 {
-		p[0] = 4 // Ctrl-D
-		return 1, nil
+	for {
+		n, err := f.r.Read(p)
+		if n == 0 && err == io.EOF && len(p) > 0 {
+			f.ended.Store(true)
+			p[0] = 4 // Ctrl-D
+			return 1, nil
+		}
+		if n > 0 && bytes.IndexByte(p[:n], 0) >= 0 {
+			n = copy(p, bytes.ReplaceAll(p[:n], []byte{0}, nil))
+			if n == 0 && err == nil {
+				continue // nothing but NULs: read on
+			}
+		}
+		// The 3-byte rune is shorter than the 4-byte sequence it replaces.
+		if n > 0 && bytes.Contains(p[:n], deleteSeq) {
+			out := bytes.ReplaceAll(p[:n], deleteSeq, []byte(string(deleteRune)))
+			n = copy(p, out) // never longer than the input
+		}
+		if n > 0 && bytes.IndexByte(p[:n], 0x1b) >= 0 {
+			n = copy(p, keySeqs.Replace(string(p[:n]))) // never longer either
+		}
+		return n, err
 	}
-	// The 3-byte rune is shorter than the 4-byte sequence it replaces.
-	if n > 0 && bytes.Contains(p[:n], deleteSeq) {
-		out := bytes.ReplaceAll(p[:n], deleteSeq, []byte(string(deleteRune)))
-		n = copy(p, out) // never longer than the input
-	}
-	if n > 0 && bytes.IndexByte(p[:n], 0x1b) >= 0 {
-		n = copy(p, keySeqs.Replace(string(p[:n]))) // never longer either
-	}
-	return n, err
 }
 
 // deleteListener completes what keyFilter started.
@@ -130,14 +145,15 @@ func (deleteListener) OnChange(line []rune, pos int, key rune) ([]rune, int, boo
 }
 
 func newTermEditor(opts Options, comp *completer) (editor, error) {
-	stdin := readline.NewCancelableStdin(keyFilter{opts.In})
+	e := &termEditor{out: opts.Out, err: opts.Err, fd: -1}
+	e.stdin = readline.NewCancelableStdin(keyFilter{r: opts.In, ended: &e.ended})
 	cfg := &readline.Config{
 		Prompt:                 Prompt,
 		HistoryFile:            opts.HistoryFile,
 		DisableAutoSaveHistory: true, // whole chunks are saved, not their lines
 		HistorySearchFold:      true,
 		InterruptPrompt:        "^C",
-		Stdin:                  stdin,
+		Stdin:                  e.stdin,
 		Stdout:                 opts.Out.target(),
 		Stderr:                 opts.Err.target(),
 		Listener:               deleteListener{},
@@ -152,12 +168,13 @@ func newTermEditor(opts Options, comp *completer) (editor, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Output written while the prompt is shown goes through readline, which
-	// redraws the line being typed below it.
-	e := &termEditor{rl: rl, stdin: stdin, out: opts.Out, err: opts.Err, fd: -1}
+	e.rl = rl
 	if f, ok := opts.In.(*os.File); ok {
 		e.fd = int(f.Fd())
+		typeAhead(e.fd, true) // keys typed before the first prompt, too
 	}
+	// Output written while the prompt is shown goes through readline, which
+	// redraws the line being typed below it.
 	e.prevOut = opts.Out.swap(&editorWriter{e: e, prompt: rl.Stdout(), raw: opts.Out.target()})
 	e.prevErr = opts.Err.swap(&editorWriter{e: e, prompt: rl.Stderr(), raw: opts.Err.target()})
 	return e, nil
@@ -200,8 +217,15 @@ func (e *termEditor) Readline(prompt string) (string, error) {
 		// Until the next prompt, keys typed wait for it, unechoed.
 		typeAhead(e.fd, true)
 	}
+	if err == io.EOF && e.ended.Load() {
+		err = errInputEnded
+	}
 	return line, err
 }
+
+// errInputEnded is Readline's error when the terminal's input has ended,
+// rather than Ctrl-D pressed: the shell leaves without asking.
+var errInputEnded = fmt.Errorf("the terminal's input ended: %w", io.EOF)
 
 // settle waits, before output is written, while readline is drawing a new
 // prompt but does not yet read keys: its writer redraws the line around

@@ -76,6 +76,7 @@ func Run(s *luaapi.Session, opts Options) int {
 		return code
 	}
 	var pending string // the lines of an unfinished chunk
+	warned := false    // Ctrl-D was typed while tasks ran, and said so
 	in.ask(prompt(opts, Prompt), "")
 	for {
 		var r line
@@ -89,6 +90,9 @@ func Run(s *luaapi.Session, opts Options) int {
 		if r.err != nil || r.text != "" {
 			s.DropMore() // anything but Enter goes on from paged text
 		}
+		if r.err == nil {
+			warned = false // a line in between: the next Ctrl-D warns again
+		}
 		var bug *editorPanic
 		switch {
 		case errors.As(r.err, &bug):
@@ -100,6 +104,13 @@ func Run(s *luaapi.Session, opts Options) int {
 			// Ctrl-D on an empty continuation line drops the unfinished
 			// chunk; the session stays.
 			pending = ""
+		case r.err == io.EOF && opts.Terminal && !warned && s.Alive() > 0:
+			// Ctrl-D on an empty line while tasks run: say which, once;
+			// a second Ctrl-D leaves. (Not at the input's end:
+			// errInputEnded.)
+			warned = true
+			printError(opts, "still running: "+strings.Join(s.Running(), ", ")+
+				"\nCtrl-D again stops them and leaves; t:wait() waits for one")
 		case r.err != nil: // io.EOF: Ctrl-D on an empty line, or the input's end
 			if pending != "" {
 				// The input ended inside a chunk: say why it did not run.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +70,7 @@ func TestTranscripts(t *testing.T) {
 		{"error in a function", "function g() local t; return t.x end\ng()\n", "> > stdin:1: attempt to index local 't' (a nil value)\n> ", 0},
 		{"syntax error", "x = = 2\nx\n", "> stdin:1: unexpected symbol near '='\n> nil\n> ", 0},
 		{"input ends inside a chunk", "function f()\n", "> >> stdin:2: unexpected symbol near '<eof>'\n", 0},
+		{"input ends with a task running", "w = spawn(sleep, 600)\n", "> > ", 0}, // off a terminal, no question
 		{"os.exit", "os.exit(4)\nprint('no')\n", "> ", 4},
 		{"os.exit true", "os.exit(true)\n", "> ", 0},
 		{"windows line ends", "1+2\r\n", "> 3\n> ", 0},
@@ -153,10 +156,11 @@ func TestInterruptReturnsToPrompt(t *testing.T) {
 }
 
 func TestKeyFilter(t *testing.T) {
+	var ended atomic.Bool
 	read := func(in string) string {
 		buf := make([]byte, 64)
-		n, err := keyFilter{strings.NewReader(in)}.Read(buf)
-		if err != nil {
+		n, err := keyFilter{r: strings.NewReader(in), ended: &ended}.Read(buf)
+		if err != nil && !(err == io.EOF && n > 0) {
 			t.Fatalf("Read(%q): %v", in, err)
 		}
 		return string(buf[:n])
@@ -167,9 +171,17 @@ func TestKeyFilter(t *testing.T) {
 	if got := read("\x1b[D\x04"); got != "\x1b[D\x04" {
 		t.Errorf("other keys changed: %q", got)
 	}
-	// A terminal's end of file is Ctrl-D typed in cooked mode.
-	if got := read(""); got != "\x04" {
-		t.Errorf("end of file read as %q, want Ctrl-D", got)
+	// readline takes NUL (Ctrl-Space, or the mark Ctrl-D typed in the
+	// terminal's line mode leaves) for the end of input: dropped.
+	if got := read("a\x00b"); got != "ab" {
+		t.Errorf("NUL kept: %q", got)
+	}
+	if ended.Load() {
+		t.Error("keys read as the input's end")
+	}
+	// The input's end is Ctrl-D to readline, and marked as the end.
+	if got := read(""); got != "\x04" || !ended.Load() {
+		t.Errorf("end of file read as %q (ended %v), want Ctrl-D", got, ended.Load())
 	}
 }
 
@@ -238,5 +250,33 @@ func TestEditorPanicRestoresFirst(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no line")
+	}
+}
+
+// When the terminal's input ends (it hung up), the shell leaves at once,
+// tasks or not: no Ctrl-D is coming to answer a question.
+func TestTerminalInputEndsWithTasks(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	out := newSyncBuffer()
+	console := NewConsole(out)
+	s := luaapi.New(luaapi.Options{Stdout: console, Stderr: console})
+	defer s.Close()
+	if err := s.DoString("w = spawn(sleep, 600)", "setup"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() { done <- Run(s, Options{In: r, Out: console, Err: console, Terminal: true}) }()
+	w.Close()
+	select {
+	case code := <-done:
+		if code != 0 || strings.Contains(out.String(), "still running") {
+			t.Errorf("status %d, transcript %q", code, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the shell did not end with its input; transcript %q", out.String())
 	}
 }

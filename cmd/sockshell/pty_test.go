@@ -208,6 +208,16 @@ func (tm *term) quit() {
 	}
 }
 
+// quitWithTasks types Ctrl-D while tasks run: the shell names them and
+// stays; a second Ctrl-D leaves, with status 0.
+func (tm *term) quitWithTasks(tasks ...string) {
+	tm.t.Helper()
+	tm.send("\x04")
+	tm.expect(`still running: ` + strings.Join(tasks, ", ") + `\r\n`)
+	tm.expectCursorLine(">")
+	tm.quit()
+}
+
 // waitCooked waits until the line editor has left raw mode, which no
 // output tells: the terminal's modes are looked at every millisecond, for
 // at most 5 seconds.
@@ -433,7 +443,7 @@ func TestTerminalBackgroundReceiver(t *testing.T) {
 	tm.expect(`> `)
 	tm.send("b.status\r")
 	tm.expectLine("waiting")
-	tm.quit()
+	tm.quitWithTasks(`task#\d+ \(\S+\) waiting`)
 }
 
 // Ctrl-C at the prompt leaves waiting tasks alone, but stops one that
@@ -452,7 +462,7 @@ func TestTerminalCtrlCAndTasks(t *testing.T) {
 	tm.expect(`task#2 \(stdin:1\) interrupted\r\n`)
 	tm.send("hog.status, w.status\r")
 	tm.expectLine("cancelled\twaiting")
-	tm.quit()
+	tm.quitWithTasks(`task#1 \(stdin:1\) waiting`)
 }
 
 // A task that floods the terminal with output does not starve the prompt.
@@ -480,6 +490,31 @@ func TestTerminalCtrlDDropsChunk(t *testing.T) {
 	tm.send("x, f\r")
 	tm.expectLine("7\tnil")
 	tm.quit()
+}
+
+// Ctrl-D while tasks run names them and keeps the session; a second
+// Ctrl-D in a row leaves, and a line in between makes the next Ctrl-D ask
+// again. Ctrl-D typed ahead while a chunk runs counts as well.
+func TestTerminalCtrlDWithTasks(t *testing.T) {
+	tm := startTerm(t)
+	// Ctrl-Space (NUL) on the empty line is no key for readline; it
+	// took it for the end of input.
+	tm.send("\x00")
+	tm.enter("x = 7")
+	tm.enter("w = spawn(sleep, 600)")
+	tm.send("\x04")
+	tm.expect(`still running: task#1 \(stdin:1\) waiting\r\n`)
+	tm.expectCursorLine(">")
+	tm.send("x, w.status\r")
+	tm.expectLine("7\twaiting")
+	// Typed ahead, while the chunk sleeps: it warns again, and the task
+	// spawned meanwhile is named too.
+	tm.send("b = bg('receiver', 0); sleep(0.2)\r\x04")
+	tm.expect(`still running: task#1 \(stdin:1\) waiting, task#2 \(receiver\) waiting\r\n`)
+	tm.expectCursorLine(">")
+	tm.send("x + 1\r")
+	tm.expectLine("8")
+	tm.quitWithTasks(`task#1 \(stdin:1\) waiting, task#2 \(receiver\) waiting`)
 }
 
 // Tab completes at the prompt, from the names the session has.
