@@ -2,10 +2,15 @@ package luaapi
 
 import (
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sockshell/sockshell/scripts"
 )
 
 // Errors that gopher-lua words vaguely name their culprit as Lua 5.1 does.
@@ -25,6 +30,9 @@ func TestErrorsNameTheCulprit(t *testing.T) {
 		{`local up; local function g() return up.x end g()`, `x:1: attempt to index upvalue 'up' (a nil value)`},
 		{`x = {} x.y.z = 1`, `x:1: attempt to index field 'y' (a nil value)`},
 		{`nothing.here = 1`, `x:1: attempt to index global 'nothing' (a nil value)`},
+		{`capure.read("x")`, `x:1: attempt to index global 'capure' (a nil value); did you mean 'capture'?`},
+		{`socket.gettime()`, `x:1: attempt to index global 'socket' (a nil value); it is a module: socket = require "socket"`},
+		{`tcp.connect("127.0.0.1", 9)`, `x:1: attempt to index global 'tcp' (a nil value); help "tcp" shows what there is`},
 		{`local n = 5 n()`, `x:1: attempt to call local 'n' (a number value)`},
 		{`local t = {} return t + 1`, `x:1: attempt to perform arithmetic on local 't' (a table value)`},
 		{`count = nil; return 1 + count`, `x:1: attempt to perform arithmetic on global 'count' (a nil value)`},
@@ -79,4 +87,49 @@ func TestHooksArePerState(t *testing.T) {
 	if got := eval(t, s, `return select(2, pcall(function() local t = nil; t.x = 1 end))`); !strings.Contains(got, "attempt to index local 't' (a nil value)") {
 		t.Errorf("the session's error: %q", got)
 	}
+}
+
+// A plugin used before require says how to load it, built in or in a
+// plugin directory.
+func TestPluginUsedAsAGlobal(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "mine.lua"), []byte("return {}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	s := New(Options{Stdout: &out, Stderr: &out, Builtin: scripts.FS, PluginDirs: []PluginDir{{Dir: dir, From: "test"}}})
+	defer s.Close()
+	for src, want := range map[string]string{
+		`dns.query("example.test")`: `attempt to index global 'dns' (a nil value); it is a module: dns = require "dns"`,
+		`mine.go()`:                 `attempt to index global 'mine' (a nil value); it is a module: mine = require "mine"`,
+		`local d = require "dns"; return d.query ~= nil`: "",
+	} {
+		fn, err := s.Compile(src, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Call(fn)
+		if (want == "" && err != nil) || (want != "" && (err == nil || !strings.Contains(err.Error(), want))) {
+			t.Errorf("%s: %v, want %q", src, err, want)
+		}
+	}
+}
+
+// BenchmarkNilGlobalError is the cost of an error naming a nil global,
+// caught by pcall: the culprit, the module and topic hints, the closest
+// name.
+func BenchmarkNilGlobalError(b *testing.B) {
+	s := New(Options{Stdout: io.Discard, Stderr: io.Discard, Builtin: scripts.FS, PluginDirs: []PluginDir{{Dir: b.TempDir(), From: "test"}}})
+	defer s.Close()
+	fn, err := s.Compile(`local f = function() return nosuch.x end
+		for i = 1, 1000 do pcall(f) end`, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Call(fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000/1000, "µs/error")
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sockshell/sockshell/luaapi/bind"
 	"github.com/sockshell/sockshell/luaapi/lib/lua51"
@@ -595,4 +596,64 @@ print(("saved %d chunk%s (%s) to %s; run it with: sockshell %s"):format(n, n == 
 	}
 	_, err := s.Call(c.run, argv)
 	return err
+}
+
+// missingGlobal is the hint an error gets for a global that is nil (see
+// culprit.Explainer.Missing): a module that require loads (LuaSocket's
+// socket, a plugin) is used as a global before it is required, or a help
+// topic (tcp, udp) is taken for a library.
+func (s *Session) missingGlobal(name string) string {
+	if s.isModule(name) {
+		return fmt.Sprintf("it is a module: %s = require %q", name, name)
+	}
+	if _, ok := topics[name]; ok {
+		return fmt.Sprintf("help %q shows what there is", name)
+	}
+	return ""
+}
+
+// isModule tells whether require(name) finds a module sockshell provides
+// or a plugin: in package.preload, a plugin directory or the plugins
+// built in. Lua's own path is not searched: a name found there is no
+// sign of what the code meant.
+func (s *Session) isModule(name string) bool {
+	if pkg, ok := s.main.G.Global.RawGetString("package").(*lua.LTable); ok {
+		if pre, ok := pkg.RawGetString("preload").(*lua.LTable); ok && pre.RawGetString(name) != lua.LNil {
+			return true
+		}
+	}
+	return s.pluginNames()[name]
+}
+
+// pluginNames are the names of the plugins in the plugin directories and
+// built in, read again when a second has passed: an error inside pcall,
+// in a loop, asks for them each time (isModule).
+func (s *Session) pluginNames() map[string]bool {
+	s.pluginNamesMu.Lock()
+	defer s.pluginNamesMu.Unlock()
+	if s.pluginNamesList != nil && time.Since(s.pluginNamesAt) < time.Second {
+		return s.pluginNamesList
+	}
+	names := map[string]bool{}
+	for _, d := range s.pluginDirs {
+		entries, _ := os.ReadDir(d.Dir)
+		for _, e := range entries {
+			switch {
+			case !e.IsDir() && strings.HasSuffix(e.Name(), ".lua"):
+				names[strings.TrimSuffix(e.Name(), ".lua")] = true
+			case e.IsDir():
+				if _, err := os.Stat(filepath.Join(d.Dir, e.Name(), "init.lua")); err == nil {
+					names[e.Name()] = true
+				}
+			}
+		}
+	}
+	if s.builtin != nil {
+		entries, _ := fs.ReadDir(s.builtin, "plugins")
+		for _, e := range entries {
+			names[strings.TrimSuffix(e.Name(), ".lua")] = true
+		}
+	}
+	s.pluginNamesList, s.pluginNamesAt = names, time.Now()
+	return names
 }

@@ -209,7 +209,7 @@ return m`)},
 	}
 	out.Reset()
 	run(t, s, `sleeper = spawn(sleep, 60)`)
-	if err := s.RunCommand("tasks"); err != nil || out.String() != "TASK    STATUS   SPAWNED AT\ntask#1  waiting  test:1\n" {
+	if err := s.RunCommand("tasks"); err != nil || out.String() != "TASK    STATUS   FROM\ntask#1  waiting  test:1\n" {
 		t.Errorf(":tasks: %v, %q", err, out.String())
 	}
 }

@@ -99,6 +99,11 @@ type Session struct {
 	docsByFn   map[lua.LValue]*bind.Doc
 	sandbox    *sandbox // in --safe mode
 
+	// pluginNames' cache: the plugins' names, and when they were read.
+	pluginNamesMu   sync.Mutex
+	pluginNamesList map[string]bool
+	pluginNamesAt   time.Time
+
 	historyMu sync.Mutex
 	history   []Entry // the chunks typed at the prompt; guarded by historyMu
 
@@ -158,7 +163,7 @@ func New(opts Options) *Session {
 			return "", false
 		}
 		return so.Kind(), true
-	}}
+	}, Missing: s.missingGlobal}
 	s.main.G.ExplainError = s.explainer.Raised
 	s.main.G.Poked = procmem.Poked
 	s.sched = newSched(s.main)

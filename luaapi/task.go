@@ -36,7 +36,7 @@ type task struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	fn     *lua.LFunction // what it runs
-	where  string         // where it was spawned, for tostring
+	where  string         // where it was spawned, or the script bg runs
 	handle *lua.LUserData // the Lua task object
 	done   chan struct{}  // closed when the task ends
 	status atomic.Int32
@@ -375,7 +375,7 @@ func (s *Session) lSleep(L *lua.LState) int {
 func (s *Session) lTasks(L *lua.LState) int {
 	list := L.NewTable()
 	alive, _ := s.sched.alive()
-	rows := [][]string{{"TASK", "STATUS", "SPAWNED AT"}}
+	rows := [][]string{{"TASK", "STATUS", "FROM"}}
 	for _, t := range alive {
 		list.Append(t.handle)
 		rows = append(rows, []string{fmt.Sprintf("task#%d", t.id), t.statusName(), t.where})

@@ -704,7 +704,7 @@ func TestTerminalWords(t *testing.T) {
 	tm.expectLine(`tcp\{server\} +127\.0\.0\.1:\d+ +- +\d+s +0/0B +0/0B`)
 	tm.enter(`t = spawn(sleep, 60)`)
 	tm.send("tasks()\r")
-	tm.expectLine(`TASK +STATUS +SPAWNED AT`)
+	tm.expectLine(`TASK +STATUS +FROM`)
 	tm.expectLine(`task#1 +waiting +stdin:1`)
 	tm.send("{a = 1, b = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}}, {c = 3}\r")
 	tm.screenHas("  },", "}", "{c = 3}")

@@ -10,7 +10,9 @@ package culprit
 
 import (
 	"fmt"
+	"iter"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,6 +48,10 @@ var arithOps = map[string]int{
 // close, …"), and says whether it knows it.
 type Explainer struct {
 	Kind func(ud *lua.LUserData) (string, bool)
+	// Missing, when set, hints at what a global that is nil stands for,
+	// where the host knows ("it is a module: dns = require \"dns\""), or
+	// returns "". Without a hint, the closest global name is offered.
+	Missing func(name string) string
 }
 
 // Explain rewrites msg, an error just raised in the Lua function at level
@@ -91,7 +97,7 @@ func (e *Explainer) at(L *lua.LState, level, at int, callee, msg string) string 
 	if err != nil || !isFn || fn.Proto == nil || dbg.CurrentLine <= 0 {
 		return msg
 	}
-	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine, at: at, kind: e.Kind}
+	f := frameInfo{L: L, dbg: dbg, proto: fn.Proto, line: dbg.CurrentLine, at: at, kind: e.Kind, missing: e.Missing}
 	if m := callMsg().FindStringSubmatch(msg); m != nil {
 		if what := f.called(callee); what != nil {
 			return m[1] + "attempt to call " + what.String()
@@ -137,6 +143,9 @@ func (e *Explainer) at(L *lua.LState, level, at int, callee, msg string) string 
 	if m := indexMsg().FindStringSubmatch(msg); m != nil {
 		if what := f.indexed(m[3]); what != nil {
 			what.typ = m[2]
+			if what.kind == "global" && what.typ == "nil" {
+				what.hint = f.globalHint(what.name)
+			}
 			return m[1] + "attempt to index " + what.String()
 		}
 		return m[1] + fmt.Sprintf("attempt to index a %s value (key '%s')", m[2], m[3])
@@ -147,12 +156,13 @@ func (e *Explainer) at(L *lua.LState, level, at int, callee, msg string) string 
 // frameInfo is the function an error happened in, its line, and the
 // instruction that failed when that is known (at >= 0).
 type frameInfo struct {
-	L     *lua.LState
-	dbg   *lua.Debug
-	proto *lua.FunctionProto
-	line  int
-	at    int
-	kind  func(*lua.LUserData) (string, bool) // Explainer.Kind
+	L       *lua.LState
+	dbg     *lua.Debug
+	proto   *lua.FunctionProto
+	line    int
+	at      int
+	kind    func(*lua.LUserData) (string, bool) // Explainer.Kind
+	missing func(string) string                 // Explainer.Missing
 }
 
 // candidate tells whether the instruction at pc may be the one that
@@ -416,15 +426,7 @@ func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
 		v := f.L.G.Global.RawGetString(c.name)
 		c.typ = v.Type().String()
 		if v == lua.LNil {
-			var names []string
-			f.L.G.Global.ForEach(func(k, _ lua.LValue) {
-				if s, ok := k.(lua.LString); ok {
-					names = append(names, string(s))
-				}
-			})
-			if near := Closest(c.name, names); near != "" {
-				c.hint = fmt.Sprintf("did you mean '%s'?", near)
-			}
+			c.hint = f.globalHint(c.name)
 		}
 	case "local":
 		if _, v := f.L.GetLocal(f.dbg, c.localNo); v != nil {
@@ -449,6 +451,27 @@ func (f frameInfo) evaluate(c *culprit, pc int, pcs []int) {
 			break
 		}
 	}
+}
+
+// globalHint is what a nil global name may have meant: what the host
+// says of it (Explainer.Missing), or the closest global name.
+func (f frameInfo) globalHint(name string) string {
+	if f.missing != nil {
+		if hint := f.missing(name); hint != "" {
+			return hint
+		}
+	}
+	globals := func(yield func(string) bool) {
+		for k, _ := f.L.G.Global.Next(lua.LNil); k != lua.LNil; k, _ = f.L.G.Global.Next(k) {
+			if s, ok := k.(lua.LString); ok && !yield(string(s)) {
+				return
+			}
+		}
+	}
+	if near := closest(name, globals); near != "" {
+		return fmt.Sprintf("did you mean '%s'?", near)
+	}
+	return ""
 }
 
 // value reads what register reg holds at pc, where that needs no code
@@ -515,10 +538,18 @@ func (f frameInfo) methodHint(obj lua.LValue, name string) (typ, hint string) {
 
 // Closest is the name in names nearest to s, if it is near enough to be
 // a slip of the fingers; "" when none is, or s is one of them.
-func Closest(s string, names []string) string {
+func Closest(s string, names []string) string { return closest(s, slices.Values(names)) }
+
+func closest(s string, names iter.Seq[string]) string {
 	best, bestD := "", len(s)/3+1
-	for _, n := range names {
-		if d := distance(s, n); d < bestD || d == bestD && best != "" && n < best {
+	var rows [64]int
+	work := rows[:0]
+	for n := range names {
+		// The distance is at least the difference in length.
+		if diff := len(n) - len(s); diff > bestD || -diff > bestD {
+			continue
+		}
+		if d := distance(s, n, &work); d < bestD || d == bestD && best != "" && n < best {
 			best, bestD = n, d
 		}
 	}
@@ -528,10 +559,14 @@ func Closest(s string, names []string) string {
 	return best
 }
 
-// distance is the edit distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+// distance is the edit distance of a and b; rows is room for its work,
+// kept from one call to the next.
+func distance(a, b string, rows *[]int) int {
+	if cap(*rows) < 2*(len(b)+1) {
+		*rows = make([]int, 2*(len(b)+1))
+	}
+	prev := (*rows)[:len(b)+1]
+	cur := (*rows)[len(b)+1 : 2*(len(b)+1)]
 	for j := range prev {
 		prev[j] = j
 	}

@@ -16,6 +16,11 @@ func TestExplainerOnAPlainState(t *testing.T) {
 	e := &Explainer{Kind: func(ud *lua.LUserData) (string, bool) {
 		kind, ok := ud.Value.(string)
 		return kind, ok
+	}, Missing: func(name string) string {
+		if name == "mod" {
+			return `it is a module: mod = require "mod"`
+		}
+		return ""
 	}}
 	L.G.ExplainError = e.Raised
 	ud := L.NewUserData()
@@ -33,6 +38,12 @@ func TestExplainerOnAPlainState(t *testing.T) {
 		`local t = {} t.f.g = 1`:      "attempt to index field 'f' (a nil value)",
 		`sock:recvfom()`:              "udp sockets have close, recvfrom; did you mean 'recvfrom'?",
 		`local n = nil; return n + 1`: "attempt to perform arithmetic on local 'n' (a nil value)",
+		// A nil global indexed or called: what the host knows of the
+		// name, else the closest global.
+		`mod.f()`:         `attempt to index global 'mod' (a nil value); it is a module: mod = require "mod"`,
+		`mod()`:           `attempt to call global 'mod' (a nil value); it is a module: mod = require "mod"`,
+		`soc.x = 1`:       "attempt to index global 'soc' (a nil value); did you mean 'sock'?",
+		`print(zzzzzz.x)`: "attempt to index global 'zzzzzz' (a nil value)\n",
 	} {
 		err := L.DoString(src)
 		if err == nil || !strings.Contains(err.Error(), want) {
