@@ -156,7 +156,7 @@ var registryFuncs = []libFunc{
 		Name:    "sockets",
 		Forms:   []string{"sockets()"},
 		Summary: "Lists the session's open sockets, oldest first, with their traffic; `:sockets` at the prompt shows the same. A socket that no variable holds any more is closed when the garbage collector finds it (`collectgarbage()` forces that).",
-		Returns: "a list of sockets (each can be closed: `sockets()[1]:close()`), which prints (and shows at the prompt) one line per socket: kind, address, peer, age in seconds, and datagrams (or connections) and bytes in and out.",
+		Returns: "a list of sockets (each can be closed: `sockets()[1]:close()`), which prints (and shows at the prompt) one line per socket: kind, address, peer, age in seconds, and, in and out, how many datagrams (a stream: reads and writes; a listener: connections) and bytes, as they crossed the network.",
 		Errors:  "None.",
 		Example: `local s = listen(0, "127.0.0.1")
 print(#sockets() >= 1)  --> true

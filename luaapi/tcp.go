@@ -106,14 +106,19 @@ func checkListener(a bind.Args, n int) *tcpListener {
 // which end it is, for trace.
 func (s *Session) newStream(L *lua.LState, c *sock.Conn, accepted bool) *lua.LUserData {
 	local, remote := c.LocalAddr(), c.RemoteAddr()
-	c.Trace = func(in bool, b []byte) { s.packet(nil, true, in, local, remote, b) } // without the baton: no Lua
+	st := &tcpStream{s: s, conn: c, local: local, remote: remote, maxLine: defaultMaxLine, sockState: newSockState(c)}
+	c.Trace = func(in bool, b []byte) {
+		if in {
+			st.Received(len(b)) // what came off the network, as LuaSocket's streams count
+		}
+		s.packet(nil, true, in, local, remote, b) // without the baton: no Lua
+	}
 	if accepted {
 		s.tcpEvent(pcapng.Open, remote, local, local, "accept")
 	} else {
 		s.tcpEvent(pcapng.Open, local, remote, local, "connect")
 	}
-	return s.newSocket(L, &tcpStream{s: s, conn: c, local: local, remote: remote, maxLine: defaultMaxLine,
-		sockState: newSockState(c)}, streamClass)
+	return s.newSocket(L, st, streamClass)
 }
 
 // Shutdown closes the stream, which trace shows.
@@ -331,7 +336,6 @@ func (c *tcpStream) receive(s *Session, a bind.Args) int {
 		})
 		raiseIfDone(L, ctx)
 	}
-	c.Received(len(data))
 	s.flushTrace(L)                          // what the read traced, decoded now that Lua may run
 	if errors.Is(err, procmem.ErrNoMemory) { // what was read stays for the next receive
 		L.Error(lua.LString(err.Error()), 0)
