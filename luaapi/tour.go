@@ -62,8 +62,7 @@ func (s *Session) lTour(L *lua.LState) int {
 	}
 	step := tourSteps[s.tourAt]
 	var b strings.Builder
-	fmt.Fprintf(&b, "Step %d of %d. ", s.tourAt+1, len(tourSteps))
-	b.WriteString(bind.Wrap("", step.text, s.width(), ""))
+	b.WriteString(bind.Wrap("", fmt.Sprintf("Step %d of %d. %s", s.tourAt+1, len(tourSteps), step.text), s.width(), ""))
 	if step.line != "" {
 		fmt.Fprintf(&b, "    %s\n", step.line)
 		b.WriteString("(then tour() again)\n")

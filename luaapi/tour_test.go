@@ -36,6 +36,11 @@ return pa, pb`)
 		if !strings.Contains(out.String(), fmt.Sprintf("Step %d of %d.", i+1, len(tourSteps))) || !strings.Contains(out.String(), step.line) {
 			t.Errorf("tour(%d) showed %q", i+1, out.String())
 		}
+		for _, l := range strings.Split(out.String(), "\n") {
+			if len(l) > s.width() {
+				t.Errorf("tour(%d): a line wider than %d columns: %q", i+1, s.width(), l)
+			}
+		}
 		if step.line == "" {
 			continue
 		}
