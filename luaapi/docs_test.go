@@ -30,7 +30,7 @@ func TestDocExamplesRun(t *testing.T) {
 			guard := time.AfterFunc(10*time.Second, func() { s.Interrupt() })
 			defer guard.Stop()
 			if _, err := s.Call(fn); err != nil {
-				t.Fatalf("example failed: %v\n%s", err, d.Example)
+				t.Fatalf("example failed: %v\n%s\nit printed:\n%s", err, d.Example, out.String())
 			}
 			if out.Len() == 0 {
 				t.Errorf("example printed nothing")

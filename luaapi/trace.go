@@ -105,39 +105,82 @@ type eventKey struct {
 type inFlight struct {
 	bytes     int      // of a TCP stream
 	datagrams [][]byte // of UDP, oldest first
+	// A TCP stream's bytes the receiving end traced before the sending
+	// end did: a native read traces off the baton, as soon as the data is
+	// there, and may come before the writer's trace, which follows its
+	// write. The send they belong to skips them. Kept for a second: the
+	// sender then was no socket of this session.
+	early   int
+	earlyAt time.Time
 }
 
-// seen reports whether p, received, is what this session had sent (and
-// forgets it); for a packet sent it remembers it.
-func (tr *tracer) seen(p pcapng.Packet, in bool) bool {
+// maxFlows bounds the flows seen keeps (see forget).
+const maxFlows = 4096
+
+// seen tells how many bytes at the start of p were recorded already, by
+// the other end when both are this session's sockets: p's data received,
+// as it was sent (it forgets them), or sent, as received first (early);
+// and whether all of p was (a datagram, even an empty one).
+func (tr *tracer) seen(p pcapng.Packet, in bool) (done int, all bool) {
 	if tr.sent == nil {
 		tr.sent = map[flowKey]*inFlight{}
 	}
 	k := flowKey{p.TCP, p.Src, p.Dst}
 	f := tr.sent[k]
-	if !in {
-		if f == nil {
-			f = &inFlight{}
-			tr.sent[k] = f
+	if f == nil && (!in || p.TCP) {
+		if len(tr.sent) >= maxFlows {
+			tr.forget()
 		}
-		if p.TCP {
-			f.bytes += len(p.Data)
-		} else if len(f.datagrams) < 1024 {
+		f = &inFlight{}
+		tr.sent[k] = f
+	}
+	n := len(p.Data)
+	switch {
+	case !p.TCP && !in:
+		if len(f.datagrams) < 1024 {
 			f.datagrams = append(f.datagrams, p.Data)
 		}
-		return false
+		return 0, false
+	case !p.TCP:
+		if f != nil && len(f.datagrams) > 0 && string(f.datagrams[0]) == string(p.Data) {
+			f.datagrams = f.datagrams[1:]
+			return n, true
+		}
+		return 0, false
+	case !in:
+		if f.early > 0 && time.Since(f.earlyAt) >= time.Second {
+			f.early = 0
+		}
+		done = min(n, f.early)
+		f.early -= done
+		f.bytes += n - done
+		return done, done == n
 	}
-	switch {
-	case f == nil:
-		return false
-	case p.TCP && f.bytes >= len(p.Data):
-		f.bytes -= len(p.Data)
-		return true
-	case !p.TCP && len(f.datagrams) > 0 && string(f.datagrams[0]) == string(p.Data):
-		f.datagrams = f.datagrams[1:]
-		return true
+	done = min(n, f.bytes)
+	f.bytes -= done
+	if done < n {
+		if f.early == 0 || time.Since(f.earlyAt) >= time.Second {
+			f.early = 0
+			f.earlyAt = time.Now()
+		}
+		f.early += n - done
 	}
-	return false
+	return done, done == n
+}
+
+// forget drops the flows with nothing in flight, and all of them when
+// that leaves too many (what went to other hosts is never received here):
+// at worst a packet sent between two sockets of the session is then
+// recorded twice. tr.mu is held.
+func (tr *tracer) forget() {
+	for k, f := range tr.sent {
+		if f.bytes == 0 && len(f.datagrams) == 0 && (f.early == 0 || time.Since(f.earlyAt) >= time.Second) {
+			delete(tr.sent, k)
+		}
+	}
+	if len(tr.sent) >= maxFlows/2 {
+		clear(tr.sent)
+	}
 }
 
 // packet records one unit of traffic if tracing is on: in is true for
@@ -161,10 +204,12 @@ func (s *Session) packet(L *lua.LState, tcp, in bool, local, remote netip.AddrPo
 	if in {
 		p.Src, p.Dst = remote, local
 	}
-	if !tr.seen(p, in) {
-		tr.keep(p, min(traceKeepBytes, int(procmem.Budget()/8)))
+	if done, all := tr.seen(p, in); !all {
+		rec := p
+		rec.Data = p.Data[done:]
+		tr.keep(rec, min(traceKeepBytes, int(procmem.Budget()/8)))
 		if tr.fileW != nil {
-			tr.fileW.Write(p)
+			tr.fileW.Write(rec)
 		}
 	}
 	lines := tr.line(L, pendingLine{p: p, in: in}, tr.dissectPorts[int(p.Src.Port())] || tr.dissectPorts[int(p.Dst.Port())])

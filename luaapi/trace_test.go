@@ -2,6 +2,7 @@ package luaapi
 
 import (
 	"encoding/hex"
+	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -165,5 +166,68 @@ assert(trace.save(`+luaQuote(saved)+`) == 5)`)
 	}
 	if !strings.Contains(string(follow), "9\nquestion\n\n\t7\nanswer\n") {
 		t.Errorf("tshark follow:\n%s", follow)
+	}
+}
+
+// A stream between two of the session's sockets is recorded once, in
+// whichever order its two ends trace it: a native read traces as soon as
+// the data is there, and may come before the writer's trace.
+func TestTraceRecordsAStreamOnce(t *testing.T) {
+	a := netip.MustParseAddrPort("127.0.0.1:40001")
+	b := netip.MustParseAddrPort("127.0.0.1:40002")
+	for _, tc := range []struct {
+		name  string
+		steps func(s *Session)
+	}{
+		{"sent, then received", func(s *Session) {
+			s.packet(nil, true, false, a, b, []byte("hello "))
+			s.packet(nil, true, true, b, a, []byte("hello "))
+		}},
+		{"received, then sent", func(s *Session) {
+			s.packet(nil, true, true, b, a, []byte("hello "))
+			s.packet(nil, true, false, a, b, []byte("hello "))
+		}},
+		{"a send read in two parts around its trace", func(s *Session) {
+			s.packet(nil, true, true, b, a, []byte("hel"))
+			s.packet(nil, true, false, a, b, []byte("hello "))
+			s.packet(nil, true, true, b, a, []byte("lo "))
+		}},
+		{"received early, sent in two writes", func(s *Session) {
+			s.packet(nil, true, true, b, a, []byte("hello "))
+			s.packet(nil, true, false, a, b, []byte("hel"))
+			s.packet(nil, true, false, a, b, []byte("lo "))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestSession(t)
+			run(t, s, "trace{quiet = true}")
+			tc.steps(s)
+			// And more after it, sent first, as usual.
+			s.packet(nil, true, false, a, b, []byte("world"))
+			s.packet(nil, true, true, b, a, []byte("world"))
+			s.tracer.mu.Lock()
+			defer s.tracer.mu.Unlock()
+			var got []byte
+			for _, p := range s.tracer.kept {
+				if p.Src != a || p.Dst != b {
+					t.Errorf("a packet from %v to %v", p.Src, p.Dst)
+				}
+				got = append(got, p.Data...)
+			}
+			if string(got) != "hello world" {
+				t.Errorf("recorded %q, want %q", got, "hello world")
+			}
+		})
+	}
+	// A stream from a host outside the session is recorded as it comes.
+	s, _ := newTestSession(t)
+	run(t, s, "trace{quiet = true}")
+	for range 3 {
+		s.packet(nil, true, true, b, a, []byte("in"))
+	}
+	s.tracer.mu.Lock()
+	defer s.tracer.mu.Unlock()
+	if len(s.tracer.kept) != 3 {
+		t.Errorf("%d packets of 3 received recorded", len(s.tracer.kept))
 	}
 }
