@@ -9,7 +9,8 @@
 
 local message, host, port = arg[1], arg[2] or "127.0.0.1", tonumber(arg[3]) or 5000
 if not message then
-  io.stderr:write("usage: sockshell scripts/sender.lua <message> [host] [port]\n")
+  -- arg[0] is the script as it was named: sender, or scripts/sender.lua.
+  io.stderr:write("usage: sockshell ", arg[0] or "sender", " <message> [host] [port]\n")
   os.exit(2)
 end
 

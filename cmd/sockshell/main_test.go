@@ -257,6 +257,11 @@ func TestSenderUsage(t *testing.T) {
 	if r.code != 2 || !strings.HasPrefix(r.stderr, "usage: sockshell scripts/sender.lua <message>") {
 		t.Errorf("got %+v", r)
 	}
+	// The built-in script by its name says its name.
+	r = sockshell(t, "", "sender")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "usage: sockshell sender <message>") {
+		t.Errorf("got %+v", r)
+	}
 	r = sockshell(t, "", "scripts/sender.lua", "x", "no-such-host.invalid")
 	if r.code != 1 || !strings.Contains(r.stderr, `cannot resolve "no-such-host.invalid"`) {
 		t.Errorf("got %+v", r)
