@@ -99,6 +99,11 @@ type Session struct {
 	docsByFn   map[lua.LValue]*bind.Doc
 	sandbox    *sandbox // in --safe mode
 
+	// childTerminal readies the terminal for a program os.execute runs
+	// (SetChildTerminal).
+	childTerminalMu sync.Mutex
+	childTerminal   func() (restore func())
+
 	// pluginNames' cache: the plugins' names, and when they were read.
 	pluginNamesMu   sync.Mutex
 	pluginNamesList map[string]bool
@@ -179,6 +184,7 @@ func New(opts Options) *Session {
 		in = os.Stdin
 	}
 	s.openStdin(in)
+	s.openExecute()
 	s.openLoad()
 	dirs := opts.PluginDirs
 	if dirs == nil {
@@ -203,7 +209,7 @@ func New(opts Options) *Session {
 // Close ends every task, closes every socket the session opened and the
 // Lua state. Tasks blocked in calls return at once; Close waits for them
 // to unwind, but not for ever for one stuck in a call that cannot be
-// stopped (a program run by os.execute, say). Closing a closed session
+// stopped (a read of a pipe io.popen opened, say). Closing a closed session
 // does nothing.
 func (s *Session) Close() {
 	s.closeOnce.Do(s.close)

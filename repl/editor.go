@@ -240,6 +240,18 @@ func (e *termEditor) settle() {
 	}
 }
 
+// childTerminal sets the terminal for a program that runs on it while
+// code runs (echo and line editing back on), and returns what sets it back
+// for keys typed ahead. While a prompt is up (a task ran the program)
+// readline holds the terminal, and it is left alone.
+func (e *termEditor) childTerminal() (restore func()) {
+	if e.reading.Load() {
+		return func() {}
+	}
+	typeAhead(e.fd, false)
+	return func() { typeAhead(e.fd, true) }
+}
+
 // SaveHistory adds a whole chunk to the history file.
 func (e *termEditor) SaveHistory(chunk string) { e.rl.SaveHistory(chunk) }
 

@@ -67,6 +67,12 @@ func Run(s *luaapi.Session, opts Options) int {
 		fmt.Fprintf(opts.Err, "sockshell: %v\n", err)
 		return 1
 	}
+	if te, ok := ed.(*termEditor); ok && te.fd >= 0 {
+		// A program os.execute runs gets the terminal as programs expect
+		// it, not as keys typed ahead wait (typeAhead).
+		s.SetChildTerminal(te.childTerminal)
+		defer s.SetChildTerminal(nil)
+	}
 	if opts.Banner != "" {
 		fmt.Fprintln(opts.Out, opts.Banner)
 	}

@@ -681,3 +681,13 @@ func TestHelpNamesEveryLongOption(t *testing.T) {
 		}
 	}
 }
+
+// A program os.execute runs prints after what the script printed before
+// it, though standard output is buffered off a terminal; and its status
+// is C's system's, as in Lua 5.1.
+func TestExecuteKeepsOutputInOrder(t *testing.T) {
+	r := sockshell(t, "", "-e", `print("before") io.write("same line, ") print(os.execute("echo from the program; exit 3")) print("after")`)
+	if want := "before\nsame line, from the program\n768\nafter\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("got %+v, want stdout %q", r, want)
+	}
+}

@@ -790,3 +790,21 @@ func TestTerminalTypeAhead(t *testing.T) {
 	tm.expectLine(`cancelled`)
 	tm.quit()
 }
+
+// A program os.execute runs at the prompt gets the terminal as programs
+// expect it: what is typed to it shows, Backspace edits it; and the shell
+// takes the terminal back afterwards.
+func TestTerminalExecute(t *testing.T) {
+	tm := startTerm(t)
+	tm.send(`os.execute("read -p 'name? ' n; echo got $n")` + "\r")
+	tm.expect(`\nname\? `) // the program's prompt, not the line typed
+	tm.send("bop\x7fb")
+	tm.expectCursorLine("name? bob")
+	tm.send("\r")
+	tm.expectLine("got bob")
+	tm.expectLine("0")
+	tm.enter("x = 6")
+	tm.send("x * 7\r")
+	tm.expectLine("42")
+	tm.quit()
+}

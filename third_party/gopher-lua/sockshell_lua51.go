@@ -139,35 +139,51 @@ func osSetLocale(L *LState) int {
 }
 
 // osExecute is os.execute([command]): with no command, non-zero (there
-// is a shell); else the command's status as C's system returns it: the
-// exit code times 256, or the number of the signal that ended it.
+// is a shell); else the command's status as C's system returns it (see
+// SystemStatus).
 func osExecute(L *LState) int {
 	if L.GetTop() == 0 || L.Get(1) == LNil {
 		L.Push(LNumber(1))
 		return 1
 	}
-	cmd, args := popenArgs(L.CheckString(1))
-	process, err := os.StartProcess(cmd, append([]string{cmd}, args...), &os.ProcAttr{
+	cmd, args := SystemCommand(L.CheckString(1))
+	process, err := os.StartProcess(cmd, args, &os.ProcAttr{
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
 	})
 	if err != nil {
-		L.Push(LNumber(127 << 8)) // what the shell answers for a command it cannot run
+		L.Push(LNumber(SystemNotRun))
 		return 1
 	}
-	ps, err := process.Wait()
-	if err != nil {
-		L.Push(LNumber(-1))
-		return 1
+	L.Push(LNumber(SystemStatus(process.Wait())))
+	return 1
+}
+
+// SystemCommand is the program and its arguments (the program first)
+// that run command as C's system does: /bin/sh -c command (cmd.exe /c on
+// Windows).
+func SystemCommand(command string) (path string, argv []string) {
+	path, args := popenArgs(command)
+	return path, append([]string{path}, args...)
+}
+
+// SystemNotRun is what system returns when the command could not be
+// started: what the shell answers for a command it cannot find.
+const SystemNotRun = 127 << 8
+
+// SystemStatus is what C's system returns for a command that ended as ps
+// tells (ps and err from its Wait): the exit code times 256, or the number
+// of the signal that ended it; -1 when it could not be waited for.
+func SystemStatus(ps *os.ProcessState, err error) int {
+	if ps == nil || err != nil {
+		return -1
 	}
 	if w, ok := ps.Sys().(interface {
 		Signaled() bool
 		Signal() syscall.Signal
 	}); ok && w.Signaled() {
-		L.Push(LNumber(int(w.Signal())))
-		return 1
+		return int(w.Signal())
 	}
-	L.Push(LNumber(ps.ExitCode() << 8))
-	return 1
+	return ps.ExitCode() << 8
 }
 
 // debugGetInfo51 is debug.getinfo([thread,] function or level [, what])
