@@ -12,10 +12,18 @@ import (
 // openExecute makes os.execute a blocking call like the session's others:
 // the command runs while the other tasks go on, Ctrl-C (or the task's
 // cancel) ends its wait and the program, and what the session printed is
-// written out before the program prints.
+// written out before the program prints; io.popen writes it out too.
 func (s *Session) openExecute() {
-	osl := s.main.GetGlobal("os").(*lua.LTable)
-	osl.RawSetString("execute", s.main.NewFunction(s.lExecute))
+	L := s.main
+	L.GetGlobal("os").(*lua.LTable).RawSetString("execute", L.NewFunction(s.lExecute))
+	iolib := L.GetGlobal("io").(*lua.LTable)
+	popen := iolib.RawGetString("popen").(*lua.LFunction).GFunction
+	iolib.RawSetString("popen", L.NewFunction(func(L *lua.LState) int {
+		bind.Args{L: L, Fn: "popen"}.Str(1, L.Get(1), "command")
+		flush(s.stdout)
+		flush(s.stderr)
+		return popen(L)
+	}))
 }
 
 // SetChildTerminal gives the session a function it calls before a program

@@ -690,4 +690,10 @@ func TestExecuteKeepsOutputInOrder(t *testing.T) {
 	if want := "before\nsame line, from the program\n768\nafter\n"; r.code != 0 || r.stdout != want {
 		t.Errorf("got %+v, want stdout %q", r, want)
 	}
+	// io.popen's program, as C's: it writes where the script does, and
+	// close ends its input, waits for it, and says true.
+	r = sockshell(t, "", "-e", `print("first") local p = io.popen("cat; echo to stderr >&2; exit 3", "w") p:write("second\n") print(p:close()) print(io.popen("echo read"):read("*l"))`)
+	if want := "first\nsecond\ntrue\nread\n"; r.code != 0 || r.stdout != want || r.stderr != "to stderr\n" {
+		t.Errorf("io.popen: got %+v, want stdout %q", r, want)
+	}
 }

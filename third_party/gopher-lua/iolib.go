@@ -2,12 +2,10 @@ package lua
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"syscall"
 )
 
 var ioFuncs = map[string]LGFunction{
@@ -94,11 +92,16 @@ func newProcess(L *LState, cmd string, writable, readable bool) (*LUserData, err
 	lfile := &lFile{fp: nil, pp: pp, writer: nil, reader: nil, stdout: nil, closed: false}
 	ud.Value = lfile
 
+	// sockshell: what the program does not read from or write to the pipe
+	// it shares with the process, as C's popen does (upstream: /dev/null).
+	pp.Stdin, pp.Stdout, pp.Stderr = os.Stdin, os.Stdout, os.Stderr
 	var err error
 	if writable {
+		pp.Stdin = nil
 		lfile.writer, err = pp.StdinPipe()
 	}
 	if readable {
+		pp.Stdout = nil
 		lfile.stdout, err = pp.StdoutPipe()
 		lfile.reader = bufio.NewReaderSize(lfile.stdout, fileDefaultReadBuffer)
 	}
@@ -284,20 +287,16 @@ func fileCloseAux(L *LState, file *lFile) int {
 		if file.stdout != nil {
 			file.stdout.Close() // ignore errors
 		}
-		err = file.pp.Wait()
-		var exitStatus int // Initialised to zero value = 0
-		if err != nil {
-			if e2, ok := err.(*exec.ExitError); ok {
-				if s, ok := e2.Sys().(syscall.WaitStatus); ok {
-					exitStatus = s.ExitStatus()
-				} else {
-					err = errors.New("Unimplemented for system where exec.ExitError.Sys() is not syscall.WaitStatus.")
-				}
-			}
-		} else {
-			exitStatus = 0
+		// sockshell: the program reads to the end of its input, which
+		// closing the pipe gives it; upstream waited for it with the
+		// pipe open, for ever.
+		if w, ok := file.writer.(io.Closer); ok {
+			w.Close()
 		}
-		L.Push(LNumber(exitStatus))
+		// sockshell: true once the program has ended, whatever its
+		// status, as Lua 5.1's pclose (upstream: the exit status).
+		file.pp.Wait()
+		L.Push(LTrue)
 		return 1
 	}
 
