@@ -65,6 +65,7 @@ type termEditor struct {
 	prevOut, prevErr io.Writer
 	reading          atomic.Bool // inside Readline
 	ended            atomic.Bool // the terminal's input has ended
+	closed           atomic.Bool // Close has given the terminal back
 	fd               int         // the terminal's, for typeAhead; -1 when unknown
 }
 
@@ -245,11 +246,15 @@ func (e *termEditor) settle() {
 // for keys typed ahead. While a prompt is up (a task ran the program)
 // readline holds the terminal, and it is left alone.
 func (e *termEditor) childTerminal() (restore func()) {
-	if e.reading.Load() {
+	if e.reading.Load() || e.closed.Load() {
 		return func() {}
 	}
 	typeAhead(e.fd, false)
-	return func() { typeAhead(e.fd, true) }
+	return func() {
+		if !e.closed.Load() { // else the terminal is as the shell found it
+			typeAhead(e.fd, true)
+		}
+	}
 }
 
 // SaveHistory adds a whole chunk to the history file.
@@ -271,6 +276,7 @@ func (e *termEditor) Close() error {
 	// closing Stdin first unblocks it.
 	e.stdin.Close()
 	err := e.rl.Close()
+	e.closed.Store(true)
 	if e.fd >= 0 {
 		typeAhead(e.fd, false)
 	}
