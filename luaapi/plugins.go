@@ -625,9 +625,9 @@ func (s *Session) isModule(name string) bool {
 	return s.pluginNames()[name]
 }
 
-// pluginNames are the names of the plugins in the plugin directories and
-// built in, read again when a second has passed: an error inside pcall,
-// in a loop, asks for them each time (isModule).
+// pluginNames are the names of the plugins require finds (available),
+// read again when a second has passed: an error inside pcall, in a loop,
+// asks for them each time (isModule).
 func (s *Session) pluginNames() map[string]bool {
 	s.pluginNamesMu.Lock()
 	defer s.pluginNamesMu.Unlock()
@@ -635,24 +635,8 @@ func (s *Session) pluginNames() map[string]bool {
 		return s.pluginNamesList
 	}
 	names := map[string]bool{}
-	for _, d := range s.pluginDirs {
-		entries, _ := os.ReadDir(d.Dir)
-		for _, e := range entries {
-			switch {
-			case !e.IsDir() && strings.HasSuffix(e.Name(), ".lua"):
-				names[strings.TrimSuffix(e.Name(), ".lua")] = true
-			case e.IsDir():
-				if _, err := os.Stat(filepath.Join(d.Dir, e.Name(), "init.lua")); err == nil {
-					names[e.Name()] = true
-				}
-			}
-		}
-	}
-	if s.builtin != nil {
-		entries, _ := fs.ReadDir(s.builtin, "plugins")
-		for _, e := range entries {
-			names[strings.TrimSuffix(e.Name(), ".lua")] = true
-		}
+	for _, p := range s.available() {
+		names[p.name] = true
 	}
 	s.pluginNamesList, s.pluginNamesAt = names, time.Now()
 	return names
