@@ -74,9 +74,11 @@ func main() {
 			restoreTerminalOnExitSignals(restore)
 		}
 	}
-	os.Exit(guard(func() int {
+	code := guard(func() int {
 		return run(os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, terminal: term, sigint: sigint})
-	}, restore, os.Stderr))
+	}, restore, os.Stderr)
+	restore() // as the terminal was, whatever the shell or a program it ran changed
+	os.Exit(code)
 }
 
 // exitBug is the status when sockshell itself failed (EX_SOFTWARE).

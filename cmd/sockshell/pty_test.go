@@ -39,7 +39,11 @@ type term struct {
 	once   sync.Once
 }
 
-func startTerm(t testing.TB, env ...string) *term {
+func startTerm(t testing.TB, env ...string) *term { return startTermSetup(t, nil, env...) }
+
+// startTermSetup is startTerm with setup run on the terminal's side before
+// sockshell starts, to set the terminal's modes.
+func startTermSetup(t testing.TB, setup func(tty *os.File), env ...string) *term {
 	t.Helper()
 	cmd := command()
 	cmd.Env = append(cmd.Env, env...)
@@ -49,6 +53,9 @@ func startTerm(t testing.TB, env ...string) *term {
 	}
 	if err := pty.Setsize(f, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(tty)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
@@ -388,6 +395,26 @@ func termios(t *testing.T, f *os.File) syscall.Termios {
 		t.Fatal(errno)
 	}
 	return tio
+}
+
+// The shell leaves the terminal as it found it, whatever its modes: here
+// echo was off (as a program that asks for a password leaves it), and
+// stays off after Ctrl-D.
+func TestTerminalRestoredAtExit(t *testing.T) {
+	var before syscall.Termios
+	tm := startTermSetup(t, func(tty *os.File) {
+		tio := termios(t, tty)
+		tio.Lflag &^= syscall.ECHO
+		if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, tty.Fd(), syscall.TCSETS, uintptr(unsafe.Pointer(&tio))); errno != 0 {
+			t.Fatal(errno)
+		}
+		before = termios(t, tty)
+	})
+	tm.enter("x = 1")
+	tm.quit()
+	if after := termios(t, tm.tty); after.Lflag != before.Lflag || after.Iflag != before.Iflag || after.Cc != before.Cc {
+		t.Errorf("terminal modes after exit: lflag %#x iflag %#x, before %#x %#x", after.Lflag, after.Iflag, before.Lflag, before.Iflag)
+	}
 }
 
 // SIGTERM or SIGHUP at the prompt, where the terminal is raw, ends the
