@@ -9,31 +9,31 @@ import (
 )
 
 // While os.execute's program runs, the session's tasks go on: here the
-// program waits for a file that a task makes (for at most 10 seconds).
+// program waits (for at most 10 seconds) for a line that a task writes
+// to it through a named pipe.
 func TestExecuteLetsTasksRun(t *testing.T) {
 	s, _ := newTestSession(t)
-	flag := filepath.Join(t.TempDir(), "flag")
-	got := run(t, s, fmt.Sprintf(`local flag = %q
-spawn(function() io.open(flag, "w"):close() end)
-return os.execute("timeout 10 sh -c 'until [ -e " .. flag .. " ]; do sleep 0.01; done'")`, flag))
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	got := run(t, s, fmt.Sprintf(`local fifo = %q
+assert(os.execute("mkfifo " .. fifo) == 0)
+spawn(function() local f = io.open(fifo, "w") f:write("go\n") f:close() end)
+return os.execute("timeout 10 sh -c 'read line < " .. fifo .. "'")`, fifo))
 	if got[0].String() != "0" {
 		t.Errorf("os.execute = %v: the task did not run while the program did", got)
 	}
 }
 
 // Cancelling a task in os.execute ends the program and the wait at once.
+// The program says it runs with a datagram (bash's /dev/udp).
 func TestExecuteStops(t *testing.T) {
 	s, _ := newTestSession(t)
-	started := filepath.Join(t.TempDir(), "started")
 	t0 := time.Now()
-	got := run(t, s, fmt.Sprintf(`local started = %q
-local t = spawn(os.execute, "touch " .. started .. "; exec sleep 60")
-for _ = 1, 1000 do -- until the program runs, at most 10 s
-  if io.open(started) then break end
-  sleep(0.01)
-end
+	got := run(t, s, `local ready = listen(0, "127.0.0.1")
+local port = select(2, ready:getsockname())
+local t = spawn(os.execute, "bash -c 'echo running > /dev/udp/127.0.0.1/" .. port .. "; exec sleep 60'")
+assert(ready:recvfrom(100, 10) == "running\n")
 t:cancel()
-return t:wait(5), t.status`, started))
+return t:wait(5), t.status`)
 	if got[1].String() != "cancelled" || time.Since(t0) > 10*time.Second {
 		t.Errorf("got %v after %v", got, time.Since(t0))
 	}

@@ -534,9 +534,20 @@ func TestTerminalCtrlDWithTasks(t *testing.T) {
 	tm.expectCursorLine(">")
 	tm.send("x, w.status\r")
 	tm.expectLine("7\twaiting")
-	// Typed ahead, while the chunk sleeps: it warns again, and the task
-	// spawned meanwhile is named too.
-	tm.send("b = bg('receiver', 0); sleep(0.2)\r\x04")
+	// Typed ahead, while a chunk waits for a datagram: it warns again,
+	// and the task started meanwhile is named too.
+	tm.send("b = bg('receiver', 0); u = listen(0, '127.0.0.1'); print('port', select(2, u:getsockname()))\r")
+	port := tm.expectLine(`port\t(\d+)`)[1]
+	tm.send("print((u:recvfrom()))\r")
+	tm.expect(`print\(\(u:recvfrom\(\)\)\)\r\n`)
+	tm.send("\x04")
+	c, err := net.Dial("udp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("go on"))
+	tm.expectLine("go on")
 	tm.expect(`still running: task#1 \(stdin:1\) waiting, task#2 \(receiver\) waiting\r\n`)
 	tm.expectCursorLine(">")
 	tm.send("x + 1\r")
